@@ -1,0 +1,167 @@
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import {
+  type Infer,
+  biguint,
+  boolean,
+  bytes,
+  bytesToJson,
+  encode,
+  forced,
+  list,
+  map,
+  struct,
+  tagged,
+  uint16,
+  uint2048,
+  uint256,
+  uint32,
+  uint64,
+  uint8,
+  varBytes,
+} from "../codec/index.ts";
+import { evmTransactionJsonOrError } from "../evm/transaction.ts";
+
+/** Core types of quarkchain/core.py, fields in FIELDS (wire) order. */
+
+export const hash256 = bytes(32);
+export const signature65 = bytes(65);
+
+export const TransactionType = { SERIALIZED_EVM: 0 } as const;
+
+export const Branch = struct("Branch", { value: uint32 });
+export type Branch = Infer<typeof Branch>;
+export const TokenBalanceMap = struct("TokenBalanceMap", {
+  balance_map: map(4, biguint, biguint, { skip: (v) => v === 0n, skipDescription: "entries with value==0 skipped" }),
+});
+export type TokenBalanceMap = Infer<typeof TokenBalanceMap>;
+export const Address = struct("Address", { recipient: bytes(20), full_shard_key: uint32 });
+export type Address = Infer<typeof Address>;
+export const MinorBlockHeader = struct("MinorBlockHeader", {
+  version: uint32,
+  branch: Branch,
+  height: uint64,
+  coinbase_address: Address,
+  coinbase_amount_map: TokenBalanceMap,
+  hash_prev_minor_block: hash256,
+  hash_prev_root_block: hash256,
+  evm_gas_limit: uint256,
+  hash_meta: hash256,
+  create_time: uint64,
+  difficulty: biguint,
+  nonce: uint64,
+  bloom: uint2048,
+  extra_data: varBytes(2),
+  mixhash: hash256,
+});
+export type MinorBlockHeader = Infer<typeof MinorBlockHeader>;
+export const RootBlockHeader = struct("RootBlockHeader", {
+  version: uint32,
+  height: uint32,
+  hash_prev_block: hash256,
+  hash_merkle_root: hash256,
+  hash_evm_state_root: hash256,
+  coinbase_address: Address,
+  coinbase_amount_map: TokenBalanceMap,
+  create_time: uint64,
+  difficulty: biguint,
+  total_difficulty: biguint,
+  nonce: uint64,
+  extra_data: varBytes(2),
+  mixhash: hash256,
+  signature: signature65,
+});
+export type RootBlockHeader = Infer<typeof RootBlockHeader>;
+export const RootBlock = struct("RootBlock", {
+  header: RootBlockHeader,
+  minor_block_header_list: list(4, MinorBlockHeader),
+  tracking_data: varBytes(2),
+});
+export type RootBlock = Infer<typeof RootBlock>;
+export const SerializedEvmTransaction = struct(
+  "SerializedEvmTransaction",
+  { type: uint8, serialized_tx: varBytes(4) },
+  (v) => evmTransactionJsonOrError(v.serialized_tx),
+);
+export type SerializedEvmTransaction = Infer<typeof SerializedEvmTransaction>;
+const typedTransactionTx = tagged({ [TransactionType.SERIALIZED_EVM]: SerializedEvmTransaction });
+export const TypedTransaction = struct("TypedTransaction", { tx: typedTransactionTx }, (v) => ({
+  _hash: bytesToJson(typedTransactionHash(v)),
+}));
+export type TypedTransaction = Infer<typeof TypedTransaction>;
+export const CrossShardTransactionDeposit = struct("CrossShardTransactionDeposit", {
+  tx_hash: hash256,
+  from_address: Address,
+  to_address: Address,
+  value: uint256,
+  gas_price: uint256,
+  gas_token_id: uint64,
+  transfer_token_id: uint64,
+  gas_remained: uint256,
+  message_data: varBytes(4),
+  create_contract: boolean,
+  is_from_root_chain: boolean,
+  refund_rate: uint8,
+});
+export type CrossShardTransactionDeposit = Infer<typeof CrossShardTransactionDeposit>;
+export const CrossShardTransactionList = struct("CrossShardTransactionList", {
+  tx_list: list(4, CrossShardTransactionDeposit),
+  version: forced(uint32, 1),
+});
+export type CrossShardTransactionList = Infer<typeof CrossShardTransactionList>;
+export const Log = struct("Log", {
+  recipient: bytes(20),
+  topics: list(1, hash256),
+  data: varBytes(4),
+  block_number: uint64,
+  block_hash: hash256,
+  tx_idx: uint32,
+  tx_hash: hash256,
+  log_idx: uint32,
+});
+export type Log = Infer<typeof Log>;
+export const XshardTxCursorInfo = struct("XshardTxCursorInfo", {
+  root_block_height: uint64,
+  minor_block_index: uint64,
+  xshard_deposit_index: uint64,
+});
+export type XshardTxCursorInfo = Infer<typeof XshardTxCursorInfo>;
+export const MinorBlockMeta = struct("MinorBlockMeta", {
+  hash_merkle_root: hash256,
+  hash_evm_state_root: hash256,
+  hash_evm_receipt_root: hash256,
+  evm_gas_used: uint256,
+  evm_cross_shard_receive_gas_used: uint256,
+  xshard_tx_cursor_info: XshardTxCursorInfo,
+  evm_xshard_gas_limit: uint256,
+});
+export type MinorBlockMeta = Infer<typeof MinorBlockMeta>;
+export const MinorBlock = struct("MinorBlock", {
+  header: MinorBlockHeader,
+  meta: MinorBlockMeta,
+  tx_list: list(4, TypedTransaction),
+  tracking_data: varBytes(2),
+});
+export type MinorBlock = Infer<typeof MinorBlock>;
+export const TransactionReceipt = struct("TransactionReceipt", {
+  success: varBytes(1),
+  gas_used: uint64,
+  prev_gas_used: uint64,
+  bloom: uint2048,
+  contract_address: Address,
+  logs: list(4, Log),
+});
+export type TransactionReceipt = Infer<typeof TransactionReceipt>;
+export const HashList = struct("HashList", { hlist: list(4, hash256) });
+export type HashList = Infer<typeof HashList>;
+
+/** The QuarkChain transaction hash: Keccak-256 of the whole TypedTransaction encoding. */
+export function typedTransactionHash(tx: { tx: SerializedEvmTransaction }): Uint8Array {
+  // A TypedTransaction is its one field, so hashing the field's encoding hashes the whole.
+  return keccak_256(encode(typedTransactionTx, tx.tx));
+}
+
+/** Frame metadata (quarkchain/cluster/protocol.py). */
+export const ClusterMetadata = struct("ClusterMetadata", { branch: Branch, cluster_peer_id: uint64 });
+export type ClusterMetadata = Infer<typeof ClusterMetadata>;
+export const P2PMetadata = struct("P2PMetadata", { branch: Branch });
+export type P2PMetadata = Infer<typeof P2PMetadata>;

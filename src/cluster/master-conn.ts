@@ -1,0 +1,156 @@
+import type { Socket } from "node:net";
+import type { Logger } from "pino";
+import type { BackendOp, SlaveBackend, SlaveContext } from "../backend/backend.ts";
+import { type ClusterOpDefs, clusterOps } from "../messages/cluster.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { RpcConnection } from "./rpc-connection.ts";
+import { SocketLink } from "./socket-link.ts";
+import { type DialOptions, connectToSlave } from "./xshard/connect.ts";
+import type { XshardPool } from "./xshard/xshard-pool.ts";
+import type { SlaveIdentity } from "./xshard/xshard-conn.ts";
+
+/** The error_code of an answer to an op the backend does not serve (see the README's support table). */
+export const UNSUPPORTED_ERROR_CODE = 1;
+
+export interface MasterConnOptions {
+  self: SlaveIdentity;
+  networkShards: ReadonlySet<number>;
+  backend: SlaveBackend;
+  pool: XshardPool;
+  log: Logger;
+  rpcTimeoutMs: number;
+  dialTimeoutMs: number;
+  maxPayloadBytes?: number;
+}
+
+/**
+ * The slave's end of the master link (12-byte ClusterMetadata). Cluster RPCs
+ * (cluster_peer_id 0) are answered here or by the backend; forwarded peer traffic
+ * goes through the Dispatcher to PeerConns. When this link closes, the slave stops.
+ */
+export class MasterConn implements SlaveContext {
+  readonly link: SocketLink;
+  readonly rpc: RpcConnection<ClusterOpDefs>;
+  readonly dispatcher: Dispatcher;
+  private readonly opts: MasterConnOptions;
+  private readonly unsupportedLogged = new Set<string>();
+
+  constructor(socket: Socket, opts: MasterConnOptions) {
+    this.opts = opts;
+    const { log, rpcTimeoutMs } = opts;
+    this.link = new SocketLink(socket, { link: "master", name: "master", log, maxPayloadBytes: opts.maxPayloadBytes });
+    this.rpc = new RpcConnection(clusterOps, this.link, { name: "master", log, rpcTimeoutMs });
+    this.dispatcher = new Dispatcher(this.link, (frame) => this.rpc.receive(frame), opts.backend, {
+      networkShards: opts.networkShards,
+      log,
+      rpcTimeoutMs,
+    });
+    this.link.onClose((reason) => {
+      this.rpc.close(reason);
+      this.dispatcher.closeAll(`master link closed: ${reason}`);
+    });
+    this.rpc.onClose((reason) => this.link.close(reason));
+    this.serveClusterOps();
+    this.serveBackendOps();
+    this.link.start((frame) => this.dispatcher.route(frame));
+  }
+
+  addMinorBlockHeader: SlaveContext["addMinorBlockHeader"] = (req) =>
+    this.rpc.call("ADD_MINOR_BLOCK_HEADER_REQUEST", req);
+  addMinorBlockHeaderList: SlaveContext["addMinorBlockHeaderList"] = (req) =>
+    this.rpc.call("ADD_MINOR_BLOCK_HEADER_LIST_REQUEST", req);
+
+  close(reason: string): void {
+    this.link.close(reason);
+  }
+
+  private serveClusterOps(): void {
+    const { self, backend, pool, log } = this.opts;
+    const pong = () => ({ id: Buffer.from(self.id, "latin1"), full_shard_id_list: [...self.fullShardIds] });
+
+    this.rpc.handle("PING", async (ping) => {
+      if (ping.root_tip) {
+        // The PONG waits until the shards exist and the master has their genesis headers.
+        const created = await backend.createShards(ping.root_tip, this);
+        for (const shard of created) this.dispatcher.addShard(shard);
+        if (created.length) log.info({ conn: "master", shards: created }, "shards created");
+      }
+      return pong();
+    });
+
+    this.rpc.handle("CONNECT_TO_SLAVES_REQUEST", async (req) => {
+      const dialOpts: DialOptions = { ...this.opts, dialTimeoutMs: this.opts.dialTimeoutMs };
+      const results = await Promise.all(
+        req.slave_info_list.map(async (info) => {
+          const id = Buffer.from(info.id).toString("latin1");
+          if (id === self.id || pool.has(id)) return "";
+          const conn = await connectToSlave(info, dialOpts);
+          if (typeof conn === "string") {
+            log.warn({ conn: "master", slave: id, reason: conn }, "connect to slave failed");
+            return conn;
+          }
+          pool.add(conn);
+          return "";
+        }),
+      );
+      return { result_list: results.map((r) => Buffer.from(r, "utf8")) };
+    });
+
+    this.rpc.handle("CREATE_CLUSTER_PEER_CONNECTION_REQUEST", (req) => {
+      this.dispatcher.addPeer(req.cluster_peer_id);
+      log.info({ conn: "master", peer: req.cluster_peer_id }, "peer connection created");
+      return { error_code: 0 };
+    });
+
+    this.rpc.onCommand("DESTROY_CLUSTER_PEER_CONNECTION_COMMAND", (cmd) => {
+      this.dispatcher.removePeer(cmd.cluster_peer_id);
+      log.info({ conn: "master", peer: cmd.cluster_peer_id }, "peer connection destroyed");
+    });
+  }
+
+  /**
+   * Every other master request goes to the backend. What it does not serve gets a
+   * well-formed answer with a non-zero error_code (the master link stays up), logged
+   * once per op; a backend failure is answered the same way and logged each time.
+   */
+  private serveBackendOps(): void {
+    const { backend, log } = this.opts;
+    for (const entry of clusterOps.entries()) {
+      if (entry.kind !== "request" || !isBackendOp(entry.name)) continue;
+      const name = entry.name;
+      const response = clusterOps.byOp(entry.responseOp!)!.message;
+      const failed = () => ({ ...(response.zero() as object), error_code: UNSUPPORTED_ERROR_CODE });
+      const handler = backend.master[name] as ((req: unknown) => Promise<unknown>) | undefined;
+      const serve = async (req: unknown): Promise<unknown> => {
+        if (!handler) {
+          if (!this.unsupportedLogged.has(name)) {
+            this.unsupportedLogged.add(name);
+            log.warn({ conn: "master", op: name, error_code: UNSUPPORTED_ERROR_CODE }, "op not served by this backend");
+          }
+          return failed();
+        }
+        try {
+          return await handler(req);
+        } catch (err) {
+          log.error({ conn: "master", op: name, err }, "backend failed; answering with an error code");
+          return failed();
+        }
+      };
+      (this.rpc.handle as (n: string, fn: (req: unknown) => Promise<unknown>) => void).call(this.rpc, name, serve);
+    }
+  }
+}
+
+const clusterLayerOps = new Set([
+  "PING",
+  "CONNECT_TO_SLAVES_REQUEST",
+  "CREATE_CLUSTER_PEER_CONNECTION_REQUEST",
+  "ADD_MINOR_BLOCK_HEADER_REQUEST",
+  "ADD_MINOR_BLOCK_HEADER_LIST_REQUEST",
+  "ADD_XSHARD_TX_LIST_REQUEST",
+  "BATCH_ADD_XSHARD_TX_LIST_REQUEST",
+]);
+
+function isBackendOp(name: string): name is BackendOp {
+  return !clusterLayerOps.has(name);
+}

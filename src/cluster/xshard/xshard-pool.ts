@@ -1,0 +1,91 @@
+import type { Logger } from "pino";
+import type { AddXshardTxListRequest } from "../../messages/cluster.ts";
+import type { XshardConn } from "./xshard-conn.ts";
+
+export interface XshardFailure {
+  slave: string;
+  fullShardId: number;
+  error: string;
+}
+
+/**
+ * The verified sibling links, indexed by slave id and by the full shard ids each
+ * serves. A link leaves the pool when it closes; a sibling that links again replaces
+ * its stale link (the newest wins).
+ */
+export class XshardPool {
+  private readonly byId = new Map<string, XshardConn>();
+  private readonly byShard = new Map<number, Set<XshardConn>>();
+
+  constructor(private readonly log: Logger) {}
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  connsFor(fullShardId: number): XshardConn[] {
+    return [...(this.byShard.get(fullShardId) ?? [])];
+  }
+
+  add(conn: XshardConn): void {
+    const remote = conn.remote;
+    if (!remote) throw new Error("only a link whose remote is known can join the pool");
+    const stale = this.byId.get(remote.id);
+    if (stale && stale !== conn) {
+      this.remove(stale);
+      stale.close(`replaced by a newer link from ${remote.id}`);
+    }
+    this.byId.set(remote.id, conn);
+    for (const shard of remote.fullShardIds) {
+      let set = this.byShard.get(shard);
+      if (!set) this.byShard.set(shard, (set = new Set()));
+      set.add(conn);
+    }
+    conn.link.onClose((reason) => {
+      if (this.byId.get(remote.id) === conn) this.remove(conn);
+      this.log.info({ conn: conn.name, slave: remote.id, reason }, "slave link closed");
+    });
+    this.log.info({ conn: conn.name, slave: remote.id, shards: remote.fullShardIds }, "slave link verified");
+  }
+
+  /**
+   * Sends each list to every sibling serving its destination shard, all in parallel,
+   * and collects every failure (a closed link, a timeout, a non-zero error code).
+   */
+  async sendXshardTxLists(requests: readonly AddXshardTxListRequest[]): Promise<XshardFailure[]> {
+    const calls: Array<Promise<XshardFailure | undefined>> = [];
+    for (const req of requests) {
+      const shard = req.branch.value;
+      for (const conn of this.connsFor(shard)) {
+        const slave = conn.remote?.id ?? conn.name;
+        calls.push(
+          conn.rpc.call("ADD_XSHARD_TX_LIST_REQUEST", req).then(
+            (res) =>
+              res.error_code === 0 ? undefined : { slave, fullShardId: shard, error: `error_code ${res.error_code}` },
+            (err: Error) => ({ slave, fullShardId: shard, error: err.message }),
+          ),
+        );
+      }
+    }
+    return (await Promise.all(calls)).filter((f): f is XshardFailure => f !== undefined);
+  }
+
+  closeAll(reason: string): void {
+    for (const conn of [...this.byId.values()]) conn.close(reason);
+  }
+
+  private remove(conn: XshardConn): void {
+    const remote = conn.remote;
+    if (!remote) return;
+    this.byId.delete(remote.id);
+    for (const shard of remote.fullShardIds) this.byShard.get(shard)?.delete(conn);
+  }
+}

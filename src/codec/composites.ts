@@ -200,7 +200,8 @@ export function tagged<T extends { type: number }>(
       return variant(tag).fromJson(j);
     },
     zero: () => first.zero(),
-    arbitrary: (rand) => first.arbitrary(rand),
+    // The variant's own tag field is a plain uint8; pin it to the variant's tag.
+    arbitrary: (rand) => ({ ...first.arbitrary(rand), type: Number(Object.keys(variants)[0]) }),
   };
 }
 
@@ -215,6 +216,10 @@ export function forced<T>(inner: Codec<T>, constant: T): Codec<T> {
       inner.read(r);
       return constant;
     },
+    // The constructor also runs before serializing and on JSON input: the constant is always what goes out.
+    write: (w) => inner.write(w, constant),
+    toJson: () => inner.toJson(constant),
+    fromJson: (j) => (inner.fromJson(j), constant),
     zero: () => constant,
     arbitrary: () => constant,
   };

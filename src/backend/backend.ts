@@ -16,6 +16,7 @@ export type ClusterLayerOp =
   | "PING"
   | "CONNECT_TO_SLAVES_REQUEST"
   | "CREATE_CLUSTER_PEER_CONNECTION_REQUEST"
+  | "ADD_ROOT_BLOCK_REQUEST" // creates shards, like PING with a root tip
   | "ADD_MINOR_BLOCK_HEADER_REQUEST" // slave -> master
   | "ADD_MINOR_BLOCK_HEADER_LIST_REQUEST" // slave -> master
   | "ADD_XSHARD_TX_LIST_REQUEST" // mesh only
@@ -66,6 +67,11 @@ export interface SlaveBackend {
    * slave does before it answers the PING that carried the root tip.
    */
   createShards(root: RootBlock, ctx: SlaveContext): Promise<number[]>;
+  /**
+   * ADD_ROOT_BLOCK before shard creation: confirm what the block includes. A non-zero
+   * error_code is answered at once (pyquarkchain: EBADMSG when a shard refuses it).
+   */
+  addRootBlock(root: RootBlock): Promise<{ error_code: number; switched: boolean }>;
   readonly master: MasterHandlers;
   readonly peer: PeerHandlers;
   /** A sibling's cross-shard deposits for a local shard: the error code to answer (0, or ENOENT). */

@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { BackendOp, SlaveBackend, SlaveContext } from "../backend/backend.ts";
 import { type ClusterOpDefs, clusterOps } from "../messages/cluster.ts";
+import type { RootBlock } from "../messages/core.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { RpcConnection } from "./rpc-connection.ts";
 import { SocketLink } from "./socket-link.ts";
@@ -68,14 +69,24 @@ export class MasterConn implements SlaveContext {
     const { self, backend, pool, log } = this.opts;
     const pong = () => ({ id: Buffer.from(self.id, "latin1"), full_shard_id_list: [...self.fullShardIds] });
 
+    const createShards = async (root: RootBlock) => {
+      const created = await backend.createShards(root, this);
+      for (const shard of created) this.dispatcher.addShard(shard);
+      if (created.length)
+        log.info({ conn: "master", shards: created, rootHeight: root.header.height }, "shards created");
+    };
+
+    // The PONG waits until the shards exist and the master has their genesis headers.
     this.rpc.handle("PING", async (ping) => {
-      if (ping.root_tip) {
-        // The PONG waits until the shards exist and the master has their genesis headers.
-        const created = await backend.createShards(ping.root_tip, this);
-        for (const shard of created) this.dispatcher.addShard(shard);
-        if (created.length) log.info({ conn: "master", shards: created }, "shards created");
-      }
+      if (ping.root_tip) await createShards(ping.root_tip);
       return pong();
+    });
+
+    this.rpc.handle("ADD_ROOT_BLOCK_REQUEST", async (req) => {
+      const res = await backend.addRootBlock(req.root_block);
+      if (res.error_code !== 0) return res;
+      await createShards(req.root_block);
+      return res;
     });
 
     this.rpc.handle("CONNECT_TO_SLAVES_REQUEST", async (req) => {
@@ -145,6 +156,7 @@ const clusterLayerOps = new Set([
   "PING",
   "CONNECT_TO_SLAVES_REQUEST",
   "CREATE_CLUSTER_PEER_CONNECTION_REQUEST",
+  "ADD_ROOT_BLOCK_REQUEST",
   "ADD_MINOR_BLOCK_HEADER_REQUEST",
   "ADD_MINOR_BLOCK_HEADER_LIST_REQUEST",
   "ADD_XSHARD_TX_LIST_REQUEST",

@@ -178,8 +178,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
         return this.fail(`${entry.name} rpc id ${frame.rpcId} not above the previous request's ${this.lastPeerRpcId}`);
       }
       this.lastPeerRpcId = frame.rpcId;
-      return this.run(entry, async () => {
-        const response = await request.fn(message, frame);
+      const respond = (response: unknown): void => {
         if (this.closedReason !== undefined) return;
         const h = {
           branch: frame.branch,
@@ -188,6 +187,12 @@ export class RpcConnection<D extends Record<string, OpDef>> {
           rpcId: frame.rpcId,
         };
         this.sink.writeFrame(h, request.response, response);
+      };
+      // A handler that does not wait is answered before the next frame is looked at, as in
+      // pyquarkchain (a later frame that closes the link must not swallow this answer).
+      return this.run(entry, () => {
+        const result = request.fn(message, frame);
+        return result instanceof Promise ? result.then(respond) : respond(result);
       });
     }
     this.settle(frame, entry, message);

@@ -10,12 +10,14 @@ export interface XshardFailure {
 
 /**
  * The verified sibling links, indexed by slave id and by the full shard ids each
- * serves. A link leaves the pool when it closes; a sibling that links again replaces
- * its stale link (the newest wins).
+ * serves. A link leaves the pool when it closes, and a sibling that links again
+ * replaces its stale link (the newest wins). Forgetting a link never loses a list
+ * silently: a list for a shard that no link serves is reported as a failure.
  */
 export class XshardPool {
   private readonly byId = new Map<string, XshardConn>();
   private readonly byShard = new Map<number, Set<XshardConn>>();
+  private closedReason: string | undefined;
 
   constructor(private readonly log: Logger) {}
 
@@ -38,6 +40,8 @@ export class XshardPool {
   add(conn: XshardConn): void {
     const remote = conn.remote;
     if (!remote) throw new Error("only a link whose remote is known can join the pool");
+    // A dial still under way when the slave stopped must not leave a link open behind it.
+    if (this.closedReason !== undefined) return conn.close(this.closedReason);
     const stale = this.byId.get(remote.id);
     if (stale && stale !== conn) {
       this.remove(stale);
@@ -58,13 +62,18 @@ export class XshardPool {
 
   /**
    * Sends each list to every sibling serving its destination shard, all in parallel,
-   * and collects every failure (a closed link, a timeout, a non-zero error code).
+   * and collects every failure: a closed link, a timeout, a non-zero error code, or no
+   * linked sibling serving the shard at all.
    */
   async sendXshardTxLists(requests: readonly AddXshardTxListRequest[]): Promise<XshardFailure[]> {
     const calls: Array<Promise<XshardFailure | undefined>> = [];
     for (const req of requests) {
       const shard = req.branch.value;
-      for (const conn of this.connsFor(shard)) {
+      const conns = this.connsFor(shard);
+      if (conns.length === 0) {
+        calls.push(Promise.resolve({ slave: "-", fullShardId: shard, error: `no linked slave serves shard ${shard}` }));
+      }
+      for (const conn of conns) {
         const slave = conn.remote?.id ?? conn.name;
         calls.push(
           conn.rpc.call("ADD_XSHARD_TX_LIST_REQUEST", req).then(
@@ -78,7 +87,9 @@ export class XshardPool {
     return (await Promise.all(calls)).filter((f): f is XshardFailure => f !== undefined);
   }
 
+  /** Closes every link; links verified later are closed as they arrive. */
   closeAll(reason: string): void {
+    this.closedReason ??= reason;
     for (const conn of [...this.byId.values()]) conn.close(reason);
   }
 

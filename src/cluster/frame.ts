@@ -86,7 +86,7 @@ export class FrameDecoder {
   readonly maxPayloadBytes: number;
   private readonly metaSize: number;
   private readonly headSize: number;
-  private readonly chunks: Buffer[] = [];
+  private readonly chunks: Array<Buffer | undefined> = []; // consumed chunks are cleared to let them go
   private first = 0; // index of the first live chunk
   private offset = 0; // read position inside chunks[first]
   private queued = 0; // bytes not yet consumed
@@ -185,7 +185,7 @@ export class FrameDecoder {
     this.offset += n;
     const c = this.chunks[this.first]!;
     if (this.offset === c.length) {
-      this.chunks[this.first] = undefined as unknown as Buffer; // let the chunk go
+      this.chunks[this.first] = undefined;
       this.first++;
       this.offset = 0;
       if (this.first === this.chunks.length) {

@@ -1,0 +1,70 @@
+#!/usr/bin/env -S node --import tsx
+import { Command, InvalidArgumentError, Option } from "commander";
+import { pino } from "pino";
+import { runSlave } from "../src/slave-main.ts";
+import { EXIT, type SlaveCliOptions } from "../src/config/slave-options.ts";
+
+function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}`);
+    return n;
+  };
+}
+
+const program = new Command("qkc-slave")
+  .description(
+    "A QuarkChain cluster slave, wire-compatible with pyquarkchain. It listens for the master (the first\n" +
+      "connection it accepts) and for sibling slaves (every later one), and exits when the master disconnects.\n\n" +
+      "Either give pyquarkchain's cluster config (--cluster_config FILE --node_id ID), or run standalone\n" +
+      "with --id/--port/--shards on a network of --chain-size chains of --shard-size shards.",
+  )
+  .option("--cluster_config <file>", "pyquarkchain cluster_config.json: SLAVE_LIST and the QUARKCHAIN layout")
+  .option("--node_id <id>", "this slave's ID in the config's SLAVE_LIST (required with --cluster_config)")
+  .option("--id <id>", "standalone: slave id answered in PONG", "S0")
+  .option("--host <address>", "address to listen on (default: 127.0.0.1 standalone, 0.0.0.0 with --cluster_config)")
+  .option(
+    "--port <port>",
+    "standalone: TCP port to listen on (with --cluster_config: the entry's PORT)",
+    int("--port", 0, 65535),
+    38000,
+  )
+  .option("--shards <list>", "standalone: full shard ids served, in PONG order, decimal or 0x hex", "1,65537")
+  .option("--chain-size <n>", "standalone: number of chains in the network", int("--chain-size", 1, 65535), 2)
+  .option("--shard-size <n>", "standalone: shards per chain (a power of two)", int("--shard-size", 1, 32768), 1)
+  .addOption(
+    new Option("--log-level <level>", "pino log level")
+      .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+  )
+  .option(
+    "--max-frame-bytes <n>",
+    "largest frame payload accepted on any link",
+    int("--max-frame-bytes", 0, 2 ** 32 - 1),
+    128 * 1024 * 1024,
+  )
+  .option(
+    "--rpc-timeout-ms <ms>",
+    "deadline of every call this slave makes (to the master, siblings, peers)",
+    int("--rpc-timeout-ms", 1),
+    30_000,
+  )
+  .option("--dial-timeout-ms <ms>", "deadline to connect to a sibling slave", int("--dial-timeout-ms", 1), 5_000)
+  .option(
+    "--handshake-timeout-ms <ms>",
+    "an inbound sibling must PING within this or is closed",
+    int("--handshake-timeout-ms", 1),
+    10_000,
+  )
+  .addHelpText(
+    "after",
+    `\nExit codes: ${EXIT.OK} the master disconnected or a signal stopped it; ${EXIT.FATAL} a fatal runtime error;\n` +
+      `${EXIT.USAGE} bad options or config; ${EXIT.LISTEN} the port could not be bound.`,
+  )
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE));
+
+program.parse();
+const opts = program.opts<SlaveCliOptions>();
+const log = pino({ level: opts.logLevel, base: { pid: process.pid } });
+process.exitCode = await runSlave(opts, log);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Wire-compatibility self-test against pyquarkchain, using the shared interop tools.
-#   scripts/interop.sh             # 19 checks against our slave (bin/slave.ts)
+#   scripts/interop.sh             # 19 checks against our slave (bin/slave.ts), then pyquarkchain's
+#                                  # real master booting qkc-slaves, compared with a pyquarkchain cluster
 #   scripts/interop.sh reference   # the same checks against pyquarkchain's real SlaveServer
 # Skips (exit 0) when the tools or their env are missing, so it is safe in any checkout.
 # One-time env setup: see ../shared/interop/README.md (PYQUARKCHAIN_GIT=... setup.sh).
@@ -37,4 +38,9 @@ case "${1:-}" in
 esac
 
 cd "$ROOT"   # so npx resolves the repo's local tsx (no network)
-exec "$INTEROP/selftest.sh"
+status=0
+"$INTEROP/selftest.sh" || status=1
+if [ -z "${1:-}" ]; then
+  INTEROP="$INTEROP" ROOT="$ROOT" "$ROOT/scripts/interop-boot.sh" || status=1
+fi
+exit $status

@@ -1,10 +1,13 @@
 import type { Logger } from "pino";
 import type { ResponseOf } from "../cluster/rpc-connection.ts";
+import type { QuarkChainConfig } from "../config/cluster-config.ts";
 import type { AddXshardTxListRequest, ShardStats } from "../messages/cluster.ts";
 import type { MinorBlock, MinorBlockHeader, RootBlock } from "../messages/core.ts";
 import type { P2PMessage, P2POpDefs } from "../messages/p2p.ts";
 import type { MasterHandlers, PeerHandlers, PeerRef, SlaveBackend, SlaveContext } from "./backend.ts";
+import { emptyMinorBlock, masterHandlers } from "./master-handlers.ts";
 import { ShardStore, headerHash } from "./shard-store.ts";
+import type { EvmState } from "./state/evm-state.ts";
 
 /** Linux errno values, as pyquarkchain answers them (PROTOCOL.md §5.1). */
 export const ENOENT = 2;
@@ -17,22 +20,29 @@ export interface GenesisProvider {
   genesisBlock(fullShardId: number, root: RootBlock): MinorBlock;
   /** The token id coinbase amounts are counted in (QUARKCHAIN.GENESIS_TOKEN). */
   readonly genesisToken: bigint;
+  /** The network config (PoSW, difficulty, fee and consensus parameters). */
+  readonly config: QuarkChainConfig;
+  /** The shard's genesis EVM state, a copy the caller may keep. */
+  state(fullShardId: number): EvmState;
 }
 
 export interface MemoryBackendOptions {
-  /** This slave's FULL_SHARD_ID_LIST, in config order. */
+  /** This slave's FULL_SHARD_ID_LIST (ids the network config lacks are ignored). */
   shards: readonly number[];
   genesis: GenesisProvider;
   log: Logger;
+  /** Unix time in seconds (default: the system clock); the next block's difficulty depends on it. */
+  now?: () => bigint;
 }
 
 const MAX_HEADER_LIST = 200; // pyquarkchain: 2 x MINOR_BLOCK_HEADER_LIST_LIMIT
 const MAX_BLOCK_LIST = 100; // pyquarkchain: 2 x MINOR_BLOCK_BATCH_SIZE
 
 /**
- * The default backend: each local shard's chain in memory, starting from its genesis.
- * It answers what needs no EVM from that data; everything else stays out of `master`,
- * so the cluster layer answers it with an error code (README: support table).
+ * The default backend: each local shard's chain and state in memory, starting from its
+ * genesis. It answers what needs no EVM from that data (master-handlers.ts); everything
+ * else stays out of `master`, so the cluster layer answers it with an error code
+ * (README: support table).
  */
 export class MemoryBackend implements SlaveBackend {
   readonly readyShards = new Set<number>();
@@ -41,36 +51,21 @@ export class MemoryBackend implements SlaveBackend {
   private readonly stores = new Map<number, ShardStore>();
   private readonly creating = new Map<number, Promise<void>>();
   private readonly opts: MemoryBackendOptions;
+  /**
+   * This slave's shards in network config order (chains in order, then shard ids), the order
+   * pyquarkchain creates them in and lists them in its answers.
+   */
+  private readonly localShards: readonly number[];
 
   constructor(opts: MemoryBackendOptions) {
     this.opts = opts;
-    this.master = {
-      // Until blocks are produced here, the next block's coinbase and difficulty are the tip's.
-      GET_ECO_INFO_LIST_REQUEST: async () => ({
-        error_code: 0,
-        eco_info_list: this.readyStores().map((s) => ({
-          branch: { value: s.fullShardId },
-          height: s.tip.header.height + 1n,
-          coinbase_amount: this.tokenAmount(s.tip.header),
-          difficulty: s.tip.header.difficulty,
-          unconfirmed_headers_coinbase_amount: s.unconfirmedHeaders().reduce((sum, h) => sum + this.tokenAmount(h), 0n),
-        })),
-      }),
-      GET_UNCONFIRMED_HEADERS_REQUEST: async () => ({
-        error_code: 0,
-        headers_info_list: this.readyStores().map((s) => ({
-          branch: { value: s.fullShardId },
-          header_list: s.unconfirmedHeaders(),
-        })),
-      }),
-      GET_MINOR_BLOCK_REQUEST: async (req) => {
-        const store = this.stores.get(req.branch.value);
-        const zeroHash = req.minor_block_hash.every((b) => b === 0);
-        const block = store && (zeroHash ? store.byHeight(req.height) : store.byHash(req.minor_block_hash));
-        if (!block) return { error_code: 1, minor_block: emptyMinorBlock(), extra_info: null };
-        return { error_code: 0, minor_block: block, extra_info: null };
-      },
-    };
+    this.localShards = [...opts.genesis.config.shards.keys()].filter((s) => opts.shards.includes(s));
+    this.master = masterHandlers({
+      config: opts.genesis.config,
+      ready: () => this.readyStores(),
+      get: (shard) => (this.readyShards.has(shard) ? this.stores.get(shard) : undefined),
+      now: opts.now ?? (() => BigInt(Math.floor(Date.now() / 1000))),
+    });
     this.peer = {
       GET_MINOR_BLOCK_LIST_REQUEST: async (peer, req) => {
         if (req.minor_block_hash_list.length > MAX_BLOCK_LIST)
@@ -106,7 +101,7 @@ export class MemoryBackend implements SlaveBackend {
 
   async createShards(root: RootBlock, ctx: SlaveContext): Promise<number[]> {
     const height = root.header.height;
-    const due = this.opts.shards.filter((shard) => {
+    const due = this.localShards.filter((shard) => {
       const rootHeight = this.opts.genesis.genesisRootHeight(shard);
       return rootHeight !== undefined && rootHeight <= height && !this.stores.has(shard);
     });
@@ -123,7 +118,7 @@ export class MemoryBackend implements SlaveBackend {
       }),
     );
     for (const store of this.readyStores()) if (height > store.rootTip.height) store.rootTip = root.header;
-    return this.opts.shards.filter((s) => created.includes(s));
+    return this.localShards.filter((s) => created.includes(s));
   }
 
   /** Records the root tip and which local blocks it confirms; no EVM work is involved. */
@@ -150,7 +145,7 @@ export class MemoryBackend implements SlaveBackend {
   private async createShard(shard: number, root: RootBlock, ctx: SlaveContext): Promise<void> {
     const genesisRootHeight = this.opts.genesis.genesisRootHeight(shard)!;
     const block = this.opts.genesis.genesisBlock(shard, root);
-    const store = new ShardStore(shard, block, root.header);
+    const store = new ShardStore(shard, block, root.header, this.opts.genesis.state(shard));
     if (genesisRootHeight === root.header.height) {
       // The master learns of the genesis block before the shard becomes routable.
       const res = await ctx.addMinorBlockHeader({
@@ -172,12 +167,8 @@ export class MemoryBackend implements SlaveBackend {
     this.readyShards.add(shard);
   }
 
-  private tokenAmount(header: MinorBlockHeader): bigint {
-    return header.coinbase_amount_map.balance_map.find(([k]) => k === this.opts.genesis.genesisToken)?.[1] ?? 0n;
-  }
-
   private readyStores(): ShardStore[] {
-    return this.opts.shards.filter((s) => this.readyShards.has(s)).map((s) => this.stores.get(s)!);
+    return this.localShards.filter((s) => this.readyShards.has(s)).map((s) => this.stores.get(s)!);
   }
 
   private store(peer: PeerRef): ShardStore {
@@ -240,38 +231,5 @@ function genesisShardStats(header: MinorBlockHeader): ShardStats {
   };
 }
 
-/** pyquarkchain's not-found answer: MinorBlock(MinorBlockHeader(), MinorBlockMeta()), 701 bytes. */
-export function emptyMinorBlock(): MinorBlock {
-  return {
-    header: {
-      version: 0,
-      branch: { value: 1 },
-      height: 0n,
-      coinbase_address: { recipient: new Uint8Array(20), full_shard_key: 0 },
-      coinbase_amount_map: { balance_map: [] },
-      hash_prev_minor_block: new Uint8Array(32),
-      hash_prev_root_block: new Uint8Array(32),
-      evm_gas_limit: 12_000_000n,
-      hash_meta: new Uint8Array(32),
-      create_time: 0n,
-      difficulty: 0n,
-      nonce: 0n,
-      bloom: 0n,
-      extra_data: new Uint8Array(0),
-      mixhash: new Uint8Array(32),
-    },
-    meta: {
-      hash_merkle_root: new Uint8Array(32),
-      hash_evm_state_root: new Uint8Array(32),
-      hash_evm_receipt_root: new Uint8Array(32),
-      evm_gas_used: 0n,
-      evm_cross_shard_receive_gas_used: 0n,
-      xshard_tx_cursor_info: { root_block_height: 0n, minor_block_index: 0n, xshard_deposit_index: 0n },
-      evm_xshard_gas_limit: 6_000_000n,
-    },
-    tx_list: [],
-    tracking_data: new Uint8Array(0),
-  };
-}
-
 export { headerHash };
+export { emptyMinorBlock };

@@ -1,7 +1,14 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { encode } from "../codec/index.ts";
-import type { CrossShardTransactionList, MinorBlock, MinorBlockHeader, RootBlockHeader } from "../messages/core.ts";
+import type {
+  CrossShardTransactionList,
+  MinorBlock,
+  MinorBlockHeader,
+  RootBlockHeader,
+  TypedTransaction,
+} from "../messages/core.ts";
 import { MinorBlockHeader as MinorBlockHeaderCodec } from "../messages/core.ts";
+import type { EvmState } from "./state/evm-state.ts";
 
 export function headerHash(header: MinorBlockHeader): Uint8Array {
   return keccak_256(encode(MinorBlockHeaderCodec, header));
@@ -12,11 +19,15 @@ function hex(b: Uint8Array): string {
 }
 
 /**
- * One shard's blocks in memory: by hash, the canonical chain by height, the root
- * tip it has seen, and cross-shard deposits by source block hash.
+ * One shard's blocks in memory: by hash, the canonical chain by height, the tip's EVM
+ * state, the root tip it has seen, and cross-shard deposits by source block hash.
  */
 export class ShardStore {
   readonly fullShardId: number;
+  /** The EVM state after the tip. Blocks are never added here, so it is the genesis state. */
+  readonly state: EvmState;
+  /** Transactions waiting for a block (pyquarkchain's tx_queue); none are accepted yet. */
+  readonly txQueue: readonly TypedTransaction[] = [];
   private readonly blocks = new Map<string, MinorBlock>();
   private readonly canonical: MinorBlock[] = [];
   private readonly xshard = new Map<string, CrossShardTransactionList>();
@@ -24,9 +35,10 @@ export class ShardStore {
   /** Height of the last block a root block has confirmed; -1 until one does. */
   confirmedHeight = -1n;
 
-  constructor(fullShardId: number, genesis: MinorBlock, rootTip: RootBlockHeader) {
+  constructor(fullShardId: number, genesis: MinorBlock, rootTip: RootBlockHeader, state: EvmState) {
     this.fullShardId = fullShardId;
     this.rootTip = rootTip;
+    this.state = state;
     this.blocks.set(hex(headerHash(genesis.header)), genesis);
     this.canonical.push(genesis);
   }
@@ -39,13 +51,19 @@ export class ShardStore {
     return this.blocks.get(hex(hash));
   }
 
+  /** The canonical block at `height` (the genesis block need not be at height 0). */
   byHeight(height: bigint): MinorBlock | undefined {
-    return height < 0n || height >= BigInt(this.canonical.length) ? undefined : this.canonical[Number(height)];
+    const index = height - this.canonical[0]!.header.height;
+    return index < 0n || index >= BigInt(this.canonical.length) ? undefined : this.canonical[Number(index)];
   }
 
-  /** Canonical headers no root block has confirmed yet, oldest first (the genesis block included). */
-  unconfirmedHeaders(): MinorBlockHeader[] {
-    return this.canonical.slice(Number(this.confirmedHeight + 1n)).map((b) => b.header);
+  /**
+   * Canonical headers no root block has confirmed yet, oldest first (the genesis block
+   * included), up to `maxBlocks` past the confirmed height (get_unconfirmed_header_list).
+   */
+  unconfirmedHeaders(maxBlocks: number): MinorBlockHeader[] {
+    const last = this.confirmedHeight + BigInt(maxBlocks);
+    return this.canonical.map((b) => b.header).filter((h) => h.height > this.confirmedHeight && h.height <= last);
   }
 
   isCanonical(block: MinorBlock): boolean {

@@ -1,0 +1,140 @@
+import type { QuarkChainConfig } from "../config/cluster-config.ts";
+import { fullShardIdByFullShardKey } from "../config/cluster-config.ts";
+import type { Address, MinorBlock } from "../messages/core.ts";
+import type { MasterHandlers } from "./backend.ts";
+import {
+  accountBranchData,
+  gasPrice,
+  maxBlocksInOneRootBlock,
+  nextBlockCoinbaseAmount,
+  nextBlockDifficulty,
+  stateAfter,
+  totalBalance,
+  unconfirmedCoinbaseAmount,
+} from "./shard-queries.ts";
+import type { ShardStore } from "./shard-store.ts";
+import { word } from "./state/account.ts";
+
+/** What the master handlers see of the backend. */
+export interface LocalShards {
+  readonly config: QuarkChainConfig;
+  /** Initialized local shards, in network config order. */
+  ready(): ShardStore[];
+  /** The initialized local shard with this full shard id. */
+  get(fullShardId: number): ShardStore | undefined;
+  /** Unix time in seconds. */
+  now(): bigint;
+}
+
+/**
+ * The master requests answered from each shard's chain and genesis state, as pyquarkchain's
+ * MasterConnection / SlaveServer handlers answer them (quarkchain/cluster/slave.py). A shard
+ * that is not local gets that handler's error answer: error_code 1 with empty values.
+ */
+export function masterHandlers(shards: LocalShards): MasterHandlers {
+  const { config } = shards;
+  const shardConfig = (s: ShardStore) => config.shards.get(s.fullShardId)!;
+  const unconfirmed = (s: ShardStore) => s.unconfirmedHeaders(maxBlocksInOneRootBlock(config, shardConfig(s)));
+  /** The local shard of an address's full_shard_key (also none for a chain the network lacks). */
+  const byAddress = (address: Address) => {
+    try {
+      return shards.get(fullShardIdByFullShardKey(config, address.full_shard_key));
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    GET_ECO_INFO_LIST_REQUEST: async () => ({
+      error_code: 0,
+      eco_info_list: shards.ready().map((s) => ({
+        branch: { value: s.fullShardId },
+        height: s.tip.header.height + 1n,
+        coinbase_amount: nextBlockCoinbaseAmount(s.txQueue),
+        difficulty: nextBlockDifficulty(shardConfig(s), s.tip.header, shards.now()),
+        unconfirmed_headers_coinbase_amount: unconfirmedCoinbaseAmount(unconfirmed(s), config.genesisToken),
+      })),
+    }),
+    GET_UNCONFIRMED_HEADERS_REQUEST: async () => ({
+      error_code: 0,
+      headers_info_list: shards.ready().map((s) => ({ branch: { value: s.fullShardId }, header_list: unconfirmed(s) })),
+    }),
+    GET_MINOR_BLOCK_REQUEST: async (req) => {
+      const store = shards.get(req.branch.value);
+      const zeroHash = req.minor_block_hash.every((b) => b === 0);
+      const block = store && (zeroHash ? store.byHeight(req.height) : store.byHash(req.minor_block_hash));
+      if (!block) return { error_code: 1, minor_block: emptyMinorBlock(), extra_info: null };
+      return { error_code: 0, minor_block: block, extra_info: null };
+    },
+    // Every local shard, whatever the address's full_shard_key.
+    GET_ACCOUNT_DATA_REQUEST: async (req) => ({
+      error_code: 0,
+      account_branch_data_list: shards
+        .ready()
+        .map((s) => accountBranchData(config, s, req.address.recipient, req.block_height ?? undefined)),
+    }),
+    GET_CODE_REQUEST: async (req) => {
+      const store = byAddress(req.address);
+      if (!store) return { error_code: 1, result: new Uint8Array(0) };
+      const state = stateAfter(store, req.block_height ?? undefined);
+      return { error_code: 0, result: state ? state.code(req.address.recipient) : new Uint8Array(0) };
+    },
+    // pyquarkchain cannot serialize its failure answer (an empty bytes32) and drops the master
+    // link; a zero word with error_code 1 is answered instead.
+    GET_STORAGE_REQUEST: async (req) => {
+      const store = byAddress(req.address);
+      const state = store && stateAfter(store, req.block_height ?? undefined);
+      if (!state) return { error_code: 1, result: word(0n) };
+      return { error_code: 0, result: state.storageAt(req.address.recipient, req.key) };
+    },
+    GAS_PRICE_REQUEST: async (req) => {
+      const store = shards.get(req.branch.value);
+      const price = store && gasPrice(config, store, req.token_id);
+      return price === undefined ? { error_code: 1, result: 0n } : { error_code: 0, result: price };
+    },
+    GET_TOTAL_BALANCE_REQUEST: async (req) => {
+      const store = shards.get(req.branch.value);
+      try {
+        if (!store) throw new Error("shard is not local");
+        const { total, next } = totalBalance(store, req.minor_block_hash, req.token_id, req.limit, req.start);
+        return { error_code: 0, total_balance: total, next };
+      } catch {
+        return { error_code: 1, total_balance: 0n, next: new Uint8Array(0) }; // any exception, as pyquarkchain
+      }
+    },
+  };
+}
+
+/** pyquarkchain's not-found answer: MinorBlock(MinorBlockHeader(), MinorBlockMeta()), 701 bytes. */
+export function emptyMinorBlock(): MinorBlock {
+  return {
+    header: {
+      version: 0,
+      branch: { value: 1 },
+      height: 0n,
+      coinbase_address: { recipient: new Uint8Array(20), full_shard_key: 0 },
+      coinbase_amount_map: { balance_map: [] },
+      hash_prev_minor_block: new Uint8Array(32),
+      hash_prev_root_block: new Uint8Array(32),
+      evm_gas_limit: 12_000_000n,
+      hash_meta: new Uint8Array(32),
+      create_time: 0n,
+      difficulty: 0n,
+      nonce: 0n,
+      bloom: 0n,
+      extra_data: new Uint8Array(0),
+      mixhash: new Uint8Array(32),
+    },
+    meta: {
+      hash_merkle_root: new Uint8Array(32),
+      hash_evm_state_root: new Uint8Array(32),
+      hash_evm_receipt_root: new Uint8Array(32),
+      evm_gas_used: 0n,
+      evm_cross_shard_receive_gas_used: 0n,
+      xshard_tx_cursor_info: { root_block_height: 0n, minor_block_index: 0n, xshard_deposit_index: 0n },
+      evm_xshard_gas_limit: 6_000_000n,
+    },
+    tx_list: [],
+    tracking_data: new Uint8Array(0),
+  };
+}

@@ -1,0 +1,200 @@
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
+import { decodeEvmTransaction } from "../evm/transaction.ts";
+import type { AccountBranchData } from "../messages/cluster.ts";
+import type { MinorBlockHeader, TypedTransaction } from "../messages/core.ts";
+import { type ShardStore, headerHash } from "./shard-store.ts";
+import type { EvmState } from "./state/evm-state.ts";
+
+/**
+ * What pyquarkchain's ShardState answers from a shard's chain and state alone, without
+ * running the EVM (quarkchain/cluster/shard_state.py; method names in each comment).
+ */
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const ZERO32 = new Uint8Array(32);
+
+/** get_next_block_coinbase_amount: gasprice × startgas summed over the pending transactions. */
+export function nextBlockCoinbaseAmount(txQueue: readonly TypedTransaction[]): bigint {
+  return txQueue.reduce((sum, tx) => {
+    const evm = decodeEvmTransaction(tx.tx.serialized_tx);
+    return sum + evm.gasprice * evm.startgas;
+  }, 0n);
+}
+
+/**
+ * get_next_block_difficulty: EthDifficultyCalculator.calculate_diff_with_parent on the tip, for
+ * a block created at max(now, tip time + 1); never below the shard's GENESIS.DIFFICULTY.
+ */
+export function nextBlockDifficulty(shard: ShardConfig, tip: MinorBlockHeader, now: bigint): bigint {
+  const createTime = now > tip.create_time ? now : tip.create_time + 1n;
+  const cutoff = BigInt(shard.chain.DIFFICULTY_ADJUSTMENT_CUTOFF_TIME);
+  const factor = BigInt(shard.chain.DIFFICULTY_ADJUSTMENT_FACTOR);
+  let sign = 1n - (createTime - tip.create_time) / cutoff;
+  if (sign < -99n) sign = -99n;
+  const difficulty = tip.difficulty + (tip.difficulty / factor) * sign;
+  return difficulty > shard.GENESIS.DIFFICULTY ? difficulty : shard.GENESIS.DIFFICULTY;
+}
+
+/**
+ * max_blocks_per_shard_in_one_root_block: int(root / shard TARGET_BLOCK_TIME) + EXTRA_SHARD_BLOCKS_IN_ROOT_BLOCK,
+ * the cap on the unconfirmed headers a slave reports. Without a PoW CONSENSUS_CONFIG on both
+ * sides pyquarkchain fails here too.
+ */
+export function maxBlocksInOneRootBlock(config: QuarkChainConfig, shard: ShardConfig): number {
+  const root = config.ROOT.CONSENSUS_CONFIG;
+  const own = shard.chain.CONSENSUS_CONFIG;
+  if (!root || !own || !(own.TARGET_BLOCK_TIME > 0))
+    throw new Error(`shard 0x${shard.fullShardId.toString(16)}: no TARGET_BLOCK_TIME ratio to cap unconfirmed headers`);
+  return Math.trunc(root.TARGET_BLOCK_TIME / own.TARGET_BLOCK_TIME) + shard.chain.EXTRA_SHARD_BLOCKS_IN_ROOT_BLOCK;
+}
+
+/** get_unconfirmed_headers_coinbase_amount: the genesis token's coinbase over the unconfirmed headers. */
+export function unconfirmedCoinbaseAmount(headers: readonly MinorBlockHeader[], genesisToken: bigint): bigint {
+  return headers.reduce(
+    (sum, h) => sum + (h.coinbase_amount_map.balance_map.find(([k]) => k === genesisToken)?.[1] ?? 0n),
+    0n,
+  );
+}
+
+/**
+ * _get_evm_state_from_height: the tip's state when `height` is absent or the tip's, else the
+ * state after block `height`, which exists only if a canonical block follows it (undefined
+ * when none does; pyquarkchain then answers empty values).
+ */
+export function stateAfter(store: ShardStore, height: bigint | undefined): EvmState | undefined {
+  if (height === undefined || height === store.tip.header.height) return store.state;
+  if (!store.byHeight(height + 1n)) return undefined;
+  throw new Error(`the state after block ${height} is not kept, only the tip's`); // blocks are never added yet
+}
+
+/** __decay_by_epoch: value × factor^(height // EPOCH_INTERVAL), floored. */
+function decayByEpoch(config: QuarkChainConfig, shard: ShardConfig, value: bigint, height: bigint): bigint {
+  const epoch = height / shard.chain.EPOCH_INTERVAL;
+  const f = config.BLOCK_REWARD_DECAY_FACTOR;
+  return (value * f.numerator ** epoch) / f.denominator ** epoch;
+}
+
+/**
+ * get_posw_coinbase_blockcnt at the tip: how many of the last WINDOW_SIZE - 1 canonical blocks
+ * (the tip included, not past the genesis) each coinbase recipient mined.
+ */
+export function coinbaseBlockCounts(store: ShardStore, windowSize: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  let block = store.tip;
+  for (let i = 0; i < windowSize - 1; i++) {
+    const key = hex(block.header.coinbase_address.recipient);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const prev = block.header.height === 0n ? undefined : store.byHash(block.header.hash_prev_minor_block);
+    if (!prev) break;
+    block = prev;
+  }
+  return counts;
+}
+
+/**
+ * get_mining_info: blocks the recipient mined in the PoSW window, and, when PoSW is enabled at
+ * the tip, how many it may mine with `stakes` of the genesis token (get_posw_info evaluated on
+ * the next block: height + 1, create_time + 1, its staking requirement decayed by epoch).
+ */
+export function miningInfo(
+  config: QuarkChainConfig,
+  shard: ShardConfig,
+  store: ShardStore,
+  recipient: Uint8Array,
+  stakes: bigint,
+): { mined: number; mineable: number } {
+  const posw = shard.chain.POSW_CONFIG;
+  const tip = store.tip.header;
+  const mined = coinbaseBlockCounts(store, posw.WINDOW_SIZE).get(hex(recipient)) ?? 0;
+  if (!posw.ENABLED || tip.create_time < posw.ENABLE_TIMESTAMP) return { mined, mineable: 0 };
+  const next = { height: tip.height + 1n, createTime: tip.create_time + 1n };
+  let perBlock = posw.TOTAL_STAKE_PER_BLOCK;
+  const decayFrom = config.ENABLE_POSW_STAKING_DECAY_TIMESTAMP;
+  if (decayFrom !== null && next.createTime > decayFrom) perBlock = decayByEpoch(config, shard, perBlock, next.height);
+  if (perBlock === 0n) perBlock = posw.TOTAL_STAKE_PER_BLOCK; // `stake_per_block or TOTAL_STAKE_PER_BLOCK`
+  if (perBlock === 0n) throw new Error("POSW_CONFIG.TOTAL_STAKE_PER_BLOCK is 0 (pyquarkchain divides by it)");
+  const threshold = stakes / perBlock;
+  const window = BigInt(posw.WINDOW_SIZE);
+  return { mined, mineable: Number(threshold < window ? threshold : window) };
+}
+
+/** SlaveServer.get_account_data's entry for one shard: state at `height` (or the tip), mining info at the tip. */
+export function accountBranchData(
+  config: QuarkChainConfig,
+  store: ShardStore,
+  recipient: Uint8Array,
+  height: bigint | undefined,
+): AccountBranchData {
+  const shard = config.shards.get(store.fullShardId)!;
+  const state = stateAfter(store, height);
+  const balances = state ? state.balances(recipient) : { balance_map: [] };
+  const stakes = balances.balance_map.find(([k]) => k === config.genesisToken)?.[1] ?? 0n;
+  const { mined, mineable } = miningInfo(config, shard, store, recipient, stakes);
+  return {
+    branch: { value: store.fullShardId },
+    transaction_count: state?.nonce(recipient) ?? 0n,
+    token_balances: balances,
+    is_contract: (state?.code(recipient).length ?? 0) > 0,
+    posw_mineable_blocks: mineable,
+    mined_blocks: mined,
+  };
+}
+
+/**
+ * gas_price: the 50th percentile of the token's gas prices in the tip's last 5 blocks from
+ * height 3 on, else MIN_TX_POOL_GAS_PRICE; undefined when one of those blocks is missing.
+ */
+export function gasPrice(config: QuarkChainConfig, store: ShardStore, tokenId: bigint): bigint | undefined {
+  const tip = store.tip.header.height;
+  const start = tip - 4n > 3n ? tip - 4n : 3n;
+  const prices: bigint[] = [];
+  for (let h = start; h <= tip; h++) {
+    const block = store.byHeight(h);
+    if (!block) return undefined;
+    for (const tx of block.tx_list) {
+      const evm = decodeEvmTransaction(tx.tx.serialized_tx);
+      if (evm.gas_token_id === tokenId) prices.push(evm.gasprice);
+    }
+  }
+  if (prices.length === 0) return config.MIN_TX_POOL_GAS_PRICE;
+  prices.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return prices[Math.floor(((prices.length - 1) * 50) / 100)]!;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * get_total_balance at the tip (any other block hash is an error): the token balances of up to
+ * `limit` accounts in state-trie order (by keccak256 of the recipient) after `start`, and the
+ * trie key to continue from (32 zero bytes once the trie is exhausted).
+ */
+export function totalBalance(
+  store: ShardStore,
+  blockHash: Uint8Array,
+  tokenId: bigint,
+  limit: number,
+  start: Uint8Array | null,
+): { total: bigint; next: Uint8Array } {
+  if (compareBytes(blockHash, headerHash(store.tip.header)) !== 0) throw new Error("block hash is not the tip's");
+  const state = store.state;
+  const accounts = state
+    .recipients()
+    .filter((r) => state.accountRlp(r) !== undefined)
+    .map((r) => ({ key: keccak_256(r), recipient: r }))
+    .sort((a, b) => compareBytes(a.key, b.key));
+  // Trie.next(key): the first key above it; after the last one, the answer is 32 zero bytes.
+  let key = start ?? ZERO32;
+  let total = 0n;
+  for (let left = limit; left > 0; left--) {
+    const after = key;
+    const found = accounts.find((a) => compareBytes(a.key, after) > 0);
+    if (!found) return { total, next: ZERO32 };
+    key = found.key;
+    total += state.balance(found.recipient, tokenId);
+  }
+  return { total, next: key };
+}

@@ -53,18 +53,73 @@ const program = new Command("qkc-slave")
   .option("--dial-timeout-ms <ms>", "deadline to connect to a sibling slave", int("--dial-timeout-ms", 1), 5_000)
   .option(
     "--handshake-timeout-ms <ms>",
-    "an inbound sibling must PING within this or is closed",
+    "an inbound sibling must PING (and be confirmed by the master's slave list) within this or is closed",
     int("--handshake-timeout-ms", 1),
     10_000,
+  )
+  .option(
+    "--frame-timeout-ms <ms>",
+    "a frame must be complete this long after its first byte, or its link closes (slow-loris)",
+    int("--frame-timeout-ms", 1),
+    60_000,
+  )
+  .option(
+    "--max-pending-calls <n>",
+    "calls this slave may have in flight per connection; more fail at once",
+    int("--max-pending-calls", 1),
+    10_000,
+  )
+  .option(
+    "--max-peer-queue <n>",
+    "frames a peer connection may queue behind its 16 running handlers before it is closed",
+    int("--max-peer-queue", 1),
+    1024,
+  )
+  .option(
+    "--max-inbound <n>",
+    "inbound sibling sockets open at once (handshaking or linked); more are refused",
+    int("--max-inbound", 1),
+    256,
+  )
+  .option(
+    "--max-handshaking <n>",
+    "inbound sockets still in their handshake at once; more are refused",
+    int("--max-handshaking", 1),
+    64,
+  )
+  .option(
+    "--master-allow <list>",
+    "addresses or CIDRs that may become the master, e.g. 127.0.0.1,10.0.0.0/8 (default: whoever connects first)",
+  )
+  .addOption(
+    new Option(
+      "--sibling-check <mode>",
+      "inbound siblings: announced = only ids the master listed in CONNECT_TO_SLAVES, from that entry's host " +
+        "(no list at all by the end of the boot: accepted, warned); strict = also refused then; off = anyone (pyquarkchain)",
+    )
+      .choices(["announced", "strict", "off"])
+      .default("announced"),
   )
   .addHelpText(
     "after",
     `\nExit codes: ${EXIT.OK} the master disconnected or a signal stopped it; ${EXIT.FATAL} a fatal runtime error;\n` +
-      `${EXIT.USAGE} bad options or config; ${EXIT.LISTEN} the port could not be bound.`,
+      `${EXIT.USAGE} bad options or config; ${EXIT.LISTEN} the port could not be bound.\n` +
+      `SIGUSR2 logs one "stats" line: frames handled, links closed and sockets refused by kind, calls pending, RSS.`,
   )
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE));
 
 program.parse();
 const opts = program.opts<SlaveCliOptions>();
-const log = pino({ level: opts.logLevel, base: { pid: process.pid } });
+// Logs never block the slave and never grow without bound: writes are asynchronous into a
+// buffer of at most 16 MiB; if whoever reads stdout falls that far behind, lines are dropped
+// and counted (then reported once the buffer has room again).
+const destination = pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 });
+let dropped = 0;
+destination.on("drop", () => dropped++);
+const log = pino({ level: opts.logLevel, base: { pid: process.pid } }, destination);
+setInterval(() => {
+  if (dropped === 0) return;
+  log.warn({ dropped }, "log lines dropped: stdout is read too slowly");
+  dropped = 0;
+}, 10_000).unref();
 process.exitCode = await runSlave(opts, log);

@@ -2,13 +2,15 @@ import type { Logger } from "pino";
 import { MemoryBackend } from "./backend/memory-backend.ts";
 import { SlaveServer } from "./cluster/slave-server.ts";
 import { resolveSlaveConfig } from "./config/resolve.ts";
-import { ConfigError, EXIT, type SlaveCliOptions } from "./config/slave-options.ts";
+import { AllowList, ConfigError, EXIT, type SlaveCliOptions } from "./config/slave-options.ts";
 
 /** Runs one slave until its master disconnects or a signal stops it; returns the exit code. */
 export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<number> {
   let config;
+  let masterAllow: AllowList | undefined;
   try {
     config = resolveSlaveConfig(opts);
+    if (opts.masterAllow !== undefined) masterAllow = new AllowList(opts.masterAllow);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     log.fatal({ reason: err.message }, "bad configuration");
@@ -26,6 +28,13 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     dialTimeoutMs: opts.dialTimeoutMs,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     maxPayloadBytes: opts.maxFrameBytes,
+    frameTimeoutMs: opts.frameTimeoutMs,
+    maxPendingCalls: opts.maxPendingCalls,
+    maxPeerQueue: opts.maxPeerQueue,
+    maxInboundSockets: opts.maxInbound,
+    maxHandshakeSockets: opts.maxHandshaking,
+    masterAllow,
+    siblingCheck: opts.siblingCheck,
   });
   try {
     await server.listen();
@@ -33,11 +42,14 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     log.fatal({ host: config.host, port: config.port, reason: (err as Error).message }, "cannot listen");
     return EXIT.LISTEN;
   }
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => server.shutdown(`${signal} received`));
-  }
-  await server.stopped;
-  // Every socket is closed by now; a handle that lingers must not keep a stopped slave alive.
-  setTimeout(() => process.exit(EXIT.OK), 1000).unref();
+  const onSignal = (signal: NodeJS.Signals) => server.shutdown(`${signal} received`);
+  const onStats = () => log.info(server.stats(), "stats");
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, onSignal);
+  process.on("SIGUSR2", onStats); // an operator's (or the soak's) look inside: frames, closes, pending calls, RSS
+  const reason = await server.stopped;
+  log.info({ reason, ...server.stats() }, "slave stopped");
+  // Every socket is closed by now and every pending call has failed; a handle that lingers
+  // must not keep a stopped slave alive (the process is gone well within a second).
+  setTimeout(() => process.exit(EXIT.OK), 500).unref();
   return EXIT.OK;
 }

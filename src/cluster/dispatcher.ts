@@ -1,11 +1,16 @@
 import type { Logger } from "pino";
 import type { SlaveBackend } from "../backend/backend.ts";
 import type { Frame } from "./frame.ts";
-import { PeerConn } from "./peer-conn.ts";
+import { PeerConn, type PeerConnOptions } from "./peer-conn.ts";
 import { RateLimitedLog } from "./rate-limited-log.ts";
 import type { SocketLink } from "./socket-link.ts";
 
-export interface DispatcherOptions {
+/** How long the master link may stay held for one PeerConn's backlog before that PeerConn is closed. */
+export const DEFAULT_PEER_STALL_MS = 5_000;
+
+export interface DispatcherOptions extends PeerConnOptions {
+  /** A PeerConn whose full queue has held the master link this long is closed. */
+  peerStallMs?: number;
   /** Every full shard id of the network, to tell a bad branch from a shard that is elsewhere. */
   networkShards: ReadonlySet<number>;
   log: Logger;
@@ -21,6 +26,8 @@ export class Dispatcher {
   private readonly peerIds = new Set<bigint>();
   private readonly conns = new Map<string, PeerConn>();
   private readonly drops: RateLimitedLog;
+  /** PeerConns with a full queue, each with the deadline to drain it. */
+  private readonly backlogged = new Map<PeerConn, NodeJS.Timeout>();
 
   constructor(
     private readonly link: SocketLink,
@@ -79,13 +86,26 @@ export class Dispatcher {
     for (const [k, conn] of this.conns) {
       if (conn.ref.clusterPeerId !== clusterPeerId) continue;
       this.conns.delete(k);
-      conn.close("peer destroyed by the master");
+      conn.destroy("peer destroyed by the master");
     }
   }
 
   /** A shard just became ready: it gets a PeerConn for every known peer. */
   addShard(fullShardId: number): void {
     for (const id of this.peerIds) this.open(id, fullShardId);
+  }
+
+  /** Calls in flight from every PeerConn, frames queued in them, and PeerConns open. */
+  load(): { pendingCalls: number; queuedFrames: number; inFlight: number; peerConns: number; backlogged: number } {
+    let pendingCalls = 0;
+    let queuedFrames = 0;
+    let inFlight = 0;
+    for (const conn of this.conns.values()) {
+      pendingCalls += conn.rpc.pendingCalls;
+      queuedFrames += conn.queued;
+      inFlight += conn.inFlight;
+    }
+    return { pendingCalls, queuedFrames, inFlight, peerConns: this.conns.size, backlogged: this.backlogged.size };
   }
 
   closeAll(reason: string): void {
@@ -96,8 +116,37 @@ export class Dispatcher {
   private open(clusterPeerId: bigint, fullShardId: number): void {
     const k = key(clusterPeerId, fullShardId);
     if (this.conns.has(k)) return;
-    const conn = new PeerConn(this.link, { clusterPeerId, fullShardId }, this.backend, this.opts);
+    const conn = new PeerConn(this.link, { clusterPeerId, fullShardId }, this.backend, {
+      ...this.opts,
+      onBacklog: (c, full) => this.backlog(c, full),
+    });
     this.conns.set(k, conn);
+  }
+
+  /**
+   * Back-pressure: while a PeerConn's queue is full the master link is not read (the
+   * master's writes wait in TCP). If it does not drain within peerStallMs, that PeerConn
+   * is closed (the last resort) and reading resumes.
+   */
+  private backlog(conn: PeerConn, full: boolean): void {
+    if (full) {
+      const ms = this.opts.peerStallMs ?? DEFAULT_PEER_STALL_MS;
+      const timer = setTimeout(() => conn.overflow(`its queue stayed full for ${ms} ms`), ms);
+      timer.unref();
+      this.backlogged.set(conn, timer);
+      this.drops.warn(
+        "backlog",
+        { conn: conn.rpc.name, queued: conn.queued, running: conn.inFlight },
+        "peer connection backlogged: the master link is not read until it drains",
+      );
+      this.link.hold("peer-backlog");
+      return;
+    }
+    const timer = this.backlogged.get(conn);
+    if (!timer) return;
+    clearTimeout(timer);
+    this.backlogged.delete(conn);
+    if (this.backlogged.size === 0) this.link.release("peer-backlog");
   }
 }
 

@@ -5,13 +5,16 @@ import { type ClusterOpDefs, clusterOps } from "../messages/cluster.ts";
 import type { RootBlock } from "../messages/core.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { RpcConnection } from "./rpc-connection.ts";
-import { SocketLink } from "./socket-link.ts";
+import { type LinkStats, SocketLink } from "./socket-link.ts";
 import { type DialOptions, connectToSlave } from "./xshard/connect.ts";
+import type { SiblingRegistry } from "./xshard/sibling-registry.ts";
 import type { XshardPool } from "./xshard/xshard-pool.ts";
 import type { SlaveIdentity } from "./xshard/xshard-conn.ts";
 
 /** The error_code of an answer to an op the backend does not serve (see the README's support table). */
 export const UNSUPPORTED_ERROR_CODE = 1;
+/** The error_code of a CREATE for the reserved cluster peer id 0 (EINVAL; the master does not read it). */
+export const RESERVED_PEER_ERROR_CODE = 22;
 
 export interface MasterConnOptions {
   self: SlaveIdentity;
@@ -22,6 +25,17 @@ export interface MasterConnOptions {
   rpcTimeoutMs: number;
   dialTimeoutMs: number;
   maxPayloadBytes?: number;
+  frameTimeoutMs?: number;
+  maxPendingCalls?: number;
+  /** Frames a PeerConn may queue before the master link stops being read for it. */
+  maxPeerQueue?: number;
+  /** How long a full PeerConn queue may hold the master link before that PeerConn is closed. */
+  peerStallMs?: number;
+  stats?: LinkStats;
+  /** Learns the master's slave list and the end of its boot (inbound sibling checks). */
+  siblings?: SiblingRegistry;
+  /** How sibling sockets are opened (tests). */
+  connect?: DialOptions["connect"];
 }
 
 /**
@@ -38,19 +52,30 @@ export class MasterConn implements SlaveContext {
 
   constructor(socket: Socket, opts: MasterConnOptions) {
     this.opts = opts;
-    const { log, rpcTimeoutMs } = opts;
-    this.link = new SocketLink(socket, { link: "master", name: "master", log, maxPayloadBytes: opts.maxPayloadBytes });
-    this.rpc = new RpcConnection(clusterOps, this.link, { name: "master", log, rpcTimeoutMs });
-    this.dispatcher = new Dispatcher(this.link, (frame) => this.rpc.receive(frame), opts.backend, {
+    const { log, rpcTimeoutMs, maxPendingCalls } = opts;
+    this.link = new SocketLink(socket, {
+      link: "master",
+      name: "master",
+      log,
+      maxPayloadBytes: opts.maxPayloadBytes,
+      frameTimeoutMs: opts.frameTimeoutMs,
+      stats: opts.stats,
+    });
+    this.rpc = new RpcConnection(clusterOps, this.link, { name: "master", log, rpcTimeoutMs, maxPendingCalls });
+    this.dispatcher = new Dispatcher(this.link, (frame) => void this.rpc.receive(frame), opts.backend, {
       networkShards: opts.networkShards,
       log,
       rpcTimeoutMs,
+      maxPendingCalls,
+      maxQueuedFrames: opts.maxPeerQueue,
+      peerStallMs: opts.peerStallMs,
+      onOverflow: () => opts.stats?.countClose("peer-overflow"),
     });
-    this.link.onClose((reason) => {
-      this.rpc.close(reason);
+    this.link.onClose((reason, kind) => {
+      this.rpc.close(reason, kind);
       this.dispatcher.closeAll(`master link closed: ${reason}`);
     });
-    this.rpc.onClose((reason) => this.link.close(reason));
+    this.rpc.onClose((reason, kind) => this.link.close(reason, kind));
     this.serveClusterOps();
     this.serveBackendOps();
     this.link.start((frame) => this.dispatcher.route(frame));
@@ -66,7 +91,7 @@ export class MasterConn implements SlaveContext {
   }
 
   private serveClusterOps(): void {
-    const { self, backend, pool, log } = this.opts;
+    const { self, backend, pool, log, siblings } = this.opts;
     const pong = () => ({ id: Buffer.from(self.id, "latin1"), full_shard_id_list: [...self.fullShardIds] });
 
     const createShards = async (root: RootBlock) => {
@@ -78,7 +103,10 @@ export class MasterConn implements SlaveContext {
 
     // The PONG waits until the shards exist and the master has their genesis headers.
     this.rpc.handle("PING", async (ping) => {
-      if (ping.root_tip) await createShards(ping.root_tip);
+      if (ping.root_tip) {
+        await createShards(ping.root_tip);
+        siblings?.booted();
+      }
       return pong();
     });
 
@@ -91,6 +119,8 @@ export class MasterConn implements SlaveContext {
 
     this.rpc.handle("CONNECT_TO_SLAVES_REQUEST", async (req) => {
       const dialOpts: DialOptions = { ...this.opts, dialTimeoutMs: this.opts.dialTimeoutMs };
+      // Siblings that PINGed before this list are judged by it before anyone is dialed.
+      await siblings?.announce(req.slave_info_list);
       const results = await Promise.all(
         req.slave_info_list.map(async (info) => {
           const id = Buffer.from(info.id).toString("latin1");
@@ -108,6 +138,14 @@ export class MasterConn implements SlaveContext {
     });
 
     this.rpc.handle("CREATE_CLUSTER_PEER_CONNECTION_REQUEST", (req) => {
+      if (req.cluster_peer_id === 0n) {
+        // RESERVED_CLUSTER_PEER_ID: its frames are the master's own; masters never assign it.
+        log.warn(
+          { conn: "master", peer: 0n, error_code: RESERVED_PEER_ERROR_CODE },
+          "CREATE for the reserved cluster peer id 0 refused",
+        );
+        return { error_code: RESERVED_PEER_ERROR_CODE };
+      }
       this.dispatcher.addPeer(req.cluster_peer_id);
       log.info({ conn: "master", peer: req.cluster_peer_id }, "peer connection created");
       return { error_code: 0 };

@@ -41,6 +41,11 @@ export interface RpcConnectionOptions {
   rpcTimeoutMs: number;
   /** Calls in flight beyond this fail at once instead of queueing without bound. */
   maxPendingCalls?: number;
+  /**
+   * How a handler that throws is logged: "error" (default), or "warn" where a throw is how
+   * a handler refuses a peer's bad request (PeerConn: pyquarkchain's close_with_error).
+   */
+  handlerFailureLevel?: "warn" | "error";
 }
 
 type AnyHandler = (message: unknown, header: FrameHeader) => unknown;
@@ -67,14 +72,16 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   private readonly sink: FrameSink;
   private readonly rpcTimeoutMs: number;
   private readonly maxPendingCalls: number;
+  private readonly handlerFailureLevel: "warn" | "error";
   private lastRpcId = 0n;
   private lastPeerRpcId = -1n;
   private readonly pending = new Map<bigint, Pending>();
   private readonly timedOut = new Set<bigint>();
   private readonly requests = new Map<number, { responseOp: number; response: Codec<unknown>; fn: AnyHandler }>();
   private readonly commands = new Map<number, AnyHandler>();
-  private readonly closeListeners: Array<(reason: string) => void> = [];
+  private readonly closeListeners: Array<(reason: string, kind: string) => void> = [];
   private closedReason: string | undefined;
+  private closedKind = "local";
 
   constructor(table: OpTable<D>, sink: FrameSink, opts: RpcConnectionOptions) {
     this.table = table;
@@ -83,6 +90,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     this.log = opts.log;
     this.rpcTimeoutMs = opts.rpcTimeoutMs;
     this.maxPendingCalls = opts.maxPendingCalls ?? 10_000;
+    this.handlerFailureLevel = opts.handlerFailureLevel ?? "error";
   }
 
   get closed(): boolean {
@@ -91,6 +99,11 @@ export class RpcConnection<D extends Record<string, OpDef>> {
 
   get pendingCalls(): number {
     return this.pending.size;
+  }
+
+  /** Whether `op` has a request or command handler here (anything else is taken as a response). */
+  serves(op: number): boolean {
+    return this.requests.has(op) || this.commands.has(op);
   }
 
   /** Serves a request op: the handler's value goes back with the response op and the request's id. */
@@ -108,8 +121,9 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     return this;
   }
 
-  onClose(fn: (reason: string) => void): void {
-    if (this.closedReason !== undefined) fn(this.closedReason);
+  /** `kind` is a short word for counters: "protocol", "handler", or what close was given. */
+  onClose(fn: (reason: string, kind: string) => void): void {
+    if (this.closedReason !== undefined) fn(this.closedReason, this.closedKind);
     else this.closeListeners.push(fn);
   }
 
@@ -154,9 +168,10 @@ export class RpcConnection<D extends Record<string, OpDef>> {
    * One incoming frame, classified as pyquarkchain does: a command, a request (ids
    * strictly increasing), or else a response to one of our calls. Handlers start
    * synchronously, so routing and the id check happen in arrival order, and run on
-   * while later frames are read. A protocol violation closes this connection.
+   * while later frames are read. A protocol violation closes this connection. When a
+   * handler waits, the returned promise settles (never rejects) once it is done.
    */
-  receive(frame: Frame): void {
+  receive(frame: Frame): Promise<void> | undefined {
     if (this.closedReason !== undefined) return;
     const entry = this.table.byOp(frame.op);
     if (!entry) return this.fail(`unknown ${this.table.family} op ${frame.op}`);
@@ -199,9 +214,10 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   }
 
   /** Closes once: every pending call fails at once with the reason. Idempotent. */
-  close(reason: string): void {
+  close(reason: string, kind = "local"): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
+    this.closedKind = kind;
     const err = new RpcError("closed", `${this.name}: connection closed (${reason})`);
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
@@ -209,17 +225,17 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     }
     this.pending.clear();
     this.timedOut.clear();
-    for (const fn of this.closeListeners.splice(0)) fn(reason);
+    for (const fn of this.closeListeners.splice(0)) fn(reason, kind);
   }
 
   /** A protocol error: logged once, then the connection closes. */
-  fail(reason: string): void {
+  fail(reason: string): undefined {
     if (this.closedReason !== undefined) return;
     this.log.warn({ conn: this.name, reason }, "closing connection on protocol error");
-    this.close(reason);
+    this.close(reason, "protocol");
   }
 
-  private settle(frame: Frame, entry: OpEntry, message: unknown): void {
+  private settle(frame: Frame, entry: OpEntry, message: unknown): undefined {
     const p = this.pending.get(frame.rpcId);
     if (!p) {
       if (this.timedOut.delete(frame.rpcId)) {
@@ -248,21 +264,28 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     p.reject(new RpcError("timeout", `${this.name}: ${name} (rpc id ${rpcId}) got no answer within ${timeoutMs} ms`));
   }
 
-  private run(entry: OpEntry, fn: () => unknown): void {
+  private run(entry: OpEntry, fn: () => unknown): Promise<void> | undefined {
     let result: unknown;
     try {
       result = fn();
     } catch (err) {
-      return this.handlerFailed(entry, err);
+      this.handlerFailed(entry, err);
+      return;
     }
-    if (result instanceof Promise) result.catch((err: unknown) => this.handlerFailed(entry, err));
+    if (result instanceof Promise) {
+      return result.then(
+        () => {},
+        (err: unknown) => this.handlerFailed(entry, err),
+      );
+    }
+    return;
   }
 
   /** As in pyquarkchain, a handler that throws closes its connection. */
   private handlerFailed(entry: OpEntry, err: unknown): void {
     if (this.closedReason !== undefined) return;
-    this.log.error({ conn: this.name, op: entry.name, err }, "handler failed");
-    this.close(`${entry.name} handler failed: ${err instanceof Error ? err.message : String(err)}`);
+    this.log[this.handlerFailureLevel]({ conn: this.name, op: entry.name, err }, "handler failed");
+    this.close(`${entry.name} handler failed: ${err instanceof Error ? err.message : String(err)}`, "handler");
   }
 
   private entry(name: string): OpEntry {

@@ -4,46 +4,84 @@ import type { Codec } from "../codec/index.ts";
 import { type Frame, FrameDecoder, FrameError, type FrameHeader, type LinkKind, encodeFrame } from "./frame.ts";
 import type { FrameSink } from "./rpc-connection.ts";
 
+/** The default deadline of one frame, from its first byte to its last (slow-loris). */
+export const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
+
+/**
+ * Why a link closed, in a few words a counter can be keyed by: "eof" (the peer closed),
+ * "too-large"/"truncated" (a bad frame), "frame-timeout", "protocol" (the RPC layer
+ * refused a frame), "refused" (who-may-connect), "handshake-timeout", "replaced",
+ * "overflow" (a bound was hit), "shutdown", "socket-error" or "local".
+ */
+export type CloseKind = string;
+
+/** Counters shared by every link of one slave (see SlaveServer.stats). */
+export class LinkStats {
+  framesIn = 0;
+  framesOut = 0;
+  bytesIn = 0;
+  readonly closes = new Map<CloseKind, number>();
+
+  countClose(kind: CloseKind): void {
+    this.closes.set(kind, (this.closes.get(kind) ?? 0) + 1);
+  }
+
+  closesByKind(): Record<string, number> {
+    return Object.fromEntries([...this.closes].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
+
 export interface SocketLinkOptions {
   link: LinkKind;
   name: string;
   log: Logger;
   maxPayloadBytes?: number;
+  /** A frame whose first byte arrived this long ago but whose last has not closes the link. */
+  frameTimeoutMs?: number;
+  stats?: LinkStats;
 }
 
 /**
  * One TCP socket: one decoder in, one writer out. Each frame is one `write` of one
  * buffer, and reading pauses while the socket's write buffer is over its high-water
  * mark, so a peer that does not read cannot make us queue without bound.
+ *
+ * Hardening around the decoder: a frame must be finished within `frameTimeoutMs` of its
+ * first byte (the clock stops while we ourselves do not read); an owner may cap the bytes
+ * buffered for an unfinished frame below the link's frame limit (a sibling still in its
+ * handshake), and may hold reading (a sibling waiting for its verification).
  */
 export class SocketLink implements FrameSink {
   readonly socket: Socket;
   readonly link: LinkKind;
   readonly name: string;
   readonly log: Logger;
+  readonly frameTimeoutMs: number;
   private readonly decoder: FrameDecoder;
+  private readonly stats: LinkStats | undefined;
   private onFrame: (frame: Frame) => void = () => {};
-  private readonly closeListeners: Array<(reason: string) => void> = [];
+  private readonly closeListeners: Array<(reason: string, kind: CloseKind) => void> = [];
   private closedReason: string | undefined;
-  private congested = false;
+  private closedKind: CloseKind = "local";
+  /** Why reading is paused: "congested" (our writes back up) and owner holds. */
+  private readonly pauses = new Set<string>();
+  private frameTimer: NodeJS.Timeout | undefined;
+  private bufferLimit: number | undefined;
 
   constructor(socket: Socket, opts: SocketLinkOptions) {
     this.socket = socket;
     this.link = opts.link;
     this.name = opts.name;
     this.log = opts.log;
+    this.stats = opts.stats;
+    this.frameTimeoutMs = opts.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
     this.decoder = new FrameDecoder(opts.link, { maxPayloadBytes: opts.maxPayloadBytes });
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.data(chunk));
     socket.on("end", () => this.ended());
-    socket.on("error", (err) => this.close(`socket error: ${err.message}`));
-    socket.on("close", () => this.close("socket closed"));
-    socket.on("drain", () => {
-      if (this.congested) {
-        this.congested = false;
-        socket.resume();
-      }
-    });
+    socket.on("error", (err) => this.close(`socket error: ${err.message}`, "socket-error"));
+    socket.on("close", () => this.close("socket closed", "eof"));
+    socket.on("drain", () => this.release("congested"));
   }
 
   get closed(): boolean {
@@ -54,14 +92,49 @@ export class SocketLink implements FrameSink {
     return `${this.socket.remoteAddress ?? "?"}:${this.socket.remotePort ?? "?"}`;
   }
 
+  /** Bytes received that are not yet a whole frame. */
+  get buffered(): number {
+    return this.decoder.buffered;
+  }
+
+  /** Whether reading is paused, for whatever reason. */
+  get held(): boolean {
+    return this.pauses.size > 0;
+  }
+
   /** Starts delivering frames (set once, after the owner has its handlers ready). */
   start(onFrame: (frame: Frame) => void): void {
     this.onFrame = onFrame;
   }
 
-  onClose(fn: (reason: string) => void): void {
-    if (this.closedReason !== undefined) fn(this.closedReason);
+  onClose(fn: (reason: string, kind: CloseKind) => void): void {
+    if (this.closedReason !== undefined) fn(this.closedReason, this.closedKind);
     else this.closeListeners.push(fn);
+  }
+
+  /**
+   * Caps the bytes an unfinished frame may occupy (undefined: only the frame limit). Past
+   * it the link closes as for a frame over the limit.
+   */
+  limitBuffered(bytes: number | undefined): void {
+    this.bufferLimit = bytes;
+  }
+
+  /** Stops reading for `reason` until `release(reason)`; the frame deadline stops meanwhile. */
+  hold(reason: string): void {
+    if (this.closedReason !== undefined || this.pauses.has(reason)) return;
+    this.pauses.add(reason);
+    if (this.pauses.size === 1) {
+      this.socket.pause();
+      this.stopFrameClock();
+    }
+  }
+
+  release(reason: string): void {
+    if (!this.pauses.delete(reason) || this.pauses.size > 0 || this.closedReason !== undefined) return;
+    this.socket.resume();
+    // A frame that was cut short by our own pause gets a whole deadline again.
+    this.watchFrame(true);
   }
 
   writeFrame<T>(header: FrameHeader, codec: Codec<T>, value: T): void {
@@ -71,43 +144,80 @@ export class SocketLink implements FrameSink {
   /** Writes one whole frame. Writes after close are dropped, as nothing can carry them. */
   write(frame: Buffer): void {
     if (this.closedReason !== undefined) return;
-    if (!this.socket.write(frame) && !this.congested) {
-      this.congested = true;
-      this.socket.pause();
-    }
+    if (this.stats) this.stats.framesOut++;
+    if (!this.socket.write(frame)) this.hold("congested");
   }
 
   /** Closes the socket (once); `reason` is what the logs and close listeners see. */
-  close(reason: string): void {
+  close(reason: string, kind: CloseKind = "local"): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
+    this.closedKind = kind;
+    this.stopFrameClock();
+    this.stats?.countClose(kind);
     this.socket.destroy();
-    for (const fn of this.closeListeners.splice(0)) fn(reason);
+    for (const fn of this.closeListeners.splice(0)) fn(reason, kind);
   }
 
   private data(chunk: Buffer): void {
+    if (this.closedReason !== undefined) return;
+    let delivered = 0;
     try {
-      this.decoder.push(chunk, this.onFrame);
+      if (this.stats) this.stats.bytesIn += chunk.length;
+      this.decoder.push(chunk, (frame) => {
+        delivered++;
+        if (this.stats) this.stats.framesIn++;
+        this.onFrame(frame);
+      });
     } catch (err) {
       // Whatever one link sends, only that link pays for it: the process stays up.
       if (err instanceof FrameError) {
         this.log.warn({ conn: this.name, remote: this.remote, kind: err.kind, reason: err.message }, "bad frame");
-        this.close(err.message);
+        this.close(err.message, err.kind);
       } else {
         this.log.error({ conn: this.name, remote: this.remote, err }, "internal error while handling a frame");
-        this.close(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+        this.close(`internal error: ${err instanceof Error ? err.message : String(err)}`, "internal");
       }
+      return;
     }
+    if (this.closedReason !== undefined) return;
+    if (this.bufferLimit !== undefined && this.decoder.buffered > this.bufferLimit) {
+      const reason = `${this.decoder.buffered} bytes of an unfinished frame exceed the limit of ${this.bufferLimit} here`;
+      this.log.warn({ conn: this.name, remote: this.remote, kind: "too-large", reason }, "bad frame");
+      return this.close(reason, "too-large");
+    }
+    // A frame that started inside this chunk (after a whole one) gets a fresh deadline.
+    this.watchFrame(delivered > 0);
+  }
+
+  /** Runs the deadline while a frame is unfinished and we are reading. */
+  private watchFrame(restart: boolean): void {
+    if (!this.decoder.inFrame || this.pauses.size > 0) return this.stopFrameClock();
+    if (this.frameTimer && !restart) return;
+    this.stopFrameClock();
+    const ms = this.frameTimeoutMs;
+    this.frameTimer = setTimeout(() => {
+      this.frameTimer = undefined;
+      const reason = `frame unfinished after ${ms} ms (${this.decoder.buffered} bytes of it received)`;
+      this.log.warn({ conn: this.name, remote: this.remote, kind: "frame-timeout", reason }, "bad frame");
+      this.close(reason, "frame-timeout");
+    }, ms);
+    this.frameTimer.unref();
+  }
+
+  private stopFrameClock(): void {
+    if (this.frameTimer) clearTimeout(this.frameTimer);
+    this.frameTimer = undefined;
   }
 
   private ended(): void {
     try {
       this.decoder.end();
-      this.close("closed by peer");
+      this.close("closed by peer", "eof");
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       this.log.warn({ conn: this.name, remote: this.remote, reason }, "bad frame");
-      this.close(reason);
+      this.close(reason, "truncated");
     }
   }
 }

@@ -1,3 +1,5 @@
+import { BlockList, isIP } from "node:net";
+
 /** The command line of bin/slave.ts, as commander hands it over. */
 export interface SlaveCliOptions {
   cluster_config?: string;
@@ -13,6 +15,14 @@ export interface SlaveCliOptions {
   rpcTimeoutMs: number;
   dialTimeoutMs: number;
   handshakeTimeoutMs: number;
+  frameTimeoutMs: number;
+  maxPendingCalls: number;
+  maxPeerQueue: number;
+  maxInbound: number;
+  maxHandshaking: number;
+  /** Unparsed CIDR list; undefined: anyone may become the master (pyquarkchain). */
+  masterAllow?: string;
+  siblingCheck: "off" | "announced" | "strict";
 }
 
 /** Exit codes: meaningful to an operator's supervisor. */
@@ -47,4 +57,60 @@ export function networkShardIds(chainSize: number, shardSize: number): number[] 
     for (let shard = 0; shard < shardSize; shard++) out.push(((chain << 16) | shardSize | shard) >>> 0);
   }
   return out;
+}
+
+/** "::ffff:10.0.0.1" (an IPv4 client on a dual-stack socket) is 10.0.0.1; IPv6 in lower case. */
+export function normalizeIp(address: string): string {
+  const a = address.toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  return mapped ? mapped[1]! : a;
+}
+
+/** 127.0.0.0/8 and ::1 (after normalizeIp). */
+export function isLoopbackIp(address: string): boolean {
+  const a = normalizeIp(address);
+  return a === "::1" || (isIP(a) === 4 && a.startsWith("127."));
+}
+
+/** Whether listening on `host` stays on this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || isLoopbackIp(host);
+}
+
+/** An address list such as `--master-allow 127.0.0.1,10.0.0.0/8,fd00::/8`. */
+export class AllowList {
+  readonly text: string;
+  private readonly list = new BlockList();
+
+  constructor(text: string) {
+    this.text = text;
+    const items = text
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    if (items.length === 0) throw new ConfigError("the address list is empty");
+    for (const item of items) {
+      const [addr = "", prefix, extra] = item.split("/");
+      const ip = normalizeIp(addr);
+      const family = isIP(ip);
+      if (family === 0 || extra !== undefined) throw new ConfigError(`bad address or CIDR ${JSON.stringify(item)}`);
+      const type = family === 4 ? "ipv4" : "ipv6";
+      if (prefix === undefined) {
+        this.list.addAddress(ip, type);
+        continue;
+      }
+      const bits = /^[0-9]+$/.test(prefix) ? Number(prefix) : NaN;
+      if (!(bits >= 0 && bits <= (family === 4 ? 32 : 128)))
+        throw new ConfigError(`bad prefix length in ${JSON.stringify(item)}`);
+      this.list.addSubnet(ip, bits, type);
+    }
+  }
+
+  allows(address: string | undefined): boolean {
+    if (address === undefined) return false;
+    const ip = normalizeIp(address);
+    const family = isIP(ip);
+    if (family === 0) return false;
+    return this.list.check(ip, family === 4 ? "ipv4" : "ipv6");
+  }
 }

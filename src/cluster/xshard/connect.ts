@@ -5,11 +5,19 @@ import { XshardConn, type XshardConnOptions } from "./xshard-conn.ts";
 
 export interface DialOptions extends XshardConnOptions {
   dialTimeoutMs: number;
+  /** How a socket is opened (tests give one that never connects). */
+  connect?: (opts: { host: string; port: number }) => Socket;
 }
 
-function dial(host: string, port: number, timeoutMs: number): Promise<Socket> {
+/** A connected socket, or an error once `timeoutMs` has passed (the socket is then destroyed). */
+export function dial(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  connect: (opts: { host: string; port: number }) => Socket = netConnect,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
+    const socket = connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no connection within ${timeoutMs} ms`));
@@ -41,7 +49,7 @@ export async function connectToSlave(info: SlaveInfo, opts: DialOptions): Promis
   const host = Buffer.from(info.host).toString("latin1");
   let socket: Socket;
   try {
-    socket = await dial(host, info.port, opts.dialTimeoutMs);
+    socket = await dial(host, info.port, opts.dialTimeoutMs, opts.connect);
   } catch (err) {
     return `Failed to connect ${host}:${info.port} with exception ${(err as Error).message}`;
   }

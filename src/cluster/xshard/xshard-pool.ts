@@ -33,6 +33,11 @@ export class XshardPool {
     return [...this.byId.keys()];
   }
 
+  /** Every linked sibling's link. */
+  conns(): XshardConn[] {
+    return [...this.byId.values()];
+  }
+
   connsFor(fullShardId: number): XshardConn[] {
     return [...(this.byShard.get(fullShardId) ?? [])];
   }
@@ -45,7 +50,7 @@ export class XshardPool {
     const stale = this.byId.get(remote.id);
     if (stale && stale !== conn) {
       this.remove(stale);
-      stale.close(`replaced by a newer link from ${remote.id}`);
+      stale.close(`replaced by a newer link from ${remote.id}`, "replaced");
     }
     this.byId.set(remote.id, conn);
     for (const shard of remote.fullShardIds) {
@@ -88,9 +93,9 @@ export class XshardPool {
   }
 
   /** Closes every link; links verified later are closed as they arrive. */
-  closeAll(reason: string): void {
+  closeAll(reason: string, kind?: string): void {
     this.closedReason ??= reason;
-    for (const conn of [...this.byId.values()]) conn.close(reason);
+    for (const conn of [...this.byId.values()]) conn.close(reason, kind);
   }
 
   private remove(conn: XshardConn): void {

@@ -15,9 +15,9 @@ function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
 
 const program = new Command("qkc-slave")
   .description(
-    "A QuarkChain cluster slave, wire-compatible with pyquarkchain. It listens for the master (the first\n" +
+    "A QuarkChain cluster slave, wire-compatible with pyquarkchain. It listens for the master (the first " +
       "connection it accepts) and for sibling slaves (every later one), and exits when the master disconnects.\n\n" +
-      "Either give pyquarkchain's cluster config (--cluster_config FILE --node_id ID), or run standalone\n" +
+      "Either give pyquarkchain's cluster config (--cluster_config FILE --node_id ID), or run standalone " +
       "with --id/--port/--shards on a network of --chain-size chains of --shard-size shards.",
   )
   .option("--cluster_config <file>", "pyquarkchain cluster_config.json: SLAVE_LIST and the QUARKCHAIN layout")

@@ -1,6 +1,7 @@
 /**
  * Codec and framing throughput. Prints figures only; nothing here is a pass/fail check
- * (timings depend on the machine). Run with `npm run bench`; it takes well under a minute.
+ * (timings depend on the machine). `npm run bench:codec` runs it alone (about 20 s); `npm run bench`
+ * runs it, then the load bench (bench/load.bench.ts).
  *
  * Every figure is the median of several timed runs after a warm-up run, so the JIT has
  * settled and one GC pause does not decide the result. MB means 10^6 bytes.
@@ -8,18 +9,30 @@
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { type Codec, encode } from "../src/codec/index.ts";
-import { type Frame, FrameDecoder, type FrameHeader, type LinkKind, encodeFrame } from "../src/cluster/frame.ts";
-import { encodeEvmTransaction } from "../src/evm/transaction.ts";
+import {
+  type Frame,
+  FrameBatch,
+  FrameDecoder,
+  type FrameHeader,
+  type LinkKind,
+  encodeFrame,
+} from "../src/cluster/frame.ts";
 import {
   AddMinorBlockHeaderResponse,
   AddXshardTxListRequest,
+  AddXshardTxListResponse,
   ClusterOp,
+  GetEcoInfoListRequest,
+  GetEcoInfoListResponse,
   GetMinorBlockResponse,
   Ping,
 } from "../src/messages/cluster.ts";
-import { MinorBlock, MinorBlockHeader, MinorBlockMeta, type TypedTransaction } from "../src/messages/core.ts";
+import { NetworkGenesis, genesisRootBlock } from "../src/backend/genesis.ts";
+import { configForShards } from "../src/config/quarkchain-config.ts";
+import { GetMinorBlockListResponse, NewTransactionListCommand, p2pOps } from "../src/messages/p2p.ts";
+import type { Family } from "../src/messages/ops.ts";
 import { decodeOpPayload } from "../src/messages/registry.ts";
-import { makeRandom } from "../test/helpers/random.ts";
+import { blockWithTransactions, rand, realisticDeposit, realisticTransaction, u64 } from "./samples.ts";
 
 // buffer-layout ships no types; this is the little of its API the comparison uses.
 interface Layout<T> {
@@ -33,10 +46,9 @@ interface BufferLayoutApi {
 }
 const BufferLayout = createRequire(import.meta.url)("buffer-layout") as BufferLayoutApi;
 
-const RUN_MS = 250;
-const RUNS = 7;
+const RUN_MS = 200;
+const RUNS = 5;
 const MiB = 1024 * 1024;
-const rand = makeRandom("bench");
 
 interface Work {
   frames: number;
@@ -66,7 +78,7 @@ function measure(label: string, perOp: Work, op: () => void, opts: { runMs?: num
   const framesPerSec = perOp.frames / median;
   const mbPerSec = perOp.bytes / median / 1e6;
   console.log(
-    `  ${label.padEnd(60)} ${fmt(framesPerSec).padStart(10)} frames/s ${mbPerSec.toFixed(1).padStart(9)} MB/s`,
+    `  ${label.padEnd(72)} ${fmt(framesPerSec).padStart(10)} frames/s ${mbPerSec.toFixed(1).padStart(9)} MB/s`,
   );
   return median;
 }
@@ -75,61 +87,6 @@ function fmt(x: number): string {
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
   if (x >= 1e3) return `${(x / 1e3).toFixed(1)} k`;
   return x.toFixed(1);
-}
-
-const u64 = (): bigint => (BigInt(rand.u32()) << 32n) | BigInt(rand.u32());
-const bigOf = (bytes: number): bigint => BigInt("0x" + Buffer.from(rand.bytes(bytes)).toString("hex"));
-
-/** A signed QKC transfer as a wallet would send it: about 130 bytes of RLP. */
-function realisticTransaction(nonce: number): TypedTransaction {
-  const rlp = encodeEvmTransaction({
-    nonce: BigInt(nonce),
-    gasprice: 1_000_000_000n * BigInt(1 + rand.int(50)),
-    startgas: rand.int(4) === 0 ? 60_000n : 21_000n,
-    to: rand.bytes(20),
-    value: bigOf(8),
-    data: rand.bytes(rand.int(4) === 0 ? 4 + rand.int(12) : 0),
-    network_id: 1n,
-    from_full_shard_key: 0x00010001,
-    to_full_shard_key: 0x00010001,
-    gas_token_id: 0x8bb0n, // QKC
-    transfer_token_id: 0x8bb0n,
-    version: 0n,
-    v: BigInt(27 + rand.int(2)),
-    r: bigOf(32),
-    s: bigOf(32),
-  });
-  return { tx: { type: 0, serialized_tx: rlp } };
-}
-
-function blockWithTransactions(count: number): MinorBlock {
-  const header: MinorBlockHeader = {
-    ...MinorBlockHeader.zero(),
-    branch: { value: 0x00010001 },
-    height: 1_234_567n,
-    coinbase_address: { recipient: rand.bytes(20), full_shard_key: 0x00010001 },
-    coinbase_amount_map: { balance_map: [[0x8bb0n, 3n * 10n ** 18n]] },
-    hash_prev_minor_block: rand.bytes(32),
-    hash_prev_root_block: rand.bytes(32),
-    evm_gas_limit: 12_000_000n,
-    hash_meta: rand.bytes(32),
-    create_time: 1_700_000_000n,
-    difficulty: 1_000_000_000_000n,
-    nonce: u64(),
-    bloom: bigOf(256),
-    extra_data: Buffer.from("qkc-slave bench", "ascii"),
-    mixhash: rand.bytes(32),
-  };
-  const meta: MinorBlockMeta = {
-    ...MinorBlockMeta.zero(),
-    hash_merkle_root: rand.bytes(32),
-    hash_evm_state_root: rand.bytes(32),
-    hash_evm_receipt_root: rand.bytes(32),
-    evm_gas_used: 21_000n * BigInt(count),
-    evm_xshard_gas_limit: 6_000_000n,
-  };
-  const tx_list = Array.from({ length: count }, (_, i) => realisticTransaction(i));
-  return { header, meta, tx_list, tracking_data: new Uint8Array(0) };
 }
 
 /** Encodes one frame per call; the header changes so nothing is cached between calls. */
@@ -144,16 +101,16 @@ function encodeBench<T>(label: string, link: LinkKind, op: number, codec: Codec<
   return sample;
 }
 
-/** Splits one frame off a buffer and parses its payload with the cluster op map, per call. */
-function decodeBench(label: string, link: LinkKind, frame: Buffer): void {
+/** Splits the frames off a buffer and parses each payload with the op map of `family`, per call. */
+function decodeBench(label: string, link: LinkKind, frame: Buffer, family: Family = "cluster", frames = 1): void {
   const decoder = new FrameDecoder(link);
   let sink = 0;
   const onFrame = (f: Frame): void => {
     sink ^= f.op;
-    const { value } = decodeOpPayload("cluster", f.op, f.payload);
+    const { value } = decodeOpPayload(family, f.op, f.payload);
     if (value === null) sink++;
   };
-  measure(label, { frames: 1, bytes: frame.length }, () => decoder.push(frame, onFrame));
+  measure(label, { frames, bytes: frame.length }, () => decoder.push(frame, onFrame));
   if (sink === -1) console.log(sink);
 }
 
@@ -187,6 +144,112 @@ const blockFrame = encodeBench(
   blockResponse,
 );
 decodeBench("FrameDecoder.push + decodeOpPayload(GetMinorBlockResponse)", "master", blockFrame);
+
+// 2b. What the load bench (bench/load.bench.ts) makes the daemon encode and decode.
+{
+  const network = configForShards(2, 1);
+  const root = genesisRootBlock(network);
+  const genesis = new NetworkGenesis(network).genesisBlock(0x00010001, root);
+  const eco = {
+    error_code: 0,
+    eco_info_list: [1, 0x00010001].map((shard) => ({
+      branch: { value: shard },
+      height: 1n,
+      coinbase_amount: 5n * 10n ** 18n,
+      difficulty: 10_000n,
+      unconfirmed_headers_coinbase_amount: 5n * 10n ** 18n,
+    })),
+  };
+  section("Messages of the load bench");
+  const ecoRequests = Buffer.concat(
+    Array.from({ length: 64 }, (_, i) =>
+      encodeFrame(
+        "master",
+        { branch: 0, clusterPeerId: 0n, op: ClusterOp.GET_ECO_INFO_LIST_REQUEST, rpcId: BigInt(i + 1) },
+        GetEcoInfoListRequest,
+        {},
+      ),
+    ),
+  );
+  decodeBench(
+    "FrameDecoder.push + decode: 64 GET_ECO_INFO_LIST requests in one chunk",
+    "master",
+    ecoRequests,
+    "cluster",
+    64,
+  );
+  encodeBench(
+    "encodeFrame(GetEcoInfoListResponse, 2 shards)",
+    "master",
+    ClusterOp.GET_ECO_INFO_LIST_RESPONSE,
+    GetEcoInfoListResponse,
+    eco,
+  );
+  {
+    // The answers to one chunk of 64 requests: 64 buffers (one write each) or one batch (one write).
+    const header = (i: number): FrameHeader => ({
+      branch: 0,
+      clusterPeerId: 0n,
+      op: ClusterOp.GET_ECO_INFO_LIST_RESPONSE,
+      rpcId: BigInt(i + 1),
+    });
+    let sink = 0;
+    const bytes = 64 * encodeFrame("master", header(0), GetEcoInfoListResponse, eco).length;
+    measure("64 x encodeFrame(GetEcoInfoListResponse): 64 buffers", { frames: 64, bytes }, () => {
+      for (let i = 0; i < 64; i++) sink ^= encodeFrame("master", header(i), GetEcoInfoListResponse, eco).length;
+    });
+    const batch = new FrameBatch("master", (b) => (sink ^= b.length));
+    measure("64 x FrameBatch.add(GetEcoInfoListResponse) + flush: one buffer", { frames: 64, bytes }, () => {
+      for (let i = 0; i < 64; i++) batch.add(header(i), GetEcoInfoListResponse, eco);
+      batch.flush();
+    });
+    if (sink === -1) console.log(sink);
+  }
+  encodeBench(
+    "encodeFrame(GetMinorBlockResponse, genesis block)",
+    "master",
+    ClusterOp.GET_MINOR_BLOCK_RESPONSE,
+    GetMinorBlockResponse,
+    { error_code: 0, minor_block: genesis, extra_info: null },
+  );
+  encodeBench(
+    "encodeFrame(GetMinorBlockListResponse, 100 genesis blocks)",
+    "master",
+    p2pOps.codes.GET_MINOR_BLOCK_LIST_RESPONSE,
+    GetMinorBlockListResponse,
+    { minor_block_list: Array(100).fill(genesis) },
+  );
+  const txList = encodeFrame(
+    "master",
+    { branch: 0x00010001, clusterPeerId: 7n, op: p2pOps.codes.NEW_TRANSACTION_LIST, rpcId: 0n },
+    NewTransactionListCommand,
+    { transaction_list: Array.from({ length: 100 }, (_, i) => realisticTransaction(i)) },
+  );
+  decodeBench(
+    `FrameDecoder.push + decode: NEW_TRANSACTION_LIST, 100 txs (${txList.length} B)`,
+    "master",
+    txList,
+    "p2p",
+  );
+  const xshard = encodeFrame(
+    "slave",
+    { branch: 0, clusterPeerId: 0n, op: ClusterOp.ADD_XSHARD_TX_LIST_REQUEST, rpcId: 1n },
+    AddXshardTxListRequest,
+    {
+      branch: { value: 0x00010001 },
+      minor_block_hash: rand.bytes(32),
+      tx_list: { tx_list: Array.from({ length: 20 }, realisticDeposit), version: 1 },
+    },
+  );
+  decodeBench(`FrameDecoder.push + decode: ADD_XSHARD_TX_LIST, 20 deposits (${xshard.length} B)`, "slave", xshard);
+  encodeBench(
+    "encodeFrame(AddXshardTxListResponse)",
+    "slave",
+    ClusterOp.ADD_XSHARD_TX_LIST_RESPONSE,
+    AddXshardTxListResponse,
+    { error_code: 0 },
+  );
+}
 
 // 3. A long mixed stream, read the way a socket delivers it: 64 KiB chunks.
 function mixedStream(targetBytes: number): { stream: Buffer; frames: number } {
@@ -247,7 +310,7 @@ section(
 }
 
 // 4. Decoding the 25-byte master-link header: buffer-layout against plain Buffer reads.
-section("Master-link frame header (25 bytes): buffer-layout vs plain Buffer reads (frame.ts)");
+section("Master-link frame header (25 bytes): buffer-layout vs plain Buffer reads");
 interface LayoutHeader {
   size: number;
   branch: number;

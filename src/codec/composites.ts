@@ -3,22 +3,55 @@ import { DecodeError, EncodeError, JsonShapeError } from "./errors.ts";
 import { jsonArray, jsonObject } from "./json.ts";
 import { type PrefixSize, prefixName, readPrefix, writePrefix } from "./primitives.ts";
 
+/**
+ * Hot read/write functions are generated per codec instance (`new Function`), never shared:
+ * a closure made by a factory such as `list()` shares its inline caches with every other
+ * list, so `item.read(r)` inside it would see every element type of the protocol and stay
+ * megamorphic. A generated function has its own caches: each call site sees one codec and
+ * V8 inlines it. The generated code makes the same calls, in the same order, as the plain
+ * versions it replaces, so bytes and errors are unchanged.
+ */
+function compile<F>(params: Record<string, unknown>, body: string): F {
+  const names = Object.keys(params);
+  return new Function(...names, `"use strict";\n${body}`)(...names.map((n) => params[n])) as F;
+}
+
+const prefixRead = { 1: "r.u8()", 2: "r.u16()", 4: "r.u32()" } as const;
+const prefixWrite = { 1: "w.u8(n)", 2: "w.u16(n)", 4: "w.u32(n)" } as const;
+
+function truncated(): DecodeError {
+  return new DecodeError("truncated", "buffer is shorter than expected");
+}
+
+function tooLong(): EncodeError {
+  return new EncodeError("too-long", "bytes size exceeds limit");
+}
+
 /** PrependedSizeListSerializer(k, T): a k-byte element count, then the elements. */
 export function list<T>(size: PrefixSize, item: Codec<T>): Codec<T[]> {
+  const limit = 2 ** (size * 8);
   return {
     schema: `list(len=${prefixName(size)}, ${item.schema})`,
-    read(r) {
-      const n = readPrefix(r, size);
-      // A count can claim more than the payload holds; fail before allocating for it.
-      if (n > r.remaining) throw new DecodeError("truncated", "buffer is shorter than expected");
-      const out: T[] = [];
-      for (let i = 0; i < n; i++) out.push(item.read(r));
-      return out;
-    },
-    write(w, v) {
-      writePrefix(w, size, v.length);
-      for (const x of v) item.write(w, x);
-    },
+    // A count can claim more than the payload holds; fail before allocating for it.
+    read: compile(
+      { item, truncated },
+      `return function read(r) {
+        const n = ${prefixRead[size]};
+        if (n > r.end - r.pos) throw truncated();
+        const out = [];
+        for (let i = 0; i < n; i++) out.push(item.read(r));
+        return out;
+      };`,
+    ),
+    write: compile(
+      { item, tooLong },
+      `return function write(w, v) {
+        const n = v.length;
+        if (n >= ${limit}) throw tooLong();
+        ${prefixWrite[size]};
+        for (let i = 0; i < n; i++) item.write(w, v[i]);
+      };`,
+    ),
     toJson: (v) => v.map((x) => item.toJson(x)),
     fromJson: (j) => jsonArray(j).map((x) => item.fromJson(x)),
     zero: () => [],
@@ -30,12 +63,15 @@ export function list<T>(size: PrefixSize, item: Codec<T>): Codec<T[]> {
 export function optional<T>(inner: Codec<T>): Codec<T | null> {
   return {
     schema: `optional(${inner.schema})`,
-    read: (r) => (r.u8() === 0 ? null : inner.read(r)),
-    write(w, v) {
-      if (v === null) return w.u8(0);
-      w.u8(1);
-      inner.write(w, v);
-    },
+    read: compile({ inner }, `return function read(r) { return r.u8() === 0 ? null : inner.read(r); };`),
+    write: compile(
+      { inner },
+      `return function write(w, v) {
+        if (v === null) return w.u8(0);
+        w.u8(1);
+        inner.write(w, v);
+      };`,
+    ),
     toJson: (v) => (v === null ? null : inner.toJson(v)),
     fromJson: (j) => (j === null ? null : inner.fromJson(j)),
     zero: () => null,
@@ -63,6 +99,11 @@ function compareKeys(a: unknown, b: unknown): number {
  * one read wins), with the skipped values dropped. Stable sort keeps "last wins".
  */
 function normalize<K, V>(entries: MapEntries<K, V>, skip?: (v: V) => boolean): MapEntries<K, V> {
+  // What pyquarkchain writes is already in strictly ascending key order: nothing to sort or
+  // merge, and no copy (callers only read the result).
+  let ascending = true;
+  for (let i = 1; i < entries.length && ascending; i++) ascending = compareKeys(entries[i - 1]![0], entries[i]![0]) < 0;
+  if (ascending) return skip && entries.some((e) => skip(e[1])) ? entries.filter((e) => !skip(e[1])) : entries;
   const sorted = entries.map((e, i) => [e, i] as const).sort((a, b) => compareKeys(a[0][0], b[0][0]) || a[1] - b[1]);
   const out: MapEntries<K, V> = [];
   for (const [e] of sorted) {
@@ -140,15 +181,25 @@ export function struct<F extends Fields>(name: string, shape: F, derive?: Derive
     for (const [k, c] of fields) out[k] = each(c, k);
     return out as T;
   };
+  // One generated function per struct: an object literal in wire order, one call per field.
+  const codecs: Record<string, Codec<unknown>> = {};
+  fields.forEach(([, c], i) => (codecs[`c${i}`] = c));
+  const key = (k: string): string => JSON.stringify(k);
+  const literal = fields.every(([k]) => k !== "__proto__");
   return {
     name,
     schema: name,
     fields,
-    read: (r) => build((c) => c.read(r)),
-    write(w, v) {
-      const rec = v as Record<string, unknown>;
-      for (const [k, c] of fields) c.write(w, rec[k]);
-    },
+    read: literal
+      ? compile(
+          codecs,
+          `return function read(r) { return { ${fields.map(([k], i) => `${key(k)}: c${i}.read(r)`).join(", ")} }; };`,
+        )
+      : (r) => build((c) => c.read(r)),
+    write: compile(
+      codecs,
+      `return function write(w, v) { ${fields.map(([k], i) => `c${i}.write(w, v[${key(k)}]);`).join(" ")} };`,
+    ),
     toJson(v) {
       const rec = v as Record<string, unknown>;
       const out: { [key: string]: Json } = {};

@@ -52,6 +52,15 @@ export const uint128 = bigUintFixed(16);
 export const uint256 = bigUintFixed(32);
 export const uint2048 = bigUintFixed(256);
 
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Bytes in the minimal big-endian form of a non-negative integer number. */
+function byteLength(n: number): number {
+  let size = 0;
+  for (; n > 0; n = Math.floor(n / 256)) size++;
+  return size;
+}
+
 /** pyquarkchain's BigUintSerializer: a 1-byte length, then the minimal big-endian magnitude. */
 export const biguint: Codec<bigint> = {
   schema: "biguint",
@@ -60,8 +69,25 @@ export const biguint: Codec<bigint> = {
     if (typeof v !== "bigint" || v < 0n)
       throw new EncodeError("overflow", `can't convert negative int to unsigned (${String(v)})`);
     if (v === 0n) return w.u8(0);
+    if (v <= 0xffffffffn) {
+      const n = Number(v);
+      const size = byteLength(n);
+      w.u8(size);
+      w.uintNumber(n, size);
+      return;
+    }
+    if (v <= U64_MAX) {
+      // Amounts, difficulties: two 32-bit halves as numbers, no hex string.
+      const hi = Number(v >> 32n);
+      const lo = Number(v & 0xffffffffn);
+      const size = byteLength(hi);
+      w.u8(size + 4);
+      w.uintNumber(hi, size);
+      w.u32(lo);
+      return;
+    }
     const size = (v.toString(16).length + 1) >> 1;
-    if (size > 255) throw new EncodeError("too-long", "bytes size exceeds limit");
+    if (size > 255) throw tooLong();
     w.u8(size);
     w.uintBig(v, size);
   },
@@ -109,8 +135,10 @@ export function readPrefix(r: Reader, size: PrefixSize): number {
   return size === 1 ? r.u8() : size === 2 ? r.u16() : r.u32();
 }
 
+const prefixLimit = { 1: 2 ** 8, 2: 2 ** 16, 4: 2 ** 32 } as const;
+
 export function writePrefix(w: Writer, size: PrefixSize, n: number): void {
-  if (n >= 2 ** (size * 8)) throw new EncodeError("too-long", "bytes size exceeds limit");
+  if (n >= prefixLimit[size]) throw tooLong();
   if (size === 1) w.u8(n);
   else if (size === 2) w.u16(n);
   else w.u32(n);
@@ -120,15 +148,40 @@ export function prefixName(size: PrefixSize): string {
   return prefixNames[size];
 }
 
+function tooLong(): EncodeError {
+  return new EncodeError("too-long", "bytes size exceeds limit");
+}
+
+// One function per prefix width (not one closure for all three): each call site stays simple.
+const varBytesRead: { [K in PrefixSize]: (r: Reader) => Uint8Array } = {
+  1: (r) => r.bytes(r.u8()),
+  2: (r) => r.bytes(r.u16()),
+  4: (r) => r.bytes(r.u32()),
+};
+const varBytesWrite: { [K in PrefixSize]: (w: Writer, v: Uint8Array) => void } = {
+  1: (w, v) => {
+    if (v.length >= 2 ** 8) throw tooLong();
+    w.u8(v.length);
+    w.bytes(v);
+  },
+  2: (w, v) => {
+    if (v.length >= 2 ** 16) throw tooLong();
+    w.u16(v.length);
+    w.bytes(v);
+  },
+  4: (w, v) => {
+    if (v.length >= 2 ** 32) throw tooLong();
+    w.u32(v.length);
+    w.bytes(v);
+  },
+};
+
 /** PrependedSizeBytesSerializer(k): a k-byte length, then the bytes. */
 export function varBytes(size: PrefixSize): Codec<Uint8Array> {
   return {
     schema: `varbytes(len=${prefixName(size)})`,
-    read: (r) => r.bytes(readPrefix(r, size)),
-    write(w, v) {
-      writePrefix(w, size, v.length);
-      w.bytes(v);
-    },
+    read: varBytesRead[size],
+    write: varBytesWrite[size],
     toJson: bytesToJson,
     fromJson: jsonToBytes,
     zero: () => new Uint8Array(0),

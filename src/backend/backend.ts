@@ -1,4 +1,5 @@
-import type { RequestName, ResponseOf } from "../cluster/rpc-connection.ts";
+import type { RequestName, ResponseOf, RpcConnection } from "../cluster/rpc-connection.ts";
+import type { XshardFailure } from "../cluster/xshard/xshard-pool.ts";
 import type {
   AddMinorBlockHeaderListRequest,
   AddMinorBlockHeaderListResponse,
@@ -47,10 +48,28 @@ export type PeerHandlers = {
   [N in PeerCommandOp]?: (peer: PeerRef, command: P2PMessage<N>) => Promise<void>;
 };
 
-/** What the backend may ask of the cluster while it works. */
+/** What the backend may use of one PeerConn (its RpcConnection): calls, commands, closing it. */
+export type PeerRpc = Pick<RpcConnection<P2POpDefs>, "call" | "send" | "close" | "closed">;
+
+/**
+ * What the backend may ask of the cluster while it works. The optional members reach
+ * peers and siblings; a context without them (an older cluster layer, a test) makes the
+ * backend answer what needs them with an error code, or keep cross-shard lists local.
+ */
 export interface SlaveContext {
   addMinorBlockHeader(request: AddMinorBlockHeaderRequest): Promise<AddMinorBlockHeaderResponse>;
   addMinorBlockHeaderList(request: AddMinorBlockHeaderListRequest): Promise<AddMinorBlockHeaderListResponse>;
+  /** The PeerConn of (external peer, local shard), if one is open (pyquarkchain's shard.peers[id]). */
+  peer?(clusterPeerId: bigint, fullShardId: number): PeerRpc | undefined;
+  /** Every PeerConn of a local shard, for the broadcasts (pyquarkchain's shard.peers). */
+  peers?(fullShardId: number): Array<{ clusterPeerId: bigint; rpc: PeerRpc }>;
+  /**
+   * ADD_XSHARD_TX_LIST_REQUEST to every sibling link serving each request's shard, all at
+   * once; the failures (XshardPool.sendXshardTxLists).
+   */
+  sendXshardTxLists?(requests: readonly AddXshardTxListRequest[]): Promise<XshardFailure[]>;
+  /** One BATCH_ADD_XSHARD_TX_LIST_REQUEST per sibling link serving `fullShardId`; the failures. */
+  sendXshardTxListBatch?(fullShardId: number, requests: readonly AddXshardTxListRequest[]): Promise<XshardFailure[]>;
 }
 
 /**
@@ -76,4 +95,6 @@ export interface SlaveBackend {
   readonly peer: PeerHandlers;
   /** A sibling's cross-shard deposits for a local shard: the error code to answer (0, or ENOENT). */
   addXshardTxList(request: AddXshardTxListRequest): Promise<number>;
+  /** Releases what the backend holds open (its chain store); called once the slave has stopped. */
+  close?(): Promise<void>;
 }

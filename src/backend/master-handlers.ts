@@ -1,5 +1,6 @@
 import type { QuarkChainConfig } from "../config/cluster-config.ts";
 import { fullShardIdByFullShardKey } from "../config/cluster-config.ts";
+import { decodeEvmTransaction } from "../evm/transaction.ts";
 import type { Address, MinorBlock } from "../messages/core.ts";
 import type { MasterHandlers } from "./backend.ts";
 import {
@@ -12,16 +13,16 @@ import {
   totalBalance,
   unconfirmedCoinbaseAmount,
 } from "./shard-queries.ts";
-import type { ShardStore } from "./shard-store.ts";
+import { type ShardChain, StateUnknownError } from "./shard-chain.ts";
 import { word } from "./state/account.ts";
 
 /** What the master handlers see of the backend. */
 export interface LocalShards {
   readonly config: QuarkChainConfig;
   /** Initialized local shards, in network config order. */
-  ready(): ShardStore[];
+  ready(): ShardChain[];
   /** The initialized local shard with this full shard id. */
-  get(fullShardId: number): ShardStore | undefined;
+  get(fullShardId: number): ShardChain | undefined;
   /** Unix time in seconds. */
   now(): bigint;
 }
@@ -33,8 +34,8 @@ export interface LocalShards {
  */
 export function masterHandlers(shards: LocalShards): MasterHandlers {
   const { config } = shards;
-  const shardConfig = (s: ShardStore) => config.shards.get(s.fullShardId)!;
-  const unconfirmed = (s: ShardStore) => s.unconfirmedHeaders(maxBlocksInOneRootBlock(config, shardConfig(s)));
+  const shardConfig = (s: ShardChain) => config.shards.get(s.fullShardId)!;
+  const unconfirmed = (s: ShardChain) => s.unconfirmedHeaders(maxBlocksInOneRootBlock(config, shardConfig(s)));
   /** The local shard of an address's full_shard_key (also none for a chain the network lacks). */
   const byAddress = (address: Address) => {
     try {
@@ -50,7 +51,7 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
       eco_info_list: shards.ready().map((s) => ({
         branch: { value: s.fullShardId },
         height: s.tip.header.height + 1n,
-        coinbase_amount: nextBlockCoinbaseAmount(s.txQueue),
+        coinbase_amount: nextBlockCoinbaseAmount(s.pool.entries()),
         difficulty: nextBlockDifficulty(shardConfig(s), s.tip.header, shards.now()),
         unconfirmed_headers_coinbase_amount: unconfirmedCoinbaseAmount(unconfirmed(s), config.genesisToken),
       })),
@@ -66,26 +67,55 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
       if (!block) return { error_code: 1, minor_block: emptyMinorBlock(), extra_info: null };
       return { error_code: 0, minor_block: block, extra_info: null };
     },
-    // Every local shard, whatever the address's full_shard_key.
-    GET_ACCOUNT_DATA_REQUEST: async (req) => ({
-      error_code: 0,
-      account_branch_data_list: shards
-        .ready()
-        .map((s) => accountBranchData(config, s, req.address.recipient, req.block_height ?? undefined)),
-    }),
+    // Every local shard, whatever the address's full_shard_key. A state that would take
+    // transaction execution to know answers error_code 1 with no entries.
+    GET_ACCOUNT_DATA_REQUEST: async (req) => {
+      try {
+        return {
+          error_code: 0,
+          account_branch_data_list: shards
+            .ready()
+            .map((s) => accountBranchData(config, s, req.address.recipient, req.block_height ?? undefined)),
+        };
+      } catch (err) {
+        if (!(err instanceof StateUnknownError)) throw err;
+        return { error_code: 1, account_branch_data_list: [] };
+      }
+    },
     GET_CODE_REQUEST: async (req) => {
       const store = byAddress(req.address);
-      if (!store) return { error_code: 1, result: new Uint8Array(0) };
-      const state = stateAfter(store, req.block_height ?? undefined);
+      const state = store && known(() => stateAfter(store, req.block_height ?? undefined));
+      if (!store || state === UNKNOWN) return { error_code: 1, result: new Uint8Array(0) };
       return { error_code: 0, result: state ? state.code(req.address.recipient) : new Uint8Array(0) };
     },
     // pyquarkchain cannot serialize its failure answer (an empty bytes32) and drops the master
     // link; a zero word with error_code 1 is answered instead.
     GET_STORAGE_REQUEST: async (req) => {
       const store = byAddress(req.address);
-      const state = store && stateAfter(store, req.block_height ?? undefined);
-      if (!state) return { error_code: 1, result: word(0n) };
+      const state = store && known(() => stateAfter(store, req.block_height ?? undefined));
+      if (!state || state === UNKNOWN) return { error_code: 1, result: word(0n) };
       return { error_code: 0, result: state.storageAt(req.address.recipient, req.key) };
+    },
+    // SlaveServer.add_tx: the shard of the sender's from_full_shard_key, then ShardState.add_tx
+    // (tx-pool.ts lists the checks). pyquarkchain drops the master link on an undecodable
+    // transaction; 1 is answered instead.
+    ADD_TRANSACTION_REQUEST: async (req) => {
+      let shard: ShardChain | undefined;
+      try {
+        const evm = decodeEvmTransaction(req.tx.tx.serialized_tx);
+        shard = shards.get(fullShardIdByFullShardKey(config, evm.from_full_shard_key));
+      } catch {
+        return { error_code: 1 };
+      }
+      return { error_code: shard?.addTx(req.tx) ? 0 : 1 };
+    },
+    // A transaction of a canonical block, or one in the pool (in an empty block, index 0).
+    GET_TRANSACTION_REQUEST: async (req) => {
+      const found = shards.get(req.branch.value)?.transaction(req.tx_hash);
+      if (!found) return { error_code: 1, minor_block: emptyMinorBlock(), index: 0 };
+      if ("pooled" in found)
+        return { error_code: 0, minor_block: { ...emptyMinorBlock(), tx_list: [found.pooled] }, index: 0 };
+      return { error_code: 0, minor_block: found.block, index: found.index };
     },
     GAS_PRICE_REQUEST: async (req) => {
       const store = shards.get(req.branch.value);
@@ -103,6 +133,16 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
       }
     },
   };
+}
+
+const UNKNOWN = Symbol("state unknown");
+function known<T>(fn: () => T): T | typeof UNKNOWN {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof StateUnknownError) return UNKNOWN;
+    throw err;
+  }
 }
 
 /** pyquarkchain's not-found answer: MinorBlock(MinorBlockHeader(), MinorBlockMeta()), 701 bytes. */

@@ -2,9 +2,12 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
 import { decodeEvmTransaction } from "../evm/transaction.ts";
 import type { AccountBranchData } from "../messages/cluster.ts";
-import type { MinorBlockHeader, TypedTransaction } from "../messages/core.ts";
-import { type ShardStore, headerHash } from "./shard-store.ts";
+import type { MinorBlockHeader } from "../messages/core.ts";
+import { decayByEpoch } from "./block-rules.ts";
+import { minorBlockHash } from "./genesis.ts";
+import type { ShardChain } from "./shard-chain.ts";
 import type { EvmState } from "./state/evm-state.ts";
+import type { PoolEntry } from "./tx-pool.ts";
 
 /**
  * What pyquarkchain's ShardState answers from a shard's chain and state alone, without
@@ -15,11 +18,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const ZERO32 = new Uint8Array(32);
 
 /** get_next_block_coinbase_amount: gasprice × startgas summed over the pending transactions. */
-export function nextBlockCoinbaseAmount(txQueue: readonly TypedTransaction[]): bigint {
-  return txQueue.reduce((sum, tx) => {
-    const evm = decodeEvmTransaction(tx.tx.serialized_tx);
-    return sum + evm.gasprice * evm.startgas;
-  }, 0n);
+export function nextBlockCoinbaseAmount(pool: readonly PoolEntry[]): bigint {
+  return pool.reduce((sum, { evm }) => sum + evm.gasprice * evm.startgas, 0n);
 }
 
 /**
@@ -60,26 +60,18 @@ export function unconfirmedCoinbaseAmount(headers: readonly MinorBlockHeader[], 
 /**
  * _get_evm_state_from_height: the tip's state when `height` is absent or the tip's, else the
  * state after block `height`, which exists only if a canonical block follows it (undefined
- * when none does; pyquarkchain then answers empty values).
+ * when none does; pyquarkchain then answers empty values). Throws StateUnknownError when that
+ * state exists but is not known here (it would take transaction execution).
  */
-export function stateAfter(store: ShardStore, height: bigint | undefined): EvmState | undefined {
-  if (height === undefined || height === store.tip.header.height) return store.state;
-  if (!store.byHeight(height + 1n)) return undefined;
-  throw new Error(`the state after block ${height} is not kept, only the tip's`); // blocks are never added yet
-}
-
-/** __decay_by_epoch: value × factor^(height // EPOCH_INTERVAL), floored. */
-function decayByEpoch(config: QuarkChainConfig, shard: ShardConfig, value: bigint, height: bigint): bigint {
-  const epoch = height / shard.chain.EPOCH_INTERVAL;
-  const f = config.BLOCK_REWARD_DECAY_FACTOR;
-  return (value * f.numerator ** epoch) / f.denominator ** epoch;
+export function stateAfter(chain: ShardChain, height: bigint | undefined): EvmState | undefined {
+  return chain.stateAfterHeight(height);
 }
 
 /**
  * get_posw_coinbase_blockcnt at the tip: how many of the last WINDOW_SIZE - 1 canonical blocks
  * (the tip included, not past the genesis) each coinbase recipient mined.
  */
-export function coinbaseBlockCounts(store: ShardStore, windowSize: number): Map<string, number> {
+export function coinbaseBlockCounts(store: ShardChain, windowSize: number): Map<string, number> {
   const counts = new Map<string, number>();
   let block = store.tip;
   for (let i = 0; i < windowSize - 1; i++) {
@@ -100,7 +92,7 @@ export function coinbaseBlockCounts(store: ShardStore, windowSize: number): Map<
 export function miningInfo(
   config: QuarkChainConfig,
   shard: ShardConfig,
-  store: ShardStore,
+  store: ShardChain,
   recipient: Uint8Array,
   stakes: bigint,
 ): { mined: number; mineable: number } {
@@ -122,7 +114,7 @@ export function miningInfo(
 /** SlaveServer.get_account_data's entry for one shard: state at `height` (or the tip), mining info at the tip. */
 export function accountBranchData(
   config: QuarkChainConfig,
-  store: ShardStore,
+  store: ShardChain,
   recipient: Uint8Array,
   height: bigint | undefined,
 ): AccountBranchData {
@@ -145,7 +137,7 @@ export function accountBranchData(
  * gas_price: the 50th percentile of the token's gas prices in the tip's last 5 blocks from
  * height 3 on, else MIN_TX_POOL_GAS_PRICE; undefined when one of those blocks is missing.
  */
-export function gasPrice(config: QuarkChainConfig, store: ShardStore, tokenId: bigint): bigint | undefined {
+export function gasPrice(config: QuarkChainConfig, store: ShardChain, tokenId: bigint): bigint | undefined {
   const tip = store.tip.header.height;
   const start = tip - 4n > 3n ? tip - 4n : 3n;
   const prices: bigint[] = [];
@@ -173,14 +165,15 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * trie key to continue from (32 zero bytes once the trie is exhausted).
  */
 export function totalBalance(
-  store: ShardStore,
+  store: ShardChain,
   blockHash: Uint8Array,
   tokenId: bigint,
   limit: number,
   start: Uint8Array | null,
 ): { total: bigint; next: Uint8Array } {
-  if (compareBytes(blockHash, headerHash(store.tip.header)) !== 0) throw new Error("block hash is not the tip's");
+  if (compareBytes(blockHash, minorBlockHash(store.tip.header)) !== 0) throw new Error("block hash is not the tip's");
   const state = store.state;
+  if (!state) throw new Error("the state after the tip is not known here");
   const accounts = state
     .recipients()
     .filter((r) => state.accountRlp(r) !== undefined)

@@ -222,9 +222,8 @@ t.test("what is not local or not known gets an error answer", { skip: missing },
     (await master.GET_ACCOUNT_DATA_REQUEST(remote)).account_branch_data_list.map((d) => d.branch.value),
     [1],
   );
-  // Ops that need the EVM or a transaction pool stay unserved (the cluster layer answers error_code 1).
+  // Ops that need the EVM stay unserved (the cluster layer answers error_code 1).
   for (const op of [
-    "ADD_TRANSACTION_REQUEST",
     "EXECUTE_TRANSACTION_REQUEST",
     "ESTIMATE_GAS_REQUEST",
     "GET_ROOT_CHAIN_STAKES_REQUEST",

@@ -1,0 +1,144 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { encode } from "../codec/index.ts";
+import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
+import {
+  type MinorBlockHeader,
+  type TokenBalanceMap,
+  type TypedTransaction,
+  MinorBlockHeader as MinorBlockHeaderCodec,
+  TypedTransaction as TypedTransactionCodec,
+} from "../messages/core.ts";
+
+/**
+ * Consensus rules of pyquarkchain that need no EVM: the ones ShardState.validate_block,
+ * run_block and the difficulty, reward and neighbour helpers apply (quarkchain/cluster/
+ * shard_state.py, core.py, diff.py, neighbor.py, cluster/miner.py validate_seal).
+ */
+
+/** A block or root block refused by a consensus rule (pyquarkchain's ValueError). */
+export class ValidationError extends Error {
+  override readonly name = "ValidationError";
+}
+
+/** ALLOWED_FUTURE_BLOCKS_TIME_VALIDATION / _BROADCAST (quarkchain/constants.py). */
+export const ALLOWED_FUTURE_BLOCKS_TIME = 15n;
+
+/** calculate_merkle_root: an SSZ-style keccak tree of the serialized transactions, then their count. */
+export function merkleRoot(txs: readonly TypedTransaction[]): Uint8Array {
+  let tree: Uint8Array[] =
+    txs.length === 0 ? [new Uint8Array(32)] : txs.map((tx) => keccak_256(encode(TypedTransactionCodec, tx)));
+  let zero: Uint8Array = new Uint8Array(32);
+  while (tree.length !== 1) {
+    if (tree.length % 2 !== 0) tree.push(zero);
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < tree.length; i += 2) next.push(keccak_256(concat(tree[i]!, tree[i + 1]!)));
+    tree = next;
+    zero = keccak_256(concat(zero, zero));
+  }
+  const count = new Uint8Array(8);
+  new DataView(count.buffer).setBigUint64(0, BigInt(txs.length));
+  return keccak_256(concat(tree[0]!, count));
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** get_hash_for_mining: keccak of the header serialized without nonce and mixhash. */
+export function minorHashForMining(header: MinorBlockHeader): Uint8Array {
+  const full = encode(MinorBlockHeaderCodec, header);
+  // The tail is nonce(8) bloom(256) extra_data(2 + n) mixhash(32).
+  const mixAt = full.length - 32;
+  const bloomAt = mixAt - (2 + header.extra_data.length) - 256;
+  return keccak_256(concat(full.subarray(0, bloomAt - 8), full.subarray(bloomAt, mixAt)));
+}
+
+/**
+ * validate_seal where it needs neither a DAG nor a PoSW stake: POW_DOUBLESHA256 is checked;
+ * NONE and POW_SIMULATE have no seal. Returns false for ETHASH and QKCHASH (not verified here).
+ */
+export function checkSeal(shard: ShardConfig, header: MinorBlockHeader): boolean {
+  switch (shard.chain.CONSENSUS_TYPE) {
+    case "NONE":
+    case "POW_SIMULATE":
+      return true;
+    case "POW_DOUBLESHA256": {
+      const diff = header.difficulty === 0n ? 1n : header.difficulty;
+      const target = (1n << 256n) / diff - 1n;
+      const nonce = new Uint8Array(8);
+      new DataView(nonce.buffer).setBigUint64(0, header.nonce);
+      const h = sha256(sha256(concat(minorHashForMining(header), nonce)));
+      if (!(BigInt("0x" + Buffer.from(h).toString("hex")) < target)) throw new ValidationError("invalid pow proof");
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** EthDifficultyCalculator.calculate_diff_with_parent with the shard's cutoff, factor and minimum. */
+export function difficultyWithParent(shard: ShardConfig, parent: MinorBlockHeader, createTime: bigint): bigint {
+  const cutoff = BigInt(shard.chain.DIFFICULTY_ADJUSTMENT_CUTOFF_TIME);
+  const factor = BigInt(shard.chain.DIFFICULTY_ADJUSTMENT_FACTOR);
+  let sign = 1n - pyFloorDiv(createTime - parent.create_time, cutoff);
+  if (sign < -99n) sign = -99n;
+  const d = parent.difficulty + (parent.difficulty / factor) * sign;
+  return d > shard.GENESIS.DIFFICULTY ? d : shard.GENESIS.DIFFICULTY;
+}
+
+function pyFloorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+/** __decay_by_epoch: value × factor^(height // EPOCH_INTERVAL), floored. */
+export function decayByEpoch(config: QuarkChainConfig, shard: ShardConfig, value: bigint, height: bigint): bigint {
+  const epoch = height / shard.chain.EPOCH_INTERVAL;
+  const f = config.BLOCK_REWARD_DECAY_FACTOR;
+  return (value * f.numerator ** epoch) / f.denominator ** epoch;
+}
+
+/** get_coinbase_amount_map: the block reward after tax, in the genesis token only. */
+export function blockCoinbaseAmount(config: QuarkChainConfig, shard: ShardConfig, height: bigint): TokenBalanceMap {
+  const r = config.REWARD_TAX_RATE;
+  const amount =
+    (decayByEpoch(config, shard, shard.chain.COINBASE_AMOUNT, height) * (r.denominator - r.numerator)) / r.denominator;
+  return { balance_map: [[config.genesisToken, amount]] };
+}
+
+/** Branch.is_in_branch: the key's chain and, in that chain's shard size, its shard. */
+export function isInBranch(fullShardId: number, fullShardKey: number): boolean {
+  const chainId = fullShardId >>> 16;
+  if (fullShardKey >>> 16 !== chainId) return false;
+  const low = fullShardId & 0xffff;
+  const size = 1 << (31 - Math.clz32(low));
+  return (fullShardKey & 0xffff & (size - 1)) === (low ^ size);
+}
+
+const isPowerOf2 = (v: number) => v > 0 && (v & (v - 1)) === 0;
+
+/** neighbor.is_neighbor: everyone while there are at most 32 shards, else a power-of-2 distance on one axis. */
+export function isNeighbor(a: number, b: number, shardCount: number): boolean {
+  if (shardCount <= 32) return true;
+  const chainA = a >>> 16;
+  const chainB = b >>> 16;
+  const shardOf = (id: number) => {
+    const low = id & 0xffff;
+    return low ^ (1 << (31 - Math.clz32(low)));
+  };
+  if (chainA === chainB) return isPowerOf2(Math.abs(shardOf(a) - shardOf(b)));
+  if (shardOf(a) === shardOf(b)) return isPowerOf2(Math.abs(chainA - chainB));
+  return false;
+}
+
+/** max_stale_minor_block_height_diff: int(MAX_STALE_ROOT_BLOCK_HEIGHT_DIFF × root / shard block time). */
+export function maxStaleHeightDiff(config: QuarkChainConfig, shard: ShardConfig): bigint | undefined {
+  const root = config.ROOT.CONSENSUS_CONFIG?.TARGET_BLOCK_TIME;
+  const own = shard.chain.CONSENSUS_CONFIG?.TARGET_BLOCK_TIME;
+  if (!root || !own) return undefined;
+  return BigInt(Math.trunc((config.ROOT.MAX_STALE_ROOT_BLOCK_HEIGHT_DIFF * Number(root)) / Number(own)));
+}

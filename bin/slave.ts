@@ -100,10 +100,16 @@ const program = new Command("qkc-slave")
       .choices(["announced", "strict", "off"])
       .default("announced"),
   )
+  .option(
+    "--db-path <dir>",
+    "keep the chains on disk in this directory (LMDB, created if absent), so blocks survive a restart " +
+      "(default: in memory)",
+  )
   .addHelpText(
     "after",
     `\nExit codes: ${EXIT.OK} the master disconnected or a signal stopped it; ${EXIT.FATAL} a fatal runtime error;\n` +
-      `${EXIT.USAGE} bad options or config; ${EXIT.LISTEN} the port could not be bound.\n` +
+      `${EXIT.USAGE} bad options or config; ${EXIT.LISTEN} the port could not be bound; ${EXIT.DB} the --db-path\n` +
+      `store could not be opened.\n` +
       `SIGUSR2 logs one "stats" line: frames handled, links closed and sockets refused by kind, calls pending, RSS.`,
   )
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE));

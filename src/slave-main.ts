@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { MemoryBackend } from "./backend/memory-backend.ts";
+import { ChainDb } from "./backend/chain-store.ts";
+import { ChainBackend } from "./backend/chain-backend.ts";
 import { SlaveServer } from "./cluster/slave-server.ts";
 import { resolveSlaveConfig } from "./config/resolve.ts";
 import { AllowList, ConfigError, EXIT, type SlaveCliOptions } from "./config/slave-options.ts";
@@ -16,7 +17,17 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     log.fatal({ reason: err.message }, "bad configuration");
     return EXIT.USAGE;
   }
-  const backend = new MemoryBackend({ shards: config.self.fullShardIds, genesis: config.genesis, log });
+  let db: ChainDb | undefined;
+  if (opts.dbPath !== undefined) {
+    try {
+      db = ChainDb.open(opts.dbPath);
+    } catch (err) {
+      log.fatal({ dbPath: opts.dbPath, reason: (err as Error).message }, "cannot open the chain store");
+      return EXIT.DB;
+    }
+    log.info({ dbPath: opts.dbPath }, "chain store on disk");
+  }
+  const backend = new ChainBackend({ shards: config.self.fullShardIds, genesis: config.genesis, log, db });
   const server = new SlaveServer({
     self: config.self,
     networkShards: config.networkShards,
@@ -40,6 +51,7 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     await server.listen();
   } catch (err) {
     log.fatal({ host: config.host, port: config.port, reason: (err as Error).message }, "cannot listen");
+    await backend.close();
     return EXIT.LISTEN;
   }
   const onSignal = (signal: NodeJS.Signals) => server.shutdown(`${signal} received`);
@@ -47,6 +59,8 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, onSignal);
   process.on("SIGUSR2", onStats); // an operator's (or the soak's) look inside: frames, closes, pending calls, RSS
   const reason = await server.stopped;
+  // The store is closed after every link: no handler writes to it any more.
+  await backend.close().catch((err: Error) => log.error({ reason: err.message }, "closing the chain store failed"));
   log.info({ reason, ...server.stats() }, "slave stopped");
   // Every socket is closed by now and every pending call has failed; a handle that lingers
   // must not keep a stopped slave alive (the process is gone well within a second).

@@ -23,10 +23,12 @@ export interface SlaveCliOptions {
   /** Unparsed CIDR list; undefined: anyone may become the master (pyquarkchain). */
   masterAllow?: string;
   siblingCheck: "off" | "announced" | "strict";
+  /** Where the chains are kept (LMDB); undefined: in memory, gone with the process. */
+  dbPath?: string;
 }
 
 /** Exit codes: meaningful to an operator's supervisor. */
-export const EXIT = { OK: 0, FATAL: 1, USAGE: 2, LISTEN: 3 } as const;
+export const EXIT = { OK: 0, FATAL: 1, USAGE: 2, LISTEN: 3, DB: 4 } as const;
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";

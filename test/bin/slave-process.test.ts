@@ -1,8 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
+import { encode } from "../../src/codec/index.ts";
+import { MinorBlock } from "../../src/messages/core.ts";
+import { bytes, chainFixture, fixtureRoot, hex } from "../backend/chain-helpers.ts";
 import { WAIT_MS, within } from "../helpers/frame-socket.ts";
 import { TestMaster } from "../helpers/test-master.ts";
 
@@ -106,8 +111,63 @@ t.test("--help explains every flag", async (t) => {
     "--rpc-timeout-ms",
     "--dial-timeout-ms",
     "--handshake-timeout-ms",
+    "--db-path",
   ]) {
     t.match(out, flag, `${flag} is documented`);
   }
   t.match(out, /Exit codes/);
+});
+
+t.test("--db-path: the blocks a slave accepted are there after a restart, and only with it", async (t) => {
+  const f = chainFixture();
+  const dir = mkdtempSync(join(tmpdir(), "qkc-slave-db-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const configFile = join(dir, "cluster_config.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      QUARKCHAIN: JSON.parse(f.cluster_config_json) as unknown,
+      SLAVE_LIST: [{ ID: "S0", HOST: "127.0.0.1", PORT: 0, FULL_SHARD_ID_LIST: [`0x${f.full_shard_id.toString(16)}`] }],
+    }),
+  );
+  const store = join(dir, "chain-db");
+  const base = ["--cluster_config", configFile, "--node_id", "S0", "--host", "127.0.0.1"];
+  const b1 = f.blocks.find((b) => b.name === "B1")!;
+
+  /** One slave lifetime: boot on root block R0, run `body`, disconnect, expect exit 0. */
+  async function lifetime(args: string[], body: (master: TestMaster) => Promise<void>): Promise<void> {
+    const slave = await startSlave([...base, ...args]);
+    t.teardown(() => void slave.child.kill("SIGKILL"));
+    const master = await TestMaster.dial(slave.port);
+    await master.ping(fixtureRoot(f, "R0"));
+    await body(master);
+    master.end();
+    t.equal((await within(slave.exited, "the slave to exit", WAIT_MS)).code, 0, "exit 0");
+  }
+  const getB1 = (master: TestMaster) =>
+    master.call("GET_MINOR_BLOCK_REQUEST", {
+      branch: { value: f.full_shard_id },
+      minor_block_hash: bytes(b1.hash),
+      height: 0n,
+      need_extra_info: false,
+    });
+
+  await lifetime(["--db-path", store], async (master) => {
+    t.equal((await getB1(master)).error_code, 1, "a new store: B1 is unknown");
+    const res = await master.call("ADD_MINOR_BLOCK_REQUEST", { minor_block_data: bytes(b1.hex) });
+    t.equal(res.error_code, 0, "B1 accepted");
+  });
+  await lifetime(["--db-path", store], async (master) => {
+    const res = await getB1(master);
+    t.equal(res.error_code, 0, "after a restart: B1 is still there");
+    t.equal(hex(encode(MinorBlock, res.minor_block)), b1.hex, "byte for byte");
+  });
+  await lifetime([], async (master) => {
+    t.equal((await getB1(master)).error_code, 1, "in memory (no --db-path): nothing was kept");
+  });
+
+  writeFileSync(join(dir, "a-file"), "");
+  const bad = await run([...base, "--db-path", join(dir, "a-file")]);
+  t.equal(bad.code, 4, "a store that cannot be opened: exit 4");
+  t.match(bad.out, /cannot open the chain store/);
 });

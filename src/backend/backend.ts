@@ -95,6 +95,11 @@ export interface SlaveBackend {
   readonly peer: PeerHandlers;
   /** A sibling's cross-shard deposits for a local shard: the error code to answer (0, or ENOENT). */
   addXshardTxList(request: AddXshardTxListRequest): Promise<number>;
+  /**
+   * A PeerConn closed (destroyed by the master, or closed for a fault): what the backend
+   * keeps per peer goes with it, as pyquarkchain's goes with its PeerShardConnection.
+   */
+  peerClosed?(peer: PeerRef): void;
   /** Releases what the backend holds open (its chain store); called once the slave has stopped. */
   close?(): Promise<void>;
 }

@@ -217,6 +217,10 @@ export class ChainBackend implements SlaveBackend {
     return 0;
   }
 
+  peerClosed(peer: PeerRef): void {
+    this.observed.delete(observedKey(peer));
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }
@@ -557,7 +561,7 @@ export class ChainBackend implements SlaveBackend {
   // ---- Peer commands ----
 
   private observedBy(peer: PeerRef): Observed {
-    const key = `${peer.clusterPeerId}/${peer.fullShardId}`;
+    const key = observedKey(peer);
     let o = this.observed.get(key);
     if (!o) this.observed.set(key, (o = {}));
     return o;
@@ -645,7 +649,7 @@ export class ChainBackend implements SlaveBackend {
   private broadcastNewTip(chain: ShardChain): void {
     for (const p of this.ctx?.peers?.(chain.fullShardId) ?? []) {
       try {
-        const o = this.observed.get(`${p.clusterPeerId}/${chain.fullShardId}`);
+        const o = this.observed.get(observedKey({ clusterPeerId: p.clusterPeerId, fullShardId: chain.fullShardId }));
         if (o?.root) {
           if (chain.rootTip.total_difficulty < o.root.total_difficulty) continue;
           if (sameRoot(chain.rootTip, o.root)) {
@@ -663,6 +667,8 @@ export class ChainBackend implements SlaveBackend {
     }
   }
 }
+
+const observedKey = (peer: PeerRef) => `${peer.clusterPeerId}/${peer.fullShardId}`;
 
 const sameRoot = (a: RootBlockHeader, b: RootBlockHeader) =>
   sameBytes(encode(RootBlockHeaderCodec, a), encode(RootBlockHeaderCodec, b));

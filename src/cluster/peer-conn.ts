@@ -79,6 +79,7 @@ export class PeerConn implements FrameSink {
     this.rpc.onClose(() => {
       this.dropQueue();
       this.setFull(false);
+      backend.peerClosed?.(ref);
     });
     serveBackend(this.rpc, ref, backend.peer);
   }

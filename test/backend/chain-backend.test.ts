@@ -323,6 +323,9 @@ t.test("peer commands", async (t) => {
       }),
       /incorrect branch/,
     );
+    backend.peerClosed(ref2);
+    await peer.NEW_MINOR_BLOCK_HEADER_LIST(ref2, { root_block_header: root, minor_block_header_list: [b1] });
+    t.pass("once the peer's connection closed, what it showed is forgotten: a new one may start lower");
   });
 });
 

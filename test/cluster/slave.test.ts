@@ -286,6 +286,11 @@ t.test("CREATE and DESTROY: each peer has its own virtual connection; destroying
     "peer 5 got nothing after its DESTROY",
   );
   t.notOk(dispatcher.peerConn(5n, SHARD_A), "peer 5's PeerConn is gone");
+  t.same(
+    slave.backend.closedPeers.map((p) => p.clusterPeerId),
+    [5n],
+    "the backend is told of peer 5's PeerConn closing, so it can forget what it kept for it",
+  );
   t.equal(log.find("frame for an unknown peer dropped").length, 1);
   master.destroyPeer(42n); // unknown: a no-op
   await masterAnswers(t, master, "the master link stays up");

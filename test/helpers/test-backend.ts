@@ -63,6 +63,8 @@ export class TestBackend implements SlaveBackend {
   readonly peer: PeerHandlers;
   readonly blocks = new Map<string, MinorBlock>();
   readonly xshardLists: AddXshardTxListRequest[] = [];
+  /** Every PeerConn that closed, in order (peerClosed). */
+  readonly closedPeers: PeerRef[] = [];
   /** Every peer request or command served, with who sent it. */
   readonly peerCalls: Array<{ peer: PeerRef; op: string }> = [];
   /** Root blocks createShards was called with. */
@@ -136,6 +138,10 @@ export class TestBackend implements SlaveBackend {
   async addRootBlock(root: RootBlock): Promise<{ error_code: number; switched: boolean }> {
     this.addedRoots.push(root);
     return { error_code: this.opts.rootBlockErrorCode ?? 0, switched: false };
+  }
+
+  peerClosed(peer: PeerRef): void {
+    this.closedPeers.push(peer);
   }
 
   async addXshardTxList(request: AddXshardTxListRequest): Promise<number> {

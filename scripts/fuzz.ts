@@ -12,6 +12,7 @@
  *     in pyquarkchain): each one answers or stops cleanly.
  * Exits 1 on any finding.
  */
+import { intArg } from "./args.ts";
 import { pino } from "pino";
 import { NetworkGenesis } from "../src/backend/genesis.ts";
 import { MemoryBackend } from "../src/backend/memory-backend.ts";
@@ -36,19 +37,11 @@ import {
 import { announced } from "../test/hardening/harness.ts";
 import { fuzzPeerFrames, fuzzSiblingLinks, masterInput } from "../test/hardening/tcp-fuzz.ts";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
-  return v;
-}
-
-const SEED = arg("seed", 0x5eed_f022);
-const N_DECODER = arg("decoder", 1_000_000);
-const N_SIBLING = arg("sibling", 20_000);
-const N_PEER = arg("peer", 200_000);
-const N_MASTER = arg("master", 2_000);
+const SEED = intArg("seed", 0x5eed_f022);
+const N_DECODER = intArg("decoder", 1_000_000);
+const N_SIBLING = intArg("sibling", 20_000);
+const N_PEER = intArg("peer", 200_000);
+const N_MASTER = intArg("master", 2_000);
 const SHARD_A = 1;
 const SHARD_B = 65537;
 

@@ -14,6 +14,7 @@
  * time; exits 1 if a call hung, a request went unanswered without a reason, the master
  * stopped answering, calls were left pending or the process did not exit 0 at the end.
  */
+import { intArg } from "./args.ts";
 import { type Socket, connect } from "node:net";
 import type { ClusterRequest } from "../test/helpers/frame-socket.ts";
 import { WAIT_MS, dialSocket, within } from "../test/helpers/frame-socket.ts";
@@ -27,17 +28,9 @@ import { encodeRawFrame } from "../src/cluster/frame.ts";
 import { clusterOps } from "../src/messages/cluster.ts";
 import { RpcError } from "../src/cluster/rpc-connection.ts";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
-  return v;
-}
-
-const SECONDS = arg("seconds", 60);
-const FLOOD = arg("flood", 10_000);
-const SEED = arg("seed", 0x50a_c0de);
+const SECONDS = intArg("seconds", 60);
+const FLOOD = intArg("flood", 10_000);
+const SEED = intArg("seed", 0x50a_c0de);
 const SHARD_A = 1;
 const SHARD_B = 65537;
 const rand = fuzzRandom(SEED);

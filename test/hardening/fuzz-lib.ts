@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { FrameDecoder, FrameError, type LinkKind, encodeRawFrame, headerSize } from "../../src/cluster/frame.ts";
 import { DecodeError, encode } from "../../src/codec/index.ts";
 import type { Random } from "../../src/codec/codec.ts";
+import { type Mulberry32, mulberry32 } from "../helpers/random.ts";
 import { decode } from "../../src/codec/index.ts";
 import { clusterOps } from "../../src/messages/cluster.ts";
 import type { OpEntry, OpTable } from "../../src/messages/ops.ts";
@@ -16,40 +17,14 @@ import { p2pOps } from "../../src/messages/p2p.ts";
  * there, plus frames of every op built from each message's own random values.
  */
 
-export interface FuzzRandom extends Random {
-  u32(): number;
-  pick<T>(items: readonly T[]): T;
+export interface FuzzRandom extends Mulberry32 {
   chance(p: number): boolean;
 }
 
 /** mulberry32 with an explicit seed (the scripts take --seed; tests use a constant). */
 export function fuzzRandom(seed: number): FuzzRandom {
-  let state = seed >>> 0;
-  const u32 = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let x = Math.imul(state ^ (state >>> 15), 1 | state);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return (x ^ (x >>> 14)) >>> 0;
-  };
-  const int = (n: number): number => Math.floor((u32() / 0x1_0000_0000) * n);
-  return {
-    u32,
-    int,
-    bytes(n: number): Uint8Array {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i += 4) {
-        let w = u32();
-        for (let j = i; j < Math.min(n, i + 4); j++, w >>>= 8) out[j] = w & 0xff;
-      }
-      return out;
-    },
-    pick<T>(items: readonly T[]): T {
-      return items[int(items.length)]!;
-    },
-    chance(p: number): boolean {
-      return u32() / 0x1_0000_0000 < p;
-    },
-  };
+  const r = mulberry32(seed);
+  return { ...r, chance: (p: number) => r.u32() / 0x1_0000_0000 < p };
 }
 
 /** One valid message: its op and payload bytes, independent of the link's metadata. */

@@ -24,17 +24,19 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-export interface SeededRandom extends Random {
-  readonly stream: string;
+export interface Mulberry32 extends Random {
   /** A uniformly random unsigned 32-bit integer. */
   u32(): number;
   /** A random element of a non-empty array. */
   pick<T>(items: readonly T[]): T;
 }
 
-/** mulberry32: tiny, fast, and good enough to explore encodings (not for cryptography). */
-export function makeRandom(stream = "default"): SeededRandom {
-  let state = (seed ^ fnv1a(stream)) >>> 0;
+/**
+ * mulberry32 from an explicit seed: tiny, fast, and good enough to explore encodings (not for
+ * cryptography). The property tests (makeRandom) and the fuzzers (fuzzRandom) both draw from it.
+ */
+export function mulberry32(seed: number): Mulberry32 {
+  let state = seed >>> 0;
   const u32 = (): number => {
     state = (state + 0x6d2b79f5) | 0;
     let x = Math.imul(state ^ (state >>> 15), 1 | state);
@@ -49,7 +51,6 @@ export function makeRandom(stream = "default"): SeededRandom {
     return Math.floor(unit * n);
   };
   return {
-    stream,
     u32,
     int,
     bytes(n: number): Uint8Array {
@@ -65,6 +66,15 @@ export function makeRandom(stream = "default"): SeededRandom {
       return items[int(items.length)]!;
     },
   };
+}
+
+export interface SeededRandom extends Mulberry32 {
+  readonly stream: string;
+}
+
+/** The generator of one named stream of the suite's seed. */
+export function makeRandom(stream = "default"): SeededRandom {
+  return { stream, ...mulberry32(seed ^ fnv1a(stream)) };
 }
 
 /** The subset of a tap test this module needs (kept structural so helpers do not import tap). */

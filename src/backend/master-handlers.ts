@@ -9,6 +9,7 @@ import {
   maxBlocksInOneRootBlock,
   nextBlockCoinbaseAmount,
   nextBlockDifficulty,
+  poswExtraInfo,
   stateAfter,
   totalBalance,
   unconfirmedCoinbaseAmount,
@@ -65,7 +66,9 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
       const zeroHash = req.minor_block_hash.every((b) => b === 0);
       const block = store && (zeroHash ? store.byHeight(req.height) : store.byHash(req.minor_block_hash));
       if (!block) return { error_code: 1, minor_block: emptyMinorBlock(), extra_info: null };
-      return { error_code: 0, minor_block: block, extra_info: null };
+      // An extra_info that would take transaction execution to know is left out (README).
+      const extra = req.need_extra_info ? poswExtraInfo(config, store, block) : null;
+      return { error_code: 0, minor_block: block, extra_info: extra ?? null };
     },
     // Every local shard, whatever the address's full_shard_key. A state that would take
     // transaction execution to know answers error_code 1 with no entries.

@@ -1,8 +1,8 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
 import { decodeEvmTransaction } from "../evm/transaction.ts";
-import type { AccountBranchData } from "../messages/cluster.ts";
-import type { MinorBlockHeader } from "../messages/core.ts";
+import type { AccountBranchData, MinorBlockExtraInfo } from "../messages/cluster.ts";
+import type { MinorBlock, MinorBlockHeader } from "../messages/core.ts";
 import { decayByEpoch } from "./block-rules.ts";
 import { minorBlockHash } from "./genesis.ts";
 import type { ShardChain } from "./shard-chain.ts";
@@ -68,12 +68,16 @@ export function stateAfter(chain: ShardChain, height: bigint | undefined): EvmSt
 }
 
 /**
- * get_posw_coinbase_blockcnt at the tip: how many of the last WINDOW_SIZE - 1 canonical blocks
- * (the tip included, not past the genesis) each coinbase recipient mined.
+ * get_posw_coinbase_blockcnt: how many of the last WINDOW_SIZE - 1 canonical blocks up to `from`
+ * (the tip unless given; `from` included, not past the genesis) each coinbase recipient mined.
  */
-export function coinbaseBlockCounts(store: ShardChain, windowSize: number): Map<string, number> {
+export function coinbaseBlockCounts(
+  store: ShardChain,
+  windowSize: number,
+  from: MinorBlock = store.tip,
+): Map<string, number> {
   const counts = new Map<string, number>();
-  let block = store.tip;
+  let block = from;
   for (let i = 0; i < windowSize - 1; i++) {
     const key = hex(block.header.coinbase_address.recipient);
     counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -82,6 +86,68 @@ export function coinbaseBlockCounts(store: ShardChain, windowSize: number): Map<
     block = prev;
   }
   return counts;
+}
+
+/** The stake one PoSW block takes at (height, createTime): decayed by epoch once staking decay is on. */
+function stakePerBlock(config: QuarkChainConfig, shard: ShardConfig, height: bigint, createTime: bigint): bigint {
+  const posw = shard.chain.POSW_CONFIG;
+  let perBlock = posw.TOTAL_STAKE_PER_BLOCK;
+  const decayFrom = config.ENABLE_POSW_STAKING_DECAY_TIMESTAMP;
+  if (decayFrom !== null && createTime > decayFrom) perBlock = decayByEpoch(config, shard, perBlock, height);
+  if (perBlock === 0n) perBlock = posw.TOTAL_STAKE_PER_BLOCK; // `stake_per_block or TOTAL_STAKE_PER_BLOCK`
+  if (perBlock === 0n) throw new Error("POSW_CONFIG.TOTAL_STAKE_PER_BLOCK is 0 (pyquarkchain divides by it)");
+  return perBlock;
+}
+
+/** Blocks of the window that `stakes` may mine at (height, createTime). */
+function poswThreshold(config: QuarkChainConfig, shard: ShardConfig, stakes: bigint, height: bigint, createTime: bigint) {
+  const threshold = stakes / stakePerBlock(config, shard, height, createTime);
+  const window = BigInt(shard.chain.POSW_CONFIG.WINDOW_SIZE);
+  return Number(threshold < window ? threshold : window);
+}
+
+/** POSWConfig.get_diff_divider: DIFF_DIVIDER, multiplied per boost step once the boost has started. */
+function diffDivider(shard: ShardConfig, timestamp: bigint): bigint {
+  const posw = shard.chain.POSW_CONFIG;
+  if (posw.BOOST_TIMESTAMP <= 0n || timestamp < posw.BOOST_TIMESTAMP) return posw.DIFF_DIVIDER;
+  let steps = (timestamp - posw.BOOST_TIMESTAMP) / posw.BOOST_STEP_INTERVAL + 1n;
+  if (steps > posw.BOOST_STEPS) steps = posw.BOOST_STEPS;
+  return posw.DIFF_DIVIDER * posw.BOOST_MULTIPLIER_PER_STEP ** steps;
+}
+
+/**
+ * _posw_info, GET_MINOR_BLOCK's extra_info: null at genesis and where PoSW is off at the
+ * block's time; else its effective difficulty (divided when its coinbase recipient had mined
+ * fewer blocks in the window than its stake allows), the blocks that stake allows, and those
+ * mined with this one. The stake is read from the state after the parent: undefined when that
+ * state is not known here (it would take transaction execution).
+ */
+export function poswExtraInfo(
+  config: QuarkChainConfig,
+  chain: ShardChain,
+  block: MinorBlock,
+): MinorBlockExtraInfo | null | undefined {
+  const h = block.header;
+  const shard = chain.shard;
+  const posw = shard.chain.POSW_CONFIG;
+  if (h.height === 0n || !posw.ENABLED || h.create_time < posw.ENABLE_TIMESTAMP) return null;
+  const parent = chain.byHash(h.hash_prev_minor_block);
+  const state = chain.tryStateAfter(h.hash_prev_minor_block);
+  if (!parent || !state) return undefined;
+  const recipient = h.coinbase_address.recipient;
+  const threshold = poswThreshold(
+    config,
+    shard,
+    state.balance(recipient, config.genesisToken),
+    h.height,
+    h.create_time,
+  );
+  const mined = coinbaseBlockCounts(chain, posw.WINDOW_SIZE, parent).get(hex(recipient)) ?? 0;
+  return {
+    effective_difficulty: mined < threshold ? h.difficulty / diffDivider(shard, h.create_time) : h.difficulty,
+    posw_mineable_blocks: threshold,
+    posw_mined_blocks: mined + 1,
+  };
 }
 
 /**
@@ -100,15 +166,7 @@ export function miningInfo(
   const tip = store.tip.header;
   const mined = coinbaseBlockCounts(store, posw.WINDOW_SIZE).get(hex(recipient)) ?? 0;
   if (!posw.ENABLED || tip.create_time < posw.ENABLE_TIMESTAMP) return { mined, mineable: 0 };
-  const next = { height: tip.height + 1n, createTime: tip.create_time + 1n };
-  let perBlock = posw.TOTAL_STAKE_PER_BLOCK;
-  const decayFrom = config.ENABLE_POSW_STAKING_DECAY_TIMESTAMP;
-  if (decayFrom !== null && next.createTime > decayFrom) perBlock = decayByEpoch(config, shard, perBlock, next.height);
-  if (perBlock === 0n) perBlock = posw.TOTAL_STAKE_PER_BLOCK; // `stake_per_block or TOTAL_STAKE_PER_BLOCK`
-  if (perBlock === 0n) throw new Error("POSW_CONFIG.TOTAL_STAKE_PER_BLOCK is 0 (pyquarkchain divides by it)");
-  const threshold = stakes / perBlock;
-  const window = BigInt(posw.WINDOW_SIZE);
-  return { mined, mineable: Number(threshold < window ? threshold : window) };
+  return { mined, mineable: poswThreshold(config, shard, stakes, tip.height + 1n, tip.create_time + 1n) };
 }
 
 /** SlaveServer.get_account_data's entry for one shard: state at `height` (or the tip), mining info at the tip. */

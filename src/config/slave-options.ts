@@ -23,6 +23,12 @@ export interface SlaveCliOptions {
   /** Unparsed CIDR list; undefined: anyone may become the master (pyquarkchain). */
   masterAllow?: string;
   siblingCheck: "off" | "announced" | "strict";
+  /** undefined: pretty when stdout is a terminal. */
+  pretty?: boolean;
+  traceFrames?: boolean;
+  /** undefined: no metrics server. */
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 /** Exit codes: meaningful to an operator's supervisor. */

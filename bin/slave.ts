@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runSlave } from "../src/slave-main.ts";
 import { EXIT, type SlaveCliOptions } from "../src/config/slave-options.ts";

@@ -213,6 +213,7 @@ const clusterLayerOps = new Set([
   "BATCH_ADD_XSHARD_TX_LIST_REQUEST",
 ]);
 
-function isBackendOp(name: string): name is BackendOp {
+/** Whether the backend answers this master request (the rest are the cluster layer's own). */
+export function isBackendOp(name: string): name is BackendOp {
   return !clusterLayerOps.has(name);
 }

@@ -40,21 +40,20 @@ export function slaveMetrics(server: SlaveServer): Registry {
   const traffic = stats.traffic;
   const reg = registerCollected.bind(null, registry);
 
-  reg("qkc_frames_in_total", "Frames received, by link (master, slave, peer) and opcode name", "counter", () =>
-    opSamples(traffic.in, "frames"),
-  );
-  reg("qkc_frames_out_total", "Frames sent, by link and opcode name", "counter", () =>
-    opSamples(traffic.out, "frames"),
-  );
-  reg(
-    "qkc_bytes_in_total",
-    "Bytes of whole frames received (header included), by link and opcode name",
-    "counter",
-    () => opSamples(traffic.in, "bytes"),
-  );
-  reg("qkc_bytes_out_total", "Bytes of frames sent (header included), by link and opcode name", "counter", () =>
-    opSamples(traffic.out, "bytes"),
-  );
+  for (const field of ["frames", "bytes"] as const) {
+    const what = field === "frames" ? "Frames" : "Bytes of frames (header included)";
+    for (const [dir, verb] of [
+      ["in", "received"],
+      ["out", "sent"],
+    ] as const) {
+      reg(
+        `qkc_${field}_${dir}_total`,
+        `${what} ${verb}, by link (master, slave, peer) and opcode name`,
+        "counter",
+        () => opSamples(traffic[dir], field),
+      );
+    }
+  }
   reg(
     "qkc_rpc_duration_seconds",
     "RPC latency by side (call: this slave asked; serve: this slave answered), connection kind and request op",

@@ -244,6 +244,7 @@ export class SlaveServer {
     });
     this.inbound.add(conn);
     this.handshaking.add(conn);
+    o.log.info({ conn: conn.name }, "slave link up");
     const deadline = setTimeout(() => {
       const reason = conn.awaitingList
         ? `not confirmed by the master's slave list within ${o.handshakeTimeoutMs} ms`

@@ -3,7 +3,7 @@ import { type Codec, DecodeError, decode } from "../codec/index.ts";
 import type { MessageOf, OpDef, OpEntry, OpTable } from "../messages/ops.ts";
 import type { Frame, FrameHeader } from "./frame.ts";
 import { RpcError } from "./rpc-errors.ts";
-import type { RpcTimings } from "./rpc-timings.ts";
+import type { LatencyHistogram, RpcSide, RpcTimings } from "./rpc-timings.ts";
 
 export { RpcError } from "./rpc-errors.ts";
 
@@ -80,6 +80,11 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   private readonly timings: RpcTimings | undefined;
   /** The kind of connection in metrics: "master", "slave" or "peer". */
   private readonly kind: string;
+  /** This connection's latency histograms, by request entry: "call" and "serve". */
+  private readonly latency = {
+    call: new Map<OpEntry, LatencyHistogram>(),
+    serve: new Map<OpEntry, LatencyHistogram>(),
+  };
   private lastRpcId = 0n;
   private lastPeerRpcId = -1n;
   private readonly pending = new Map<bigint, Pending>();
@@ -217,7 +222,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
           rpcId: frame.rpcId,
         };
         this.sink.writeFrame(h, request.response, response);
-        this.timings?.observe("serve", this.kind, entry.name, (performance.now() - started) / 1000);
+        if (this.timings) this.observe("serve", entry, started);
       };
       // A handler that does not wait is answered before the next frame is looked at, as in
       // pyquarkchain (a later frame that closes the link must not swallow this answer).
@@ -262,7 +267,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     }
     this.pending.delete(frame.rpcId);
     clearTimeout(p.timer);
-    this.timings?.observe("call", this.kind, p.entry.name, (performance.now() - p.started) / 1000);
+    if (this.timings) this.observe("call", p.entry, p.started);
     // pyquarkchain does not check the op; a stock peer always answers request + 1, so a
     // mismatch fails that call only and leaves the link alone.
     if (frame.op !== p.entry.responseOp) {
@@ -270,6 +275,12 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     } else {
       p.resolve(message);
     }
+  }
+
+  private observe(side: RpcSide, entry: OpEntry, started: number): void {
+    let h = this.latency[side].get(entry);
+    if (!h) this.latency[side].set(entry, (h = this.timings!.histogram(side, this.kind, entry.name)));
+    h.observe((performance.now() - started) / 1000);
   }
 
   private expire(rpcId: bigint, name: string, timeoutMs: number): void {

@@ -40,11 +40,12 @@ export class RpcTimings {
   readonly series = new Map<string, LatencySeries>();
   readonly decodeErrors = new Map<string, number>();
 
-  observe(side: RpcSide, conn: string, op: string, seconds: number): void {
+  /** The histogram of one series, made on first use (callers keep it: no lookup per RPC). */
+  histogram(side: RpcSide, conn: string, op: string): LatencyHistogram {
     const key = `${side} ${conn} ${op}`;
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { side, conn, op, histogram: new LatencyHistogram() }));
-    s.histogram.observe(seconds);
+    return s.histogram;
   }
 
   countDecodeError(kind: string): void {

@@ -26,7 +26,9 @@ step "qkc-wire OK"
 SLAVE_PID=$!
 for _ in $(seq 100); do grep -q '"slave listening"' "$DIR/slave.log" && break; sleep 0.1; done
 MPORT="$(grep '"metrics listening"' "$DIR/slave.log" | sed 's/.*"port":\([0-9]*\).*/\1/')"
-curl -fsS "http://127.0.0.1:$MPORT/metrics" | grep -q '^process_cpu_user_seconds_total' || { echo "FAIL metrics"; exit 1; }
+METRICS="$(curl -fsS "http://127.0.0.1:$MPORT/metrics")"
+grep -q '^process_cpu_user_seconds_total' <<<"$METRICS" || { echo "FAIL metrics"; exit 1; }
+grep -q '^qkc_links{kind="master"} 0' <<<"$METRICS" || { echo "FAIL qkc_links"; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/healthz")" = 503 ] || { echo "FAIL healthz"; exit 1; }
 kill "$SLAVE_PID"; SLAVE_PID=""
 step "qkc-slave OK (listening, /metrics scraped, /healthz 503 without a master)"
@@ -38,6 +40,6 @@ cd "$DIR/project"
 echo '{"name":"scratch","private":true,"type":"module"}' >package.json
 npm install --prefer-offline --no-audit --no-fund --loglevel=error "$TARBALL" "@types/node@20" >/dev/null
 node "$ROOT/node_modules/typescript/bin/tsc" -p .
-node out/main.js | grep -q '"id":"S9"' || { echo "FAIL import"; exit 1; }
+[[ "$(node out/main.js)" == *'"id":"S9"'* ]] || { echo "FAIL import"; exit 1; }
 step "import OK"
 echo "pack-check: PASS"

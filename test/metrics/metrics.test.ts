@@ -1,5 +1,6 @@
 import t from "tap";
 import { serveMetrics } from "../../src/metrics/metrics-server.ts";
+import { AddXshardTxListRequest } from "../../src/messages/cluster.ts";
 import { slaveMetrics } from "../../src/metrics/slave-metrics.ts";
 import { dialSocket, within } from "../helpers/frame-socket.ts";
 import { httpGet, sample } from "../helpers/scrape.ts";
@@ -85,6 +86,13 @@ t.test("metrics follow the master's boot, peer connections and a bad sibling fra
   t.equal(sample(text, "qkc_links", { kind: "peer" }), 1, "the PeerConn that got the bad frame closed");
   t.equal(sample(text, "qkc_links", { kind: "master" }), 1, "the master link stays up");
   t.equal(sample(text, "qkc_frames_in_total", { link: "peer", op: "op_250" }), 1, "peer frames are counted apart");
+
+  // Cross-shard lists for a shard no linked sibling serves: the fan-out counts each result.
+  const list = { ...AddXshardTxListRequest.zero(), branch: { value: 65537 } };
+  const failures = await slave.server.pool.sendXshardTxLists([list, list]);
+  t.equal(failures.length, 2);
+  text = await scrape();
+  t.equal(sample(text, "qkc_xshard_fanout_total", { result: "no-slave" }), 2, "xshard fan-out results");
 
   master.end();
   await within(slave.server.stopped, "the slave to stop");

@@ -1,7 +1,8 @@
+import { spawn, spawnSync } from "node:child_process";
 import t from "tap";
 import { within } from "../helpers/frame-socket.ts";
 import { httpGet, sample } from "../helpers/scrape.ts";
-import { startSlaveProcess } from "../helpers/slave-process.ts";
+import { repoRoot, startSlaveProcess } from "../helpers/slave-process.ts";
 import { TestMaster } from "../helpers/test-master.ts";
 
 t.test("--metrics-port serves /metrics and /healthz; --trace-frames logs each frame as JSON", async (t) => {
@@ -62,4 +63,28 @@ t.test("--pretty: human lines, coloured, no JSON", async (t) => {
   t.notMatch(out, /^\{"level"/m, "no JSON lines");
   t.match(out, /INFO/);
   t.match(out, /\x1b\[\d+m/, "ANSI colours");
+});
+
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+const noTerminal = hasScript ? false : "util-linux `script` (a pseudo-terminal) is not installed";
+
+t.test("on a terminal, logs are pretty without --pretty", { skip: noTerminal }, async (t) => {
+  const env = { ...process.env };
+  delete env["NO_COLOR"];
+  const cmd = `exec ${process.execPath} --import tsx bin/slave.ts --port 0`;
+  const child = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: repoRoot, env, stdio: ["pipe", "pipe", "pipe"] });
+  t.teardown(() => void child.kill("SIGKILL"));
+  let out = "";
+  await within(
+    new Promise<void>((resolve) =>
+      child.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+        if (out.includes("slave listening")) resolve();
+      }),
+    ),
+    "the slave to listen on a terminal",
+    30_000,
+  );
+  t.notMatch(out, /\{"level"/, "no JSON lines");
+  t.match(out, /\x1b\[\d+mINFO/, "a coloured level");
 });

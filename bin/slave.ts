@@ -1,8 +1,8 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
-import { pino } from "pino";
 import { runSlave } from "../src/slave-main.ts";
 import { EXIT, type SlaveCliOptions } from "../src/config/slave-options.ts";
+import { slaveLog } from "../src/slave-log.ts";
 
 function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
@@ -38,6 +38,18 @@ const program = new Command("qkc-slave")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),
   )
+  .option("--pretty", "human-readable coloured log lines (default when stdout is a terminal; else pino JSON)")
+  .option("--no-pretty", "pino JSON lines even on a terminal")
+  .option(
+    "--trace-frames",
+    "log every frame in and out, decoded to JSON, at debug level (slow; lowers --log-level to debug)",
+  )
+  .option(
+    "--metrics-port <port>",
+    "serve Prometheus /metrics and /healthz on this port (0: any free port; default: no metrics server)",
+    int("--metrics-port", 0, 65535),
+  )
+  .option("--metrics-host <address>", "address of the metrics server (default: the slave's --host)")
   .option(
     "--max-frame-bytes <n>",
     "largest frame payload accepted on any link",
@@ -108,24 +120,15 @@ const program = new Command("qkc-slave")
   .addHelpText(
     "after",
     `\nExit codes: ${EXIT.OK} the master disconnected or a signal stopped it; ${EXIT.FATAL} a fatal runtime error;\n` +
-      `${EXIT.USAGE} bad options or config; ${EXIT.LISTEN} the port could not be bound; ${EXIT.DB} the --db-path\n` +
-      `store could not be opened.\n` +
+      `${EXIT.USAGE} bad options or config; ${EXIT.LISTEN} the port (or the metrics port) could not be bound;\n` +
+      `${EXIT.DB} the --db-path store could not be opened.\n` +
       `SIGUSR2 logs one "stats" line: frames handled, links closed and sockets refused by kind, calls pending, RSS.`,
   )
   .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE));
 
 program.parse();
 const opts = program.opts<SlaveCliOptions>();
-// Logs never block the slave and never grow without bound: writes are asynchronous into a
-// buffer of at most 16 MiB; if whoever reads stdout falls that far behind, lines are dropped
-// and counted (then reported once the buffer has room again).
-const destination = pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 });
-let dropped = 0;
-destination.on("drop", () => dropped++);
-const log = pino({ level: opts.logLevel, base: { pid: process.pid } }, destination);
-setInterval(() => {
-  if (dropped === 0) return;
-  log.warn({ dropped }, "log lines dropped: stdout is read too slowly");
-  dropped = 0;
-}, 10_000).unref();
+const quieter = ["info", "warn", "error", "fatal", "silent"];
+const level = opts.traceFrames && quieter.includes(opts.logLevel) ? "debug" : opts.logLevel;
+const log = slaveLog({ level, pretty: opts.pretty ?? process.stdout.isTTY === true });
 process.exitCode = await runSlave(opts, log);

@@ -1,9 +1,12 @@
 import type { Logger } from "pino";
 import { ChainDb } from "./backend/chain-store.ts";
 import { ChainBackend } from "./backend/chain-backend.ts";
+import { frameTracer } from "./cluster/frame-trace.ts";
 import { SlaveServer } from "./cluster/slave-server.ts";
 import { resolveSlaveConfig } from "./config/resolve.ts";
 import { AllowList, ConfigError, EXIT, type SlaveCliOptions } from "./config/slave-options.ts";
+import { type MetricsServer, serveMetrics } from "./metrics/metrics-server.ts";
+import { slaveMetrics } from "./metrics/slave-metrics.ts";
 
 /** Runs one slave until its master disconnects or a signal stops it; returns the exit code. */
 export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<number> {
@@ -47,9 +50,27 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     masterAllow,
     siblingCheck: opts.siblingCheck,
   });
+  if (opts.traceFrames) server.linkStats.trace = frameTracer(log);
+  let metrics: MetricsServer | undefined;
+  const metricsHost = opts.metricsHost ?? config.host;
+  try {
+    // Metrics first: a scraper sees the slave (and /healthz 503) from the moment it listens.
+    if (opts.metricsPort !== undefined) {
+      metrics = await serveMetrics(slaveMetrics(server), () => server.health(), metricsHost, opts.metricsPort);
+      log.info({ host: metrics.address.address, port: metrics.address.port }, "metrics listening");
+    }
+  } catch (err) {
+    log.fatal(
+      { host: metricsHost, port: opts.metricsPort, reason: (err as Error).message },
+      "cannot listen for metrics",
+    );
+    await backend.close();
+    return EXIT.LISTEN;
+  }
   try {
     await server.listen();
   } catch (err) {
+    await metrics?.close();
     log.fatal({ host: config.host, port: config.port, reason: (err as Error).message }, "cannot listen");
     await backend.close();
     return EXIT.LISTEN;
@@ -62,6 +83,7 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
   // The store is closed after every link: no handler writes to it any more.
   await backend.close().catch((err: Error) => log.error({ reason: err.message }, "closing the chain store failed"));
   log.info({ reason, ...server.stats() }, "slave stopped");
+  await metrics?.close();
   // Every socket is closed by now and every pending call has failed; a handle that lingers
   // must not keep a stopped slave alive (the process is gone well within a second).
   setTimeout(() => process.exit(EXIT.OK), 500).unref();

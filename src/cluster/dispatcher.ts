@@ -100,12 +100,15 @@ export class Dispatcher {
     let pendingCalls = 0;
     let queuedFrames = 0;
     let inFlight = 0;
+    let open = 0;
     for (const conn of this.conns.values()) {
+      // A PeerConn closed on a peer's error stays in the map (its later frames are dropped) but is not open.
+      if (!conn.closed) open++;
       pendingCalls += conn.rpc.pendingCalls;
       queuedFrames += conn.queued;
       inFlight += conn.inFlight;
     }
-    return { pendingCalls, queuedFrames, inFlight, peerConns: this.conns.size, backlogged: this.backlogged.size };
+    return { pendingCalls, queuedFrames, inFlight, peerConns: open, backlogged: this.backlogged.size };
   }
 
   closeAll(reason: string): void {

@@ -49,6 +49,8 @@ export class MasterConn implements SlaveContext {
   readonly dispatcher: Dispatcher;
   private readonly opts: MasterConnOptions;
   private readonly unsupportedLogged = new Set<string>();
+  /** The master has PINGed with its root tip and had our PONG: its boot handshake is done. */
+  booted = false;
 
   constructor(socket: Socket, opts: MasterConnOptions) {
     this.opts = opts;
@@ -61,7 +63,14 @@ export class MasterConn implements SlaveContext {
       frameTimeoutMs: opts.frameTimeoutMs,
       stats: opts.stats,
     });
-    this.rpc = new RpcConnection(clusterOps, this.link, { name: "master", log, rpcTimeoutMs, maxPendingCalls });
+    const timings = opts.stats?.rpc;
+    this.rpc = new RpcConnection(clusterOps, this.link, {
+      name: "master",
+      log,
+      rpcTimeoutMs,
+      maxPendingCalls,
+      timings,
+    });
     this.dispatcher = new Dispatcher(this.link, (frame) => void this.rpc.receive(frame), opts.backend, {
       networkShards: opts.networkShards,
       log,
@@ -70,6 +79,7 @@ export class MasterConn implements SlaveContext {
       maxQueuedFrames: opts.maxPeerQueue,
       peerStallMs: opts.peerStallMs,
       onOverflow: () => opts.stats?.countClose("peer-overflow"),
+      timings,
     });
     this.link.onClose((reason, kind) => {
       this.rpc.close(reason, kind);
@@ -106,6 +116,8 @@ export class MasterConn implements SlaveContext {
       if (ping.root_tip) {
         await createShards(ping.root_tip);
         siblings?.booted();
+        if (!this.booted) log.info({ conn: "master" }, "master link verified: boot handshake done");
+        this.booted = true;
       }
       return pong();
     });
@@ -201,6 +213,7 @@ const clusterLayerOps = new Set([
   "BATCH_ADD_XSHARD_TX_LIST_REQUEST",
 ]);
 
-function isBackendOp(name: string): name is BackendOp {
+/** Whether the backend answers this master request (the rest are the cluster layer's own). */
+export function isBackendOp(name: string): name is BackendOp {
   return !clusterLayerOps.has(name);
 }

@@ -4,6 +4,7 @@ import type { Codec } from "../codec/index.ts";
 import { type P2POpDefs, p2pOps } from "../messages/p2p.ts";
 import type { Frame, FrameHeader } from "./frame.ts";
 import { type FrameSink, RpcConnection } from "./rpc-connection.ts";
+import type { RpcTimings } from "./rpc-timings.ts";
 import type { SocketLink } from "./socket-link.ts";
 
 /** Handlers of one PeerConn that may wait at the same time; later frames queue behind them. */
@@ -31,6 +32,8 @@ export interface PeerConnOptions {
   onBacklog?: (conn: PeerConn, full: boolean) => void;
   /** Called when a PeerConn closes because its queue overflowed (for counters). */
   onOverflow?: (conn: PeerConn) => void;
+  /** RPC latencies and decode errors (metrics). */
+  timings?: RpcTimings;
 }
 
 /**
@@ -75,6 +78,7 @@ export class PeerConn implements FrameSink {
       rpcTimeoutMs: opts.rpcTimeoutMs,
       maxPendingCalls: opts.maxPendingCalls,
       handlerFailureLevel: "warn", // a backend refusing a peer's request: the peer's fault
+      timings: opts.timings,
     });
     this.rpc.onClose(() => {
       this.dropQueue();

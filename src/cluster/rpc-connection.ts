@@ -3,6 +3,7 @@ import { type Codec, DecodeError, decode } from "../codec/index.ts";
 import type { MessageOf, OpDef, OpEntry, OpTable } from "../messages/ops.ts";
 import type { Frame, FrameHeader } from "./frame.ts";
 import { RpcError } from "./rpc-errors.ts";
+import type { LatencyHistogram, RpcSide, RpcTimings } from "./rpc-timings.ts";
 
 export { RpcError } from "./rpc-errors.ts";
 
@@ -46,6 +47,8 @@ export interface RpcConnectionOptions {
    * a handler refuses a peer's bad request (PeerConn: pyquarkchain's close_with_error).
    */
   handlerFailureLevel?: "warn" | "error";
+  /** Latencies and decode errors, for metrics (read at scrape time). */
+  timings?: RpcTimings;
 }
 
 type AnyHandler = (message: unknown, header: FrameHeader) => unknown;
@@ -55,6 +58,7 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
+  started: number;
 }
 
 /** How many timed-out ids to remember, so their late answers are dropped instead of closing the link. */
@@ -73,6 +77,14 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   private readonly rpcTimeoutMs: number;
   private readonly maxPendingCalls: number;
   private readonly handlerFailureLevel: "warn" | "error";
+  private readonly timings: RpcTimings | undefined;
+  /** The kind of connection in metrics: "master", "slave" or "peer". */
+  private readonly kind: string;
+  /** This connection's latency histograms, by request entry: "call" and "serve". */
+  private readonly latency = {
+    call: new Map<OpEntry, LatencyHistogram>(),
+    serve: new Map<OpEntry, LatencyHistogram>(),
+  };
   private lastRpcId = 0n;
   private lastPeerRpcId = -1n;
   private readonly pending = new Map<bigint, Pending>();
@@ -91,6 +103,8 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     this.rpcTimeoutMs = opts.rpcTimeoutMs;
     this.maxPendingCalls = opts.maxPendingCalls ?? 10_000;
     this.handlerFailureLevel = opts.handlerFailureLevel ?? "error";
+    this.timings = opts.timings;
+    this.kind = opts.name.split(" ")[0]!;
   }
 
   get closed(): boolean {
@@ -147,7 +161,8 @@ export class RpcConnection<D extends Record<string, OpDef>> {
       const timeoutMs = opts.timeoutMs ?? this.rpcTimeoutMs;
       const timer = setTimeout(() => this.expire(rpcId, name, timeoutMs), timeoutMs);
       timer.unref();
-      this.pending.set(rpcId, { entry, resolve: resolve as (v: unknown) => void, reject, timer });
+      const started = performance.now();
+      this.pending.set(rpcId, { entry, resolve: resolve as (v: unknown) => void, reject, timer, started });
       try {
         this.sink.writeFrame({ branch: 0, clusterPeerId: 0n, op: entry.op, rpcId }, entry.message, request);
       } catch (err) {
@@ -174,12 +189,16 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   receive(frame: Frame): Promise<void> | undefined {
     if (this.closedReason !== undefined) return;
     const entry = this.table.byOp(frame.op);
-    if (!entry) return this.fail(`unknown ${this.table.family} op ${frame.op}`);
+    if (!entry) {
+      this.timings?.countDecodeError("unknown-op");
+      return this.fail(`unknown ${this.table.family} op ${frame.op}`);
+    }
     let message: unknown;
     try {
       message = decode(entry.message, frame.payload);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
+      this.timings?.countDecodeError(err.kind);
       return this.fail(`undecodable ${entry.name} payload (${frame.payload.length} bytes): ${err.message}`);
     }
     const command = this.commands.get(frame.op);
@@ -193,6 +212,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
         return this.fail(`${entry.name} rpc id ${frame.rpcId} not above the previous request's ${this.lastPeerRpcId}`);
       }
       this.lastPeerRpcId = frame.rpcId;
+      const started = this.timings ? performance.now() : 0;
       const respond = (response: unknown): void => {
         if (this.closedReason !== undefined) return;
         const h = {
@@ -202,6 +222,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
           rpcId: frame.rpcId,
         };
         this.sink.writeFrame(h, request.response, response);
+        if (this.timings) this.observe("serve", entry, started);
       };
       // A handler that does not wait is answered before the next frame is looked at, as in
       // pyquarkchain (a later frame that closes the link must not swallow this answer).
@@ -246,6 +267,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     }
     this.pending.delete(frame.rpcId);
     clearTimeout(p.timer);
+    if (this.timings) this.observe("call", p.entry, p.started);
     // pyquarkchain does not check the op; a stock peer always answers request + 1, so a
     // mismatch fails that call only and leaves the link alone.
     if (frame.op !== p.entry.responseOp) {
@@ -253,6 +275,12 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     } else {
       p.resolve(message);
     }
+  }
+
+  private observe(side: RpcSide, entry: OpEntry, started: number): void {
+    let h = this.latency[side].get(entry);
+    if (!h) this.latency[side].set(entry, (h = this.timings!.histogram(side, this.kind, entry.name)));
+    h.observe((performance.now() - started) / 1000);
   }
 
   private expire(rpcId: bigint, name: string, timeoutMs: number): void {

@@ -144,6 +144,19 @@ export class SlaveServer {
     this.stop(reason);
   }
 
+  /** Healthy = the master link is up and the master's boot handshake (PING with root tip) is done. */
+  health(): { ok: boolean; reason: string } {
+    if (this.stopReason !== undefined) return { ok: false, reason: `stopping: ${this.stopReason}` };
+    if (!this.master || this.master.link.closed) return { ok: false, reason: "no master link" };
+    if (!this.master.booted) return { ok: false, reason: "master linked, boot handshake not done" };
+    return { ok: true, reason: "master linked and booted" };
+  }
+
+  /** Sockets refused at accept, by why. */
+  refusedByKind(): Record<string, number> {
+    return Object.fromEntries([...this.refusals].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
   /** Counters and gauges of the whole slave (logged on SIGUSR2 by bin/slave.ts). */
   stats(): SlaveStats {
     const master = this.master?.rpc.pendingCalls ?? 0;
@@ -163,7 +176,7 @@ export class SlaveServer {
       framesOut: this.linkStats.framesOut,
       bytesIn: this.linkStats.bytesIn,
       closes: this.linkStats.closesByKind(),
-      refused: Object.fromEntries([...this.refusals].sort(([a], [b]) => a.localeCompare(b))),
+      refused: this.refusedByKind(),
       pendingCalls: { master, siblings, peers: peers.pendingCalls, total: master + siblings + peers.pendingCalls },
       peerConns: peers.peerConns,
       peerQueuedFrames: peers.queuedFrames,
@@ -231,6 +244,7 @@ export class SlaveServer {
     });
     this.inbound.add(conn);
     this.handshaking.add(conn);
+    o.log.info({ conn: conn.name }, "slave link up");
     const deadline = setTimeout(() => {
       const reason = conn.awaitingList
         ? `not confirmed by the master's slave list within ${o.handshakeTimeoutMs} ms`

@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 import type { Codec } from "../codec/index.ts";
 import { type Frame, FrameDecoder, FrameError, type FrameHeader, type LinkKind, encodeFrame } from "./frame.ts";
 import type { FrameSink } from "./rpc-connection.ts";
+import { RpcTimings } from "./rpc-timings.ts";
+import { WireTraffic } from "./wire-traffic.ts";
 
 /** The default deadline of one frame, from its first byte to its last (slow-loris). */
 export const DEFAULT_FRAME_TIMEOUT_MS = 60_000;
@@ -21,6 +23,24 @@ export class LinkStats {
   framesOut = 0;
   bytesIn = 0;
   readonly closes = new Map<CloseKind, number>();
+  /** Frames and bytes by link kind and opcode (metrics). */
+  readonly traffic = new WireTraffic();
+  /** RPC latencies and payload decode errors (metrics). */
+  readonly rpc = new RpcTimings();
+  /** Set by --trace-frames: every frame in and out, for a debug log line. */
+  trace: ((link: SocketLink, dir: "in" | "out", frame: Frame | Buffer) => void) | undefined;
+
+  frameIn(link: SocketLink, frame: Frame): void {
+    this.framesIn++;
+    this.traffic.frameIn(link.link, frame);
+    this.trace?.(link, "in", frame);
+  }
+
+  frameOut(link: SocketLink, frame: Buffer): void {
+    this.framesOut++;
+    this.traffic.frameOut(link.link, frame);
+    this.trace?.(link, "out", frame);
+  }
 
   countClose(kind: CloseKind): void {
     this.closes.set(kind, (this.closes.get(kind) ?? 0) + 1);
@@ -144,7 +164,7 @@ export class SocketLink implements FrameSink {
   /** Writes one whole frame. Writes after close are dropped, as nothing can carry them. */
   write(frame: Buffer): void {
     if (this.closedReason !== undefined) return;
-    if (this.stats) this.stats.framesOut++;
+    this.stats?.frameOut(this, frame);
     if (!this.socket.write(frame)) this.hold("congested");
   }
 
@@ -166,7 +186,7 @@ export class SocketLink implements FrameSink {
       if (this.stats) this.stats.bytesIn += chunk.length;
       this.decoder.push(chunk, (frame) => {
         delivered++;
-        if (this.stats) this.stats.framesIn++;
+        this.stats?.frameIn(this, frame);
         this.onFrame(frame);
       });
     } catch (err) {

@@ -25,6 +25,12 @@ export interface SlaveCliOptions {
   siblingCheck: "off" | "announced" | "strict";
   /** Where the chains are kept (LMDB); undefined: in memory, gone with the process. */
   dbPath?: string;
+  /** undefined: pretty when stdout is a terminal. */
+  pretty?: boolean;
+  traceFrames?: boolean;
+  /** undefined: no metrics server. */
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 /** Exit codes: meaningful to an operator's supervisor. */

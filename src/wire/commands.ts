@@ -102,7 +102,8 @@ function frameFamily(link: LinkKind, clusterPeerId: bigint, given: Family | unde
   return link === "master" && clusterPeerId !== 0n ? "p2p" : "cluster";
 }
 
-function frameToJson(link: LinkKind, f: Frame, given: Family | undefined): Json {
+/** One decoded frame as JSON: header fields, op name and payload (`given` forces the op family). */
+export function frameToJson(link: LinkKind, f: Frame, given?: Family): Json {
   const family = frameFamily(link, f.clusterPeerId, given);
   const entry = opTables[family].byOp(f.op);
   if (!entry) throw new DecodeError("unknown-op", `unknown ${family} op ${f.op}`);

@@ -1,62 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import t from "tap";
 import { encode } from "../../src/codec/index.ts";
 import { MinorBlock } from "../../src/messages/core.ts";
 import { bytes, chainFixture, fixtureRoot, hex } from "../backend/chain-helpers.ts";
 import { WAIT_MS, within } from "../helpers/frame-socket.ts";
+import { runSlaveProcess as run, startSlaveProcess as startSlave } from "../helpers/slave-process.ts";
 import { TestMaster } from "../helpers/test-master.ts";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-interface Slave {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
-}
-
-/** Starts bin/slave.ts as operators do and waits for its "slave listening" line (never probing the port). */
-function startSlave(args: string[]): Promise<Slave> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "bin", "slave.ts"), ...args], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return within(
-    new Promise<Slave>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString();
-        const line = out.split("\n").find((l) => l.includes('"slave listening"'));
-        if (line) resolve({ child, port: (JSON.parse(line) as { port: number }).port, exited, output: () => out });
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
-      void exited.then(({ code }) => reject(new Error(`slave exited with ${code} before listening:\n${out}`)));
-    }),
-    "bin/slave.ts to listen",
-    30_000,
-  );
-}
-
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "bin", "slave.ts"), ...args], { cwd: root });
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-  return within(
-    new Promise((resolve) => child.on("exit", (code) => resolve({ code, out }))),
-    "bin/slave.ts to exit",
-    30_000,
-  );
-}
 
 t.test("the slave answers its master and exits 0 when the master disconnects", async (t) => {
   const slave = await startSlave(["--port", "0", "--id", "S7", "--shards", "1", "--log-level", "info"]);

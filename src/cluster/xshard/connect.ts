@@ -54,6 +54,7 @@ export async function connectToSlave(info: SlaveInfo, opts: DialOptions): Promis
     return `Failed to connect ${host}:${info.port} with exception ${(err as Error).message}`;
   }
   const conn = new XshardConn(socket, "outbound", opts);
+  opts.log.info({ conn: conn.name, slave: id }, "slave link up");
   try {
     const pong = await conn.rpc.call("PING", {
       id: Buffer.from(opts.self.id, "latin1"),

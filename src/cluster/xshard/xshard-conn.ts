@@ -84,6 +84,7 @@ export class XshardConn {
       log: opts.log,
       rpcTimeoutMs: opts.rpcTimeoutMs,
       maxPendingCalls: opts.maxPendingCalls,
+      timings: opts.stats?.rpc,
     });
     if (direction === "inbound") this.link.limitBuffered(HANDSHAKE_BUFFER_BYTES);
     this.link.onClose((reason, kind) => {

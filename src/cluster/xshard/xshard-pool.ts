@@ -18,6 +18,8 @@ export class XshardPool {
   private readonly byId = new Map<string, XshardConn>();
   private readonly byShard = new Map<number, Set<XshardConn>>();
   private closedReason: string | undefined;
+  /** Xshard lists sent, by result: "ok", "error-code", "failed" (closed, timeout) or "no-slave" (metrics). */
+  readonly fanout = new Map<string, number>();
 
   constructor(private readonly log: Logger) {}
 
@@ -76,15 +78,23 @@ export class XshardPool {
       const shard = req.branch.value;
       const conns = this.connsFor(shard);
       if (conns.length === 0) {
+        this.countFanout("no-slave");
         calls.push(Promise.resolve({ slave: "-", fullShardId: shard, error: `no linked slave serves shard ${shard}` }));
       }
       for (const conn of conns) {
         const slave = conn.remote?.id ?? conn.name;
         calls.push(
           conn.rpc.call("ADD_XSHARD_TX_LIST_REQUEST", req).then(
-            (res) =>
-              res.error_code === 0 ? undefined : { slave, fullShardId: shard, error: `error_code ${res.error_code}` },
-            (err: Error) => ({ slave, fullShardId: shard, error: err.message }),
+            (res) => {
+              this.countFanout(res.error_code === 0 ? "ok" : "error-code");
+              return res.error_code === 0
+                ? undefined
+                : { slave, fullShardId: shard, error: `error_code ${res.error_code}` };
+            },
+            (err: Error) => {
+              this.countFanout("failed");
+              return { slave, fullShardId: shard, error: err.message };
+            },
           ),
         );
       }
@@ -96,6 +106,10 @@ export class XshardPool {
   closeAll(reason: string, kind?: string): void {
     this.closedReason ??= reason;
     for (const conn of [...this.byId.values()]) conn.close(reason, kind);
+  }
+
+  private countFanout(result: string): void {
+    this.fanout.set(result, (this.fanout.get(result) ?? 0) + 1);
   }
 
   private remove(conn: XshardConn): void {

@@ -635,7 +635,7 @@ export class ShardChain {
     if (this.pool.has(hash)) return false;
     let entry: PoolEntry;
     try {
-      entry = poolEntry(tx);
+      entry = poolEntry(tx, hash);
     } catch {
       return false;
     }

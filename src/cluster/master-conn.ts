@@ -170,19 +170,24 @@ export class MasterConn implements SlaveContext {
       const response = clusterOps.byOp(entry.responseOp!)!.message;
       const failed = () => ({ ...(response.zero() as object), error_code: UNSUPPORTED_ERROR_CODE });
       const handler = backend.master[name] as ((req: unknown) => Promise<unknown>) | undefined;
-      const serve = async (req: unknown): Promise<unknown> => {
+      const backendFailed = (err: unknown): unknown => {
+        log.error({ conn: "master", op: name, err }, "backend failed; answering with an error code");
+        return failed();
+      };
+      // Not an async function: the backend's own promise, plus one for its failure, is all a
+      // request costs here (the master polls some of these ops hard).
+      const serve = (req: unknown): Promise<unknown> => {
         if (!handler) {
           if (!this.unsupportedLogged.has(name)) {
             this.unsupportedLogged.add(name);
             log.warn({ conn: "master", op: name, error_code: UNSUPPORTED_ERROR_CODE }, "op not served by this backend");
           }
-          return failed();
+          return Promise.resolve(failed());
         }
         try {
-          return await handler(req);
+          return Promise.resolve(handler(req)).then(undefined, backendFailed);
         } catch (err) {
-          log.error({ conn: "master", op: name, err }, "backend failed; answering with an error code");
-          return failed();
+          return Promise.resolve(backendFailed(err));
         }
       };
       (this.rpc.handle as (n: string, fn: (req: unknown) => Promise<unknown>) => void).call(this.rpc, name, serve);

@@ -50,6 +50,12 @@ export interface RpcConnectionOptions {
 
 type AnyHandler = (message: unknown, header: FrameHeader) => unknown;
 
+interface RequestEntry {
+  responseOp: number;
+  response: Codec<unknown>;
+  fn: AnyHandler;
+}
+
 interface Pending {
   entry: OpEntry;
   resolve(value: unknown): void;
@@ -77,7 +83,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   private lastPeerRpcId = -1n;
   private readonly pending = new Map<bigint, Pending>();
   private readonly timedOut = new Set<bigint>();
-  private readonly requests = new Map<number, { responseOp: number; response: Codec<unknown>; fn: AnyHandler }>();
+  private readonly requests = new Map<number, RequestEntry>();
   private readonly commands = new Map<number, AnyHandler>();
   private readonly closeListeners: Array<(reason: string, kind: string) => void> = [];
   private closedReason: string | undefined;
@@ -193,24 +199,34 @@ export class RpcConnection<D extends Record<string, OpDef>> {
         return this.fail(`${entry.name} rpc id ${frame.rpcId} not above the previous request's ${this.lastPeerRpcId}`);
       }
       this.lastPeerRpcId = frame.rpcId;
-      const respond = (response: unknown): void => {
-        if (this.closedReason !== undefined) return;
-        const h = {
-          branch: frame.branch,
-          clusterPeerId: frame.clusterPeerId,
-          op: request.responseOp,
-          rpcId: frame.rpcId,
-        };
-        this.sink.writeFrame(h, request.response, response);
-      };
       // A handler that does not wait is answered before the next frame is looked at, as in
       // pyquarkchain (a later frame that closes the link must not swallow this answer).
-      return this.run(entry, () => {
-        const result = request.fn(message, frame);
-        return result instanceof Promise ? result.then(respond) : respond(result);
-      });
+      let result: unknown;
+      try {
+        result = request.fn(message, frame);
+        if (!(result instanceof Promise)) return void this.respond(frame, request, result);
+      } catch (err) {
+        return void this.handlerFailed(entry, err);
+      }
+      // One promise per waiting request (the hot path): the answer, or the failure, settles it.
+      return result.then(
+        (response: unknown) => {
+          try {
+            this.respond(frame, request, response);
+          } catch (err) {
+            this.handlerFailed(entry, err);
+          }
+        },
+        (err: unknown) => this.handlerFailed(entry, err),
+      );
     }
     this.settle(frame, entry, message);
+  }
+
+  private respond(frame: Frame, request: RequestEntry, response: unknown): void {
+    if (this.closedReason !== undefined) return;
+    const h = { branch: frame.branch, clusterPeerId: frame.clusterPeerId, op: request.responseOp, rpcId: frame.rpcId };
+    this.sink.writeFrame(h, request.response, response);
   }
 
   /** Closes once: every pending call fails at once with the reason. Idempotent. */

@@ -174,23 +174,22 @@ export class MasterConn implements SlaveContext {
         log.error({ conn: "master", op: name, err }, "backend failed; answering with an error code");
         return failed();
       };
-      // Not an async function: the backend's own promise, plus one for its failure, is all a
-      // request costs here (the master polls some of these ops hard).
-      const serve = (req: unknown): Promise<unknown> => {
-        if (!handler) {
-          if (!this.unsupportedLogged.has(name)) {
-            this.unsupportedLogged.add(name);
-            log.warn({ conn: "master", op: name, error_code: UNSUPPORTED_ERROR_CODE }, "op not served by this backend");
-          }
-          return Promise.resolve(failed());
-        }
-        try {
-          return Promise.resolve(handler(req)).then(undefined, backendFailed);
-        } catch (err) {
-          return Promise.resolve(backendFailed(err));
-        }
-      };
-      (this.rpc.handle as (n: string, fn: (req: unknown) => Promise<unknown>) => void).call(this.rpc, name, serve);
+      // The backend's own promise is all a request costs here: RpcConnection answers a
+      // failure with backendFailed (the master polls some of these ops hard).
+      const serve = handler
+        ? (req: unknown): Promise<unknown> => handler.call(backend.master, req)
+        : (): unknown => {
+            if (!this.unsupportedLogged.has(name)) {
+              this.unsupportedLogged.add(name);
+              log.warn(
+                { conn: "master", op: name, error_code: UNSUPPORTED_ERROR_CODE },
+                "op not served by this backend",
+              );
+            }
+            return failed();
+          };
+      type Handle = (n: string, fn: (req: unknown) => unknown, onFail: (err: unknown) => unknown) => void;
+      (this.rpc.handle as Handle).call(this.rpc, name, serve, backendFailed);
     }
   }
 }

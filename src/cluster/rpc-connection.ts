@@ -54,6 +54,8 @@ interface RequestEntry {
   responseOp: number;
   response: Codec<unknown>;
   fn: AnyHandler;
+  /** The answer to a request whose handler failed; without it, a failure closes the connection. */
+  failed: ((err: unknown) => unknown) | undefined;
 }
 
 interface Pending {
@@ -112,12 +114,25 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     return this.requests.has(op) || this.commands.has(op);
   }
 
-  /** Serves a request op: the handler's value goes back with the response op and the request's id. */
-  handle<N extends RequestName<D>>(name: N, fn: RequestHandler<D, N>): this {
+  /**
+   * Serves a request op: the handler's value goes back with the response op and the request's
+   * id. A handler that throws or rejects closes the connection, unless `failed` is given: its
+   * value is then the answer (the connection stays up).
+   */
+  handle<N extends RequestName<D>>(
+    name: N,
+    fn: RequestHandler<D, N>,
+    failed?: (err: unknown) => ResponseOf<D, N>,
+  ): this {
     const entry = this.entry(name);
     const response = entry.responseOp === undefined ? undefined : this.table.byOp(entry.responseOp);
     if (!response) throw new Error(`${name} has no response op`);
-    this.requests.set(entry.op, { responseOp: response.op, response: response.message, fn: fn as AnyHandler });
+    this.requests.set(entry.op, {
+      responseOp: response.op,
+      response: response.message,
+      fn: fn as AnyHandler,
+      failed: failed as ((err: unknown) => unknown) | undefined,
+    });
     return this;
   }
 
@@ -206,7 +221,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
         result = request.fn(message, frame);
         if (!(result instanceof Promise)) return void this.respond(frame, request, result);
       } catch (err) {
-        return void this.handlerFailed(entry, err);
+        return void this.requestFailed(frame, entry, request, err);
       }
       // One promise per waiting request (the hot path): the answer, or the failure, settles it.
       return result.then(
@@ -217,10 +232,19 @@ export class RpcConnection<D extends Record<string, OpDef>> {
             this.handlerFailed(entry, err);
           }
         },
-        (err: unknown) => this.handlerFailed(entry, err),
+        (err: unknown) => this.requestFailed(frame, entry, request, err),
       );
     }
     this.settle(frame, entry, message);
+  }
+
+  private requestFailed(frame: Frame, entry: OpEntry, request: RequestEntry, err: unknown): void {
+    if (request.failed === undefined) return this.handlerFailed(entry, err);
+    try {
+      this.respond(frame, request, request.failed(err));
+    } catch (e) {
+      this.handlerFailed(entry, e);
+    }
   }
 
   private respond(frame: Frame, request: RequestEntry, response: unknown): void {

@@ -55,6 +55,10 @@ async function ends(t: Test): Promise<Ends> {
 
 const h = (rpcId: number): FrameHeader => ({ branch: 0, clusterPeerId: 0n, op: ClusterOp.PONG, rpcId: BigInt(rpcId) });
 const pong = { id: Buffer.from("S0"), full_shard_id_list: [1, 0x00010001] };
+/** The rpc ids of the frames the far end got, in order. */
+const received = (far: Ends["far"]): bigint[] => far.frames.map((f) => f.rpcId);
+/** The rpc ids 1..n, as the frames carry them. */
+const ids = (n: number): bigint[] => Array.from({ length: n }, (_, i) => BigInt(i + 1));
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const until = async (what: string, done: () => boolean): Promise<void> =>
   within(
@@ -75,11 +79,7 @@ t.test("the frames of one tick leave in one write, in order", async (t) => {
   await tick();
   t.equal(writes.length, 2, "a later tick is a later write");
   await until("all 65 frames arrive", () => far.frames.length >= 65);
-  t.same(
-    far.frames.map((f) => f.rpcId),
-    Array.from({ length: 65 }, (_, i) => BigInt(i + 1)),
-    "every frame, in the order written",
-  );
+  t.same(received(far), ids(65), "every frame, in the order written");
 });
 
 t.test("a close flushes the frames written before it, then the socket closes", async (t) => {
@@ -89,11 +89,7 @@ t.test("a close flushes the frames written before it, then the socket closes", a
   t.equal(link.pendingBytes, 0, "nothing left in the batch");
   link.writeFrame(h(11), Pong, pong);
   await within(far.ended, "the far end sees the close");
-  t.same(
-    far.frames.map((f) => f.rpcId),
-    Array.from({ length: 10 }, (_, i) => BigInt(i + 1)),
-    "the ten frames before the close arrived, the one after it did not",
-  );
+  t.same(received(far), ids(10), "the ten frames before the close arrived, the one after it did not");
 });
 
 t.test("a batch is never written to a socket destroyed under it", async (t) => {
@@ -117,9 +113,5 @@ t.test("an encoding error throws to the writer and queues nothing", async (t) =>
   await tick();
   t.equal(writes.length, 1);
   await until("two frames arrive", () => far.frames.length >= 2);
-  t.same(
-    far.frames.map((f) => f.rpcId),
-    [1n, 3n],
-    "the two good frames, whole",
-  );
+  t.same(received(far), [1n, 3n], "the two good frames, whole");
 });

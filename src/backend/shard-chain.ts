@@ -218,8 +218,9 @@ export class ShardChain {
     return out.reverse();
   }
 
-  addXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList): void {
-    this.store.putXshardTxList(sourceBlockHash, list);
+  /** `encoded`: the list's encoding, when the caller has it. */
+  addXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList, encoded?: Uint8Array): void {
+    this.store.putXshardTxList(sourceBlockHash, list, encoded);
   }
 
   xshardTxList(sourceBlockHash: Uint8Array): CrossShardTransactionList | undefined {

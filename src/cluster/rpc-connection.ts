@@ -14,9 +14,10 @@ export type ResponseOf<D extends Record<string, OpDef>, N extends keyof D> = D[N
   ? MessageOf<D, D[N]["response"]>
   : never;
 
+/** `frame`: the request's frame, its payload the bytes as received (a view: copy what is kept). */
 export type RequestHandler<D extends Record<string, OpDef>, N extends RequestName<D>> = (
   request: MessageOf<D, N>,
-  header: FrameHeader,
+  frame: Frame,
 ) => ResponseOf<D, N> | Promise<ResponseOf<D, N>>;
 
 export type CommandHandler<D extends Record<string, OpDef>, N extends CommandName<D>> = (

@@ -566,7 +566,7 @@ async function main(): Promise<void> {
   console.log(
     `  Master RPCs on the master link (cluster_peer_id 0); p2p frames forwarded as the master does (branch 0x${P2P_BRANCH.toString(16)}, ` +
       `cluster_peer_id ${PEER_ID}) to the slave's PeerConn;\n  xshard lists sent to the slave by ${SIBLINGS} dialing siblings ` +
-      `(the slave as the receiving end of the fan-out). The MemoryBackend has genesis blocks only:\n  GET_MINOR_BLOCK asks height 0 ` +
+      `(the slave as the receiving end of the fan-out). The backend (in memory) has genesis blocks only:\n  GET_MINOR_BLOCK asks height 0 ` +
       `(a ~700-byte block); the block-sized answer is GET_MINOR_BLOCK_LIST of ${BLOCKS_PER_LIST} x the genesis block.`,
   );
   const interop = findInterop();
@@ -606,7 +606,7 @@ async function main(): Promise<void> {
         notes.push(
           `pyquarkchain: its real SlaveServer (in-memory DB) via ${interop.runSh} py_real_slave.py. NEW_TRANSACTION_LIST ` +
             `carries network_id 1 transactions:\n  pyquarkchain hashes, RLP-decodes and rejects each (its NETWORK_ID is 3; a ` +
-            `valid one would also cost a signature recovery);\n  qkc-slave's MemoryBackend decodes the list and drops it.`,
+            `valid one would also cost a signature recovery);\n  qkc-slave does the same checks in the same order (hash, RLP decode, network id) and recovers no sender either.`,
         );
       }
       if (targets.has("flood")) {

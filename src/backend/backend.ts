@@ -93,8 +93,12 @@ export interface SlaveBackend {
   addRootBlock(root: RootBlock): Promise<{ error_code: number; switched: boolean }>;
   readonly master: MasterHandlers;
   readonly peer: PeerHandlers;
-  /** A sibling's cross-shard deposits for a local shard: the error code to answer (0, or ENOENT). */
-  addXshardTxList(request: AddXshardTxListRequest): Promise<number>;
+  /**
+   * A sibling's cross-shard deposits for a local shard: the error code to answer (0, or ENOENT).
+   * `encodedTxList`, when given, is request.tx_list exactly as encoding it gives (a copy of the
+   * received bytes): a backend that stores the encoding may keep it instead of encoding again.
+   */
+  addXshardTxList(request: AddXshardTxListRequest, encodedTxList?: Uint8Array): Promise<number>;
   /**
    * A PeerConn closed (destroyed by the master, or closed for a fault): what the backend
    * keeps per peer goes with it, as pyquarkchain's goes with its PeerShardConnection.

@@ -210,10 +210,10 @@ export class ChainBackend implements SlaveBackend {
     return { error_code: 0, switched };
   }
 
-  async addXshardTxList(req: AddXshardTxListRequest): Promise<number> {
+  async addXshardTxList(req: AddXshardTxListRequest, encodedTxList?: Uint8Array): Promise<number> {
     const chain = this.ready(req.branch.value);
     if (!chain) return ENOENT;
-    chain.addXshardTxList(req.minor_block_hash, req.tx_list);
+    chain.addXshardTxList(req.minor_block_hash, req.tx_list, encodedTxList);
     return 0;
   }
 

@@ -39,7 +39,8 @@ export interface ChainStore {
   putGenesisBlock(rootHash: Uint8Array, block: MinorBlock, note: BlockNote): void;
   xshardTxList(sourceBlockHash: Uint8Array): CrossShardTransactionList | undefined;
   hasXshardTxList(sourceBlockHash: Uint8Array): boolean;
-  putXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList): void;
+  /** `encoded`, when given, must be exactly encode(CrossShardTransactionList, list). */
+  putXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList, encoded?: Uint8Array): void;
   tips(): StoredTips | undefined;
   putTips(tips: StoredTips): void;
 }
@@ -239,8 +240,8 @@ export class KvChainStore implements ChainStore {
     return this.kv.get(key("xs", sourceBlockHash)) !== undefined;
   }
 
-  putXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList): void {
-    this.kv.write([[key("xs", sourceBlockHash), encode(CrossShardTransactionList, list)]]);
+  putXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList, encoded?: Uint8Array): void {
+    this.kv.write([[key("xs", sourceBlockHash), encoded ?? encode(CrossShardTransactionList, list)]]);
   }
 
   tips(): StoredTips | undefined {

@@ -49,11 +49,12 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
   return {
     GET_ECO_INFO_LIST_REQUEST: async () => ({
       error_code: 0,
+      // The tip's header, not s.tip.header: the master polls this, and the block is a store lookup.
       eco_info_list: shards.ready().map((s) => ({
         branch: { value: s.fullShardId },
-        height: s.tip.header.height + 1n,
+        height: s.headerTip.height + 1n,
         coinbase_amount: nextBlockCoinbaseAmount(s.pool.entries()),
-        difficulty: nextBlockDifficulty(shardConfig(s), s.tip.header, shards.now()),
+        difficulty: nextBlockDifficulty(shardConfig(s), s.headerTip, shards.now()),
         unconfirmed_headers_coinbase_amount: unconfirmedCoinbaseAmount(unconfirmed(s), config.genesisToken),
       })),
     }),

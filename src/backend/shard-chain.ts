@@ -92,6 +92,8 @@ export class ShardChain {
   /** height -> block hashes added in this process (pyquarkchain's height_to_minor_block_hashes). */
   private readonly heightHashes = new Map<bigint, Set<string>>();
   private readonly stateCache = new Map<string, EvmState>();
+  /** The tip's hash, kept while headerTip is the same object: every eco info and add_tx asks for it. */
+  private tipHashMemo: { header: MinorBlockHeader; hash: Uint8Array } | undefined;
 
   private constructor(deps: ShardChainDeps, shard: ShardConfig, rootTip: RootBlockHeader, headerTip: MinorBlockHeader) {
     this.deps = deps;
@@ -151,11 +153,16 @@ export class ShardChain {
   }
 
   get tip(): MinorBlock {
-    return this.store.minorBlock(minorBlockHash(this.headerTip))!;
+    return this.store.minorBlock(this.tipHash)!;
   }
 
   get tipHash(): Uint8Array {
-    return minorBlockHash(this.headerTip);
+    const header = this.headerTip;
+    const memo = this.tipHashMemo;
+    if (memo !== undefined && memo.header === header) return memo.hash;
+    const hash = minorBlockHash(header);
+    this.tipHashMemo = { header, hash };
+    return hash;
   }
 
   /** The EVM state after the tip, or undefined when it is not known here. */
@@ -211,8 +218,9 @@ export class ShardChain {
     return out.reverse();
   }
 
-  addXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList): void {
-    this.store.putXshardTxList(sourceBlockHash, list);
+  /** `encoded`: the list's encoding, when the caller has it. */
+  addXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList, encoded?: Uint8Array): void {
+    this.store.putXshardTxList(sourceBlockHash, list, encoded);
   }
 
   xshardTxList(sourceBlockHash: Uint8Array): CrossShardTransactionList | undefined {
@@ -628,7 +636,7 @@ export class ShardChain {
     if (this.pool.has(hash)) return false;
     let entry: PoolEntry;
     try {
-      entry = poolEntry(tx);
+      entry = poolEntry(tx, hash);
     } catch {
       return false;
     }

@@ -10,16 +10,36 @@ const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 /** A pooled transaction with what ordering and block removal need, decoded once. */
 export interface PoolEntry {
-  tx: TypedTransaction;
-  hash: Uint8Array;
-  evm: EvmTransaction;
+  readonly tx: TypedTransaction;
+  readonly hash: Uint8Array;
+  readonly evm: EvmTransaction;
   /** The recovered sender (null when the signature does not recover). */
-  sender: Uint8Array | null;
+  readonly sender: Uint8Array | null;
 }
 
-export function poolEntry(tx: TypedTransaction): PoolEntry {
-  const evm = decodeEvmTransaction(tx.tx.serialized_tx);
-  return { tx, hash: typedTransactionHash(tx), evm, sender: recoverSender(evm) };
+/**
+ * The sender is recovered on first use, as pyquarkchain's evm_tx.sender is: a transaction
+ * refused by the cheap checks (network id, branch) never pays for the signature recovery,
+ * which costs more than everything else a forwarded NEW_TRANSACTION_LIST does.
+ */
+class LazyPoolEntry implements PoolEntry {
+  private recovered: Uint8Array | null | undefined;
+
+  constructor(
+    readonly tx: TypedTransaction,
+    readonly hash: Uint8Array,
+    readonly evm: EvmTransaction,
+  ) {}
+
+  get sender(): Uint8Array | null {
+    if (this.recovered === undefined) this.recovered = recoverSender(this.evm);
+    return this.recovered;
+  }
+}
+
+/** `hash`: typedTransactionHash(tx), when the caller has it already. */
+export function poolEntry(tx: TypedTransaction, hash = typedTransactionHash(tx)): PoolEntry {
+  return new LazyPoolEntry(tx, hash, decodeEvmTransaction(tx.tx.serialized_tx));
 }
 
 /**

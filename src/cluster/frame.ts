@@ -94,6 +94,12 @@ export function encodeRawFrame(link: LinkKind, h: FrameHeader, payload: Uint8Arr
   return w.finish();
 }
 
+/** The cluster_peer_id and op in the header of a whole encoded frame (for counting what leaves). */
+export function rawFrameHeader(link: LinkKind, frame: Uint8Array): { clusterPeerId: bigint; op: number } {
+  const clusterPeerId = link === "master" ? u64At(frame, 8) : 0n;
+  return { clusterPeerId, op: frame[4 + METADATA_SIZE[link]]! };
+}
+
 export interface FrameBatchOptions {
   /** A batch this large is handed over at once, without waiting for the end of the tick. */
   flushBytes?: number;
@@ -137,8 +143,8 @@ export class FrameBatch {
     return this.count;
   }
 
-  /** Encodes one frame at the end of the batch; an encoding error throws and adds nothing. */
-  add<T>(h: FrameHeader, codec: Codec<T>, value: T): void {
+  /** Encodes one frame at the end of the batch; its size in bytes. An encoding error throws and adds nothing. */
+  add<T>(h: FrameHeader, codec: Codec<T>, value: T): number {
     // Room for the frame before encoding it (its type's last size), not by doubling midway;
     // a large one that does not fit after what is waiting starts a buffer of its own.
     const need = sizeHints.get(codec) ?? 0;
@@ -151,8 +157,10 @@ export class FrameBatch {
     else w.ensure(need);
     const start = w.pos;
     appendFrame(w, this.link, this.head, h, codec, value);
-    if (w.pos - start !== need) sizeHints.set(codec, w.pos - start);
+    const size = w.pos - start;
+    if (size !== need) sizeHints.set(codec, size);
     this.added(w);
+    return size;
   }
 
   /** Appends a frame that is already encoded. */
@@ -345,12 +353,12 @@ export class FrameDecoder {
   }
 }
 
-function u32At(b: Buffer, p: number): number {
+function u32At(b: Uint8Array, p: number): number {
   return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
 }
 
 /** A u64 as a bigint: no bigint arithmetic for the usual small ids (0n is the constant). */
-function u64At(b: Buffer, p: number): bigint {
+function u64At(b: Uint8Array, p: number): bigint {
   const hi = u32At(b, p);
   const lo = u32At(b, p + 4);
   if (hi === 0) return lo === 0 ? 0n : BigInt(lo);

@@ -182,22 +182,26 @@ export class MasterConn implements SlaveContext {
       const response = clusterOps.byOp(entry.responseOp!)!.message;
       const failed = () => ({ ...(response.zero() as object), error_code: UNSUPPORTED_ERROR_CODE });
       const handler = backend.master[name] as ((req: unknown) => Promise<unknown>) | undefined;
-      const serve = async (req: unknown): Promise<unknown> => {
-        if (!handler) {
-          if (!this.unsupportedLogged.has(name)) {
-            this.unsupportedLogged.add(name);
-            log.warn({ conn: "master", op: name, error_code: UNSUPPORTED_ERROR_CODE }, "op not served by this backend");
-          }
-          return failed();
-        }
-        try {
-          return await handler(req);
-        } catch (err) {
-          log.error({ conn: "master", op: name, err }, "backend failed; answering with an error code");
-          return failed();
-        }
+      const backendFailed = (err: unknown): unknown => {
+        log.error({ conn: "master", op: name, err }, "backend failed; answering with an error code");
+        return failed();
       };
-      (this.rpc.handle as (n: string, fn: (req: unknown) => Promise<unknown>) => void).call(this.rpc, name, serve);
+      // The backend's own promise is all a request costs here: RpcConnection answers a
+      // failure with backendFailed (the master polls some of these ops hard).
+      const serve = handler
+        ? (req: unknown): Promise<unknown> => handler.call(backend.master, req)
+        : (): unknown => {
+            if (!this.unsupportedLogged.has(name)) {
+              this.unsupportedLogged.add(name);
+              log.warn(
+                { conn: "master", op: name, error_code: UNSUPPORTED_ERROR_CODE },
+                "op not served by this backend",
+              );
+            }
+            return failed();
+          };
+      type Handle = (n: string, fn: (req: unknown) => unknown, onFail: (err: unknown) => unknown) => void;
+      (this.rpc.handle as Handle).call(this.rpc, name, serve, backendFailed);
     }
   }
 }

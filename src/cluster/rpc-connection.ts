@@ -15,9 +15,10 @@ export type ResponseOf<D extends Record<string, OpDef>, N extends keyof D> = D[N
   ? MessageOf<D, D[N]["response"]>
   : never;
 
+/** `frame`: the request's frame, its payload the bytes as received (a view: copy what is kept). */
 export type RequestHandler<D extends Record<string, OpDef>, N extends RequestName<D>> = (
   request: MessageOf<D, N>,
-  header: FrameHeader,
+  frame: Frame,
 ) => ResponseOf<D, N> | Promise<ResponseOf<D, N>>;
 
 export type CommandHandler<D extends Record<string, OpDef>, N extends CommandName<D>> = (
@@ -52,6 +53,14 @@ export interface RpcConnectionOptions {
 }
 
 type AnyHandler = (message: unknown, header: FrameHeader) => unknown;
+
+interface RequestEntry {
+  responseOp: number;
+  response: Codec<unknown>;
+  fn: AnyHandler;
+  /** The answer to a request whose handler failed; without it, a failure closes the connection. */
+  failed: ((err: unknown) => unknown) | undefined;
+}
 
 interface Pending {
   entry: OpEntry;
@@ -89,7 +98,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   private lastPeerRpcId = -1n;
   private readonly pending = new Map<bigint, Pending>();
   private readonly timedOut = new Set<bigint>();
-  private readonly requests = new Map<number, { responseOp: number; response: Codec<unknown>; fn: AnyHandler }>();
+  private readonly requests = new Map<number, RequestEntry>();
   private readonly commands = new Map<number, AnyHandler>();
   private readonly closeListeners: Array<(reason: string, kind: string) => void> = [];
   private closedReason: string | undefined;
@@ -120,12 +129,25 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     return this.requests.has(op) || this.commands.has(op);
   }
 
-  /** Serves a request op: the handler's value goes back with the response op and the request's id. */
-  handle<N extends RequestName<D>>(name: N, fn: RequestHandler<D, N>): this {
+  /**
+   * Serves a request op: the handler's value goes back with the response op and the request's
+   * id. A handler that throws or rejects closes the connection, unless `failed` is given: its
+   * value is then the answer (the connection stays up).
+   */
+  handle<N extends RequestName<D>>(
+    name: N,
+    fn: RequestHandler<D, N>,
+    failed?: (err: unknown) => ResponseOf<D, N>,
+  ): this {
     const entry = this.entry(name);
     const response = entry.responseOp === undefined ? undefined : this.table.byOp(entry.responseOp);
     if (!response) throw new Error(`${name} has no response op`);
-    this.requests.set(entry.op, { responseOp: response.op, response: response.message, fn: fn as AnyHandler });
+    this.requests.set(entry.op, {
+      responseOp: response.op,
+      response: response.message,
+      fn: fn as AnyHandler,
+      failed: failed as ((err: unknown) => unknown) | undefined,
+    });
     return this;
   }
 
@@ -213,25 +235,45 @@ export class RpcConnection<D extends Record<string, OpDef>> {
       }
       this.lastPeerRpcId = frame.rpcId;
       const started = this.timings ? performance.now() : 0;
-      const respond = (response: unknown): void => {
-        if (this.closedReason !== undefined) return;
-        const h = {
-          branch: frame.branch,
-          clusterPeerId: frame.clusterPeerId,
-          op: request.responseOp,
-          rpcId: frame.rpcId,
-        };
-        this.sink.writeFrame(h, request.response, response);
-        if (this.timings) this.observe("serve", entry, started);
-      };
       // A handler that does not wait is answered before the next frame is looked at, as in
       // pyquarkchain (a later frame that closes the link must not swallow this answer).
-      return this.run(entry, () => {
-        const result = request.fn(message, frame);
-        return result instanceof Promise ? result.then(respond) : respond(result);
-      });
+      let result: unknown;
+      try {
+        result = request.fn(message, frame);
+        if (!(result instanceof Promise)) return void this.respond(frame, entry, request, result, started);
+      } catch (err) {
+        return void this.requestFailed(frame, entry, request, err, started);
+      }
+      // One promise per waiting request (the hot path): the answer, or the failure, settles it.
+      return result.then(
+        (response: unknown) => {
+          try {
+            this.respond(frame, entry, request, response, started);
+          } catch (err) {
+            this.handlerFailed(entry, err);
+          }
+        },
+        (err: unknown) => this.requestFailed(frame, entry, request, err, started),
+      );
     }
     this.settle(frame, entry, message);
+  }
+
+  private requestFailed(frame: Frame, entry: OpEntry, request: RequestEntry, err: unknown, started: number): void {
+    if (request.failed === undefined) return this.handlerFailed(entry, err);
+    try {
+      this.respond(frame, entry, request, request.failed(err), started);
+    } catch (e) {
+      this.handlerFailed(entry, e);
+    }
+  }
+
+  /** `started`: when the request arrived (performance.now()), for the serve-side latency; 0 untimed. */
+  private respond(frame: Frame, entry: OpEntry, request: RequestEntry, response: unknown, started: number): void {
+    if (this.closedReason !== undefined) return;
+    const h = { branch: frame.branch, clusterPeerId: frame.clusterPeerId, op: request.responseOp, rpcId: frame.rpcId };
+    this.sink.writeFrame(h, request.response, response);
+    if (this.timings) this.observe("serve", entry, started);
   }
 
   /** Closes once: every pending call fails at once with the reason. Idempotent. */

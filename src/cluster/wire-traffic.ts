@@ -26,20 +26,20 @@ export class WireTraffic {
   readonly out: Counts = counts();
 
   frameIn(link: LinkKind, frame: Frame): void {
-    const kind = link === "slave" ? "slave" : link === "master" && frame.clusterPeerId === 0n ? "master" : "peer";
-    const c = this.in[kind];
+    const c = this.in[trafficKind(link, frame.clusterPeerId)];
     c.frames[frame.op]!++;
     c.bytes[frame.op]! += headerSize(link) + frame.payload.length;
   }
 
-  /** One whole encoded frame (header included) about to be written. */
-  frameOut(link: LinkKind, frame: Buffer): void {
-    const head = headerSize(link);
-    // ClusterMetadata's cluster_peer_id sits at bytes 8..16 of a master-link frame; non-zero = a peer's frame.
-    const peer = link === "master" && (frame.readUInt32BE(8) !== 0 || frame.readUInt32BE(12) !== 0);
-    const c = this.out[link === "slave" ? "slave" : link === "master" && !peer ? "master" : "peer"];
-    const op = frame[head - 9]!;
+  /** One frame queued to be written: `size` bytes, header included. */
+  frameOut(link: LinkKind, clusterPeerId: bigint, op: number, size: number): void {
+    const c = this.out[trafficKind(link, clusterPeerId)];
     c.frames[op]!++;
-    c.bytes[op]! += frame.length;
+    c.bytes[op]! += size;
   }
+}
+
+/** On the master link a non-zero cluster_peer_id is a peer cluster's frame. */
+function trafficKind(link: LinkKind, clusterPeerId: bigint): TrafficKind {
+  return link === "slave" ? "slave" : link === "master" && clusterPeerId === 0n ? "master" : "peer";
 }

@@ -2,9 +2,18 @@ import type { Codec } from "./codec.ts";
 import { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
 
+/**
+ * The size of the last value each codec encoded: the next one starts in a buffer that size,
+ * so a value of a steady size (a stored deposit list, a block) is written without regrowing
+ * and copying its buffer, and does not keep a buffer twice its size alive.
+ */
+const sizeHints = new WeakMap<object, number>();
+
 export function encode<T>(codec: Codec<T>, value: T): Buffer {
-  const w = new Writer();
+  const hint = sizeHints.get(codec);
+  const w = new Writer(hint === undefined ? 256 : Math.max(hint, 16));
   codec.write(w, value);
+  if (w.pos !== hint) sizeHints.set(codec, w.pos);
   return w.finish();
 }
 

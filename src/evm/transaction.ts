@@ -68,7 +68,18 @@ const TT256 = 1n << 256n;
 const TOKEN_ID_MAX = 4873763662273663091n; // "ZZZZZZZZZZZZ" in base 36
 const SECPK1N = secp256k1.Point.CURVE().n;
 
-const bytesToBigInt = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt(bytesToJson(b)));
+/**
+ * Big-endian bytes as a bigint. Most fields (nonce, gas, v, network id) fit in 6 bytes: those
+ * go through a number, as exact, without the hex string (a forwarded transaction list decodes
+ * ten of these per transaction).
+ */
+const bytesToBigInt = (b: Uint8Array): bigint => {
+  const n = b.length;
+  if (n > 6) return BigInt(bytesToJson(b));
+  let x = 0;
+  for (let i = 0; i < n; i++) x = x * 256 + b[i]!;
+  return BigInt(x);
+};
 
 /** Minimal big-endian bytes (0 is empty), or exactly `size` bytes when size is given. */
 function bigIntToBytes(n: bigint, size?: number): Uint8Array {

@@ -204,6 +204,34 @@ t.test("a handler that throws closes the link without answering", async (t) => {
   t.same(peer.frames, []);
 });
 
+t.test("a handler given a failure answer: a throw or a rejection is answered with it, the link stays", async (t) => {
+  const { rpc, peer } = await pair(t);
+  const seen: string[] = [];
+  const failed = (err: unknown) => {
+    seen.push(err instanceof Error ? err.message : String(err));
+    return { error_code: 5, eco_info_list: [] };
+  };
+  let n = 0;
+  rpc.handle(
+    "GET_ECO_INFO_LIST_REQUEST",
+    () => {
+      n++;
+      if (n === 1) throw new Error("sync boom");
+      if (n === 2) return Promise.reject(new Error("async boom"));
+      return Promise.resolve({ error_code: 0, eco_info_list: [] });
+    },
+    failed,
+  );
+  const answers = await Promise.all([1, 2, 3].map(() => peer.call("GET_ECO_INFO_LIST_REQUEST", {})));
+  t.same(
+    answers.map((a) => a.error_code),
+    [5, 5, 0],
+    "the failures answered with the failure answer, then a normal answer",
+  );
+  t.same(seen, ["sync boom", "async boom"], "each failure reached it");
+  t.notOk(rpc.closed, "the link is still up");
+});
+
 t.test("an answer with the wrong op fails that call only", async (t) => {
   const { rpc, peer } = await pair(t);
   let answered = 0;

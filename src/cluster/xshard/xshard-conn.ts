@@ -5,6 +5,7 @@ import { type ClusterOpDefs, clusterOps } from "../../messages/cluster.ts";
 import type { Frame } from "../frame.ts";
 import type { RateLimitedLog } from "../rate-limited-log.ts";
 import { RpcConnection } from "../rpc-connection.ts";
+import { receivedTxListBytes } from "./received-tx-list.ts";
 import { type LinkStats, SocketLink } from "../socket-link.ts";
 
 export interface SlaveIdentity {
@@ -129,8 +130,8 @@ export class XshardConn {
       setImmediate(() => this.verify(remote, admission.unverified === true));
       return pong();
     });
-    this.rpc.handle("ADD_XSHARD_TX_LIST_REQUEST", async (req) => ({
-      error_code: await opts.backend.addXshardTxList(req),
+    this.rpc.handle("ADD_XSHARD_TX_LIST_REQUEST", async (req, frame) => ({
+      error_code: await opts.backend.addXshardTxList(req, receivedTxListBytes(frame.payload, req.tx_list)),
     }));
     this.rpc.handle("BATCH_ADD_XSHARD_TX_LIST_REQUEST", async (req) => {
       for (const item of req.add_xshard_tx_list_request_list) {

@@ -15,7 +15,7 @@
 import { intArg } from "./args.ts";
 import { pino } from "pino";
 import { NetworkGenesis } from "../src/backend/genesis.ts";
-import { MemoryBackend } from "../src/backend/memory-backend.ts";
+import { ChainBackend } from "../src/backend/chain-backend.ts";
 import type { LinkKind } from "../src/cluster/frame.ts";
 import { SlaveServer } from "../src/cluster/slave-server.ts";
 import { configForShards } from "../src/config/quarkchain-config.ts";
@@ -264,7 +264,7 @@ log(`# fuzz: seed ${SEED}, corpus ${samples.length} frames (${fromFixtures} from
         networkShards: new Set([SHARD_A, SHARD_B]),
         host: "127.0.0.1",
         port: 0,
-        backend: new MemoryBackend({ shards: [SHARD_A], genesis, log: quiet }),
+        backend: new ChainBackend({ shards: [SHARD_A], genesis, log: quiet }),
         log,
         rpcTimeoutMs: 2_000,
         dialTimeoutMs: 300,

@@ -27,8 +27,8 @@ export { WireTraffic, type TrafficKind } from "./cluster/wire-traffic.ts";
 export { RpcTimings, LatencyHistogram } from "./cluster/rpc-timings.ts";
 
 export type { SlaveBackend, SlaveContext } from "./backend/backend.ts";
-export { MemoryBackend } from "./backend/memory-backend.ts";
-export { ChainBackend } from "./backend/chain-backend.ts";
+export { ChainBackend, type ChainBackendOptions, type GenesisProvider } from "./backend/chain-backend.ts";
+export { ChainDb } from "./backend/chain-store.ts";
 export { loadClusterConfig, loadClusterConfigFile, type ClusterConfig } from "./config/cluster-config.ts";
 export { type SlaveCliOptions, EXIT } from "./config/slave-options.ts";
 export { runSlave } from "./slave-main.ts";

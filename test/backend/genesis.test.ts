@@ -23,7 +23,7 @@ import {
   RootBlock,
   type TokenBalanceMap,
 } from "../../src/messages/core.ts";
-import type { GenesisProvider } from "../../src/backend/memory-backend.ts";
+import type { GenesisProvider } from "../../src/backend/chain-backend.ts";
 import { fixturePath, fixturesMissing } from "../helpers/fixtures.ts";
 
 const hex = (b: Uint8Array) => "0x" + Buffer.from(b).toString("hex");

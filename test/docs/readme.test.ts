@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
-import { MemoryBackend } from "../../src/backend/memory-backend.ts";
+import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { isBackendOp } from "../../src/cluster/master-conn.ts";
 import { resolveSlaveConfig } from "../../src/config/resolve.ts";
 import type { SlaveCliOptions } from "../../src/config/slave-options.ts";
@@ -39,7 +39,7 @@ t.test("'error 1: not served' is said of exactly the master requests the backend
     node_id: "S0",
   } as SlaveCliOptions;
   const config = resolveSlaveConfig(opts);
-  const backend = new MemoryBackend({ shards: config.self.fullShardIds, genesis: config.genesis, log: silentLog });
+  const backend = new ChainBackend({ shards: config.self.fullShardIds, genesis: config.genesis, log: silentLog });
   for (const e of clusterOps.entries()) {
     if (e.kind !== "request" || !isBackendOp(e.name)) continue;
     const line = row(e.name);

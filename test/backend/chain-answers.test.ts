@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import t, { type Test } from "tap";
 import type { MasterHandlers, SlaveContext } from "../../src/backend/backend.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
-import { MemoryBackend } from "../../src/backend/memory-backend.ts";
+import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { type QuarkChainConfig, loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import {
@@ -37,7 +37,7 @@ async function boot(config: QuarkChainConfig, opts: { shards?: number[]; roots?:
   const genesis = new NetworkGenesis(config);
   const shards = opts.shards ?? [...config.shards.keys()];
   const now = opts.now;
-  const backend = new MemoryBackend({ shards, genesis, log: silentLog, ...(now !== undefined && { now: () => now }) });
+  const backend = new ChainBackend({ shards, genesis, log: silentLog, ...(now !== undefined && { now: () => now }) });
   for (const root of [genesis.rootBlock(), ...(opts.roots ?? [])]) await backend.createShards(root, ctx);
   return { backend, master: backend.master as Required<MasterHandlers>, genesis };
 }

@@ -67,6 +67,7 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
+  /** performance.now() when sent; 0 when latencies are not measured. */
   started: number;
 }
 
@@ -183,7 +184,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
       const timeoutMs = opts.timeoutMs ?? this.rpcTimeoutMs;
       const timer = setTimeout(() => this.expire(rpcId, name, timeoutMs), timeoutMs);
       timer.unref();
-      const started = performance.now();
+      const started = this.timings?.latency ? performance.now() : 0;
       this.pending.set(rpcId, { entry, resolve: resolve as (v: unknown) => void, reject, timer, started });
       try {
         this.sink.writeFrame({ branch: 0, clusterPeerId: 0n, op: entry.op, rpcId }, entry.message, request);
@@ -234,7 +235,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
         return this.fail(`${entry.name} rpc id ${frame.rpcId} not above the previous request's ${this.lastPeerRpcId}`);
       }
       this.lastPeerRpcId = frame.rpcId;
-      const started = this.timings ? performance.now() : 0;
+      const started = this.timings?.latency ? performance.now() : 0;
       // A handler that does not wait is answered before the next frame is looked at, as in
       // pyquarkchain (a later frame that closes the link must not swallow this answer).
       let result: unknown;
@@ -273,7 +274,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     if (this.closedReason !== undefined) return;
     const h = { branch: frame.branch, clusterPeerId: frame.clusterPeerId, op: request.responseOp, rpcId: frame.rpcId };
     this.sink.writeFrame(h, request.response, response);
-    if (this.timings) this.observe("serve", entry, started);
+    if (started !== 0) this.observe("serve", entry, started);
   }
 
   /** Closes once: every pending call fails at once with the reason. Idempotent. */
@@ -309,7 +310,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     }
     this.pending.delete(frame.rpcId);
     clearTimeout(p.timer);
-    if (this.timings) this.observe("call", p.entry, p.started);
+    if (p.started !== 0) this.observe("call", p.entry, p.started);
     // pyquarkchain does not check the op; a stock peer always answers request + 1, so a
     // mismatch fails that call only and leaves the link alone.
     if (frame.op !== p.entry.responseOp) {

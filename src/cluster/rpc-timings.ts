@@ -37,6 +37,11 @@ export interface LatencySeries {
  * frames it could not decode, by DecodeError kind. Shared by every connection of a slave.
  */
 export class RpcTimings {
+  /**
+   * Whether RPC latencies are measured: two clock reads and a bucket per RPC, paid only when
+   * something reads them (slaveMetrics turns it on). Decode errors are always counted.
+   */
+  latency = false;
   readonly series = new Map<string, LatencySeries>();
   readonly decodeErrors = new Map<string, number>();
 

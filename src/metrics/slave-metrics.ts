@@ -37,6 +37,7 @@ function byKind(counts: ReadonlyMap<string, number> | Record<string, number>, la
 export function slaveMetrics(server: SlaveServer): Registry {
   const registry = new Registry();
   const stats = server.linkStats;
+  stats.rpc.latency = true;
   const traffic = stats.traffic;
   const reg = registerCollected.bind(null, registry);
 

@@ -1,6 +1,7 @@
 import { type AddressInfo, type Socket, createServer } from "node:net";
 import t from "tap";
 import { RpcConnection, RpcError } from "../../src/cluster/rpc-connection.ts";
+import { RpcTimings } from "../../src/cluster/rpc-timings.ts";
 import { SocketLink } from "../../src/cluster/socket-link.ts";
 import { encode } from "../../src/codec/index.ts";
 import { type ClusterOpDefs, Ping, Pong, clusterOps } from "../../src/messages/cluster.ts";
@@ -24,7 +25,10 @@ interface Pair {
   closed: Promise<string>;
 }
 
-async function pair(t: Test, opts: { rpcTimeoutMs?: number; log?: typeof silentLog } = {}): Promise<Pair> {
+async function pair(
+  t: Test,
+  opts: { rpcTimeoutMs?: number; log?: typeof silentLog; timings?: RpcTimings } = {},
+): Promise<Pair> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
@@ -33,7 +37,12 @@ async function pair(t: Test, opts: { rpcTimeoutMs?: number; log?: typeof silentL
   server.close();
   const log = opts.log ?? silentLog;
   const link = new SocketLink(socket, { link: "master", name: "us", log });
-  const rpc = new RpcConnection(clusterOps, link, { name: "us", log, rpcTimeoutMs: opts.rpcTimeoutMs ?? 10_000 });
+  const rpc = new RpcConnection(clusterOps, link, {
+    name: "us",
+    log,
+    rpcTimeoutMs: opts.rpcTimeoutMs ?? 10_000,
+    timings: opts.timings,
+  });
   link.onClose((reason) => rpc.close(reason));
   rpc.onClose((reason) => link.close(reason));
   link.start((frame) => rpc.receive(frame));
@@ -373,4 +382,24 @@ t.test("a handler that waits does not hold up later frames: a later request is a
     ],
     "answers leave in completion order, each under its own rpc id",
   );
+});
+
+t.test("latencies are measured only once something reads them; decode errors always count", async (t) => {
+  const timings = new RpcTimings();
+  const { rpc, peer } = await pair(t, { timings });
+  peer.onRequest("PING", () => pong());
+  rpc.handle("PING", () => pong("S2"));
+  await rpc.call("PING", emptyPing);
+  await peer.call("PING", emptyPing);
+  t.equal(timings.series.size, 0, "off by default: no clock reads, no series");
+
+  timings.latency = true;
+  await rpc.call("PING", emptyPing);
+  await peer.call("PING", emptyPing);
+  const counts = Object.fromEntries([...timings.series.values()].map((s) => [s.side, s.histogram.count]));
+  t.same(counts, { call: 1, serve: 1 }, "on: one observation per call and per answer");
+
+  peer.sendRawFrame({ ...ROOT_META, op: 156, rpcId: 9n }, Buffer.alloc(0)); // 156 is unused
+  await peer.waitClosed();
+  t.same([...timings.decodeErrors], [["unknown-op", 1]], "the unknown op is counted");
 });

@@ -134,6 +134,20 @@ async function sample<T>(
   return { payloadBytes: res.payload.length, errorCode, value };
 }
 
+/** One RPC, at each window: keys `${name}${window}` (eco1, eco64, ...). */
+function rpcWorkloads<T>(
+  name: string,
+  label: string,
+  windows: readonly number[],
+  family: "cluster" | "p2p",
+  op: number,
+  codec: Codec<T>,
+  msg: (s: Session) => T,
+  meta: Meta = ROOT,
+): Workload[] {
+  return windows.map((window) => rpcWorkload(`${name}${window}`, label, window, family, op, codec, msg, meta));
+}
+
 function rpcWorkload<T>(
   key: string,
   label: string,
@@ -142,7 +156,7 @@ function rpcWorkload<T>(
   op: number,
   codec: Codec<T>,
   msg: (s: Session) => T,
-  meta: Meta = ROOT,
+  meta: Meta,
 ): Workload {
   return {
     key,
@@ -191,66 +205,38 @@ const xshardList = {
 
 const W = 64;
 const allWorkloads: Workload[] = [
-  rpcWorkload(
-    "eco1",
+  ...rpcWorkloads(
+    "eco",
     "GET_ECO_INFO_LIST (master RPC)",
-    1,
+    [1, W],
     "cluster",
     ClusterOp.GET_ECO_INFO_LIST_REQUEST,
     GetEcoInfoListRequest,
     () => ({}),
   ),
-  rpcWorkload(
-    "eco64",
-    "GET_ECO_INFO_LIST (master RPC)",
-    W,
-    "cluster",
-    ClusterOp.GET_ECO_INFO_LIST_REQUEST,
-    GetEcoInfoListRequest,
-    () => ({}),
-  ),
-  rpcWorkload(
-    "blk1",
+  ...rpcWorkloads(
+    "blk",
     "GET_MINOR_BLOCK height 0 (master RPC)",
-    1,
+    [1, W],
     "cluster",
     ClusterOp.GET_MINOR_BLOCK_REQUEST,
     GetMinorBlockRequest,
     getBlock,
   ),
-  rpcWorkload(
-    "blk64",
-    "GET_MINOR_BLOCK height 0 (master RPC)",
-    W,
-    "cluster",
-    ClusterOp.GET_MINOR_BLOCK_REQUEST,
-    GetMinorBlockRequest,
-    getBlock,
-  ),
-  rpcWorkload(
-    "skip64",
+  ...rpcWorkloads(
+    "skip",
     "p2p GET_MINOR_BLOCK_HEADER_LIST_WITH_SKIP",
-    W,
+    [W],
     "p2p",
     p2pOps.codes.GET_MINOR_BLOCK_HEADER_LIST_WITH_SKIP_REQUEST,
     GetMinorBlockHeaderListWithSkipRequest,
     () => skipRequest,
     p2p,
   ),
-  rpcWorkload(
-    "list1",
+  ...rpcWorkloads(
+    "list",
     `p2p GET_MINOR_BLOCK_LIST x${BLOCKS_PER_LIST}`,
-    1,
-    "p2p",
-    p2pOps.codes.GET_MINOR_BLOCK_LIST_REQUEST,
-    GetMinorBlockListRequest,
-    (s) => ({ minor_block_hash_list: Array(BLOCKS_PER_LIST).fill(s.genesisHash) }),
-    p2p,
-  ),
-  rpcWorkload(
-    "list64",
-    `p2p GET_MINOR_BLOCK_LIST x${BLOCKS_PER_LIST}`,
-    W,
+    [1, W],
     "p2p",
     p2pOps.codes.GET_MINOR_BLOCK_LIST_REQUEST,
     GetMinorBlockListRequest,

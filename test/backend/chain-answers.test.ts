@@ -1,5 +1,4 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { readFileSync } from "node:fs";
 import t, { type Test } from "tap";
 import type { MasterHandlers, SlaveContext } from "../../src/backend/backend.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
@@ -13,7 +12,7 @@ import {
   GetTotalBalanceResponse,
 } from "../../src/messages/cluster.ts";
 import { type Address, MinorBlockHeader, RootBlock } from "../../src/messages/core.ts";
-import { fixturePath, fixturesMissing } from "../helpers/fixtures.ts";
+import { type GenesisCase, genesisCases, genesisFixtureMissing } from "../helpers/genesis-fixture.ts";
 import { silentLog } from "../helpers/test-log.ts";
 
 const hex = (b: Uint8Array) => "0x" + Buffer.from(b).toString("hex");
@@ -42,31 +41,8 @@ async function boot(config: QuarkChainConfig, opts: { shards?: number[]; roots?:
   return { backend, master: backend.master as Required<MasterHandlers>, genesis };
 }
 
-interface Case {
-  case: string;
-  cluster_config_json: string;
-  later_root_blocks?: { hex: string }[];
-  shards: {
-    full_shard_id: number;
-    minor_block: { header_hex: string };
-    coinbase_amount_map: { balance_map: Record<string, number | string> };
-  }[];
-  accounts?: {
-    address: string;
-    recipient: string;
-    full_shard_id: number;
-    exists: boolean;
-    nonce: number;
-    code: string;
-    token_balances: Record<string, { balance: number | string }>;
-    account_branch_data: { hex: string };
-    storage: Record<string, string> | null;
-  }[];
-}
-
-const missing = fixturesMissing("genesis/genesis.json");
-const cases = (): Case[] =>
-  (JSON.parse(readFileSync(fixturePath("genesis/genesis.json"), "utf8")) as { cases: Case[] }).cases;
+const missing = genesisFixtureMissing();
+const cases = genesisCases;
 
 t.test("served ops against the pyquarkchain genesis fixtures", { skip: missing }, async (t) => {
   for (const c of cases()) {
@@ -131,7 +107,7 @@ t.test("served ops against the pyquarkchain genesis fixtures", { skip: missing }
 });
 
 /** The shard's QKC over its accounts, in one call and one account per call (trie order, keys as next). */
-async function checkTotalBalance(t: Test, master: Required<MasterHandlers>, id: number, tipHash: string, c: Case) {
+async function checkTotalBalance(t: Test, master: Required<MasterHandlers>, id: number, tipHash: string, c: GenesisCase) {
   const accounts = new Map(
     (c.accounts ?? []).filter((a) => a.full_shard_id === id && a.exists).map((a) => [a.recipient, a]),
   );

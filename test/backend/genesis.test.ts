@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import t from "tap";
 import {
   NetworkGenesis,
@@ -24,7 +23,7 @@ import {
   type TokenBalanceMap,
 } from "../../src/messages/core.ts";
 import type { GenesisProvider } from "../../src/backend/chain-backend.ts";
-import { fixturePath, fixturesMissing } from "../helpers/fixtures.ts";
+import { genesisCases, genesisFixtureMissing } from "../helpers/genesis-fixture.ts";
 
 const hex = (b: Uint8Array) => "0x" + Buffer.from(b).toString("hex");
 const bytes = (h: string) => new Uint8Array(Buffer.from(h.slice(2), "hex"));
@@ -127,39 +126,9 @@ t.test("ALLOC rules no fixture case covers", async (t) => {
   t.throws(() => genesisState(load({ [r + "00010000"]: { QKC: 1 } }), 2), /is not in shard 0x2/);
 });
 
-interface Case {
-  case: string;
-  cluster_config_json: string;
-  root_block: { hex: string; hash: string };
-  later_root_blocks?: { height: number; hex: string; hash: string }[];
-  shards: {
-    full_shard_id: number;
-    genesis_root_height: number;
-    genesis_root_block_hash: string;
-    evm_state_root: string;
-    coinbase_amount_map: { balance_map: Record<string, number | string> };
-    minor_block: { hex: string; header_hex: string; meta_hex: string; header_hash: string; meta_hash: string };
-  }[];
-  accounts?: {
-    address: string;
-    recipient: string;
-    full_shard_id: number;
-    exists: boolean;
-    nonce: number;
-    code: string;
-    code_hash: string;
-    is_contract: boolean;
-    account_branch_data: { hex: string };
-    account_rlp: string | null;
-    token_balances_encoding: "empty" | "list" | "trie";
-    storage_root?: string;
-    storage: Record<string, string> | null;
-  }[];
-}
-
-const missing = fixturesMissing("genesis/genesis.json");
+const missing = genesisFixtureMissing();
 t.test("pyquarkchain genesis fixtures, byte for byte", { skip: missing }, async (t) => {
-  const cases = (JSON.parse(readFileSync(fixturePath("genesis/genesis.json"), "utf8")) as { cases: Case[] }).cases;
+  const cases = genesisCases();
   t.equal(cases.length, 7);
   for (const c of cases) {
     t.test(c.case, async (t) => {
@@ -227,7 +196,7 @@ t.test("pyquarkchain genesis fixtures, byte for byte", { skip: missing }, async 
 });
 
 t.test("configForShards(2, 1) is the default_2x1 case", { skip: missing }, async (t) => {
-  const cases = (JSON.parse(readFileSync(fixturePath("genesis/genesis.json"), "utf8")) as { cases: Case[] }).cases;
+  const cases = genesisCases();
   const c = cases.find((x) => x.case === "default_2x1")!;
   const network = new NetworkGenesis(configForShards(2, 1));
   const root = network.rootBlock();

@@ -1,4 +1,4 @@
-import { bytes, decode, encode, struct, uint32, uint64, uint8 } from "../codec/index.ts";
+import { type Codec, bytes, decode, encode, struct, uint32, uint64, uint8 } from "../codec/index.ts";
 import { CrossShardTransactionList, MinorBlock, RootBlock, typedTransactionHash } from "../messages/core.ts";
 import { minorBlockHash, rootBlockHash } from "./genesis.ts";
 import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv } from "./kv.ts";
@@ -131,14 +131,7 @@ export class KvChainStore implements ChainStore {
   ) {}
 
   minorBlock(hash: Uint8Array): MinorBlock | undefined {
-    const h = hex(hash);
-    const cached = this.blocks.get(h);
-    if (cached) return cached;
-    const raw = this.kv.get(key("mb", hash));
-    if (!raw) return undefined;
-    const block = decode(MinorBlock, raw);
-    this.blocks.set(h, block);
-    return block;
+    return this.cachedBlock(this.blocks, "mb", MinorBlock, hash);
   }
 
   hasMinorBlock(hash: Uint8Array): boolean {
@@ -192,13 +185,18 @@ export class KvChainStore implements ChainStore {
   }
 
   rootBlock(hash: Uint8Array): RootBlock | undefined {
+    return this.cachedBlock(this.roots, "rb", RootBlock, hash);
+  }
+
+  /** A block by hash: decoded once from the store, then kept in `cache`. */
+  private cachedBlock<B>(cache: Lru<B>, prefix: string, codec: Codec<B>, hash: Uint8Array): B | undefined {
     const h = hex(hash);
-    const cached = this.roots.get(h);
+    const cached = cache.get(h);
     if (cached) return cached;
-    const raw = this.kv.get(key("rb", hash));
+    const raw = this.kv.get(key(prefix, hash));
     if (!raw) return undefined;
-    const block = decode(RootBlock, raw);
-    this.roots.set(h, block);
+    const block = decode(codec, raw);
+    cache.set(h, block);
     return block;
   }
 

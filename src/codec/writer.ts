@@ -23,6 +23,9 @@ function maxFor(size: number): bigint {
 export class Writer {
   buf: Buffer;
   pos = 0;
+  /** A view of `buf` for bigint words, made on the first one (and again after a grow). */
+  private view: DataView | undefined;
+  private viewOf: Buffer | undefined;
 
   constructor(initialSize = 256) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -132,16 +135,19 @@ export class Writer {
 
   /** 8 bytes big-endian at `p`: from `n` when it is the exact value (≥ 0), else from the bigint. */
   private put64(n: number, v: bigint, p: number): void {
-    let hi: number;
-    let lo: number;
-    if (n >= 0) {
-      hi = Math.floor(n / TWO_32);
-      lo = n - hi * TWO_32;
-    } else {
-      hi = Number(v >> 32n);
-      lo = Number(v & 0xffffffffn);
-    }
     const b = this.buf;
+    if (n < 0) {
+      // V8's own setBigUint64 splits a bigint without the two bigint temporaries of >> and &.
+      // (A grown buffer may be another slice of the same pool ArrayBuffer: compare the Buffer.)
+      if (this.viewOf !== b) {
+        this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        this.viewOf = b;
+      }
+      this.view!.setBigUint64(p, v);
+      return;
+    }
+    const hi = Math.floor(n / TWO_32);
+    const lo = n - hi * TWO_32;
     b[p] = hi >>> 24;
     b[p + 1] = hi >>> 16;
     b[p + 2] = hi >>> 8;

@@ -104,6 +104,23 @@ t.test("fixed-width uints are big-endian, exactly their width (§3.1)", async (t
   t.equal(enc(uint256, 12_000_000n), "00".repeat(28) + "00b71b00", "uint256 evm_gas_limit 12,000,000");
 });
 
+t.test("words above 2^53 land where they belong, also after the buffer grew", async (t) => {
+  // Small writers take slices of one shared pool: a grown buffer may sit in the same
+  // ArrayBuffer at another offset, and a word written through a stale view would land there.
+  const w = new Writer(16);
+  const values = [2n ** 53n + 1n, 5_000_000_000_000_000_000n, 2n ** 64n - 1n, 2n ** 100n + 7n];
+  let expected = "";
+  for (let i = 0; i < 40; i++) {
+    const v = values[i % values.length]!;
+    w.uintBig(v, 32);
+    w.u64(v & (2n ** 64n - 1n));
+    w.u8(i);
+    expected += v.toString(16).padStart(64, "0") + (v & (2n ** 64n - 1n)).toString(16).padStart(16, "0");
+    expected += i.toString(16).padStart(2, "0");
+  }
+  t.equal(toHex(w.finish()), expected, "40 rounds of u256 and u64 words through five grows");
+});
+
 t.test("biguint: a 1-byte length, then the minimal magnitude (§3.3)", async (t) => {
   const vectors: Array<[bigint, string]> = [
     [0n, "00"], // zero is the empty magnitude, not 01 00 (gotcha 4)

@@ -25,8 +25,14 @@ export type ClusterLayerOp =
 
 export type BackendOp = Exclude<RequestName<ClusterOpDefs>, ClusterLayerOp>;
 
+/**
+ * A handler may answer at once: a plain value costs no promise and no microtask, which
+ * matters for the ops the master polls (GET_ECO_INFO_LIST).
+ */
 export type MasterHandlers = {
-  [N in BackendOp]?: (request: ClusterMessage<N>) => Promise<ResponseOf<ClusterOpDefs, N>>;
+  [N in BackendOp]?: (
+    request: ClusterMessage<N>,
+  ) => ResponseOf<ClusterOpDefs, N> | Promise<ResponseOf<ClusterOpDefs, N>>;
 };
 
 /** P2P ops a slave's shard connection serves (PROTOCOL.md §6.3). */

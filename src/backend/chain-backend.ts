@@ -113,7 +113,7 @@ export class ChainBackend implements SlaveBackend {
     this.opts = opts;
     this.config = opts.genesis.config;
     this.db = opts.db ?? ChainDb.memory();
-    this.now = opts.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+    this.now = opts.now ?? unixSeconds();
     this.localShards = [...this.config.shards.keys()].filter((s) => opts.shards.includes(s));
     this.master = {
       ...masterHandlers({
@@ -714,3 +714,17 @@ function headersWithSkip(
 }
 
 export { emptyMinorBlock };
+
+/** The wall clock in whole seconds, as a bigint made once per second (the master polls eco info hard). */
+function unixSeconds(): () => bigint {
+  let second = -1;
+  let value = 0n;
+  return () => {
+    const now = Math.floor(Date.now() / 1000);
+    if (now !== second) {
+      second = now;
+      value = BigInt(now);
+    }
+    return value;
+  };
+}

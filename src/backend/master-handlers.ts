@@ -47,7 +47,7 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
   };
 
   return {
-    GET_ECO_INFO_LIST_REQUEST: async () => ({
+    GET_ECO_INFO_LIST_REQUEST: () => ({
       error_code: 0,
       // The tip's header, not s.tip.header: the master polls this, and the block is a store lookup.
       eco_info_list: shards.ready().map((s) => ({

@@ -181,15 +181,15 @@ export class MasterConn implements SlaveContext {
       const name = entry.name;
       const response = clusterOps.byOp(entry.responseOp!)!.message;
       const failed = () => ({ ...(response.zero() as object), error_code: UNSUPPORTED_ERROR_CODE });
-      const handler = backend.master[name] as ((req: unknown) => Promise<unknown>) | undefined;
+      const handler = backend.master[name] as ((req: unknown) => unknown) | undefined;
       const backendFailed = (err: unknown): unknown => {
         log.error({ conn: "master", op: name, err }, "backend failed; answering with an error code");
         return failed();
       };
-      // The backend's own promise is all a request costs here: RpcConnection answers a
-      // failure with backendFailed (the master polls some of these ops hard).
+      // The backend's own answer (a value or a promise) is all a request costs here:
+      // RpcConnection answers a failure with backendFailed (the master polls some ops hard).
       const serve = handler
-        ? (req: unknown): Promise<unknown> => handler.call(backend.master, req)
+        ? (req: unknown): unknown => handler.call(backend.master, req)
         : (): unknown => {
             if (!this.unsupportedLogged.has(name)) {
               this.unsupportedLogged.add(name);

@@ -108,6 +108,8 @@ export class ChainBackend implements SlaveBackend {
    * pyquarkchain creates them in and lists them in its answers.
    */
   private readonly localShards: readonly number[];
+  /** The ready chains in localShards order, remade when one becomes ready (the master polls them). */
+  private readyList: readonly ShardChain[] = [];
 
   constructor(opts: ChainBackendOptions) {
     this.opts = opts;
@@ -263,6 +265,7 @@ export class ChainBackend implements SlaveBackend {
     }
     this.chains.set(shard, chain);
     this.readyShards.add(shard);
+    this.readyList = this.localShards.filter((s) => this.readyShards.has(s)).map((s) => this.chains.get(s)!);
   }
 
   private async propagateGenesis(chain: ShardChain, block: MinorBlock, rootHeight: number, ctx: SlaveContext) {
@@ -282,8 +285,8 @@ export class ChainBackend implements SlaveBackend {
     return this.readyShards.has(shard) ? this.chains.get(shard) : undefined;
   }
 
-  private readyChains(): ShardChain[] {
-    return this.localShards.filter((s) => this.readyShards.has(s)).map((s) => this.chains.get(s)!);
+  private readyChains(): readonly ShardChain[] {
+    return this.readyList;
   }
 
   private chainOf(peer: PeerRef): ShardChain {

@@ -21,7 +21,7 @@ import { word } from "./state/account.ts";
 export interface LocalShards {
   readonly config: QuarkChainConfig;
   /** Initialized local shards, in network config order. */
-  ready(): ShardChain[];
+  ready(): readonly ShardChain[];
   /** The initialized local shard with this full shard id. */
   get(fullShardId: number): ShardChain | undefined;
   /** Unix time in seconds. */
@@ -35,8 +35,7 @@ export interface LocalShards {
  */
 export function masterHandlers(shards: LocalShards): MasterHandlers {
   const { config } = shards;
-  const shardConfig = (s: ShardChain) => config.shards.get(s.fullShardId)!;
-  const unconfirmed = (s: ShardChain) => s.unconfirmedHeaders(maxBlocksInOneRootBlock(config, shardConfig(s)));
+  const unconfirmed = (s: ShardChain) => s.unconfirmedHeaders(maxBlocksInOneRootBlock(config, s.shard));
   /** The local shard of an address's full_shard_key (also none for a chain the network lacks). */
   const byAddress = (address: Address) => {
     try {
@@ -53,8 +52,8 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
       eco_info_list: shards.ready().map((s) => ({
         branch: { value: s.fullShardId },
         height: s.headerTip.height + 1n,
-        coinbase_amount: nextBlockCoinbaseAmount(s.pool.entries()),
-        difficulty: nextBlockDifficulty(shardConfig(s), s.headerTip, shards.now()),
+        coinbase_amount: nextBlockCoinbaseAmount(s.pool),
+        difficulty: nextBlockDifficulty(s.shard, s.headerTip, shards.now()),
         unconfirmed_headers_coinbase_amount: unconfirmedCoinbaseAmount(unconfirmed(s), config.genesisToken),
       })),
     }),

@@ -7,7 +7,7 @@ import { decayByEpoch } from "./block-rules.ts";
 import { minorBlockHash } from "./genesis.ts";
 import type { ShardChain } from "./shard-chain.ts";
 import type { EvmState } from "./state/evm-state.ts";
-import type { PoolEntry } from "./tx-pool.ts";
+import type { TxPool } from "./tx-pool.ts";
 
 /**
  * What pyquarkchain's ShardState answers from a shard's chain and state alone, without
@@ -16,10 +16,17 @@ import type { PoolEntry } from "./tx-pool.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const ZERO32 = new Uint8Array(32);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const EXACT_DIFFICULTY = 1n << 45n;
 
 /** get_next_block_coinbase_amount: gasprice × startgas summed over the pending transactions. */
-export function nextBlockCoinbaseAmount(pool: readonly PoolEntry[]): bigint {
-  return pool.reduce((sum, { evm }) => sum + evm.gasprice * evm.startgas, 0n);
+export function nextBlockCoinbaseAmount(pool: TxPool): bigint {
+  let sum = 0n;
+  for (let i = 0; i < pool.size; i++) {
+    const { evm } = pool.entryAt(i)!;
+    sum += evm.gasprice * evm.startgas;
+  }
+  return sum;
 }
 
 /**
@@ -28,11 +35,24 @@ export function nextBlockCoinbaseAmount(pool: readonly PoolEntry[]): bigint {
  */
 export function nextBlockDifficulty(shard: ShardConfig, tip: MinorBlockHeader, now: bigint): bigint {
   const createTime = now > tip.create_time ? now : tip.create_time + 1n;
-  const cutoff = BigInt(shard.chain.DIFFICULTY_ADJUSTMENT_CUTOFF_TIME);
-  const factor = BigInt(shard.chain.DIFFICULTY_ADJUSTMENT_FACTOR);
-  let sign = 1n - (createTime - tip.create_time) / cutoff;
-  if (sign < -99n) sign = -99n;
-  const difficulty = tip.difficulty + (tip.difficulty / factor) * sign;
+  const cutoff = shard.chain.DIFFICULTY_ADJUSTMENT_CUTOFF_TIME;
+  const factor = shard.chain.DIFFICULTY_ADJUSTMENT_FACTOR;
+  const parent = tip.difficulty;
+  let difficulty: bigint;
+  if (parent < EXACT_DIFFICULTY && createTime <= MAX_SAFE) {
+    // The same integer arithmetic in exact numbers (below 2^45, parent + 99 steps of up to
+    // the parent stays below 2^53; floor division as remainder-free division): no bigint
+    // temporaries for the difficulties of real chains.
+    const p = Number(parent);
+    const elapsed = Number(createTime - tip.create_time);
+    const sign = Math.max(1 - (elapsed - (elapsed % cutoff)) / cutoff, -99);
+    const step = (p - (p % factor)) / factor;
+    difficulty = BigInt(p + step * sign);
+  } else {
+    let sign = 1n - (createTime - tip.create_time) / BigInt(cutoff);
+    if (sign < -99n) sign = -99n;
+    difficulty = parent + (parent / BigInt(factor)) * sign;
+  }
   return difficulty > shard.GENESIS.DIFFICULTY ? difficulty : shard.GENESIS.DIFFICULTY;
 }
 

@@ -72,6 +72,11 @@ export class TxPool {
     return this.ordered.map((o) => o.entry);
   }
 
+  /** The i-th entry in pool order (no copy of the pool, for the queries the master polls). */
+  entryAt(i: number): PoolEntry | undefined {
+    return this.ordered[i]?.entry;
+  }
+
   /** add_transaction: never refuses (a cheap transaction in a full pool is dropped silently). */
   add(entry: PoolEntry): void {
     if (this.ordered.length >= this.limit) {

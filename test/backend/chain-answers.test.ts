@@ -13,7 +13,9 @@ import {
 } from "../../src/messages/cluster.ts";
 import { type Address, MinorBlockHeader, RootBlock } from "../../src/messages/core.ts";
 import { type GenesisCase, genesisCases, genesisFixtureMissing } from "../helpers/genesis-fixture.ts";
+import { mulberry32 } from "../helpers/random.ts";
 import { silentLog } from "../helpers/test-log.ts";
+import { nextBlockDifficulty } from "../../src/backend/shard-queries.ts";
 
 const hex = (b: Uint8Array) => "0x" + Buffer.from(b).toString("hex");
 const bytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/^0x/, ""), "hex"));
@@ -288,4 +290,32 @@ t.test("PoSW: mineable blocks from the genesis stake, mined blocks in the window
   t.same([zero[1]!.posw_mineable_blocks, zero[1]!.mined_blocks], [0, 0]);
   const staker = await data("11".repeat(20));
   t.same([staker[0]!.posw_mineable_blocks, staker[0]!.mined_blocks], [3, 0], "1e18 // 3e17");
+});
+
+t.test("next block difficulty: the exact-number path agrees with the bigint formula", async (t) => {
+  const config = network({}, { GENESIS: { DIFFICULTY: 1000, ALLOC: {} } }, {});
+  const shard = config.shards.get(1)!;
+  const { DIFFICULTY_ADJUSTMENT_CUTOFF_TIME: cutoff, DIFFICULTY_ADJUSTMENT_FACTOR: factor } = shard.chain;
+  // calculate_diff_with_parent with Python's floor division, in bigints only.
+  const reference = (parent: bigint, parentTime: bigint, now: bigint): bigint => {
+    const created = now > parentTime ? now : parentTime + 1n;
+    let sign = 1n - (created - parentTime) / BigInt(cutoff);
+    if (sign < -99n) sign = -99n;
+    const d = parent + (parent / BigInt(factor)) * sign;
+    return d > shard.GENESIS.DIFFICULTY ? d : shard.GENESIS.DIFFICULTY;
+  };
+  const random = mulberry32(0xd1ff);
+  const parents = [1n, 1000n, 1001953n, (1n << 45n) - 1n, 1n << 45n, (1n << 53n) + 5n, 1n << 80n];
+  for (let i = 0; i < 2000; i++) {
+    const parent = i < parents.length ? parents[i]! : BigInt(random.int(2 ** 20)) * BigInt(1 + (i % 97)) ** 3n;
+    const parentTime = BigInt(1_500_000_000 + random.int(1e6));
+    const now = parentTime + BigInt(random.int(1200)) - 10n;
+    const header = { ...MinorBlockHeader.zero(), difficulty: parent, create_time: parentTime };
+    const got = nextBlockDifficulty(shard, header, now);
+    if (got !== reference(parent, parentTime, now)) {
+      t.fail(`parent ${parent}, created ${parentTime}, now ${now}: ${got}`);
+      return;
+    }
+  }
+  t.pass("2000 parents and clocks, across 2^45 and 2^53");
 });

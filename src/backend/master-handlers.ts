@@ -35,7 +35,12 @@ export interface LocalShards {
  */
 export function masterHandlers(shards: LocalShards): MasterHandlers {
   const { config } = shards;
-  const unconfirmed = (s: ShardChain) => s.unconfirmedHeaders(maxBlocksInOneRootBlock(config, s.shard));
+  const maxUnconfirmed = new Map<number, number>(); // by full shard id: fixed by the config
+  const unconfirmed = (s: ShardChain) => {
+    let max = maxUnconfirmed.get(s.fullShardId);
+    if (max === undefined) maxUnconfirmed.set(s.fullShardId, (max = maxBlocksInOneRootBlock(config, s.shard)));
+    return s.unconfirmedHeaders(max);
+  };
   /** The local shard of an address's full_shard_key (also none for a chain the network lacks). */
   const byAddress = (address: Address) => {
     try {
@@ -46,17 +51,20 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
   };
 
   return {
-    GET_ECO_INFO_LIST_REQUEST: () => ({
-      error_code: 0,
-      // The tip's header, not s.tip.header: the master polls this, and the block is a store lookup.
-      eco_info_list: shards.ready().map((s) => ({
-        branch: { value: s.fullShardId },
-        height: s.headerTip.height + 1n,
-        coinbase_amount: nextBlockCoinbaseAmount(s.pool),
-        difficulty: nextBlockDifficulty(s.shard, s.headerTip, shards.now()),
-        unconfirmed_headers_coinbase_amount: unconfirmedCoinbaseAmount(unconfirmed(s), config.genesisToken),
-      })),
-    }),
+    GET_ECO_INFO_LIST_REQUEST: () => {
+      const now = shards.now();
+      return {
+        error_code: 0,
+        // The tip's header, not s.tip.header: the master polls this, and the block is a store lookup.
+        eco_info_list: shards.ready().map((s) => ({
+          branch: { value: s.fullShardId },
+          height: s.headerTip.height + 1n,
+          coinbase_amount: nextBlockCoinbaseAmount(s.pool),
+          difficulty: nextBlockDifficulty(s.shard, s.headerTip, now),
+          unconfirmed_headers_coinbase_amount: unconfirmedCoinbaseAmount(unconfirmed(s), config.genesisToken),
+        })),
+      };
+    },
     GET_UNCONFIRMED_HEADERS_REQUEST: async () => ({
       error_code: 0,
       headers_info_list: shards.ready().map((s) => ({ branch: { value: s.fullShardId }, header_list: unconfirmed(s) })),

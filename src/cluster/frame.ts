@@ -349,9 +349,13 @@ export class FrameDecoder {
     }
     const op = b[p]!;
     const rpcId = u64At(b, p + 1);
-    return { branch, clusterPeerId, op, rpcId, payload: b.subarray(at + this.headSize, at + total) };
+    // An empty payload (most polls) needs no view of its own.
+    const payload = total === this.headSize ? EMPTY_PAYLOAD : b.subarray(at + this.headSize, at + total);
+    return { branch, clusterPeerId, op, rpcId, payload };
   }
 }
+
+const EMPTY_PAYLOAD = Buffer.alloc(0);
 
 function u32At(b: Uint8Array, p: number): number {
   return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);

@@ -11,11 +11,18 @@
  * Every figure is the median of BENCH_RUNS runs (default 5) of BENCH_RUN_MS (default 600 ms)
  * after one warm-up run. The slave's CPU time and peak RSS come from /proc per run.
  *
- * Knobs (environment): BENCH_RUNS, BENCH_RUN_MS; BENCH_WORKLOADS=eco1,eco64,... (keys below);
+ * `fanout` (bench/load/fanout.ts) runs each slave again as shard 1 of a 4-chain network, the
+ * sending end of the xshard fan-out: the bench plays the master and 3 sibling stand-ins, and
+ * submits chained empty blocks (ADD_MINOR_BLOCK); each costs the slave 3 ADD_XSHARD_TX_LIST
+ * and one ADD_MINOR_BLOCK_HEADER round trip. Blocks are used up, so those runs are bounded by
+ * a block count sized from the warm-up to last about BENCH_RUN_MS, and rates are over the time
+ * measured. The stand-ins count the lists: 3 per block or the bench fails.
+ *
+ * Knobs (environment): BENCH_RUNS, BENCH_RUN_MS; BENCH_WORKLOADS=eco1,eco64,...,fanout (keys below);
  * BENCH_TARGETS=ideal,py,flood (what runs besides qkc-slave; default all); BENCH_RSS_RPCS
  * (default 1000000, 0 skips); BENCH_SLAVE_NODE_ARGS (node options for qkc-slave, e.g. --cpu-prof).
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,10 +46,13 @@ import {
   NewTransactionListCommand,
   p2pOps,
 } from "../src/messages/p2p.ts";
-import { BenchConn, type LoadSpec, type Meta, ROOT, Sampler } from "./load/conn.ts";
+import { BenchConn, type LoadSpec, type Meta, ROOT, Sampler, sample } from "./load/conn.ts";
+import { FanoutChain, type PyBlockOne } from "./load/fanout-chain.ts";
+import { FANOUT_NETWORK, FanoutSession } from "./load/fanout.ts";
 import { cpuSeconds, peakRssBytes, resetPeakRss, rssBytes } from "./load/proc.ts";
 import {
   type Interop,
+  REPO,
   SHARDS,
   SLAVE_ID,
   type Target,
@@ -80,6 +90,8 @@ interface Workload {
 
 interface RunFigures {
   rate: number;
+  /** The time the rate is over: RUN_MS, or a count-bounded run's wall time. */
+  secs: number;
   p50: number;
   p99: number;
   cpu: number | undefined;
@@ -113,25 +125,6 @@ class Session {
     }
     return this.siblings;
   }
-}
-
-/** One decoded answer: checks it, and gives the payload size the run then expects. */
-async function sample<T>(
-  conn: BenchConn,
-  family: "cluster" | "p2p",
-  op: number,
-  codec: Codec<T>,
-  msg: T,
-  meta: Meta = ROOT,
-): Promise<{ payloadBytes: number; errorCode: boolean; value: unknown }> {
-  const table = family === "cluster" ? clusterOps : p2pOps;
-  const responseOp = table.byOp(op)!.responseOp!;
-  const res = await conn.call(op, codec, msg, responseOp, meta);
-  const value = decode(table.byOp(responseOp)!.message, res.payload) as Record<string, unknown>;
-  const errorCode = "error_code" in value;
-  if (errorCode && value["error_code"] !== 0)
-    throw new Error(`op ${op} answered error_code ${String(value["error_code"])}`);
-  return { payloadBytes: res.payload.length, errorCode, value };
 }
 
 /** One RPC, at each window: keys `${name}${window}` (eco1, eco64, ...). */
@@ -290,6 +283,9 @@ const allWorkloads: Workload[] = [
 ];
 const onlyWorkloads = process.env["BENCH_WORKLOADS"]?.split(",");
 const workloads = allWorkloads.filter((w) => !onlyWorkloads || onlyWorkloads.includes(w.key));
+const fanoutSelected = !onlyWorkloads || onlyWorkloads.includes("fanout");
+const FANOUT_WINDOWS = [1, W];
+const FANOUT_WARMUP_BLOCKS = 200;
 const targets = new Set((process.env["BENCH_TARGETS"] ?? "ideal,py,flood").split(","));
 
 const median = (xs: number[]): number => {
@@ -303,24 +299,26 @@ function percentile(lat: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** One run: for `durationMs`, or of `units` units (then over its wall time). */
 async function runOnce(
   target: Target,
   links: Array<{ conn: BenchConn; spec: LoadSpec }>,
-  w: Workload,
-  ms: number,
+  w: Pick<Workload, "key" | "framesPerUnit">,
+  bound: { durationMs: number } | { units: number },
 ): Promise<RunFigures> {
-  const sampler = new Sampler(Math.ceil((ms / 1000) * 1_000_000));
+  const sampler = new Sampler("units" in bound ? bound.units : Math.ceil((bound.durationMs / 1000) * 1_000_000));
   const cpu0 = cpuSeconds(target.pid);
   const peakOk = resetPeakRss(target.pid);
   const t0 = performance.now();
-  await Promise.all(links.map(({ conn, spec }) => conn.load(spec, sampler, { durationMs: ms })));
+  await Promise.all(links.map(({ conn, spec }) => conn.load(spec, sampler, bound)));
   const wall = performance.now() - t0;
   const cpu1 = cpuSeconds(target.pid);
   if (sampler.errors.length) throw new Error(`${target.name} ${w.key}: ${sampler.errors.join("; ")}`);
   const lat = sampler.latencies.subarray(0, sampler.n);
-  void wall;
+  const secs = "units" in bound ? wall / 1000 : bound.durationMs / 1000;
   return {
-    rate: (sampler.completed * w.framesPerUnit) / (ms / 1000),
+    secs,
+    rate: (sampler.completed * w.framesPerUnit) / secs,
     p50: percentile(lat, 0.5),
     p99: percentile(lat, 0.99),
     cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
@@ -330,20 +328,25 @@ async function runOnce(
 
 async function measure(s: Session, w: Workload): Promise<Figures> {
   const links = await w.prepare(s);
-  await runOnce(s.target, links, w, WARMUP_MS);
+  await runOnce(s.target, links, w, { durationMs: WARMUP_MS });
   const runs: RunFigures[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await runOnce(s.target, links, w, RUN_MS));
+  for (let i = 0; i < RUNS; i++) runs.push(await runOnce(s.target, links, w, { durationMs: RUN_MS }));
+  return medians(runs);
+}
+
+function medians(runs: RunFigures[]): Figures {
   const med = (f: (r: RunFigures) => number | undefined): number | undefined => {
     const xs = runs.map(f).filter((x): x is number => x !== undefined);
     return xs.length ? median(xs) : undefined;
   };
   return {
     rate: med((r) => r.rate)!,
+    secs: med((r) => r.secs)!,
     p50: med((r) => r.p50)!,
     p99: med((r) => r.p99)!,
     cpu: med((r) => r.cpu),
     peakRss: med((r) => r.peakRss),
-    runs: RUNS,
+    runs: runs.length,
   };
 }
 
@@ -396,6 +399,13 @@ const ratio = (a: number | undefined, b: number | undefined): string =>
 const pct = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || !b ? "-" : `${((100 * a) / b).toFixed(0)}%`;
 
+/** CPU µs per unit, and the busy share of one core, over the run's own time. */
+const per = (f: Figures | undefined): number | undefined =>
+  f?.cpu === undefined ? undefined : (f.cpu / (f.rate * f.secs)) * 1e6;
+const core = (f: Figures | undefined): string =>
+  f?.cpu === undefined ? "-" : `${((100 * f.cpu) / f.secs).toFixed(0)}%`;
+const us = (x: number | undefined): string => (x === undefined ? "-" : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
 function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]!))).join(" ");
 }
@@ -430,11 +440,6 @@ function printTables(results: Map<Kind, Map<string, Figures>>): void {
   const rw = [LW, 9, 5, 7, 9, 5, 9, 5, 7, 9];
   console.log(row(["", "qkc-slave", "", "", "ideal", "", "pyquarkchain", "", "", "py/qkc"], rw));
   console.log(row(["workload", "µs/op", "core", "RSS", "µs/op", "core", "µs/op", "core", "RSS", "CPU/op"], rw));
-  const per = (f: Figures | undefined): number | undefined =>
-    f?.cpu === undefined ? undefined : (f.cpu / (f.rate * (RUN_MS / 1000))) * 1e6;
-  const core = (f: Figures | undefined): string =>
-    f?.cpu === undefined ? "-" : `${((100 * f.cpu) / (RUN_MS / 1000)).toFixed(0)}%`;
-  const us = (x: number | undefined): string => (x === undefined ? "-" : x >= 100 ? x.toFixed(0) : x.toFixed(1));
   for (const w of workloads) {
     const q = get("qkc", w.key);
     const i = get("ideal", w.key);
@@ -442,6 +447,36 @@ function printTables(results: Map<Kind, Map<string, Figures>>): void {
     const cells = [label(w), us(per(q)), core(q), fmtMb(q?.peakRss), us(per(i)), core(i)];
     cells.push(us(per(p)), core(p), fmtMb(p?.peakRss), ratio(per(p), per(q)));
     console.log(row(cells, rw));
+  }
+}
+
+function printFanout(results: Map<Kind, Map<string, Figures>>): void {
+  console.log(
+    `\nxshard fan-out: blocks/s, xshard lists delivered/s (${SIBLINGS} per block, counted by the stand-ins), ` +
+      `latency per block, the slave's CPU per block; median of ${RUNS} count-bounded runs`,
+  );
+  const fw = [26, 10, 10, 17, 9, 5, 7];
+  console.log(
+    row(["blocks in flight, slave", "blocks/s", "lists/s", "p50 / p99 ms", "µs/block", "core", "RSS MB"], fw),
+  );
+  const names: Array<[Kind, string]> = [
+    ["qkc", "qkc-slave"],
+    ["ideal", "ideal"],
+    ["py", "pyquarkchain"],
+  ];
+  for (const window of FANOUT_WINDOWS) {
+    const get = (k: Kind): Figures | undefined => results.get(k)?.get(`fanout${window}`);
+    for (const [kind, name] of names) {
+      const f = get(kind);
+      const lat = f ? `${fmtMs(f.p50)} / ${fmtMs(f.p99)}` : "-";
+      const cells = [`${window}, ${name}`, fmtRate(f?.rate), fmtRate(f && f.rate * SIBLINGS), lat];
+      console.log(row([...cells, us(per(f)), core(f), fmtMb(f?.peakRss)], fw));
+    }
+    const [q, i, p] = names.map(([k]) => get(k));
+    console.log(
+      `  ${window} in flight: qkc/ideal ${pct(q?.rate, i?.rate)}, qkc/py ${ratio(q?.rate, p?.rate)} (blocks/s), ` +
+        `py/qkc CPU per block ${ratio(per(p), per(q))}`,
+    );
   }
 }
 
@@ -459,6 +494,72 @@ async function benchTarget(kind: Kind, target: Target, results: Map<Kind, Map<st
   }
   process.stdout.write("\n");
   return s;
+}
+
+/**
+ * The xshard fan-out on a fresh slave of the 4-chain network, at each window: count-bounded
+ * runs sized from the warm-up, each checked against what the siblings and the master got.
+ */
+async function benchFanout(
+  kind: Kind,
+  target: Target,
+  chain: FanoutChain,
+  results: Map<Kind, Map<string, Figures>>,
+): Promise<FanoutSession> {
+  const s = await FanoutSession.open(target, chain);
+  const mine = results.get(kind) ?? new Map<string, Figures>();
+  results.set(kind, mine);
+  process.stdout.write(`  ${target.name} as shard 1 of ${FANOUT_NETWORK.chainSize} chains (pid ${target.pid}):`);
+  try {
+    for (const window of FANOUT_WINDOWS) {
+      const w = { key: `fanout${window}`, framesPerUnit: 1 };
+      const run = async (units: number): Promise<RunFigures> => {
+        const before = s.delivered();
+        const spec: LoadSpec = {
+          unit: s.blocks(units), // mined now if need be, before the run's clock starts
+          rpcIdAt: s.master.rpcIdAt,
+          responseOp: ClusterOp.ADD_MINOR_BLOCK_RESPONSE,
+          window,
+          errorCode: true,
+          payloadBytes: 4, // AddMinorBlockResponse: error_code
+        };
+        const figures = await runOnce(target, [{ conn: s.master, spec }], w, { units });
+        const after = s.delivered();
+        const lists = after.lists - before.lists;
+        const headers = after.headers - before.headers;
+        const problems = s.problems();
+        if (lists !== SIBLINGS * units || headers !== units || problems.length > 0)
+          throw new Error(
+            `${target.name} ${w.key}: ${units} blocks answered, but the siblings got ${lists} xshard lists ` +
+              `and the master ${headers} headers (want ${SIBLINGS * units} and ${units}) ${problems.join("; ")}`,
+          );
+        return figures;
+      };
+      const warm = await run(Math.max(FANOUT_WARMUP_BLOCKS, 4 * window));
+      const units = Math.max(4 * window, Math.round((warm.rate * RUN_MS) / 1000));
+      const runs: RunFigures[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await run(units));
+      mine.set(w.key, medians(runs));
+      process.stdout.write(` ${w.key} (${units} blocks a run)`);
+    }
+  } finally {
+    process.stdout.write("\n");
+  }
+  return s;
+}
+
+/** Block 1 of the fan-out chain from pyquarkchain (fanout-block1.py through the interop env). */
+function pyBlockOne(interop: Interop): PyBlockOne {
+  const script = join(REPO, "bench", "load", "fanout-block1.py");
+  return (req) => {
+    const out = execFileSync("bash", [interop.runSh, script], {
+      input: JSON.stringify(req),
+      env: interopEnv(interop),
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    return JSON.parse(out) as ReturnType<PyBlockOne>;
+  };
 }
 
 /** RSS of qkc-slave across RSS_RPCS GET_ECO_INFO_LIST round trips at 64 in flight. */
@@ -549,51 +650,87 @@ async function main(): Promise<void> {
   console.log(
     `qkc-slave load bench — node ${process.version}, ${RUNS} runs of ${RUN_MS} ms per figure (+ ${WARMUP_MS} ms warm-up), 127.0.0.1`,
   );
-  console.log(
-    `  Master RPCs on the master link (cluster_peer_id 0); p2p frames forwarded as the master does (branch 0x${P2P_BRANCH.toString(16)}, ` +
-      `cluster_peer_id ${PEER_ID}) to the slave's PeerConn;\n  xshard lists sent to the slave by ${SIBLINGS} dialing siblings ` +
-      `(the slave as the receiving end of the fan-out). The backend (in memory) has genesis blocks only:\n  GET_MINOR_BLOCK asks height 0 ` +
-      `(a ~700-byte block); the block-sized answer is GET_MINOR_BLOCK_LIST of ${BLOCKS_PER_LIST} x the genesis block.`,
-  );
+  if (workloads.length > 0)
+    console.log(
+      `  Master RPCs on the master link (cluster_peer_id 0); p2p frames forwarded as the master does (branch 0x${P2P_BRANCH.toString(16)}, ` +
+        `cluster_peer_id ${PEER_ID}) to the slave's PeerConn;\n  xshard lists sent to the slave by ${SIBLINGS} dialing siblings ` +
+        `(the slave as the receiving end of the fan-out). The backend (in memory) has genesis blocks only:\n  GET_MINOR_BLOCK asks height 0 ` +
+        `(a ~700-byte block); the block-sized answer is GET_MINOR_BLOCK_LIST of ${BLOCKS_PER_LIST} x the genesis block.`,
+    );
+  if (fanoutSelected)
+    console.log(
+      `  fanout: the slave as the sending end, shard 1 of ${FANOUT_NETWORK.chainSize} chains x 1 shard; the bench is its master and ` +
+        `${SIBLINGS} sibling stand-ins (one per other chain)
+  and submits chained empty blocks (ADD_MINOR_BLOCK on root block 1); ` +
+        `per block the slave sends ADD_XSHARD_TX_LIST to each sibling,
+  then ADD_MINOR_BLOCK_HEADER to the master, then answers.`,
+    );
   const interop = findInterop();
   const results = new Map<Kind, Map<string, Figures>>();
   const notes: string[] = [];
   const tmp = mkdtempSync(join(tmpdir(), "qkc-bench-"));
   try {
     console.log("\nRunning:");
+    let chain: FanoutChain | undefined;
+    if (fanoutSelected) {
+      const usePy = typeof interop !== "string" && targets.has("py");
+      chain = await FanoutChain.create(usePy ? pyBlockOne(interop) : undefined).catch(async (err: unknown) => {
+        notes.push(`fanout: block 1 from pyquarkchain failed (${String(err).split("\n")[0]}): ours, qkc-slave only`);
+        return FanoutChain.create();
+      });
+    }
     // qkc-slave first: the ideal replays its answers (the same bytes on the wire, no work).
     const replies: Record<string, string> = {};
+    const fanoutReplies = join(tmp, "fanout-replies.json");
     let rssLines: string[] = [];
-    let qkcError: unknown;
-    const qkc = await startQkcSlave();
-    try {
-      const qs = await benchTarget("qkc", qkc, results);
-      if (RSS_RPCS > 0) rssLines = await rssAfterMillion(qs);
-      for (const c of [qs.master, ...qs.siblings]) for (const [op, p] of c.samples) replies[op] = p.toString("hex");
-      await closeSession(qs);
-    } catch (err) {
-      qkcError = err;
-    } finally {
-      await qkc.stop(2000);
+    if (workloads.length > 0 || RSS_RPCS > 0) {
+      let qkcError: unknown;
+      const qkc = await startQkcSlave();
+      try {
+        const qs = await benchTarget("qkc", qkc, results);
+        if (RSS_RPCS > 0) rssLines = await rssAfterMillion(qs);
+        for (const c of [qs.master, ...qs.siblings]) for (const [op, p] of c.samples) replies[op] = p.toString("hex");
+        await closeSession(qs);
+      } catch (err) {
+        qkcError = err;
+      } finally {
+        await qkc.stop(2000);
+      }
+      if (qkcError) throw qkcError; // qkc-slave's own figures are the point: no silent skip
     }
-    if (qkcError) throw qkcError; // qkc-slave's own figures are the point: no silent skip
+    if (chain) {
+      const qkc = await startQkcSlave(FANOUT_NETWORK);
+      try {
+        const fs = await benchFanout("qkc", qkc, chain, results);
+        writeFileSync(fanoutReplies, JSON.stringify(fs.replies()));
+        fs.close();
+      } finally {
+        await qkc.stop(2000);
+      }
+    }
     const repliesFile = join(tmp, "replies.json");
     writeFileSync(repliesFile, JSON.stringify(replies));
     if (targets.has("ideal")) {
       const run = async (t: Target): Promise<void> => closeSession(await benchTarget("ideal", t, results));
-      await withTarget(() => startIdealSlave(repliesFile), run, notes, "ideal");
+      if (workloads.length > 0) await withTarget(() => startIdealSlave(repliesFile), run, notes, "ideal");
+      const fan = async (t: Target): Promise<void> => (await benchFanout("ideal", t, chain!, results)).close();
+      if (chain) await withTarget(() => startIdealSlave(fanoutReplies), fan, notes, "ideal fanout");
     }
     let floods: { qkc: FloodResult[]; py: FloodResult[] } | undefined;
     if (typeof interop === "string") notes.push(`pyquarkchain: not measured: ${interop}`);
     else {
       if (targets.has("py")) {
         const run = async (t: Target): Promise<void> => closeSession(await benchTarget("py", t, results));
-        await withTarget(() => startPyquarkchain(interop), run, notes, "pyquarkchain");
-        notes.push(
-          `pyquarkchain: its real SlaveServer (in-memory DB) via ${interop.runSh} py_real_slave.py. NEW_TRANSACTION_LIST ` +
-            `carries network_id 1 transactions:\n  pyquarkchain hashes, RLP-decodes and rejects each (its NETWORK_ID is 3; a ` +
-            `valid one would also cost a signature recovery);\n  qkc-slave does the same checks in the same order (hash, RLP decode, network id) and recovers no sender either.`,
-        );
+        const fan = async (t: Target): Promise<void> => (await benchFanout("py", t, chain!, results)).close();
+        if (chain?.pyBlockOne)
+          await withTarget(() => startPyquarkchain(interop, FANOUT_NETWORK), fan, notes, "pyquarkchain fanout");
+        if (workloads.length > 0) await withTarget(() => startPyquarkchain(interop), run, notes, "pyquarkchain");
+        if (workloads.length > 0)
+          notes.push(
+            `pyquarkchain: its real SlaveServer (in-memory DB) via ${interop.runSh} py_real_slave.py. NEW_TRANSACTION_LIST ` +
+              `carries network_id 1 transactions:\n  pyquarkchain hashes, RLP-decodes and rejects each (its NETWORK_ID is 3; a ` +
+              `valid one would also cost a signature recovery);\n  qkc-slave does the same checks in the same order (hash, RLP decode, network id) and recovers no sender either.`,
+          );
       }
       if (targets.has("flood")) {
         // pyquarkchain's own client against both slaves: the interop flood sub-command.
@@ -607,7 +744,8 @@ async function main(): Promise<void> {
         if (pyFlood && qFlood) floods = { qkc: qFlood, py: pyFlood };
       }
     }
-    printTables(results);
+    if (workloads.length > 0) printTables(results);
+    if (chain) printFanout(results);
     for (const l of rssLines) console.log(l);
     if (floods) {
       console.log(

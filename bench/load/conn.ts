@@ -10,9 +10,10 @@
  */
 import { type Socket, connect } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { Codec } from "../../src/codec/index.ts";
+import { type Codec, decode } from "../../src/codec/index.ts";
 import { type LinkKind, encodeFrame, headerSize } from "../../src/cluster/frame.ts";
 import { ClusterOp, clusterOps } from "../../src/messages/cluster.ts";
+import { p2pOps } from "../../src/messages/p2p.ts";
 
 export interface Meta {
   branch: number;
@@ -28,10 +29,16 @@ export interface RawFrame extends Meta {
   payload: Buffer;
 }
 
-/** What one load run keeps in flight: `unit` repeated, each with a fresh rpc id. */
+/** Units that differ from one another (e.g. blocks that chain on each other), taken in turn. */
+export interface UnitSource {
+  /** The next unit, or undefined when there is none left (the run then fails). */
+  next(): Buffer | undefined;
+}
+
+/** What one load run keeps in flight: `unit` repeated (or a source's units), each with a fresh rpc id. */
 export interface LoadSpec {
   /** One unit: zero or more command frames (rpc id 0), then exactly one request frame. */
-  unit: Buffer;
+  unit: Buffer | UnitSource;
   /** Offset in `unit` of the low 32 bits of the request's rpc id (the high 32 are 0). */
   rpcIdAt: number;
   /** The op every answer must carry. */
@@ -44,6 +51,10 @@ export interface LoadSpec {
   payloadBytes: number;
 }
 
+const MASTER_ANSWERS = new Set<number>([
+  ClusterOp.ADD_MINOR_BLOCK_HEADER_REQUEST,
+  ClusterOp.ADD_MINOR_BLOCK_HEADER_LIST_REQUEST,
+]);
 const RING = 1 << 12; // > any window, so outstanding rpc ids never share a slot
 const MASK = RING - 1;
 
@@ -96,6 +107,8 @@ export class BenchConn {
   readonly problems: string[] = [];
   /** The last answer payload seen per request op (the ideal slave replays them). */
   readonly samples = new Map<number, Buffer>();
+  /** The slave's own requests this link answered, per op, and the first frame of each (replayed by the ideal slave). */
+  readonly slaveRequests = new Map<number, { count: number; frame: Buffer }>();
 
   private constructor(socket: Socket, link: LinkKind) {
     this.socket = socket;
@@ -274,6 +287,7 @@ export class BenchConn {
       return;
     }
     const unit = spec.unit;
+    if (!Buffer.isBuffer(unit)) return this.topUpFrom(unit, run, n, now);
     const len = unit.length;
     const out = Buffer.allocUnsafe(n * len);
     for (let i = 0; i < n; i++) {
@@ -287,6 +301,28 @@ export class BenchConn {
     run.inflight += n;
     run.unitsLeft -= n;
     this.socket.write(out);
+  }
+
+  /** topUp with units of a source (their own bytes: patched in place, each is sent once). */
+  private topUpFrom(source: UnitSource, run: Run, n: number, now: number): void {
+    const units: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const unit = source.next();
+      if (unit === undefined) {
+        run.sampler.error("the unit source ran out");
+        run.unitsLeft = 0;
+        break;
+      }
+      const id = ++this.lastRpcId;
+      unit.writeUInt32BE(id, run.spec.rpcIdAt);
+      run.sent[id & MASK] = now;
+      run.ids[id & MASK] = id;
+      units.push(unit);
+    }
+    run.inflight += units.length;
+    run.unitsLeft -= units.length;
+    if (units.length) this.socket.write(units.length === 1 ? units[0]! : Buffer.concat(units));
+    else if (run.inflight === 0) run.done();
   }
 
   private slowFrame(f: Buffer): void {
@@ -306,6 +342,11 @@ export class BenchConn {
       return;
     }
     // The slave's own requests to its master, answered as pyquarkchain's master does.
+    if (frame.peer === 0 && MASTER_ANSWERS.has(frame.op)) {
+      const seen = this.slaveRequests.get(frame.op);
+      if (seen) seen.count++;
+      else this.slaveRequests.set(frame.op, { count: 1, frame: Buffer.from(f) });
+    }
     if (frame.peer === 0 && frame.op === ClusterOp.ADD_MINOR_BLOCK_HEADER_REQUEST) {
       const res = { error_code: 0, artificial_tx_config: { target_root_block_time: 60, target_minor_block_time: 10 } };
       const rop = ClusterOp.ADD_MINOR_BLOCK_HEADER_RESPONSE;
@@ -321,4 +362,23 @@ export class BenchConn {
     if (this.run) this.run.sampler.error(what);
     else if (this.problems.length < 10) this.problems.push(what);
   }
+}
+
+/** One decoded answer: checks it, and gives the payload size the run then expects. */
+export async function sample<T>(
+  conn: BenchConn,
+  family: "cluster" | "p2p",
+  op: number,
+  codec: Codec<T>,
+  msg: T,
+  meta: Meta = ROOT,
+): Promise<{ payloadBytes: number; errorCode: boolean; value: unknown }> {
+  const table = family === "cluster" ? clusterOps : p2pOps;
+  const responseOp = table.byOp(op)!.responseOp!;
+  const res = await conn.call(op, codec, msg, responseOp, meta);
+  const value = decode(table.byOp(responseOp)!.message, res.payload) as Record<string, unknown>;
+  const errorCode = "error_code" in value;
+  if (errorCode && value["error_code"] !== 0)
+    throw new Error(`op ${op} answered error_code ${String(value["error_code"])}`);
+  return { payloadBytes: res.payload.length, errorCode, value };
 }

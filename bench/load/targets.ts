@@ -84,9 +84,23 @@ function startProcess(
   });
 }
 
-const shardList = SHARDS.join(",");
+/** The network a slave joins: --chain-size chains of one shard, and the full shard ids it serves. */
+export interface Network {
+  chainSize: number;
+  shards: readonly number[];
+}
 
-export async function startQkcSlave(): Promise<Target> {
+/** The main session's: two chains, the slave serves both shards. */
+export const MAIN_NETWORK: Network = { chainSize: 2, shards: SHARDS };
+
+const networkArgs = (net: Network): string[] => [
+  "--chain-size",
+  String(net.chainSize),
+  "--shards",
+  net.shards.join(","),
+];
+
+export async function startQkcSlave(net: Network = MAIN_NETWORK): Promise<Target> {
   const port = await freePort();
   // BENCH_SLAVE_NODE_ARGS: extra node options for the daemon, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env["BENCH_SLAVE_NODE_ARGS"] ?? "").split(/\s+/).filter(Boolean);
@@ -99,8 +113,7 @@ export async function startQkcSlave(): Promise<Target> {
     SLAVE_ID,
     "--port",
     String(port),
-    "--shards",
-    shardList,
+    ...networkArgs(net),
   ];
   return startProcess("qkc-slave", process.execPath, args, /slave listening/, port);
 }
@@ -138,7 +151,7 @@ export function interopEnv(interop: Interop): NodeJS.ProcessEnv {
   return { ...process.env, QKC_INTEROP_HOME: interop.home };
 }
 
-export async function startPyquarkchain(interop: Interop): Promise<Target> {
+export async function startPyquarkchain(interop: Interop, net: Network = MAIN_NETWORK): Promise<Target> {
   const port = await freePort();
   // run.sh execs python, so the child's pid is pyquarkchain's process itself.
   const args = [
@@ -148,8 +161,7 @@ export async function startPyquarkchain(interop: Interop): Promise<Target> {
     SLAVE_ID,
     "--port",
     String(port),
-    "--shards",
-    shardList,
+    ...networkArgs(net),
     "--max-seconds",
     "900",
   ];

@@ -95,6 +95,11 @@ export class MasterConn implements SlaveContext {
     this.rpc.call("ADD_MINOR_BLOCK_HEADER_REQUEST", req);
   addMinorBlockHeaderList: SlaveContext["addMinorBlockHeaderList"] = (req) =>
     this.rpc.call("ADD_MINOR_BLOCK_HEADER_LIST_REQUEST", req);
+  // The backend's xshard fan-out (Shard.add_block and the sync batch path) goes over the sibling mesh.
+  sendXshardTxLists: NonNullable<SlaveContext["sendXshardTxLists"]> = (requests) =>
+    this.opts.pool.sendXshardTxLists(requests);
+  sendXshardTxListBatch: NonNullable<SlaveContext["sendXshardTxListBatch"]> = (shard, requests) =>
+    this.opts.pool.sendXshardTxListBatch(shard, requests);
 
   close(reason: string): void {
     this.link.close(reason);

@@ -6,6 +6,7 @@ import type { PeerRpc, SlaveContext } from "../../src/backend/backend.ts";
 import { blockCoinbaseAmount, difficultyWithParent, merkleRoot } from "../../src/backend/block-rules.ts";
 import { minorBlockHash, rootBlockHash } from "../../src/backend/genesis.ts";
 import type { ShardChain } from "../../src/backend/shard-chain.ts";
+import { BLANK_ROOT } from "../../src/backend/state/mpt.ts";
 import type { XshardFailure } from "../../src/cluster/xshard/xshard-pool.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
@@ -187,8 +188,29 @@ export function masterOnlyContext(): SlaveContext & { headers: AddMinorBlockHead
 }
 
 /**
+ * The root block after `prev` that confirms no minor block (the slave checks no seal): blocks
+ * on it fan out to every shard initialized before it (PROTOCOL.md §7.9).
+ */
+export function nextRootBlock(prev: RootBlock): RootBlock {
+  const p = prev.header;
+  return {
+    header: {
+      ...p,
+      height: p.height + 1,
+      hash_prev_block: rootBlockHash(p),
+      create_time: p.create_time + 10n,
+      total_difficulty: p.total_difficulty + p.difficulty,
+    },
+    minor_block_header_list: [],
+    tracking_data: new Uint8Array(0),
+  };
+}
+
+/**
  * An empty block on `parent` as a miner would make it: reward to `miner` (an account it
  * creates gets `newAccountKey`), the state root from the chain's own state, valid header fields.
+ * On the parent's root block only: a block that reaches a new root block also runs that root
+ * block's coinbase deposit, whose receipt this cannot make.
  */
 export function mineEmpty(
   config: QuarkChainConfig,
@@ -210,7 +232,7 @@ export function mineEmpty(
   const meta: MinorBlockMeta = {
     hash_merkle_root: merkleRoot([]),
     hash_evm_state_root: state.stateRoot(),
-    hash_evm_receipt_root: new Uint8Array(32),
+    hash_evm_receipt_root: BLANK_ROOT, // no receipts (pyquarkchain checks it; the backend does not)
     evm_gas_used: 0n,
     evm_cross_shard_receive_gas_used: 0n,
     xshard_tx_cursor_info: {

@@ -73,33 +73,45 @@ export class XshardPool {
    * linked sibling serving the shard at all.
    */
   async sendXshardTxLists(requests: readonly AddXshardTxListRequest[]): Promise<XshardFailure[]> {
-    const calls: Array<Promise<XshardFailure | undefined>> = [];
-    for (const req of requests) {
-      const shard = req.branch.value;
-      const conns = this.connsFor(shard);
-      if (conns.length === 0) {
-        this.countFanout("no-slave");
-        calls.push(Promise.resolve({ slave: "-", fullShardId: shard, error: `no linked slave serves shard ${shard}` }));
-      }
-      for (const conn of conns) {
-        const slave = conn.remote?.id ?? conn.name;
-        calls.push(
-          conn.rpc.call("ADD_XSHARD_TX_LIST_REQUEST", req).then(
-            (res) => {
-              this.countFanout(res.error_code === 0 ? "ok" : "error-code");
-              return res.error_code === 0
-                ? undefined
-                : { slave, fullShardId: shard, error: `error_code ${res.error_code}` };
-            },
-            (err: Error) => {
-              this.countFanout("failed");
-              return { slave, fullShardId: shard, error: err.message };
-            },
-          ),
-        );
-      }
-    }
+    const calls = requests.flatMap((req) =>
+      this.sendToShard(req.branch.value, (conn) => conn.rpc.call("ADD_XSHARD_TX_LIST_REQUEST", req)),
+    );
     return (await Promise.all(calls)).filter((f): f is XshardFailure => f !== undefined);
+  }
+
+  /** One BATCH_ADD_XSHARD_TX_LIST_REQUEST with `requests` to every sibling serving `fullShardId`; the failures. */
+  async sendXshardTxListBatch(
+    fullShardId: number,
+    requests: readonly AddXshardTxListRequest[],
+  ): Promise<XshardFailure[]> {
+    const batch = { add_xshard_tx_list_request_list: [...requests] };
+    const calls = this.sendToShard(fullShardId, (conn) => conn.rpc.call("BATCH_ADD_XSHARD_TX_LIST_REQUEST", batch));
+    return (await Promise.all(calls)).filter((f): f is XshardFailure => f !== undefined);
+  }
+
+  /** `call` on every link serving `shard`, each settling to its failure or undefined; a failure if none serves it. */
+  private sendToShard(
+    shard: number,
+    call: (conn: XshardConn) => Promise<{ error_code: number }>,
+  ): Array<Promise<XshardFailure | undefined>> {
+    const conns = this.connsFor(shard);
+    if (conns.length === 0) {
+      this.countFanout("no-slave");
+      return [Promise.resolve({ slave: "-", fullShardId: shard, error: `no linked slave serves shard ${shard}` })];
+    }
+    return conns.map((conn) => {
+      const slave = conn.remote?.id ?? conn.name;
+      return call(conn).then(
+        (res) => {
+          this.countFanout(res.error_code === 0 ? "ok" : "error-code");
+          return res.error_code === 0 ? undefined : { slave, fullShardId: shard, error: `error_code ${res.error_code}` };
+        },
+        (err: Error) => {
+          this.countFanout("failed");
+          return { slave, fullShardId: shard, error: err.message };
+        },
+      );
+    });
   }
 
   /** Closes every link; links verified later are closed as they arrive. */

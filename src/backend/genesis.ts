@@ -35,8 +35,17 @@ const EVM_XSHARD_GAS_LIMIT = 6_000_000n;
 const zeros = (n: number) => new Uint8Array(n);
 
 export const rootBlockHash = (header: RootBlockHeader): Uint8Array => keccak_256(encode(RootBlockHeaderCodec, header));
-export const minorBlockHash = (header: MinorBlockHeader): Uint8Array =>
-  keccak_256(encode(MinorBlockHeaderCodec, header));
+/**
+ * Headers are values once built or decoded: adding one block asks its hash about eight
+ * times (validation, store, tip, canonical index, propagation), so the hash is kept with
+ * the header object. Build a header completely before hashing it.
+ */
+const minorHashes = new WeakMap<MinorBlockHeader, Uint8Array>();
+export const minorBlockHash = (header: MinorBlockHeader): Uint8Array => {
+  let hash = minorHashes.get(header);
+  if (hash === undefined) minorHashes.set(header, (hash = keccak_256(encode(MinorBlockHeaderCodec, header))));
+  return hash;
+};
 export const minorBlockMetaHash = (meta: MinorBlockMeta): Uint8Array => keccak_256(encode(MinorBlockMetaCodec, meta));
 
 function shard(config: QuarkChainConfig, fullShardId: number): ShardConfig {

@@ -34,13 +34,18 @@ export class GenesisError extends Error {
 const EVM_XSHARD_GAS_LIMIT = 6_000_000n;
 const zeros = (n: number) => new Uint8Array(n);
 
-export const rootBlockHash = (header: RootBlockHeader): Uint8Array => keccak_256(encode(RootBlockHeaderCodec, header));
 /**
- * Headers are values once built or decoded: adding one block asks its hash about eight
+ * Headers are values once built or decoded: adding one minor block asks its hash about eight
  * times (validation, store, tip, canonical index, propagation), so the hash is kept with
  * the header object. Build a header completely before hashing it.
  */
 const minorHashes = new WeakMap<MinorBlockHeader, Uint8Array>();
+const rootHashes = new WeakMap<RootBlockHeader, Uint8Array>();
+export const rootBlockHash = (header: RootBlockHeader): Uint8Array => {
+  let hash = rootHashes.get(header);
+  if (hash === undefined) rootHashes.set(header, (hash = keccak_256(encode(RootBlockHeaderCodec, header))));
+  return hash;
+};
 export const minorBlockHash = (header: MinorBlockHeader): Uint8Array => {
   let hash = minorHashes.get(header);
   if (hash === undefined) minorHashes.set(header, (hash = keccak_256(encode(MinorBlockHeaderCodec, header))));

@@ -46,7 +46,7 @@ import {
   NewTransactionListCommand,
   p2pOps,
 } from "../src/messages/p2p.ts";
-import { BenchConn, type LoadSpec, type Meta, ROOT, Sampler, sample } from "./load/conn.ts";
+import { BenchConn, type LoadSpec, MASTER_CONNECT_RETRY_MS, type Meta, ROOT, Sampler, sample } from "./load/conn.ts";
 import { FanoutChain, type PyBlockOne } from "./load/fanout-chain.ts";
 import { FANOUT_NETWORK, FanoutSession } from "./load/fanout.ts";
 import { cpuSeconds, peakRssBytes, resetPeakRss, rssBytes } from "./load/proc.ts";
@@ -351,7 +351,7 @@ function medians(runs: RunFigures[]): Figures {
 }
 
 async function openSession(target: Target): Promise<Session> {
-  const master = await BenchConn.connect(target.port, "master");
+  const master = await BenchConn.connect(target.port, "master", MASTER_CONNECT_RETRY_MS);
   const s = new Session(target, master);
   // pyquarkchain's master handshake: PING with the root tip creates the shards at genesis
   // (the slave reports each genesis header first), then one peer cluster connects.
@@ -482,10 +482,16 @@ function printFanout(results: Map<Kind, Map<string, Figures>>): void {
 
 // ---------------------------------------------------------------- main
 
+/** The figures of one kind of slave, kept across the slave processes it is measured on. */
+function figuresOf(kind: Kind, results: Map<Kind, Map<string, Figures>>): Map<string, Figures> {
+  let mine = results.get(kind);
+  if (!mine) results.set(kind, (mine = new Map()));
+  return mine;
+}
+
 async function benchTarget(kind: Kind, target: Target, results: Map<Kind, Map<string, Figures>>): Promise<Session> {
   const s = await openSession(target);
-  const mine = new Map<string, Figures>();
-  results.set(kind, mine);
+  const mine = figuresOf(kind, results); // the fan-out may have run first on another slave of this kind
   const rss0 = rssBytes(target.pid);
   process.stdout.write(`  ${target.name} (pid ${target.pid}, RSS ${fmtMb(rss0)} MB after the handshake):`);
   for (const w of workloads) {
@@ -507,8 +513,7 @@ async function benchFanout(
   results: Map<Kind, Map<string, Figures>>,
 ): Promise<FanoutSession> {
   const s = await FanoutSession.open(target, chain);
-  const mine = results.get(kind) ?? new Map<string, Figures>();
-  results.set(kind, mine);
+  const mine = figuresOf(kind, results);
   process.stdout.write(`  ${target.name} as shard 1 of ${FANOUT_NETWORK.chainSize} chains (pid ${target.pid}):`);
   try {
     for (const window of FANOUT_WINDOWS) {

@@ -55,6 +55,9 @@ const MASTER_ANSWERS = new Set<number>([
   ClusterOp.ADD_MINOR_BLOCK_HEADER_REQUEST,
   ClusterOp.ADD_MINOR_BLOCK_HEADER_LIST_REQUEST,
 ]);
+/** How long a master link is tried again while the slave's socket is not listening yet. */
+export const MASTER_CONNECT_RETRY_MS = 5000;
+
 const RING = 1 << 12; // > any window, so outstanding rpc ids never share a slot
 const MASK = RING - 1;
 
@@ -120,15 +123,28 @@ export class BenchConn {
     socket.on("close", () => this.closed(new Error("connection closed by the slave")));
   }
 
-  static connect(port: number, link: LinkKind): Promise<BenchConn> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: "127.0.0.1", port });
-      socket.once("error", reject);
-      socket.once("connect", () => {
-        socket.off("error", reject);
-        resolve(new BenchConn(socket, link));
-      });
-    });
+  /**
+   * `refusedForMs`: how long a refused connection is tried again. pyquarkchain's SlaveServer
+   * says it is up before its listening socket exists, and a probe cannot be used instead:
+   * the first connection a slave accepts is its master.
+   */
+  static async connect(port: number, link: LinkKind, refusedForMs = 0): Promise<BenchConn> {
+    const deadline = performance.now() + refusedForMs;
+    for (;;) {
+      try {
+        return await new Promise<BenchConn>((resolve, reject) => {
+          const socket = connect({ host: "127.0.0.1", port });
+          socket.once("error", reject);
+          socket.once("connect", () => {
+            socket.off("error", reject);
+            resolve(new BenchConn(socket, link));
+          });
+        });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ECONNREFUSED" || performance.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }
 
   /** A frame of this link around `msg`, as the load's unit template (rpc id patched per send). */

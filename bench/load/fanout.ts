@@ -8,7 +8,7 @@
  * to the master, then answers (PROTOCOL.md §7.9).
  */
 import { AddRootBlockRequest, ClusterOp, ConnectToSlavesRequest, Ping } from "../../src/messages/cluster.ts";
-import { BenchConn, type UnitSource, sample } from "./conn.ts";
+import { BenchConn, MASTER_CONNECT_RETRY_MS, type UnitSource, sample } from "./conn.ts";
 import { FANOUT_CHAINS, type FanoutChain, SOURCE_SHARD } from "./fanout-chain.ts";
 import { SiblingStandIn } from "./sibling-stand-in.ts";
 import { type Network, SLAVE_ID, type Target } from "./targets.ts";
@@ -30,7 +30,7 @@ export class FanoutSession {
 
   static async open(target: Target, chain: FanoutChain): Promise<FanoutSession> {
     const siblings = await Promise.all(SIBLING_SHARDS.map((shard, i) => SiblingStandIn.listen(`S${i + 1}`, shard)));
-    const master = await BenchConn.connect(target.port, "master");
+    const master = await BenchConn.connect(target.port, "master", MASTER_CONNECT_RETRY_MS);
     const s = new FanoutSession(target, master, siblings, chain);
     try {
       const pong = await sample(master, "cluster", ClusterOp.PING, Ping, {

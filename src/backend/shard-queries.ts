@@ -120,7 +120,13 @@ function stakePerBlock(config: QuarkChainConfig, shard: ShardConfig, height: big
 }
 
 /** Blocks of the window that `stakes` may mine at (height, createTime). */
-function poswThreshold(config: QuarkChainConfig, shard: ShardConfig, stakes: bigint, height: bigint, createTime: bigint) {
+function poswThreshold(
+  config: QuarkChainConfig,
+  shard: ShardConfig,
+  stakes: bigint,
+  height: bigint,
+  createTime: bigint,
+) {
   const threshold = stakes / stakePerBlock(config, shard, height, createTime);
   const window = BigInt(shard.chain.POSW_CONFIG.WINDOW_SIZE);
   return Number(threshold < window ? threshold : window);

@@ -109,7 +109,13 @@ t.test("served ops against the pyquarkchain genesis fixtures", { skip: missing }
 });
 
 /** The shard's QKC over its accounts, in one call and one account per call (trie order, keys as next). */
-async function checkTotalBalance(t: Test, master: Required<MasterHandlers>, id: number, tipHash: string, c: GenesisCase) {
+async function checkTotalBalance(
+  t: Test,
+  master: Required<MasterHandlers>,
+  id: number,
+  tipHash: string,
+  c: GenesisCase,
+) {
   const accounts = new Map(
     (c.accounts ?? []).filter((a) => a.full_shard_id === id && a.exists).map((a) => [a.recipient, a]),
   );

@@ -52,7 +52,9 @@ t.test("GET_MINOR_BLOCK with need_extra_info: PoSW extra info byte for byte as p
     const plain = await ask(height, false, false);
     t.equal(plain.extra_info, null, `height ${height} without need_extra_info: none`);
     const extra = byHeight.extra_info;
-    kinds.add(extra === null ? "none" : extra.effective_difficulty < byHeight.minor_block.header.difficulty ? "posw" : "plain");
+    kinds.add(
+      extra === null ? "none" : extra.effective_difficulty < byHeight.minor_block.header.difficulty ? "posw" : "plain",
+    );
   }
   // The fixture has teeth: the genesis (none), stake used (divided, boosted or not), stake exhausted.
   t.same([...kinds].sort(), ["none", "plain", "posw"], "every kind of answer is covered");

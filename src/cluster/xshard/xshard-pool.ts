@@ -104,7 +104,9 @@ export class XshardPool {
       return call(conn).then(
         (res) => {
           this.countFanout(res.error_code === 0 ? "ok" : "error-code");
-          return res.error_code === 0 ? undefined : { slave, fullShardId: shard, error: `error_code ${res.error_code}` };
+          return res.error_code === 0
+            ? undefined
+            : { slave, fullShardId: shard, error: `error_code ${res.error_code}` };
         },
         (err: Error) => {
           this.countFanout("failed");

@@ -1,5 +1,5 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../crypto/keccak.ts";
 import { encode } from "../codec/index.ts";
 import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
 import {
@@ -27,18 +27,18 @@ export const ALLOWED_FUTURE_BLOCKS_TIME = 15n;
 /** calculate_merkle_root: an SSZ-style keccak tree of the serialized transactions, then their count. */
 export function merkleRoot(txs: readonly TypedTransaction[]): Uint8Array {
   let tree: Uint8Array[] =
-    txs.length === 0 ? [new Uint8Array(32)] : txs.map((tx) => keccak_256(encode(TypedTransactionCodec, tx)));
+    txs.length === 0 ? [new Uint8Array(32)] : txs.map((tx) => keccak256(encode(TypedTransactionCodec, tx)));
   let zero: Uint8Array = new Uint8Array(32);
   while (tree.length !== 1) {
     if (tree.length % 2 !== 0) tree.push(zero);
     const next: Uint8Array[] = [];
-    for (let i = 0; i < tree.length; i += 2) next.push(keccak_256(concat(tree[i]!, tree[i + 1]!)));
+    for (let i = 0; i < tree.length; i += 2) next.push(keccak256(concat(tree[i]!, tree[i + 1]!)));
     tree = next;
-    zero = keccak_256(concat(zero, zero));
+    zero = keccak256(concat(zero, zero));
   }
   const count = new Uint8Array(8);
   new DataView(count.buffer).setBigUint64(0, BigInt(txs.length));
-  return keccak_256(concat(tree[0]!, count));
+  return keccak256(concat(tree[0]!, count));
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -54,7 +54,7 @@ export function minorHashForMining(header: MinorBlockHeader): Uint8Array {
   // The tail is nonce(8) bloom(256) extra_data(2 + n) mixhash(32).
   const mixAt = full.length - 32;
   const bloomAt = mixAt - (2 + header.extra_data.length) - 256;
-  return keccak_256(concat(full.subarray(0, bloomAt - 8), full.subarray(bloomAt, mixAt)));
+  return keccak256(concat(full.subarray(0, bloomAt - 8), full.subarray(bloomAt, mixAt)));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../crypto/keccak.ts";
 import { encode } from "../codec/index.ts";
 import {
   type QuarkChainConfig,
@@ -43,15 +43,15 @@ const minorHashes = new WeakMap<MinorBlockHeader, Uint8Array>();
 const rootHashes = new WeakMap<RootBlockHeader, Uint8Array>();
 export const rootBlockHash = (header: RootBlockHeader): Uint8Array => {
   let hash = rootHashes.get(header);
-  if (hash === undefined) rootHashes.set(header, (hash = keccak_256(encode(RootBlockHeaderCodec, header))));
+  if (hash === undefined) rootHashes.set(header, (hash = keccak256(encode(RootBlockHeaderCodec, header))));
   return hash;
 };
 export const minorBlockHash = (header: MinorBlockHeader): Uint8Array => {
   let hash = minorHashes.get(header);
-  if (hash === undefined) minorHashes.set(header, (hash = keccak_256(encode(MinorBlockHeaderCodec, header))));
+  if (hash === undefined) minorHashes.set(header, (hash = keccak256(encode(MinorBlockHeaderCodec, header))));
   return hash;
 };
-export const minorBlockMetaHash = (meta: MinorBlockMeta): Uint8Array => keccak_256(encode(MinorBlockMetaCodec, meta));
+export const minorBlockMetaHash = (meta: MinorBlockMeta): Uint8Array => keccak256(encode(MinorBlockMetaCodec, meta));
 
 function shard(config: QuarkChainConfig, fullShardId: number): ShardConfig {
   const s = config.shards.get(fullShardId);

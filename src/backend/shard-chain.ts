@@ -1,4 +1,4 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../crypto/keccak.ts";
 import type { Logger } from "pino";
 import { encode } from "../codec/index.ts";
 import {
@@ -335,7 +335,7 @@ export class ShardChain {
     if (validateTime && h.create_time > this.deps.now() + ALLOWED_FUTURE_BLOCKS_TIME)
       throw new ValidationError("block too far into future");
     if (validateTime && h.create_time <= prev.create_time) throw new ValidationError("incorrect create time");
-    if (!sameBytes(h.hash_meta, keccak_256(encode(MinorBlockMetaCodec, block.meta))))
+    if (!sameBytes(h.hash_meta, keccak256(encode(MinorBlockMetaCodec, block.meta))))
       throw new ValidationError("hash of meta mismatch");
     if (h.extra_data.length > config.BLOCK_EXTRA_DATA_SIZE_LIMIT)
       throw new ValidationError("extra_data in block is too large");

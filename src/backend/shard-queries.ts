@@ -1,4 +1,4 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../crypto/keccak.ts";
 import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
 import { decodeEvmTransaction } from "../evm/transaction.ts";
 import type { AccountBranchData, MinorBlockExtraInfo } from "../messages/cluster.ts";
@@ -261,7 +261,7 @@ export function totalBalance(
   const accounts = state
     .recipients()
     .filter((r) => state.accountRlp(r) !== undefined)
-    .map((r) => ({ key: keccak_256(r), recipient: r }))
+    .map((r) => ({ key: keccak256(r), recipient: r }))
     .sort((a, b) => compareBytes(a.key, b.key));
   // Trie.next(key): the first key above it; after the last one, the answer is 32 zero bytes.
   let key = start ?? ZERO32;

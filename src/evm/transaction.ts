@@ -3,7 +3,7 @@
  * `Transaction`, decoded the way `rlp.decode(raw, Transaction)` does it (pyrlp 1.x sedes, then
  * the constructor's range check), and its sender recovered like the `sender` property.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../crypto/keccak.ts";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { Json } from "../codec/codec.ts";
@@ -157,16 +157,16 @@ export function encodeEvmTransaction(tx: EvmTransaction): Uint8Array {
 function hashUnsignedV0(tx: EvmTransaction): Uint8Array {
   const dropped = new Set<keyof EvmTransaction>(["v", "r", "s", "version"]);
   const kept = FIELDS.filter(([name]) => !dropped.has(name));
-  return keccak_256(rlpEncode(kept.map(([name, sedes]) => serializeField(sedes, tx[name]))));
+  return keccak256(rlpEncode(kept.map(([name, sedes]) => serializeField(sedes, tx[name]))));
 }
 
 /** `hash_unsigned` for version 2: UnsignedEIP155Transaction, ethchainid = network_id, then 0, 0. */
 function hashUnsignedEip155(tx: EvmTransaction): Uint8Array {
   const fields = [tx.nonce, tx.gasprice, tx.startgas, tx.to, tx.value, tx.data, tx.network_id, 0n, 0n];
-  return keccak_256(rlpEncode(fields.map((f) => (f instanceof Uint8Array ? f : bigIntToBytes(f)))));
+  return keccak256(rlpEncode(fields.map((f) => (f instanceof Uint8Array ? f : bigIntToBytes(f)))));
 }
 
-const TYPED_SCHEMA_HASH = keccak_256(
+const TYPED_SCHEMA_HASH = keccak256(
   utf8ToBytes(
     "uint256 nonceuint256 gasPriceuint256 gasLimituint160 touint256 valuebytes datauint256 networkId" +
       "uint32 fromFullShardKeyuint32 toFullShardKeyuint64 gasTokenIduint64 transferTokenIdstring qkcDomain",
@@ -193,7 +193,7 @@ export function hashTyped(tx: EvmTransaction): Uint8Array {
     bigIntToBytes(tx.transfer_token_id, 8),
     utf8ToBytes("bottom-quark"),
   );
-  return keccak_256(concatBytes(TYPED_SCHEMA_HASH, keccak_256(packed)));
+  return keccak256(concatBytes(TYPED_SCHEMA_HASH, keccak256(packed)));
 }
 
 /**
@@ -226,7 +226,7 @@ export function recoverSender(tx: EvmTransaction): Uint8Array | null {
     const hash = unsignedHash(tx);
     const sig = new secp256k1.Signature(tx.r, tx.s, Number(recovery));
     const pub = sig.recoverPublicKey(hash).toBytes(false).subarray(1);
-    return keccak_256(pub).slice(12);
+    return keccak256(pub).slice(12);
   } catch {
     return null;
   }

@@ -1,4 +1,4 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../crypto/keccak.ts";
 import {
   type Infer,
   biguint,
@@ -157,7 +157,7 @@ export type HashList = Infer<typeof HashList>;
 /** The QuarkChain transaction hash: Keccak-256 of the whole TypedTransaction encoding. */
 export function typedTransactionHash(tx: { tx: SerializedEvmTransaction }): Uint8Array {
   // A TypedTransaction is its one field, so hashing the field's encoding hashes the whole.
-  return keccak_256(encode(typedTransactionTx, tx.tx));
+  return keccak256(encode(typedTransactionTx, tx.tx));
 }
 
 /** Frame metadata (quarkchain/cluster/protocol.py). */

@@ -1,4 +1,4 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../../crypto/keccak.ts";
 import { rlpEncode } from "../../evm/rlp.ts";
 import { secureTrieRoot } from "./mpt.ts";
 
@@ -20,7 +20,7 @@ export interface Account {
 
 /** Above this many non-zero tokens the balances move from an inline list to their own trie. */
 export const TOKEN_TRIE_THRESHOLD = 16;
-export const BLANK_CODE_HASH = keccak_256(new Uint8Array(0));
+export const BLANK_CODE_HASH = keccak256(new Uint8Array(0));
 
 /** Minimal big-endian bytes (RLP's integer form: 0 is the empty string). */
 export function intBytes(v: bigint): Uint8Array {
@@ -72,7 +72,7 @@ export function storageRoot(a: Account): Uint8Array {
 }
 
 export function codeHash(a: Account): Uint8Array {
-  return a.code.length === 0 ? BLANK_CODE_HASH : keccak_256(a.code);
+  return a.code.length === 0 ? BLANK_CODE_HASH : keccak256(a.code);
 }
 
 /** The value stored in the state trie: rlp([nonce, token_balances, storage_root, code_hash, full_shard_key(4), b""]). */

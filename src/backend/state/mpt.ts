@@ -1,4 +1,4 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "../../crypto/keccak.ts";
 import { type RlpItem, rlpEncode } from "../../evm/rlp.ts";
 
 /**
@@ -10,7 +10,7 @@ import { type RlpItem, rlpEncode } from "../../evm/rlp.ts";
 
 const EMPTY = new Uint8Array(0);
 /** keccak256(rlp(b"")): the root of an empty trie. */
-export const BLANK_ROOT = keccak_256(rlpEncode(EMPTY));
+export const BLANK_ROOT = keccak256(rlpEncode(EMPTY));
 
 function toNibbles(key: Uint8Array): Uint8Array {
   const out = new Uint8Array(key.length * 2);
@@ -38,7 +38,7 @@ interface Entry {
 /** How a child appears inside its parent: the node itself if small, else its hash. */
 function reference(node: RlpItem): RlpItem {
   const encoded = rlpEncode(node);
-  return encoded.length < 32 ? node : keccak_256(encoded);
+  return encoded.length < 32 ? node : keccak256(encoded);
 }
 
 function commonPrefix(a: Uint8Array, b: Uint8Array, from: number): number {
@@ -77,10 +77,10 @@ export function trieRoot(entries: Iterable<readonly [key: Uint8Array, value: Uin
     .filter(([, v]) => v.length > 0)
     .map(([k, value]) => ({ path: toNibbles(k), value }))
     .sort((a, b) => compare(a.path, b.path));
-  return list.length === 0 ? BLANK_ROOT : keccak_256(rlpEncode(build(list, 0)));
+  return list.length === 0 ? BLANK_ROOT : keccak256(rlpEncode(build(list, 0)));
 }
 
 /** A secure trie (securetrie.py): every key is replaced by its keccak256. */
 export function secureTrieRoot(entries: Iterable<readonly [key: Uint8Array, value: Uint8Array]>): Uint8Array {
-  return trieRoot([...entries].map(([k, v]) => [keccak_256(k), v] as const));
+  return trieRoot([...entries].map(([k, v]) => [keccak256(k), v] as const));
 }

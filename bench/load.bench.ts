@@ -9,7 +9,10 @@
  *                 interop env is set up; then also the interop `flood` sub-command.
  *
  * Every figure is the median of BENCH_RUNS runs (default 5) of BENCH_RUN_MS (default 600 ms)
- * after one warm-up run. The slave's CPU time and peak RSS come from /proc per run.
+ * after one warm-up run. qkc-slave and the ideal are up side by side and their runs alternate
+ * (qkc, ideal, qkc, ...): on a shared machine whose speed drifts from minute to minute, the
+ * qkc/ideal ratio then compares like with like. The slave's CPU time and peak RSS come from
+ * /proc per run.
  *
  * `fanout` (bench/load/fanout.ts) runs each slave again as shard 1 of a 4-chain network, the
  * sending end of the xshard fan-out: the bench plays the master and 3 sibling stand-ins, and
@@ -326,12 +329,56 @@ async function runOnce(
   };
 }
 
-async function measure(s: Session, w: Workload): Promise<Figures> {
-  const links = await w.prepare(s);
-  await runOnce(s.target, links, w, { durationMs: WARMUP_MS });
-  const runs: RunFigures[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await runOnce(s.target, links, w, { durationMs: RUN_MS }));
-  return medians(runs);
+type Links = Array<{ conn: BenchConn; spec: LoadSpec }>;
+
+/** One slave's session with every workload prepared on it (the samples it answered recorded). */
+interface Contender {
+  kind: Kind;
+  s: Session;
+  links: Map<string, Links>;
+}
+
+async function prepareAll(kind: Kind, s: Session): Promise<Contender> {
+  const links = new Map<string, Links>();
+  for (const w of workloads) links.set(w.key, await w.prepare(s));
+  return { kind, s, links };
+}
+
+/**
+ * Each workload on every contender, their runs interleaved (a run of one, then of the next,
+ * RUNS times): a busier moment of the machine falls on all of them alike, so the ratio of
+ * their medians means more than the ratio of runs minutes apart. A contender other than the
+ * first that fails is dropped with a note; the first one's failure is the bench's.
+ */
+async function measureInterleaved(contenders: Contender[], results: Map<Kind, Map<string, Figures>>, notes: string[]) {
+  process.stdout.write(`  ${contenders.map(({ s }) => `${s.target.name} (pid ${s.target.pid})`).join(", ")}:`);
+  let live = contenders;
+  const attempt = async <T>(c: Contender, what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (c === contenders[0]) throw err;
+      notes.push(
+        `${c.s.target.name}: dropped at ${what} (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`,
+      );
+      live = live.filter((x) => x !== c);
+      return undefined;
+    }
+  };
+  for (const w of workloads) {
+    const runs = new Map<Contender, RunFigures[]>(live.map((c) => [c, []]));
+    for (const c of live)
+      await attempt(c, w.key, () => runOnce(c.s.target, c.links.get(w.key)!, w, { durationMs: WARMUP_MS }));
+    for (let i = 0; i < RUNS; i++) {
+      for (const c of live) {
+        const r = await attempt(c, w.key, () => runOnce(c.s.target, c.links.get(w.key)!, w, { durationMs: RUN_MS }));
+        if (r) runs.get(c)!.push(r);
+      }
+    }
+    for (const c of live) figuresOf(c.kind, results).set(w.key, medians(runs.get(c)!));
+    process.stdout.write(` ${w.key}`);
+  }
+  process.stdout.write("\n");
 }
 
 function medians(runs: RunFigures[]): Figures {
@@ -416,7 +463,7 @@ function printTables(results: Map<Kind, Map<string, Figures>>): void {
     `${w.label}, ${w.key === "txlist" ? `${w.window * w.framesPerUnit} frames` : `${w.window}${w.key === "xshard" ? "/link" : ""}`} in flight`;
   const LW = 66;
   console.log(
-    `\nThroughput: round trips/s (frames/s for NEW_TRANSACTION_LIST), median of ${RUNS} runs of ${RUN_MS} ms`,
+    `\nThroughput: round trips/s (frames/s for NEW_TRANSACTION_LIST), median of ${RUNS} runs of ${RUN_MS} ms (qkc-slave and ideal runs alternating)`,
   );
   const tw = [LW, 10, 10, 12, 10, 9];
   console.log(row(["workload", "qkc-slave", "ideal", "pyquarkchain", "qkc/ideal", "qkc/py"], tw));
@@ -489,16 +536,15 @@ function figuresOf(kind: Kind, results: Map<Kind, Map<string, Figures>>): Map<st
   return mine;
 }
 
-async function benchTarget(kind: Kind, target: Target, results: Map<Kind, Map<string, Figures>>): Promise<Session> {
+/** Every workload on one slave of its own (pyquarkchain: far slower, it is not interleaved). */
+async function benchTarget(
+  kind: Kind,
+  target: Target,
+  results: Map<Kind, Map<string, Figures>>,
+  notes: string[],
+): Promise<Session> {
   const s = await openSession(target);
-  const mine = figuresOf(kind, results); // the fan-out may have run first on another slave of this kind
-  const rss0 = rssBytes(target.pid);
-  process.stdout.write(`  ${target.name} (pid ${target.pid}, RSS ${fmtMb(rss0)} MB after the handshake):`);
-  for (const w of workloads) {
-    mine.set(w.key, await measure(s, w));
-    process.stdout.write(` ${w.key}`);
-  }
-  process.stdout.write("\n");
+  await measureInterleaved([await prepareAll(kind, s)], results, notes);
   return s;
 }
 
@@ -684,24 +730,35 @@ async function main(): Promise<void> {
         return FanoutChain.create();
       });
     }
-    // qkc-slave first: the ideal replays its answers (the same bytes on the wire, no work).
-    const replies: Record<string, string> = {};
     const fanoutReplies = join(tmp, "fanout-replies.json");
     let rssLines: string[] = [];
     if (workloads.length > 0 || RSS_RPCS > 0) {
-      let qkcError: unknown;
+      // qkc-slave and the ideal side by side, their runs interleaved; qkc-slave's failure is the bench's.
       const qkc = await startQkcSlave();
+      let ideal: Target | undefined;
       try {
-        const qs = await benchTarget("qkc", qkc, results);
+        const qs = await openSession(qkc);
+        const contenders = [await prepareAll("qkc", qs)];
+        if (targets.has("ideal") && workloads.length > 0) {
+          // The ideal replays qkc-slave's answers (the same bytes on the wire, no work), as recorded by its preparation.
+          const replies: Record<string, string> = {};
+          for (const c of [qs.master, ...qs.siblings]) for (const [op, p] of c.samples) replies[op] = p.toString("hex");
+          const repliesFile = join(tmp, "replies.json");
+          writeFileSync(repliesFile, JSON.stringify(replies));
+          try {
+            ideal = await startIdealSlave(repliesFile);
+            contenders.push(await prepareAll("ideal", await openSession(ideal)));
+          } catch (err) {
+            notes.push(`ideal: not measured (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+          }
+        }
+        await measureInterleaved(contenders, results, notes);
         if (RSS_RPCS > 0) rssLines = await rssAfterMillion(qs);
-        for (const c of [qs.master, ...qs.siblings]) for (const [op, p] of c.samples) replies[op] = p.toString("hex");
-        await closeSession(qs);
-      } catch (err) {
-        qkcError = err;
+        for (const c of contenders) await closeSession(c.s);
       } finally {
+        await ideal?.stop(2000);
         await qkc.stop(2000);
       }
-      if (qkcError) throw qkcError; // qkc-slave's own figures are the point: no silent skip
     }
     if (chain) {
       const qkc = await startQkcSlave(FANOUT_NETWORK);
@@ -713,19 +770,15 @@ async function main(): Promise<void> {
         await qkc.stop(2000);
       }
     }
-    const repliesFile = join(tmp, "replies.json");
-    writeFileSync(repliesFile, JSON.stringify(replies));
-    if (targets.has("ideal")) {
-      const run = async (t: Target): Promise<void> => closeSession(await benchTarget("ideal", t, results));
-      if (workloads.length > 0) await withTarget(() => startIdealSlave(repliesFile), run, notes, "ideal");
-      const fan = async (t: Target): Promise<void> => (await benchFanout("ideal", t, chain!, results)).close();
-      if (chain) await withTarget(() => startIdealSlave(fanoutReplies), fan, notes, "ideal fanout");
+    if (targets.has("ideal") && chain) {
+      const fan = async (t: Target): Promise<void> => (await benchFanout("ideal", t, chain, results)).close();
+      await withTarget(() => startIdealSlave(fanoutReplies), fan, notes, "ideal fanout");
     }
     let floods: { qkc: FloodResult[]; py: FloodResult[] } | undefined;
     if (typeof interop === "string") notes.push(`pyquarkchain: not measured: ${interop}`);
     else {
       if (targets.has("py")) {
-        const run = async (t: Target): Promise<void> => closeSession(await benchTarget("py", t, results));
+        const run = async (t: Target): Promise<void> => closeSession(await benchTarget("py", t, results, notes));
         const fan = async (t: Target): Promise<void> => (await benchFanout("py", t, chain!, results)).close();
         if (chain?.pyBlockOne)
           await withTarget(() => startPyquarkchain(interop, FANOUT_NETWORK), fan, notes, "pyquarkchain fanout");

@@ -1,7 +1,5 @@
 import { EncodeError } from "./errors.ts";
 
-const TWO_32 = 2 ** 32;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const U64_MAX = (1n << 64n) - 1n;
 const U128_MAX = (1n << 128n) - 1n;
 const maxOfSize = new Map<number, bigint>(); // 2^(8 * size) - 1, by size
@@ -17,13 +15,13 @@ function maxFor(size: number): bigint {
  * payload, so a whole frame leaves as one contiguous Buffer with no concatenation.
  *
  * Fixed-width writes store bytes directly (no Buffer method re-validating its
- * arguments), and a bigint that fits in 53 bits is written through a number: the
- * common u64 and u256 values (heights, times, amounts) never go through hex.
+ * arguments), and bigint words go through a DataView: the common u64 and u256 values
+ * (ids, heights, times, amounts) never go through hex or bigint arithmetic.
  */
 export class Writer {
   buf: Buffer;
   pos = 0;
-  /** A view of `buf` for bigint words, made on the first one (and again after a grow). */
+  /** A view of `buf` for word stores, made on the first one (and again after a grow). */
   private view: DataView | undefined;
   private viewOf: Buffer | undefined;
 
@@ -74,7 +72,7 @@ export class Writer {
   u64(v: bigint): void {
     if (typeof v !== "bigint" || v < 0n || v > U64_MAX) throw overflow(v, 8);
     if (this.pos + 8 > this.buf.length) this.grow(8);
-    this.put64(v <= MAX_SAFE ? Number(v) : -1, v, this.pos);
+    this.dataView().setBigUint64(this.pos, v);
     this.pos += 8;
   }
 
@@ -96,29 +94,37 @@ export class Writer {
     const small = typeof v === "bigint" && v >= 0n && v <= U64_MAX && size >= 8;
     if (!small && (typeof v !== "bigint" || v < 0n || v > maxFor(size))) throw overflow(v, size);
     if (this.pos + size > this.buf.length) this.grow(size);
-    const b = this.buf;
     const p = this.pos;
     this.pos = p + size;
+    // Words through V8's DataView (zeros four bytes at a time, a u64 from the bigint as is):
+    // about twice as fast as byte stores and number arithmetic for a uint256.
+    const view = this.dataView();
     if (small) {
-      const zeros = p + size - 8;
-      if (size <= 40) for (let i = p; i < zeros; i++) b[i] = 0;
-      else b.fill(0, p, zeros); // a native fill pays off for long runs (a 256-byte bloom)
-      this.put64(v <= MAX_SAFE ? Number(v) : -1, v, zeros);
+      this.zeros(view, p, p + size - 8);
+      view.setBigUint64(p + size - 8, v);
       return;
     }
     if (v <= U128_MAX && size >= 16) {
-      // Two 64-bit halves: about twice as fast as going through a hex string.
-      const zeros = p + size - 16;
-      if (size <= 40) for (let i = p; i < zeros; i++) b[i] = 0;
-      else b.fill(0, p, zeros);
-      this.put64(-1, v >> 64n, zeros);
-      this.put64(-1, BigInt.asUintN(64, v), zeros + 8);
+      this.zeros(view, p, p + size - 16);
+      view.setBigUint64(p + size - 16, v >> 64n);
+      view.setBigUint64(p + size - 8, BigInt.asUintN(64, v));
       return;
     }
     const hex = v.toString(16);
     const start = p + size - ((hex.length + 1) >> 1);
-    b.fill(0, p, start);
-    b.write(hex.length & 1 ? "0" + hex : hex, start, "hex");
+    this.buf.fill(0, p, start);
+    this.buf.write(hex.length & 1 ? "0" + hex : hex, start, "hex");
+  }
+
+  /** buf[from, to) = 0. */
+  private zeros(view: DataView, from: number, to: number): void {
+    if (to - from > 40) {
+      this.buf.fill(0, from, to); // a native fill pays off for long runs (a 256-byte bloom)
+      return;
+    }
+    let i = from;
+    for (; i + 4 <= to; i += 4) view.setUint32(i, 0);
+    for (; i < to; i++) this.buf[i] = 0;
   }
 
   bytes(b: Uint8Array): void {
@@ -133,29 +139,14 @@ export class Writer {
     return this.buf.subarray(0, this.pos);
   }
 
-  /** 8 bytes big-endian at `p`: from `n` when it is the exact value (≥ 0), else from the bigint. */
-  private put64(n: number, v: bigint, p: number): void {
+  /** A view of `buf` for word stores, made once per buffer (a grown buffer may be another slice of the same pool ArrayBuffer: compare the Buffer). */
+  private dataView(): DataView {
     const b = this.buf;
-    if (n < 0) {
-      // V8's own setBigUint64 splits a bigint without the two bigint temporaries of >> and &.
-      // (A grown buffer may be another slice of the same pool ArrayBuffer: compare the Buffer.)
-      if (this.viewOf !== b) {
-        this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        this.viewOf = b;
-      }
-      this.view!.setBigUint64(p, v);
-      return;
+    if (this.viewOf !== b) {
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      this.viewOf = b;
     }
-    const hi = Math.floor(n / TWO_32);
-    const lo = n - hi * TWO_32;
-    b[p] = hi >>> 24;
-    b[p + 1] = hi >>> 16;
-    b[p + 2] = hi >>> 8;
-    b[p + 3] = hi;
-    b[p + 4] = lo >>> 24;
-    b[p + 5] = lo >>> 16;
-    b[p + 6] = lo >>> 8;
-    b[p + 7] = lo;
+    return this.view!;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { ResponseOf } from "../cluster/rpc-connection.ts";
-import { decode, encode } from "../codec/index.ts";
+import { decodePrefix, encode, owned } from "../codec/index.ts";
 import { type QuarkChainConfig, initializedFullShardIdsBeforeRootHeight } from "../config/cluster-config.ts";
 import type { AddXshardTxListRequest, ClusterMessage, ClusterOpDefs } from "../messages/cluster.ts";
 import {
@@ -481,7 +481,10 @@ export class ChainBackend implements SlaveBackend {
   ): Promise<ResponseOf<ClusterOpDefs, "ADD_MINOR_BLOCK_REQUEST">> {
     let block: MinorBlock;
     try {
-      block = decode(MinorBlock, req.minor_block_data);
+      const { value, consumed } = decodePrefix(MinorBlock, req.minor_block_data);
+      block = value;
+      // Stored and served as received (bytes after the block, which pyquarkchain ignores, left out).
+      MinorBlock.remember(block, owned(req.minor_block_data.subarray(0, consumed)));
     } catch {
       return { error_code: EBADMSG };
     }

@@ -1,4 +1,15 @@
-import { type Codec, bytes, decode, encode, struct, uint32, uint64, uint8 } from "../codec/index.ts";
+import {
+  type Codec,
+  type Remembering,
+  bytes,
+  decode,
+  encode,
+  owned,
+  struct,
+  uint32,
+  uint64,
+  uint8,
+} from "../codec/index.ts";
 import { CrossShardTransactionList, MinorBlock, RootBlock, typedTransactionHash } from "../messages/core.ts";
 import { minorBlockHash, rootBlockHash } from "./genesis.ts";
 import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv } from "./kv.ts";
@@ -145,8 +156,11 @@ export class KvChainStore implements ChainStore {
 
   putMinorBlock(block: MinorBlock, note: BlockNote): void {
     const hash = minorBlockHash(block.header);
+    // The stored bytes are the block's answer to every later request for it.
+    let bytes = MinorBlock.remembered(block);
+    if (bytes === undefined) MinorBlock.remember(block, (bytes = owned(encode(MinorBlock, block))));
     this.kv.write([
-      [key("mb", hash), encode(MinorBlock, block)],
+      [key("mb", hash), bytes],
       [key("mn", hash), encode(BlockNote, note)],
     ]);
     this.blocks.set(hex(hash), block);
@@ -189,13 +203,19 @@ export class KvChainStore implements ChainStore {
   }
 
   /** A block by hash: decoded once from the store, then kept in `cache`. */
-  private cachedBlock<B>(cache: Lru<B>, prefix: string, codec: Codec<B>, hash: Uint8Array): B | undefined {
+  private cachedBlock<B>(
+    cache: Lru<B>,
+    prefix: string,
+    codec: Codec<B> & Partial<Remembering<B>>,
+    hash: Uint8Array,
+  ): B | undefined {
     const h = hex(hash);
     const cached = cache.get(h);
     if (cached) return cached;
     const raw = this.kv.get(key(prefix, hash));
     if (!raw) return undefined;
     const block = decode(codec, raw);
+    codec.remember?.(block, owned(raw)); // the KV's value is not changed afterwards (a copy from disk)
     cache.set(h, block);
     return block;
   }

@@ -1,5 +1,5 @@
 import { keccak256 } from "../crypto/keccak.ts";
-import { encode } from "../codec/index.ts";
+import { encode, owned } from "../codec/index.ts";
 import {
   type QuarkChainConfig,
   type ShardConfig,
@@ -48,7 +48,11 @@ export const rootBlockHash = (header: RootBlockHeader): Uint8Array => {
 };
 export const minorBlockHash = (header: MinorBlockHeader): Uint8Array => {
   let hash = minorHashes.get(header);
-  if (hash === undefined) minorHashes.set(header, (hash = keccak256(encode(MinorBlockHeaderCodec, header))));
+  if (hash === undefined) {
+    const bytes = owned(encode(MinorBlockHeaderCodec, header));
+    MinorBlockHeaderCodec.remember(header, bytes); // header lists then copy these bytes
+    minorHashes.set(header, (hash = keccak256(bytes)));
+  }
   return hash;
 };
 export const minorBlockMetaHash = (meta: MinorBlockMeta): Uint8Array => keccak256(encode(MinorBlockMetaCodec, meta));

@@ -6,3 +6,4 @@ export * from "./writer.ts";
 export * from "./primitives.ts";
 export * from "./composites.ts";
 export * from "./encode.ts";
+export * from "./memo.ts";

@@ -9,6 +9,7 @@ import {
   forced,
   list,
   map,
+  remembering,
   struct,
   tagged,
   uint16,
@@ -36,23 +37,26 @@ export const TokenBalanceMap = struct("TokenBalanceMap", {
 export type TokenBalanceMap = Infer<typeof TokenBalanceMap>;
 export const Address = struct("Address", { recipient: bytes(20), full_shard_key: uint32 });
 export type Address = Infer<typeof Address>;
-export const MinorBlockHeader = struct("MinorBlockHeader", {
-  version: uint32,
-  branch: Branch,
-  height: uint64,
-  coinbase_address: Address,
-  coinbase_amount_map: TokenBalanceMap,
-  hash_prev_minor_block: hash256,
-  hash_prev_root_block: hash256,
-  evm_gas_limit: uint256,
-  hash_meta: hash256,
-  create_time: uint64,
-  difficulty: biguint,
-  nonce: uint64,
-  bloom: uint2048,
-  extra_data: varBytes(2),
-  mixhash: hash256,
-});
+// Headers and blocks are values (never changed once built): their bytes, once known, are reused.
+export const MinorBlockHeader = remembering(
+  struct("MinorBlockHeader", {
+    version: uint32,
+    branch: Branch,
+    height: uint64,
+    coinbase_address: Address,
+    coinbase_amount_map: TokenBalanceMap,
+    hash_prev_minor_block: hash256,
+    hash_prev_root_block: hash256,
+    evm_gas_limit: uint256,
+    hash_meta: hash256,
+    create_time: uint64,
+    difficulty: biguint,
+    nonce: uint64,
+    bloom: uint2048,
+    extra_data: varBytes(2),
+    mixhash: hash256,
+  }),
+);
 export type MinorBlockHeader = Infer<typeof MinorBlockHeader>;
 export const RootBlockHeader = struct("RootBlockHeader", {
   version: uint32,
@@ -135,12 +139,14 @@ export const MinorBlockMeta = struct("MinorBlockMeta", {
   evm_xshard_gas_limit: uint256,
 });
 export type MinorBlockMeta = Infer<typeof MinorBlockMeta>;
-export const MinorBlock = struct("MinorBlock", {
-  header: MinorBlockHeader,
-  meta: MinorBlockMeta,
-  tx_list: list(4, TypedTransaction),
-  tracking_data: varBytes(2),
-});
+export const MinorBlock = remembering(
+  struct("MinorBlock", {
+    header: MinorBlockHeader,
+    meta: MinorBlockMeta,
+    tx_list: list(4, TypedTransaction),
+    tracking_data: varBytes(2),
+  }),
+);
 export type MinorBlock = Infer<typeof MinorBlock>;
 export const TransactionReceipt = struct("TransactionReceipt", {
   success: varBytes(1),

@@ -218,6 +218,23 @@ t.test("ADD_MINOR_BLOCK answers (PROTOCOL §5.3)", async (t) => {
   t.equal(ctx.headers.length, 2);
 });
 
+t.test("a block is stored and served as the bytes it came in, without what followed them", async (t) => {
+  const { master } = await boot();
+  const b1 = fixtureBlock(f, "B1");
+  const own = encode(MinorBlock, b1);
+  const padded = Buffer.concat([own, Buffer.from("bytes after the block")]);
+  t.same(await master.ADD_MINOR_BLOCK_REQUEST({ minor_block_data: padded }), { error_code: 0 });
+  const res = await master.GET_MINOR_BLOCK_REQUEST({
+    branch: { value: SHARD },
+    minor_block_hash: minorBlockHash(b1.header),
+    height: 0n,
+    need_extra_info: false,
+  });
+  t.equal(res.error_code, 0);
+  t.equal(hex(encode(MinorBlock, res.minor_block)), hex(own), "the block's own bytes, nothing after them");
+  t.equal(hex(MinorBlock.remembered(res.minor_block) ?? new Uint8Array(0)), hex(own), "served from the stored bytes");
+});
+
 t.test(
   "one-shard network: a block with a transaction is stored; GET_TRANSACTION; its state is not known",
   async (t) => {

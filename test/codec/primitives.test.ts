@@ -13,6 +13,9 @@ import {
   encode,
   list,
   optional,
+  owned,
+  remembering,
+  struct,
   uint128,
   uint16,
   uint2048,
@@ -368,4 +371,28 @@ t.test("trailing bytes after a payload are ignored (§2.5)", async (t) => {
   t.strictSame(value.full_shard_id_list, [1, 0x00010001], "the fields before the tail are intact");
   t.equal(enc(TypedTransaction, decode(TypedTransaction, hex("00 00000001 c0 ffff"))), "0000000001c0", "tail dropped");
   t.equal(decode(uint32, hex("00000007 ff")), 7, "uint32 with a trailing byte");
+});
+
+t.test("remembering: a value whose bytes are known is written as those bytes, alone or inside a message", async (t) => {
+  const Point = remembering(struct("Point", { x: uint32 }));
+  const Pair = struct("Pair", { a: Point, b: Point });
+  const p = { x: 1 };
+  t.equal(enc(Point, p), "00000001", "unknown: encoded");
+  // Deliberately not p's encoding, to show which path wrote it.
+  Point.remember(p, hex("000000ff"));
+  t.equal(enc(Point, p), "000000ff", "known: its bytes");
+  t.equal(enc(Pair, { a: p, b: { x: 2 } }), "000000ff00000002", "inside a struct; other values still encoded");
+  t.equal(enc(Point, { ...p }), "00000001", "a copy of the object is another value");
+});
+
+t.test("owned: a view is copied out of the buffer around it, a whole buffer is kept", async (t) => {
+  const whole = new Uint8Array([1, 2, 3]);
+  t.equal(owned(whole), whole, "a whole buffer as is");
+  const around = Buffer.from([9, 1, 2, 3, 9]);
+  const view = around.subarray(1, 4);
+  const mine = owned(view);
+  t.not(mine.buffer, around.buffer, "a view is copied");
+  t.same([...mine], [1, 2, 3]);
+  around[2] = 0;
+  t.equal(mine[1], 2, "later changes to the buffer around it do not reach the copy");
 });

@@ -67,7 +67,9 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
     },
     GET_UNCONFIRMED_HEADERS_REQUEST: async () => ({
       error_code: 0,
-      headers_info_list: shards.ready().map((s) => ({ branch: { value: s.fullShardId }, header_list: unconfirmed(s) })),
+      headers_info_list: shards
+        .ready()
+        .map((s) => ({ branch: { value: s.fullShardId }, header_list: [...unconfirmed(s)] })),
     }),
     GET_MINOR_BLOCK_REQUEST: async (req) => {
       const store = shards.get(req.branch.value);

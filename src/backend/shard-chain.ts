@@ -87,6 +87,9 @@ export class ShardChain {
   headerTip: MinorBlockHeader;
   /** The last block of this shard a root block on the root tip's chain confirmed. */
   confirmedTip: MinorBlockHeader | undefined;
+  private lastUnconfirmed:
+    | { tip: MinorBlockHeader; confirmed: MinorBlockHeader | undefined; max: number; list: readonly MinorBlockHeader[] }
+    | undefined;
   private tipState: EvmState | undefined;
   private readonly deps: ShardChainDeps;
   /** height -> block hashes added in this process (pyquarkchain's height_to_minor_block_hashes). */
@@ -204,8 +207,23 @@ export class ShardChain {
     return this.store.rootBlock(hash)?.header;
   }
 
-  /** get_unconfirmed_header_list: canonical headers after the confirmed tip, oldest first, capped. */
-  unconfirmedHeaders(maxBlocks: number): MinorBlockHeader[] {
+  /**
+   * get_unconfirmed_header_list: canonical headers after the confirmed tip, oldest first,
+   * capped. The list follows from the header tip and the confirmed tip alone (headers are
+   * values, replaced and never changed), so the last one is kept for as long as both stand:
+   * the master polls it (eco info, unconfirmed headers) far more often than tips move.
+   */
+  unconfirmedHeaders(maxBlocks: number): readonly MinorBlockHeader[] {
+    const last = this.lastUnconfirmed;
+    if (last && last.tip === this.headerTip && last.confirmed === this.confirmedTip && last.max === maxBlocks) {
+      return last.list;
+    }
+    const list = this.walkUnconfirmed(maxBlocks);
+    this.lastUnconfirmed = { tip: this.headerTip, confirmed: this.confirmedTip, max: maxBlocks, list };
+    return list;
+  }
+
+  private walkUnconfirmed(maxBlocks: number): readonly MinorBlockHeader[] {
     const start = this.confirmedHeight;
     const maxHeight = start + BigInt(maxBlocks);
     const out: MinorBlockHeader[] = [];

@@ -92,10 +92,13 @@ const TipsRecord = struct("StoredTips", { header: bytes(32), root: bytes(32), co
 const TxLocation = struct("TxLocation", { height: uint64, index: uint32 });
 
 const ZERO32 = new Uint8Array(32);
-const enc = new TextEncoder();
+const prefixes = new Map<string, Uint8Array>(); // each tag's bytes, made once: lookups make keys all the time
 const key = (prefix: string, ...parts: Uint8Array[]) => {
-  const p = enc.encode(prefix);
-  const out = new Uint8Array(p.length + parts.reduce((n, x) => n + x.length, 0));
+  let p = prefixes.get(prefix);
+  if (p === undefined) prefixes.set(prefix, (p = new Uint8Array(Buffer.from(prefix, "latin1"))));
+  let size = p.length;
+  for (const x of parts) size += x.length;
+  const out = new Uint8Array(size);
   out.set(p);
   let at = p.length;
   for (const x of parts) {

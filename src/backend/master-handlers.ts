@@ -73,7 +73,7 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
     }),
     GET_MINOR_BLOCK_REQUEST: async (req) => {
       const store = shards.get(req.branch.value);
-      const zeroHash = req.minor_block_hash.every((b) => b === 0);
+      const zeroHash = isZero(req.minor_block_hash);
       const block = store && (zeroHash ? store.byHeight(req.height) : store.byHash(req.minor_block_hash));
       if (!block) return { error_code: 1, minor_block: emptyMinorBlock(), extra_info: null };
       // An extra_info that would take transaction execution to know is left out (README).
@@ -190,4 +190,9 @@ export function emptyMinorBlock(): MinorBlock {
     tx_list: [],
     tracking_data: new Uint8Array(0),
   };
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }

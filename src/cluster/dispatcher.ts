@@ -70,6 +70,7 @@ export class Dispatcher {
     return this.peerIds.size;
   }
 
+  /** The PeerConn of (peer, shard), closed ones included (until the master's DESTROY). */
   peerConn(clusterPeerId: bigint, fullShardId: number): PeerConn | undefined {
     return this.conns.get(key(clusterPeerId, fullShardId));
   }
@@ -88,6 +89,19 @@ export class Dispatcher {
       this.conns.delete(k);
       conn.destroy("peer destroyed by the master");
     }
+  }
+
+  /** The open PeerConn of (peer, shard), if any: pyquarkchain's shard.peers[cluster_peer_id]. */
+  openPeerConn(clusterPeerId: bigint, fullShardId: number): PeerConn | undefined {
+    const conn = this.conns.get(key(clusterPeerId, fullShardId));
+    return conn && !conn.closed ? conn : undefined;
+  }
+
+  /** Every open PeerConn of a shard: pyquarkchain's shard.peers, for the broadcasts. */
+  peerConnsOf(fullShardId: number): PeerConn[] {
+    const out: PeerConn[] = [];
+    for (const conn of this.conns.values()) if (conn.ref.fullShardId === fullShardId && !conn.closed) out.push(conn);
+    return out;
   }
 
   /** A shard just became ready: it gets a PeerConn for every known peer. */

@@ -95,6 +95,12 @@ export class MasterConn implements SlaveContext {
     this.rpc.call("ADD_MINOR_BLOCK_HEADER_REQUEST", req);
   addMinorBlockHeaderList: SlaveContext["addMinorBlockHeaderList"] = (req) =>
     this.rpc.call("ADD_MINOR_BLOCK_HEADER_LIST_REQUEST", req);
+  // The backend reaches external peers through their virtual connections (new tips and
+  // transactions broadcast, blocks downloaded for SYNC_MINOR_BLOCK_LIST).
+  peer: NonNullable<SlaveContext["peer"]> = (clusterPeerId, fullShardId) =>
+    this.dispatcher.openPeerConn(clusterPeerId, fullShardId)?.rpc;
+  peers: NonNullable<SlaveContext["peers"]> = (fullShardId) =>
+    this.dispatcher.peerConnsOf(fullShardId).map((c) => ({ clusterPeerId: c.ref.clusterPeerId, rpc: c.rpc }));
   // The backend's xshard fan-out (Shard.add_block and the sync batch path) goes over the sibling mesh.
   sendXshardTxLists: NonNullable<SlaveContext["sendXshardTxLists"]> = (requests) =>
     this.opts.pool.sendXshardTxLists(requests);

@@ -1,8 +1,10 @@
 import t from "tap";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
+import { decode, encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
-import { p2pOps } from "../../src/messages/p2p.ts";
+import { MinorBlock } from "../../src/messages/core.ts";
+import { NewMinorBlockHeaderListCommand, p2pOps } from "../../src/messages/p2p.ts";
 import { clusterOps } from "../../src/messages/cluster.ts";
 import { TestMaster } from "../helpers/test-master.ts";
 import { startSlave } from "../helpers/test-slave.ts";
@@ -21,10 +23,7 @@ t.test("SYNC_MINOR_BLOCK_LIST over TCP: the download goes out on the peer's virt
   t.teardown(() => master.destroy());
   await master.ping(fixtureRoot(f, "R0"));
   t.equal(master.headerReports.length, 1, "genesis header reported before the PONG");
-  if (!backend.clusterAccess.peers) {
-    t.comment("skipped: the cluster layer gives the backend no peer access yet (SlaveContext.peer)");
-    return;
-  }
+  t.ok(backend.clusterAccess.peers, "the master link gives the backend its peers");
   t.equal(await master.createPeer(PEER), 0);
   const blocks = [fixtureBlock(f, "B1"), fixtureBlock(f, "B2")];
   const hashes = blocks.map((b) => minorBlockHash(b.header));
@@ -57,4 +56,28 @@ t.test("SYNC_MINOR_BLOCK_LIST over TCP: the download goes out on the peer's virt
   t.equal(res.shard_stats?.height, 2n);
   const list = master.frames.find((fr) => fr.op === clusterOps.byName("ADD_MINOR_BLOCK_HEADER_LIST_REQUEST")!.op);
   t.ok(list, "the master got the header list before the answer");
+});
+
+t.test("a new tip is announced to every peer of its shard, through the master with their metadata", async (t) => {
+  const backend = new ChainBackend({ shards: [2], genesis: new NetworkGenesis(config), log: silentLog });
+  const slave = await startSlave({ id: "S0", shards: [2], networkShards: [2, 3], backend });
+  t.teardown(() => slave.stop());
+  const master = await TestMaster.dial(slave.port);
+  t.teardown(() => master.destroy());
+  await master.ping(fixtureRoot(f, "R0"));
+  for (const peer of [PEER, PEER + 1n]) t.equal(await master.createPeer(peer), 0);
+  const b1 = fixtureBlock(f, "B1");
+  const added = await master.call("ADD_MINOR_BLOCK_REQUEST", { minor_block_data: encode(MinorBlock, b1) });
+  t.equal(added.error_code, 0);
+  const op = p2pOps.byName("NEW_MINOR_BLOCK_HEADER_LIST")!.op;
+  for (const peer of [PEER, PEER + 1n]) {
+    const tip = await master.waitFrame((fr) => fr.clusterPeerId === peer && fr.op === op, `peer ${peer}'s new tip`);
+    t.equal(tip.branch, 2, `peer ${peer}: stamped with the shard`);
+    const cmd = decode(NewMinorBlockHeaderListCommand, tip.payload);
+    t.same(
+      cmd.minor_block_header_list.map((h) => hex(minorBlockHash(h))),
+      [hex(minorBlockHash(b1.header))],
+      `peer ${peer}: the new tip's header`,
+    );
+  }
 });

@@ -139,7 +139,10 @@ export class Writer {
     return this.buf.subarray(0, this.pos);
   }
 
-  /** A view of `buf` for word stores, made once per buffer (a grown buffer may be another slice of the same pool ArrayBuffer: compare the Buffer). */
+  /**
+   * A view of `buf` for word stores, made once per buffer. A grown buffer may be another
+   * slice of the same pool ArrayBuffer, so the Buffer is compared, not its ArrayBuffer.
+   */
   private dataView(): DataView {
     const b = this.buf;
     if (this.viewOf !== b) {

@@ -1,7 +1,7 @@
 import type { QuarkChainConfig } from "../config/cluster-config.ts";
 import { fullShardIdByFullShardKey } from "../config/cluster-config.ts";
 import { decodeEvmTransaction } from "../evm/transaction.ts";
-import type { Address, MinorBlock } from "../messages/core.ts";
+import type { Address, MinorBlock, MinorBlockHeader } from "../messages/core.ts";
 import type { MasterHandlers } from "./backend.ts";
 import {
   accountBranchData,
@@ -41,6 +41,14 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
     if (max === undefined) maxUnconfirmed.set(s.fullShardId, (max = maxBlocksInOneRootBlock(config, s.shard)));
     return s.unconfirmedHeaders(max);
   };
+  // The list above is the same object while the tips stand, and so is its coinbase sum.
+  const coinbaseOf = new WeakMap<readonly MinorBlockHeader[], bigint>();
+  const unconfirmedCoinbase = (s: ShardChain) => {
+    const list = unconfirmed(s);
+    let sum = coinbaseOf.get(list);
+    if (sum === undefined) coinbaseOf.set(list, (sum = unconfirmedCoinbaseAmount(list, config.genesisToken)));
+    return sum;
+  };
   /** The local shard of an address's full_shard_key (also none for a chain the network lacks). */
   const byAddress = (address: Address) => {
     try {
@@ -61,7 +69,7 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
           height: s.headerTip.height + 1n,
           coinbase_amount: nextBlockCoinbaseAmount(s.pool),
           difficulty: nextBlockDifficulty(s.shard, s.headerTip, now),
-          unconfirmed_headers_coinbase_amount: unconfirmedCoinbaseAmount(unconfirmed(s), config.genesisToken),
+          unconfirmed_headers_coinbase_amount: unconfirmedCoinbase(s),
         })),
       };
     },

@@ -41,6 +41,16 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
     if (max === undefined) maxUnconfirmed.set(s.fullShardId, (max = maxBlocksInOneRootBlock(config, s.shard)));
     return s.unconfirmedHeaders(max);
   };
+  // The next difficulty follows from the tip and the clock's second: kept for that second.
+  const difficultyOf = new WeakMap<MinorBlockHeader, { now: bigint; difficulty: bigint }>();
+  const nextDifficulty = (s: ShardChain, now: bigint) => {
+    const tip = s.headerTip;
+    const last = difficultyOf.get(tip);
+    if (last?.now === now) return last.difficulty;
+    const difficulty = nextBlockDifficulty(s.shard, tip, now);
+    difficultyOf.set(tip, { now, difficulty });
+    return difficulty;
+  };
   // The list above is the same object while the tips stand, and so is its coinbase sum.
   const coinbaseOf = new WeakMap<readonly MinorBlockHeader[], bigint>();
   const unconfirmedCoinbase = (s: ShardChain) => {
@@ -68,7 +78,7 @@ export function masterHandlers(shards: LocalShards): MasterHandlers {
           branch: { value: s.fullShardId },
           height: s.headerTip.height + 1n,
           coinbase_amount: nextBlockCoinbaseAmount(s.pool),
-          difficulty: nextBlockDifficulty(s.shard, s.headerTip, now),
+          difficulty: nextDifficulty(s, now),
           unconfirmed_headers_coinbase_amount: unconfirmedCoinbase(s),
         })),
       };

@@ -1,4 +1,4 @@
-import { type Codec, Writer } from "../codec/index.ts";
+import { type Codec, Writer, ownsItsBuffer } from "../codec/index.ts";
 
 /**
  * pyquarkchain's frame: [u32 payload size][metadata][u8 op][u64 rpc_id][payload], big-endian.
@@ -92,6 +92,15 @@ export function encodeRawFrame(link: LinkKind, h: FrameHeader, payload: Uint8Arr
   w.bytes(payload);
   writeHeader(w, 0, link, h, payload.length);
   return w.finish();
+}
+
+/**
+ * A frame to be kept past its chunk (queued, held): the decoder may hand out a view of a
+ * large chunk, so a payload that is a view gets its own copy; one that already owns its
+ * buffer (a frame the decoder joined across chunks) is kept as it is.
+ */
+export function detached(frame: Frame): Frame {
+  return ownsItsBuffer(frame.payload) ? frame : { ...frame, payload: Buffer.from(frame.payload) };
 }
 
 /** The cluster_peer_id and op in the header of a whole encoded frame (for counting what leaves). */

@@ -9,7 +9,7 @@ import { type LinkStats, SocketLink } from "./socket-link.ts";
 import { type DialOptions, connectToSlave } from "./xshard/connect.ts";
 import type { SiblingRegistry } from "./xshard/sibling-registry.ts";
 import type { XshardPool } from "./xshard/xshard-pool.ts";
-import type { SlaveIdentity } from "./xshard/xshard-conn.ts";
+import { type SlaveIdentity, identityOnWire } from "./xshard/xshard-conn.ts";
 
 /** The error_code of an answer to an op the backend does not serve (see the README's support table). */
 export const UNSUPPORTED_ERROR_CODE = 1;
@@ -113,7 +113,7 @@ export class MasterConn implements SlaveContext {
 
   private serveClusterOps(): void {
     const { self, backend, pool, log, siblings } = this.opts;
-    const pong = () => ({ id: Buffer.from(self.id, "latin1"), full_shard_id_list: [...self.fullShardIds] });
+    const pong = () => identityOnWire(self);
 
     const createShards = async (root: RootBlock) => {
       const created = await backend.createShards(root, this);

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { PeerHandlers, PeerRef, SlaveBackend } from "../backend/backend.ts";
 import type { Codec } from "../codec/index.ts";
 import { type P2POpDefs, p2pOps } from "../messages/p2p.ts";
-import type { Frame, FrameHeader } from "./frame.ts";
+import { type Frame, type FrameHeader, detached } from "./frame.ts";
 import { type FrameSink, RpcConnection } from "./rpc-connection.ts";
 import type { RpcTimings } from "./rpc-timings.ts";
 import type { SocketLink } from "./socket-link.ts";
@@ -124,8 +124,7 @@ export class PeerConn implements FrameSink {
     if (this.queued >= hardCap || this.queuedBytes + frame.payload.length > this.maxQueuedBytes) {
       return this.overflow(`more than ${hardCap} frames or ${this.maxQueuedBytes} bytes queued`);
     }
-    // The decoder may hand out a view of a large chunk: a queued frame keeps only its own bytes.
-    this.queue.push({ ...frame, payload: Buffer.from(frame.payload) });
+    this.queue.push(detached(frame));
     this.queuedBytes += frame.payload.length;
     if (this.queued >= this.maxQueuedFrames) this.setFull(true);
   }

@@ -41,5 +41,10 @@ export function remembering<C extends Codec<object>>(codec: C): C & Remembering<
  * Buffer's slice() is a view, hence the Uint8Array copy).
  */
 export function owned(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+  return ownsItsBuffer(bytes) ? bytes : new Uint8Array(bytes);
+}
+
+/** Whether `bytes` spans the whole of its ArrayBuffer (keeping it keeps nothing else alive). */
+export function ownsItsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 }

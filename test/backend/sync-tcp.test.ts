@@ -1,4 +1,4 @@
-import t from "tap";
+import t, { type Test } from "tap";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
 import { decode, encode } from "../../src/codec/index.ts";
@@ -15,13 +15,19 @@ const f = chainFixture();
 const config = loadQuarkChainConfig(f.cluster_config_json);
 const PEER = 9n;
 
-t.test("SYNC_MINOR_BLOCK_LIST over TCP: the download goes out on the peer's virtual connection", async (t) => {
+/** A slave of shard 2 (of shards 2 and 3) with a ChainBackend, booted by a test master at root block R0. */
+async function bootOverTcp(t: Test) {
   const backend = new ChainBackend({ shards: [2], genesis: new NetworkGenesis(config), log: silentLog });
   const slave = await startSlave({ id: "S0", shards: [2], networkShards: [2, 3], backend });
   t.teardown(() => slave.stop());
   const master = await TestMaster.dial(slave.port);
   t.teardown(() => master.destroy());
   await master.ping(fixtureRoot(f, "R0"));
+  return { backend, master };
+}
+
+t.test("SYNC_MINOR_BLOCK_LIST over TCP: the download goes out on the peer's virtual connection", async (t) => {
+  const { backend, master } = await bootOverTcp(t);
   t.equal(master.headerReports.length, 1, "genesis header reported before the PONG");
   t.ok(backend.clusterAccess.peers, "the master link gives the backend its peers");
   t.equal(await master.createPeer(PEER), 0);
@@ -59,12 +65,7 @@ t.test("SYNC_MINOR_BLOCK_LIST over TCP: the download goes out on the peer's virt
 });
 
 t.test("a new tip is announced to every peer of its shard, through the master with their metadata", async (t) => {
-  const backend = new ChainBackend({ shards: [2], genesis: new NetworkGenesis(config), log: silentLog });
-  const slave = await startSlave({ id: "S0", shards: [2], networkShards: [2, 3], backend });
-  t.teardown(() => slave.stop());
-  const master = await TestMaster.dial(slave.port);
-  t.teardown(() => master.destroy());
-  await master.ping(fixtureRoot(f, "R0"));
+  const { master } = await bootOverTcp(t);
   for (const peer of [PEER, PEER + 1n]) t.equal(await master.createPeer(peer), 0);
   const b1 = fixtureBlock(f, "B1");
   const added = await master.call("ADD_MINOR_BLOCK_REQUEST", { minor_block_data: encode(MinorBlock, b1) });

@@ -1,7 +1,7 @@
 import { connect as netConnect, type Socket } from "node:net";
 import type { SlaveInfo } from "../../messages/cluster.ts";
 import { RootBlock } from "../../messages/core.ts";
-import { XshardConn, type XshardConnOptions } from "./xshard-conn.ts";
+import { XshardConn, type XshardConnOptions, identityOnWire } from "./xshard-conn.ts";
 
 export interface DialOptions extends XshardConnOptions {
   dialTimeoutMs: number;
@@ -56,11 +56,7 @@ export async function connectToSlave(info: SlaveInfo, opts: DialOptions): Promis
   const conn = new XshardConn(socket, "outbound", opts);
   opts.log.info({ conn: conn.name, slave: id }, "slave link up");
   try {
-    const pong = await conn.rpc.call("PING", {
-      id: Buffer.from(opts.self.id, "latin1"),
-      full_shard_id_list: [...opts.self.fullShardIds],
-      root_tip: RootBlock.zero(),
-    });
+    const pong = await conn.rpc.call("PING", { ...identityOnWire(opts.self), root_tip: RootBlock.zero() });
     const got = Buffer.from(pong.id).toString("latin1");
     let mismatch: string | undefined;
     if (got !== id) mismatch = `id does not match. expect ${id} got ${got}`;

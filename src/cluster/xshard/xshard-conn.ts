@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { SlaveBackend } from "../../backend/backend.ts";
 import { type ClusterOpDefs, clusterOps } from "../../messages/cluster.ts";
-import type { Frame } from "../frame.ts";
+import { type Frame, detached } from "../frame.ts";
 import type { RateLimitedLog } from "../rate-limited-log.ts";
 import { RpcConnection } from "../rpc-connection.ts";
 import { receivedTxListBytes } from "./received-tx-list.ts";
@@ -11,6 +11,11 @@ import { type LinkStats, SocketLink } from "../socket-link.ts";
 export interface SlaveIdentity {
   id: string;
   fullShardIds: readonly number[];
+}
+
+/** How a slave names itself on the wire: a PONG, and a PING's first two fields. */
+export function identityOnWire(self: SlaveIdentity): { id: Uint8Array; full_shard_id_list: number[] } {
+  return { id: Buffer.from(self.id, "latin1"), full_shard_id_list: [...self.fullShardIds] };
 }
 
 /**
@@ -94,7 +99,7 @@ export class XshardConn {
     });
     this.rpc.onClose((reason, kind) => this.link.close(reason, kind));
 
-    const pong = () => ({ id: Buffer.from(opts.self.id, "latin1"), full_shard_id_list: [...opts.self.fullShardIds] });
+    const pong = () => identityOnWire(opts.self);
     let pinged = false;
     this.rpc.handle("PING", (ping) => {
       const id = Buffer.from(ping.id).toString("latin1");
@@ -190,7 +195,7 @@ export class XshardConn {
       return this.refuse(`${name} before its PING`);
     }
     // pending: the sibling already has its PONG; what it sends waits for its verification.
-    this.held.push({ ...frame, payload: Buffer.from(frame.payload) });
+    this.held.push(detached(frame));
     if (this.held.length >= HELD_FRAMES) this.link.hold("unverified");
   }
 

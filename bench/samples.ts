@@ -1,5 +1,5 @@
 /** Realistic wire values shared by the benches: signed transactions, full blocks, deposits. */
-import { encodeEvmTransaction } from "../src/evm/transaction.ts";
+import { encodeEvmTransaction } from "../src/tx/transaction.ts";
 import {
   type CrossShardTransactionDeposit,
   MinorBlock,

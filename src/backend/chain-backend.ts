@@ -20,6 +20,7 @@ import { minorBlockHash } from "./genesis.ts";
 import { emptyMinorBlock, masterHandlers } from "./master-handlers.ts";
 import { ExecutionRequiredError, ShardChain, type ShardChainDeps } from "./shard-chain.ts";
 import type { EvmState } from "./state/evm-state.ts";
+import { hex, sameBytes } from "../codec/bytes.ts";
 
 /** Linux errno values, as pyquarkchain answers them (PROTOCOL.md §5.1). */
 export const ENOENT = 2;
@@ -58,9 +59,6 @@ const MAX_BLOCK_LIST = 100; // pyquarkchain: 2 x MINOR_BLOCK_BATCH_SIZE
 const SYNC_BATCH = 100; // handle_sync_minor_block_list_request's BLOCK_BATCH_SIZE
 const SYNC_TIMEOUT_MS = 30_000;
 const NEW_TRANSACTION_LIST_LIMIT = 1000;
-
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 interface Deferred {
   promise: Promise<void>;

@@ -13,6 +13,7 @@ import {
 import { CrossShardTransactionList, MinorBlock, RootBlock, typedTransactionHash } from "../messages/core.ts";
 import { minorBlockHash, rootBlockHash } from "./genesis.ts";
 import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv } from "./kv.ts";
+import { hex } from "../codec/bytes.ts";
 
 /**
  * What the backend keeps of one shard, by the records pyquarkchain's ShardDbOperator keeps
@@ -112,7 +113,6 @@ const u64 = (v: bigint) => {
   new DataView(b.buffer).setBigUint64(0, v);
   return b;
 };
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const EMPTY = new Uint8Array(0);
 
 /** A small LRU of decoded values, keyed by hash. */

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { type Database, type RootDatabase, open } from "lmdb";
+import { hex } from "../codec/bytes.ts";
 
 /**
  * The byte-level key-value store a ChainStore keeps its records in: synchronous reads,
@@ -20,8 +21,6 @@ export interface KvEnv {
   /** Whether records outlive the process. */
   readonly persistent: boolean;
 }
-
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
 class MemoryKv implements Kv {
   private readonly map = new Map<string, Uint8Array>();

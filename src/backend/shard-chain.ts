@@ -36,10 +36,9 @@ import { minorBlockHash, rootBlockHash } from "./genesis.ts";
 import { maxBlocksInOneRootBlock } from "./shard-queries.ts";
 import type { EvmState } from "./state/evm-state.ts";
 import { type PoolEntry, TxPool, poolEntry, poolRejection } from "./tx-pool.ts";
+import { hex, sameBytes } from "../codec/bytes.ts";
 
 const GENESIS_NOTE: BlockNote = { total_tx_count: 0, state: STATE_GENESIS, coinbase_key: 0 };
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 const sameMinorHeader = (a: MinorBlockHeader, b: MinorBlockHeader) =>
   sameBytes(encode(MinorBlockHeaderCodec, a), encode(MinorBlockHeaderCodec, b));
 const sameRootHeader = (a: RootBlockHeader, b: RootBlockHeader) =>

@@ -1,6 +1,6 @@
 import { keccak256 } from "../crypto/keccak.ts";
 import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
-import { decodeEvmTransaction } from "../evm/transaction.ts";
+import { decodeEvmTransaction } from "../tx/transaction.ts";
 import type { AccountBranchData, MinorBlockExtraInfo } from "../messages/cluster.ts";
 import type { MinorBlock, MinorBlockHeader } from "../messages/core.ts";
 import { decayByEpoch } from "./block-rules.ts";
@@ -8,13 +8,13 @@ import { minorBlockHash } from "./genesis.ts";
 import type { ShardChain } from "./shard-chain.ts";
 import type { EvmState } from "./state/evm-state.ts";
 import type { TxPool } from "./tx-pool.ts";
+import { hex } from "../codec/bytes.ts";
 
 /**
  * What pyquarkchain's ShardState answers from a shard's chain and state alone, without
  * running the EVM (quarkchain/cluster/shard_state.py; method names in each comment).
  */
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const ZERO32 = new Uint8Array(32);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const EXACT_DIFFICULTY = 1n << 45n;

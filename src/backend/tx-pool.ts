@@ -1,12 +1,11 @@
 import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
 import { fullShardIdByFullShardKey, initializedFullShardIdsBeforeRootHeight } from "../config/cluster-config.ts";
 import { tokenIdEncode } from "../config/token.ts";
-import { type EvmTransaction, decodeEvmTransaction, recoverSender } from "../evm/transaction.ts";
+import { type EvmTransaction, decodeEvmTransaction, recoverSender } from "../tx/transaction.ts";
 import { type TypedTransaction, typedTransactionHash } from "../messages/core.ts";
 import { isInBranch, isNeighbor } from "./block-rules.ts";
 import type { EvmState } from "./state/evm-state.ts";
-
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+import { hex } from "../codec/bytes.ts";
 
 /** A pooled transaction with what ordering and block removal need, decoded once. */
 export interface PoolEntry {
@@ -43,7 +42,7 @@ export function poolEntry(tx: TypedTransaction, hash = typedTransactionHash(tx))
 }
 
 /**
- * pyquarkchain's TransactionQueue (quarkchain/evm/transaction_queue.py): transactions by
+ * pyquarkchain's TransactionQueue (quarkchain/tx/transaction_queue.py): transactions by
  * hash, ordered by gas price (highest first, then arrival). When full, a transaction that
  * pays less than the cheapest one is silently dropped; otherwise the cheapest one leaves.
  * In memory only, as in pyquarkchain (a restart empties it).

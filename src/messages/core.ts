@@ -20,7 +20,7 @@ import {
   uint8,
   varBytes,
 } from "../codec/index.ts";
-import { evmTransactionJsonOrError } from "../evm/transaction.ts";
+import { evmTransactionJsonOrError } from "../tx/transaction.ts";
 
 /** Core types of quarkchain/core.py, fields in FIELDS (wire) order. */
 

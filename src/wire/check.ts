@@ -24,11 +24,12 @@ import {
   encodeFrame,
   headerSize,
 } from "../cluster/frame.ts";
-import { decodeEvmTransaction, encodeEvmTransaction, evmTransactionToJson, unsignedHash } from "../evm/transaction.ts";
+import { decodeEvmTransaction, encodeEvmTransaction, evmTransactionToJson, unsignedHash } from "../tx/transaction.ts";
 import { ClusterMetadata, P2PMetadata } from "../messages/core.ts";
 import type { Family, OpEntry } from "../messages/ops.ts";
 import { decodeOpPayload, messageTypes, opTables } from "../messages/registry.ts";
 import { jsonDiff } from "./json-diff.ts";
+import { hex } from "../codec/bytes.ts";
 
 export interface CheckResult {
   label: string;
@@ -46,7 +47,6 @@ function fail(reason: string): never {
 }
 
 const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const show = (v: unknown): string => (typeof v === "bigint" ? v.toString() : JSON.stringify(v));
 
 function same(what: string, expected: unknown, actual: unknown): void {

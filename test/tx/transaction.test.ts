@@ -1,6 +1,6 @@
 import t from "tap";
 import type { Json } from "../../src/codec/codec.ts";
-import { RlpDecodingError, rlpDecode, rlpEncode, type RlpItem } from "../../src/evm/rlp.ts";
+import { RlpDecodingError, rlpDecode, rlpEncode, type RlpItem } from "../../src/tx/rlp.ts";
 import {
   decodeEvmTransaction,
   encodeEvmTransaction,
@@ -10,7 +10,7 @@ import {
   recoverSender,
   unsignedHash,
   type EvmTransaction,
-} from "../../src/evm/transaction.ts";
+} from "../../src/tx/transaction.ts";
 import { fixturesMissing, loadFixture } from "../helpers/fixtures.ts";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/^0x/, ""), "hex"));

@@ -1,5 +1,5 @@
 /**
- * The EVM transaction inside a TypedTransaction: pyquarkchain's quarkchain/evm/transactions.py
+ * The EVM transaction inside a TypedTransaction: pyquarkchain's quarkchain/tx/transactions.py
  * `Transaction`, decoded the way `rlp.decode(raw, Transaction)` does it (pyrlp 1.x sedes, then
  * the constructor's range check), and its sender recovered like the `sender` property.
  */

@@ -9,14 +9,9 @@
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { type Codec, encode } from "../src/codec/index.ts";
-import {
-  type Frame,
-  FrameBatch,
-  FrameDecoder,
-  type FrameHeader,
-  type LinkKind,
-  encodeFrame,
-} from "../src/cluster/frame.ts";
+import { type Frame, type FrameHeader, type LinkKind, encodeFrame } from "../src/cluster/frame/format.ts";
+import { FrameDecoder } from "../src/cluster/frame/decoder.ts";
+import { FrameBatch } from "../src/cluster/frame/batch.ts";
 import {
   AddMinorBlockHeaderResponse,
   AddXshardTxListRequest,

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DecodeError, EncodeError, JsonShapeError } from "../src/codec/index.ts";
-import { FrameError, type LinkKind } from "../src/cluster/frame.ts";
+import { FrameError, type LinkKind } from "../src/cluster/frame/format.ts";
 import { checkFile } from "../src/wire/check.ts";
 import {
   UsageError,

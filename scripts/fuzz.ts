@@ -16,7 +16,7 @@ import { intArg } from "./args.ts";
 import { pino } from "pino";
 import { NetworkGenesis } from "../src/backend/genesis.ts";
 import { ChainBackend } from "../src/backend/chain-backend.ts";
-import type { LinkKind } from "../src/cluster/frame.ts";
+import type { LinkKind } from "../src/cluster/frame/format.ts";
 import { SlaveServer } from "../src/cluster/slave-server.ts";
 import { configForShards } from "../src/config/quarkchain-config.ts";
 import { within } from "../test/helpers/frame-socket.ts";

@@ -24,7 +24,7 @@ import { Daemon, mib } from "../test/hardening/daemon.ts";
 import { InputSource, SIBLING_OPS, buildCorpus, fuzzRandom, only } from "../test/hardening/fuzz-lib.ts";
 import { announced } from "../test/hardening/harness.ts";
 import { mutatePeerFrame, xshardProbe } from "../test/hardening/tcp-fuzz.ts";
-import { encodeRawFrame } from "../src/cluster/frame.ts";
+import { encodeRawFrame } from "../src/cluster/frame/format.ts";
 import { clusterOps } from "../src/messages/cluster.ts";
 import { RpcError } from "../src/cluster/rpc-connection.ts";
 

@@ -13,7 +13,22 @@ export { p2pOps, type P2POpDefs } from "./messages/p2p.ts";
 export type { Family, MessageOf, OpDef, OpEntry, OpKind, OpTable } from "./messages/ops.ts";
 export { decodeOpPayload, messageTypes, opEntry, opTables } from "./messages/registry.ts";
 
-export * from "./cluster/frame.ts";
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type Frame,
+  FrameError,
+  type FrameErrorKind,
+  type FrameHeader,
+  type LinkKind,
+  METADATA_SIZE,
+  detached,
+  encodeFrame,
+  encodeRawFrame,
+  headerSize,
+  rawFrameHeader,
+} from "./cluster/frame/format.ts";
+export { FrameDecoder, type FrameDecoderOptions } from "./cluster/frame/decoder.ts";
+export { FrameBatch, type FrameBatchOptions } from "./cluster/frame/batch.ts";
 export * from "./cluster/rpc-connection.ts";
 export { type CloseKind, LinkStats, SocketLink, type SocketLinkOptions } from "./cluster/socket-link.ts";
 export { MasterConn, type MasterConnOptions } from "./cluster/master-conn.ts";

@@ -11,7 +11,7 @@
 import { type Socket, connect } from "node:net";
 import { performance } from "node:perf_hooks";
 import { type Codec, decode } from "../../src/codec/index.ts";
-import { type LinkKind, encodeFrame, headerSize } from "../../src/cluster/frame.ts";
+import { type LinkKind, encodeFrame, headerSize } from "../../src/cluster/frame/format.ts";
 import { ClusterOp, clusterOps } from "../../src/messages/cluster.ts";
 import { p2pOps } from "../../src/messages/p2p.ts";
 

@@ -21,7 +21,7 @@ import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { AddMinorBlockRequest, ClusterOp } from "../../src/messages/cluster.ts";
 import { MinorBlock, RootBlock } from "../../src/messages/core.ts";
 import { mineEmpty, nextRootBlock } from "../../test/backend/chain-helpers.ts";
-import { encodeFrame } from "../../src/cluster/frame.ts";
+import { encodeFrame } from "../../src/cluster/frame/format.ts";
 
 export const FANOUT_CHAINS = 4;
 /** The shard the slave under test serves: chain 0's only shard. */

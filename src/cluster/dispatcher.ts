@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { SlaveBackend } from "../backend/backend.ts";
-import type { Frame } from "./frame.ts";
+import type { Frame } from "./frame/format.ts";
 import { PeerConn, type PeerConnOptions } from "./peer-conn.ts";
 import { RateLimitedLog } from "./rate-limited-log.ts";
 import type { SocketLink } from "./socket-link.ts";

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { frameToJson } from "../wire/commands.ts";
-import { type Frame, FrameDecoder } from "./frame.ts";
+import type { Frame } from "./frame/format.ts";
+import { FrameDecoder } from "./frame/decoder.ts";
 import type { SocketLink } from "./socket-link.ts";
 
 /**

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { PeerHandlers, PeerRef, SlaveBackend } from "../backend/backend.ts";
 import type { Codec } from "../codec/index.ts";
 import { type P2POpDefs, p2pOps } from "../messages/p2p.ts";
-import { type Frame, type FrameHeader, detached } from "./frame.ts";
+import { type Frame, type FrameHeader, detached } from "./frame/format.ts";
 import { type FrameSink, RpcConnection } from "./rpc-connection.ts";
 import type { RpcTimings } from "./rpc-timings.ts";
 import type { SocketLink } from "./socket-link.ts";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { type Codec, DecodeError, decode } from "../codec/index.ts";
 import type { MessageOf, OpDef, OpEntry, OpTable } from "../messages/ops.ts";
-import type { Frame, FrameHeader } from "./frame.ts";
+import type { Frame, FrameHeader } from "./frame/format.ts";
 import { RpcError } from "./rpc-errors.ts";
 import type { LatencyHistogram, RpcSide, RpcTimings } from "./rpc-timings.ts";
 

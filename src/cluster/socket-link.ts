@@ -3,14 +3,14 @@ import type { Logger } from "pino";
 import type { Codec } from "../codec/index.ts";
 import {
   type Frame,
-  FrameBatch,
-  FrameDecoder,
   FrameError,
   type FrameHeader,
   type LinkKind,
   encodeFrame,
   rawFrameHeader,
-} from "./frame.ts";
+} from "./frame/format.ts";
+import { FrameDecoder } from "./frame/decoder.ts";
+import { FrameBatch } from "./frame/batch.ts";
 import type { FrameSink } from "./rpc-connection.ts";
 import { RpcTimings } from "./rpc-timings.ts";
 import { WireTraffic } from "./wire-traffic.ts";

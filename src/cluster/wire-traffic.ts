@@ -1,4 +1,4 @@
-import { type Frame, type LinkKind, headerSize } from "./frame.ts";
+import { type Frame, type LinkKind, headerSize } from "./frame/format.ts";
 
 /** Traffic is told apart by who is at the other end: the master, a sibling slave, or a peer cluster. */
 export type TrafficKind = "master" | "slave" | "peer";

@@ -17,13 +17,13 @@ import {
 } from "../codec/index.ts";
 import {
   type Frame,
-  FrameDecoder,
   FrameError,
   type LinkKind,
   METADATA_SIZE,
   encodeFrame,
   headerSize,
-} from "../cluster/frame.ts";
+} from "../cluster/frame/format.ts";
+import { FrameDecoder } from "../cluster/frame/decoder.ts";
 import { decodeEvmTransaction, encodeEvmTransaction, evmTransactionToJson, unsignedHash } from "../tx/transaction.ts";
 import { ClusterMetadata, P2PMetadata } from "../messages/core.ts";
 import type { Family, OpEntry } from "../messages/ops.ts";

@@ -12,7 +12,8 @@ import {
   jsonToBigInt,
   jsonToNumber,
 } from "../codec/index.ts";
-import { type Frame, FrameDecoder, type FrameHeader, type LinkKind, encodeFrame } from "../cluster/frame.ts";
+import { type Frame, type FrameHeader, type LinkKind, encodeFrame } from "../cluster/frame/format.ts";
+import { FrameDecoder } from "../cluster/frame/decoder.ts";
 import type { Family, OpEntry } from "../messages/ops.ts";
 import { messageTypes, opTables } from "../messages/registry.ts";
 

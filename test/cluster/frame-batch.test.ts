@@ -1,6 +1,8 @@
 import t from "tap";
 import { EncodeError } from "../../src/codec/index.ts";
-import { type Frame, FrameBatch, FrameDecoder, type FrameHeader, encodeFrame } from "../../src/cluster/frame.ts";
+import { type Frame, type FrameHeader, encodeFrame } from "../../src/cluster/frame/format.ts";
+import { FrameDecoder } from "../../src/cluster/frame/decoder.ts";
+import { FrameBatch } from "../../src/cluster/frame/batch.ts";
 import { AddXshardTxListResponse, ClusterOp, Ping, Pong } from "../../src/messages/cluster.ts";
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -3,14 +3,14 @@ import { encode } from "../../src/codec/index.ts";
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   type Frame,
-  FrameDecoder,
   FrameError,
   type FrameHeader,
   type LinkKind,
   encodeFrame,
   encodeRawFrame,
   headerSize,
-} from "../../src/cluster/frame.ts";
+} from "../../src/cluster/frame/format.ts";
+import { FrameDecoder } from "../../src/cluster/frame/decoder.ts";
 import {
   AddMinorBlockHeaderResponse,
   ClusterOp,

@@ -1,6 +1,7 @@
 import { type AddressInfo, type Socket, connect, createServer } from "node:net";
 import t from "tap";
-import { type Frame, FrameDecoder, type FrameHeader } from "../../src/cluster/frame.ts";
+import type { Frame, FrameHeader } from "../../src/cluster/frame/format.ts";
+import { FrameDecoder } from "../../src/cluster/frame/decoder.ts";
 import { SocketLink } from "../../src/cluster/socket-link.ts";
 import { ClusterOp, Pong } from "../../src/messages/cluster.ts";
 import { within } from "../helpers/frame-socket.ts";

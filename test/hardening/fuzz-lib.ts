@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FrameDecoder, FrameError, type LinkKind, encodeRawFrame, headerSize } from "../../src/cluster/frame.ts";
+import { FrameError, type LinkKind, encodeRawFrame, headerSize } from "../../src/cluster/frame/format.ts";
+import { FrameDecoder } from "../../src/cluster/frame/decoder.ts";
 import { DecodeError, encode } from "../../src/codec/index.ts";
 import type { Random } from "../../src/codec/codec.ts";
 import { type Mulberry32, mulberry32 } from "../helpers/random.ts";

@@ -1,5 +1,5 @@
 import t from "tap";
-import type { LinkKind } from "../../src/cluster/frame.ts";
+import type { LinkKind } from "../../src/cluster/frame/format.ts";
 import { TestMaster } from "../helpers/test-master.ts";
 import {
   InputSource,

@@ -1,4 +1,4 @@
-import { encodeRawFrame } from "../../src/cluster/frame.ts";
+import { encodeRawFrame } from "../../src/cluster/frame/format.ts";
 import type { AddXshardTxListRequest } from "../../src/messages/cluster.ts";
 import { CrossShardTransactionDeposit } from "../../src/messages/core.ts";
 import { WAIT_MS, dialSocket, opOf, within } from "../helpers/frame-socket.ts";

@@ -2,12 +2,12 @@ import { type Socket, connect } from "node:net";
 import { type Codec, decode } from "../../src/codec/index.ts";
 import {
   type Frame,
-  FrameDecoder,
   type FrameHeader,
   type LinkKind,
   encodeFrame,
   encodeRawFrame,
-} from "../../src/cluster/frame.ts";
+} from "../../src/cluster/frame/format.ts";
+import { FrameDecoder } from "../../src/cluster/frame/decoder.ts";
 import type { RequestName, ResponseOf } from "../../src/cluster/rpc-connection.ts";
 import { type ClusterMessage, type ClusterOpDefs, clusterOps } from "../../src/messages/cluster.ts";
 import { type P2PMessage, type P2POpName, p2pOps } from "../../src/messages/p2p.ts";

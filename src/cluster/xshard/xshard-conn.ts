@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { SlaveBackend } from "../../backend/backend.ts";
 import { type ClusterOpDefs, clusterOps } from "../../messages/cluster.ts";
-import { type Frame, detached } from "../frame.ts";
+import { type Frame, detached } from "../frame/format.ts";
 import type { RateLimitedLog } from "../rate-limited-log.ts";
 import { RpcConnection } from "../rpc-connection.ts";
 import { receivedTxListBytes } from "./received-tx-list.ts";

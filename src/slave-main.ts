@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import { ChainDb } from "./backend/chain-store.ts";
 import { ChainBackend } from "./backend/chain-backend.ts";
-import { frameTracer } from "./cluster/frame-trace.ts";
+import { frameTracer } from "./frame-trace.ts";
 import { SlaveServer } from "./cluster/slave-server.ts";
-import { resolveSlaveConfig } from "./config/resolve.ts";
+import { resolveSlaveConfig } from "./slave-run-config.ts";
 import { AllowList, ConfigError, EXIT, type SlaveCliOptions } from "./config/slave-options.ts";
 import { type MetricsServer, serveMetrics } from "./metrics/metrics-server.ts";
 import { slaveMetrics } from "./metrics/slave-metrics.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import t from "tap";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { isBackendOp } from "../../src/cluster/master-conn.ts";
-import { resolveSlaveConfig } from "../../src/config/resolve.ts";
+import { resolveSlaveConfig } from "../../src/slave-run-config.ts";
 import type { SlaveCliOptions } from "../../src/config/slave-options.ts";
 import { clusterOps } from "../../src/messages/cluster.ts";
 import { p2pOps } from "../../src/messages/p2p.ts";

@@ -1,12 +1,13 @@
 import type { Logger } from "pino";
-import { frameToJson } from "../wire/commands.ts";
-import type { Frame } from "./frame/format.ts";
-import { FrameDecoder } from "./frame/decoder.ts";
-import type { SocketLink } from "./socket-link.ts";
+import { frameToJson } from "./wire/commands.ts";
+import type { Frame } from "./cluster/frame/format.ts";
+import { FrameDecoder } from "./cluster/frame/decoder.ts";
+import type { SocketLink } from "./cluster/socket-link.ts";
 
 /**
  * --trace-frames: one debug line per frame, in or out, decoded to JSON as `qkc-wire decode`
  * shows it. Decoding every frame twice is slow; this is for finding a bug, not for production.
+ * It renders with qkc-wire's JSON (src/wire/), so it lives with the entry point, not in cluster/.
  */
 export function frameTracer(log: Logger): (link: SocketLink, dir: "in" | "out", frame: Frame | Buffer) => void {
   return (link, dir, frame) => {

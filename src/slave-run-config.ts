@@ -1,10 +1,14 @@
-import { NetworkGenesis } from "../backend/genesis.ts";
-import type { SlaveIdentity } from "../cluster/xshard/xshard-conn.ts";
-import { loadClusterConfigFile, slaveConfig } from "./cluster-config.ts";
-import { type QuarkChainConfig, configForShards, fullShardIds } from "./quarkchain-config.ts";
-import { ConfigError, type SlaveCliOptions, parseShardList } from "./slave-options.ts";
+import { NetworkGenesis } from "./backend/genesis.ts";
+import type { SlaveIdentity } from "./cluster/xshard/xshard-conn.ts";
+import { loadClusterConfigFile, slaveConfig } from "./config/cluster-config.ts";
+import { type QuarkChainConfig, configForShards, fullShardIds } from "./config/quarkchain-config.ts";
+import { ConfigError, type SlaveCliOptions, parseShardList } from "./config/slave-options.ts";
 
-/** Everything a slave process needs to know about itself and its network. */
+/**
+ * Everything a slave process needs to know about itself and its network. Built from the
+ * parsed config into backend/ and cluster/ objects (the genesis, the mesh identity): that
+ * is assembly, done here beside slave-main.ts; config/ only parses and validates.
+ */
 export interface SlaveRunConfig {
   self: SlaveIdentity;
   networkShards: ReadonlySet<number>;

@@ -7,7 +7,7 @@ import {
   MinorBlockMeta,
   type TypedTransaction,
 } from "../src/messages/core.ts";
-import { makeRandom } from "../test/helpers/random.ts";
+import { makeRandom } from "../harness/random.ts";
 
 export const rand = makeRandom("bench");
 

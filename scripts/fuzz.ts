@@ -19,9 +19,9 @@ import { ChainBackend } from "../src/backend/chain-backend.ts";
 import type { LinkKind } from "../src/cluster/frame/format.ts";
 import { SlaveServer } from "../src/cluster/slave-server.ts";
 import { configForShards } from "../src/config/quarkchain-config.ts";
-import { within } from "../test/helpers/frame-socket.ts";
-import { TestMaster } from "../test/helpers/test-master.ts";
-import { Daemon, mib } from "../test/hardening/daemon.ts";
+import { within } from "../harness/frame-socket.ts";
+import { TestMaster, announced } from "../harness/test-master.ts";
+import { Daemon, mib } from "../harness/daemon.ts";
 import {
   type FrameMeta,
   InputSource,
@@ -33,9 +33,8 @@ import {
   decodeInput,
   fuzzRandom,
   only,
-} from "../test/hardening/fuzz-lib.ts";
-import { announced } from "../test/hardening/harness.ts";
-import { fuzzPeerFrames, fuzzSiblingLinks, masterInput } from "../test/hardening/tcp-fuzz.ts";
+} from "../harness/fuzz-inputs.ts";
+import { fuzzPeerFrames, fuzzSiblingLinks, masterInput } from "../harness/tcp-fuzz.ts";
 
 const SEED = intArg("seed", 0x5eed_f022);
 const N_DECODER = intArg("decoder", 1_000_000);

@@ -16,14 +16,13 @@
  */
 import { intArg } from "./args.ts";
 import { type Socket, connect } from "node:net";
-import type { ClusterRequest } from "../test/helpers/frame-socket.ts";
-import { WAIT_MS, dialSocket, within } from "../test/helpers/frame-socket.ts";
-import { TestMaster } from "../test/helpers/test-master.ts";
-import { type SiblingLink, TestSibling } from "../test/helpers/test-sibling.ts";
-import { Daemon, mib } from "../test/hardening/daemon.ts";
-import { InputSource, SIBLING_OPS, buildCorpus, fuzzRandom, only } from "../test/hardening/fuzz-lib.ts";
-import { announced } from "../test/hardening/harness.ts";
-import { mutatePeerFrame, xshardProbe } from "../test/hardening/tcp-fuzz.ts";
+import type { ClusterRequest } from "../harness/frame-socket.ts";
+import { WAIT_MS, dialSocket, within } from "../harness/frame-socket.ts";
+import { TestMaster, announced } from "../harness/test-master.ts";
+import { type SiblingLink, TestSibling } from "../harness/test-sibling.ts";
+import { Daemon, mib } from "../harness/daemon.ts";
+import { InputSource, SIBLING_OPS, buildCorpus, fuzzRandom, only } from "../harness/fuzz-inputs.ts";
+import { mutatePeerFrame, xshardProbe } from "../harness/tcp-fuzz.ts";
 import { encodeRawFrame } from "../src/cluster/frame/format.ts";
 import { clusterOps } from "../src/messages/cluster.ts";
 import { RpcError } from "../src/cluster/rpc-connection.ts";

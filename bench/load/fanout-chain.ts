@@ -20,7 +20,7 @@ import { configForShards } from "../../src/config/quarkchain-config.ts";
 import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { AddMinorBlockRequest, ClusterOp } from "../../src/messages/cluster.ts";
 import { MinorBlock, RootBlock } from "../../src/messages/core.ts";
-import { mineEmpty, nextRootBlock } from "../../test/backend/chain-helpers.ts";
+import { mineEmpty, nextRootBlock } from "../../harness/empty-blocks.ts";
 import { encodeFrame } from "../../src/cluster/frame/format.ts";
 
 export const FANOUT_CHAINS = 4;

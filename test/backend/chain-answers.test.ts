@@ -13,7 +13,7 @@ import {
 } from "../../src/messages/cluster.ts";
 import { type Address, MinorBlockHeader, RootBlock } from "../../src/messages/core.ts";
 import { type GenesisCase, genesisCases, genesisFixtureMissing } from "../helpers/genesis-fixture.ts";
-import { mulberry32 } from "../helpers/random.ts";
+import { mulberry32 } from "../../harness/random.ts";
 import { silentLog } from "../helpers/test-log.ts";
 import { nextBlockDifficulty } from "../../src/backend/shard-queries.ts";
 

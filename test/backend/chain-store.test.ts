@@ -19,9 +19,9 @@ import {
   fixtureBlock,
   fixtureRoot,
   hex,
-  mineEmpty,
   snapshot,
 } from "./chain-helpers.ts";
+import { mineEmpty } from "../../harness/empty-blocks.ts";
 
 const f = chainFixture();
 const SHARD = f.full_shard_id;

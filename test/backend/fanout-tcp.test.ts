@@ -4,11 +4,12 @@ import { NetworkGenesis, genesisRootBlock, minorBlockHash } from "../../src/back
 import { encode } from "../../src/codec/index.ts";
 import { configForShards } from "../../src/config/quarkchain-config.ts";
 import { MinorBlock } from "../../src/messages/core.ts";
-import { TestMaster } from "../helpers/test-master.ts";
-import { TestSibling } from "../helpers/test-sibling.ts";
+import { TestMaster } from "../../harness/test-master.ts";
+import { TestSibling } from "../../harness/test-sibling.ts";
 import { startSlave } from "../helpers/test-slave.ts";
 import { silentLog } from "../helpers/test-log.ts";
-import { hex, mineEmpty, nextRootBlock } from "./chain-helpers.ts";
+import { hex } from "./chain-helpers.ts";
+import { mineEmpty, nextRootBlock } from "../../harness/empty-blocks.ts";
 
 /** Three chains of one shard: the slave serves shard 1, two siblings the others (all neighbours). */
 const config = configForShards(3, 1);

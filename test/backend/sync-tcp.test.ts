@@ -6,7 +6,7 @@ import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { MinorBlock } from "../../src/messages/core.ts";
 import { NewMinorBlockHeaderListCommand, p2pOps } from "../../src/messages/p2p.ts";
 import { clusterOps } from "../../src/messages/cluster.ts";
-import { TestMaster } from "../helpers/test-master.ts";
+import { TestMaster } from "../../harness/test-master.ts";
 import { startSlave } from "../helpers/test-slave.ts";
 import { silentLog } from "../helpers/test-log.ts";
 import { chainFixture, fixtureBlock, fixtureRoot, hex } from "./chain-helpers.ts";

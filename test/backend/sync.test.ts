@@ -8,16 +8,8 @@ import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { ShardStats, SyncMinorBlockListResponse } from "../../src/messages/cluster.ts";
 import { MinorBlock, TokenBalanceMap } from "../../src/messages/core.ts";
 import { silentLog } from "../helpers/test-log.ts";
-import {
-  FakePeer,
-  TestContext,
-  chainFixture,
-  fixtureBlock,
-  fixtureRoot,
-  hex,
-  mineEmpty,
-  snapshot,
-} from "./chain-helpers.ts";
+import { FakePeer, TestContext, chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
+import { mineEmpty } from "../../harness/empty-blocks.ts";
 
 const f = chainFixture();
 const SHARD = f.full_shard_id;

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import type { SlaveInfo } from "../../src/messages/cluster.ts";
-import { within } from "../helpers/frame-socket.ts";
+import { within } from "../../harness/frame-socket.ts";
 import { repoRoot, startSlaveProcess } from "../helpers/slave-process.ts";
-import { TestMaster } from "../helpers/test-master.ts";
+import { TestMaster } from "../../harness/test-master.ts";
 
 interface SlaveEntry {
   ID: string;

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import t from "tap";
-import { within } from "../helpers/frame-socket.ts";
+import { within } from "../../harness/frame-socket.ts";
 import { httpGet, sample } from "../helpers/scrape.ts";
 import { repoRoot, startSlaveProcess } from "../helpers/slave-process.ts";
-import { TestMaster } from "../helpers/test-master.ts";
+import { TestMaster } from "../../harness/test-master.ts";
 
 t.test("--metrics-port serves /metrics and /healthz; --trace-frames logs each frame as JSON", async (t) => {
   const slave = await startSlaveProcess(["--port", "0", "--shards", "1", "--metrics-port", "0", "--trace-frames"]);

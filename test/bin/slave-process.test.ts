@@ -6,9 +6,9 @@ import t from "tap";
 import { encode } from "../../src/codec/index.ts";
 import { MinorBlock } from "../../src/messages/core.ts";
 import { bytes, chainFixture, fixtureRoot, hex } from "../backend/chain-helpers.ts";
-import { WAIT_MS, within } from "../helpers/frame-socket.ts";
+import { WAIT_MS, within } from "../../harness/frame-socket.ts";
 import { runSlaveProcess as run, startSlaveProcess as startSlave } from "../helpers/slave-process.ts";
-import { TestMaster } from "../helpers/test-master.ts";
+import { TestMaster } from "../../harness/test-master.ts";
 
 t.test("the slave answers its master and exits 0 when the master disconnects", async (t) => {
   const slave = await startSlave(["--port", "0", "--id", "S7", "--shards", "1", "--log-level", "info"]);

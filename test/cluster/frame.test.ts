@@ -25,7 +25,7 @@ import {
 import { RootBlock } from "../../src/messages/core.ts";
 import { CommandOp, NewTransactionListCommand } from "../../src/messages/p2p.ts";
 import { decodeOpPayload } from "../../src/messages/registry.ts";
-import { makeRandom, reportSeedOnFailure } from "../helpers/random.ts";
+import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
 /**
  * Framing (PROTOCOL.md §1): [u32 payload size][metadata: 12 bytes master, 0 slave, 4 p2p]

@@ -3,7 +3,7 @@ import { receivedTxListBytes } from "../../src/cluster/xshard/received-tx-list.t
 import { encode } from "../../src/codec/index.ts";
 import { AddXshardTxListRequest } from "../../src/messages/cluster.ts";
 import { CrossShardTransactionList } from "../../src/messages/core.ts";
-import { makeRandom, reportSeedOnFailure } from "../helpers/random.ts";
+import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
 reportSeedOnFailure(t);
 

@@ -5,7 +5,7 @@ import { RpcTimings } from "../../src/cluster/rpc-timings.ts";
 import { SocketLink } from "../../src/cluster/socket-link.ts";
 import { encode } from "../../src/codec/index.ts";
 import { type ClusterOpDefs, Ping, Pong, clusterOps } from "../../src/messages/cluster.ts";
-import { FrameSocket, type Metadata, ROOT_META, opOf, within } from "../helpers/frame-socket.ts";
+import { FrameSocket, type Metadata, ROOT_META, opOf, within } from "../../harness/frame-socket.ts";
 import { genesisHeaderRequest } from "../helpers/test-backend.ts";
 import { captureLog, silentLog } from "../helpers/test-log.ts";
 

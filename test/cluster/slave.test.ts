@@ -4,11 +4,11 @@ import { UNSUPPORTED_ERROR_CODE } from "../../src/cluster/master-conn.ts";
 import { encode } from "../../src/codec/index.ts";
 import { AddXshardTxListRequest, GetAccountDataResponse, GetMinorBlockResponse } from "../../src/messages/cluster.ts";
 import { CrossShardTransactionDeposit, MinorBlock, RootBlock } from "../../src/messages/core.ts";
-import { decodeCluster, decodeP2P, opOf, p2pOpOf, within } from "../helpers/frame-socket.ts";
+import { decodeCluster, decodeP2P, opOf, p2pOpOf, within } from "../../harness/frame-socket.ts";
 import { ENOENT, TestBackend, testBlock } from "../helpers/test-backend.ts";
 import { type CapturedLog, captureLog } from "../helpers/test-log.ts";
-import { TestMaster } from "../helpers/test-master.ts";
-import { type SiblingLink, TestSibling } from "../helpers/test-sibling.ts";
+import { TestMaster } from "../../harness/test-master.ts";
+import { type SiblingLink, TestSibling } from "../../harness/test-sibling.ts";
 import { type RunningSlave, startSlave } from "../helpers/test-slave.ts";
 
 /**

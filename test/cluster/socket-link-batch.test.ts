@@ -4,7 +4,7 @@ import type { Frame, FrameHeader } from "../../src/cluster/frame/format.ts";
 import { FrameDecoder } from "../../src/cluster/frame/decoder.ts";
 import { SocketLink } from "../../src/cluster/socket-link.ts";
 import { ClusterOp, Pong } from "../../src/messages/cluster.ts";
-import { within } from "../helpers/frame-socket.ts";
+import { within } from "../../harness/frame-socket.ts";
 import { silentLog } from "../helpers/test-log.ts";
 
 /**

@@ -21,7 +21,7 @@ import {
   uint8,
   varBytes,
 } from "../../src/codec/index.ts";
-import { makeRandom } from "../helpers/random.ts";
+import { makeRandom } from "../../harness/random.ts";
 
 /**
  * The codec's fast paths (integers through numbers, 64-bit halves, generated struct and

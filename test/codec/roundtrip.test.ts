@@ -9,7 +9,7 @@ import {
   encode,
 } from "../../src/codec/index.ts";
 import { type MessageCodec, messageTypes, opTables } from "../../src/messages/registry.ts";
-import { makeRandom, reportSeedOnFailure } from "../helpers/random.ts";
+import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
 /**
  * Property tests over every Serializable we declare: whatever value the schema can hold,

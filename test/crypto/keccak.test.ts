@@ -1,7 +1,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import t from "tap";
 import { keccak256, keccakImplementation } from "../../src/crypto/keccak.ts";
-import { mulberry32 } from "../helpers/random.ts";
+import { mulberry32 } from "../../harness/random.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 

@@ -2,12 +2,12 @@ import type { Socket } from "node:net";
 import t from "tap";
 import { encode } from "../../src/codec/index.ts";
 import { AddXshardTxListRequest } from "../../src/messages/cluster.ts";
-import { dialSocket, opOf, p2pOpOf, within } from "../helpers/frame-socket.ts";
+import { dialSocket, opOf, p2pOpOf, within } from "../../harness/frame-socket.ts";
 import { TestBackend } from "../helpers/test-backend.ts";
-import { TestMaster } from "../helpers/test-master.ts";
-import { TestSibling } from "../helpers/test-sibling.ts";
+import { TestMaster } from "../../harness/test-master.ts";
+import { TestSibling } from "../../harness/test-sibling.ts";
 import { SHARD_A, SHARD_B, connectMaster, masterAnswers, startHardened, until } from "./harness.ts";
-import { xshardProbe } from "./tcp-fuzz.ts";
+import { xshardProbe } from "../../harness/tcp-fuzz.ts";
 
 /**
  * Bounds: sockets in handshake and inbound sockets are capped, a socket in its handshake

@@ -1,11 +1,11 @@
 import { type AddressInfo, Socket, createServer } from "node:net";
 import t from "tap";
 import { SocketLink } from "../../src/cluster/socket-link.ts";
-import { dialSocket, within } from "../helpers/frame-socket.ts";
+import { dialSocket, within } from "../../harness/frame-socket.ts";
 import { captureLog } from "../helpers/test-log.ts";
-import { TestSibling } from "../helpers/test-sibling.ts";
+import { TestSibling } from "../../harness/test-sibling.ts";
 import { SHARD_A, SHARD_B, type Test, connectMaster, masterAnswers, startHardened, until } from "./harness.ts";
-import { xshardProbe } from "./tcp-fuzz.ts";
+import { xshardProbe } from "../../harness/tcp-fuzz.ts";
 
 /**
  * Deadlines: a frame started must finish (slow-loris), on every link; the clock stops

@@ -3,12 +3,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
 import { RpcError } from "../../src/cluster/rpc-connection.ts";
-import { decodeP2P, opOf, p2pOpOf, within } from "../helpers/frame-socket.ts";
+import { decodeP2P, opOf, p2pOpOf, within } from "../../harness/frame-socket.ts";
 import { TestBackend, genesisHeaderRequest } from "../helpers/test-backend.ts";
-import { TestMaster } from "../helpers/test-master.ts";
-import { TestSibling } from "../helpers/test-sibling.ts";
+import { TestMaster } from "../../harness/test-master.ts";
+import { TestSibling } from "../../harness/test-sibling.ts";
 import { SHARD_A, SHARD_B, SHARD_C, connectMaster, masterAnswers, startHardened, until } from "./harness.ts";
-import { xshardProbe } from "./tcp-fuzz.ts";
+import { xshardProbe } from "../../harness/tcp-fuzz.ts";
 
 /**
  * Faults: a sibling dying in the middle of a fan-out, the master dying with calls in

@@ -1,6 +1,6 @@
 import t from "tap";
 import type { LinkKind } from "../../src/cluster/frame/format.ts";
-import { TestMaster } from "../helpers/test-master.ts";
+import { TestMaster, announced } from "../../harness/test-master.ts";
 import {
   InputSource,
   MASTER_OPS,
@@ -11,9 +11,9 @@ import {
   decodeInput,
   fuzzRandom,
   only,
-} from "./fuzz-lib.ts";
-import { NETWORK, SHARD_A, SHARD_B, announced, connectMaster, masterAnswers, startHardened, until } from "./harness.ts";
-import { fuzzPeerFrames, fuzzSiblingLinks, masterInput } from "./tcp-fuzz.ts";
+} from "../../harness/fuzz-inputs.ts";
+import { NETWORK, SHARD_A, SHARD_B, connectMaster, masterAnswers, startHardened, until } from "./harness.ts";
+import { fuzzPeerFrames, fuzzSiblingLinks, masterInput } from "../../harness/tcp-fuzz.ts";
 
 /**
  * Fuzzing in the suite: a fixed seed and a bounded count (npm run fuzz runs the same

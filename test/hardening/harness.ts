@@ -3,10 +3,10 @@ import type t from "tap";
 import type { SlaveBackend } from "../../src/backend/backend.ts";
 import { SlaveServer, type SlaveServerOptions } from "../../src/cluster/slave-server.ts";
 import type { SlaveInfo } from "../../src/messages/cluster.ts";
-import { within } from "../helpers/frame-socket.ts";
+import { within } from "../../harness/frame-socket.ts";
 import { TestBackend } from "../helpers/test-backend.ts";
 import { type CapturedLog, captureLog } from "../helpers/test-log.ts";
-import { TestMaster } from "../helpers/test-master.ts";
+import { TestMaster } from "../../harness/test-master.ts";
 
 /**
  * Like test/helpers/test-slave.ts, but every hardening option of SlaveServer can be set
@@ -100,16 +100,6 @@ export async function connectMaster(t: Test, port: number, opts: { root?: boolea
 export async function masterAnswers(t: Test, master: TestMaster, what: string): Promise<void> {
   const pong = await master.ping();
   t.ok(pong.id.length > 0 && !master.isClosed, what);
-}
-
-/** The SlaveInfo a master announces for a sibling that will dial in (its port is never dialed). */
-export function announced(id: string, shards: number[], host = "127.0.0.1", port = 1): SlaveInfo {
-  return {
-    id: Buffer.from(id, "latin1"),
-    host: Buffer.from(host, "latin1"),
-    port,
-    full_shard_id_list: shards,
-  };
 }
 
 /**

@@ -3,23 +3,13 @@ import t from "tap";
 import { RESERVED_PEER_ERROR_CODE } from "../../src/cluster/master-conn.ts";
 import { SiblingRegistry } from "../../src/cluster/xshard/sibling-registry.ts";
 import { AllowList } from "../../src/config/slave-options.ts";
-import { within } from "../helpers/frame-socket.ts";
+import { within } from "../../harness/frame-socket.ts";
 import { captureLog, silentLog } from "../helpers/test-log.ts";
 import { ENOENT } from "../helpers/test-backend.ts";
-import { TestMaster } from "../helpers/test-master.ts";
-import { SiblingLink, TestSibling } from "../helpers/test-sibling.ts";
-import {
-  SHARD_A,
-  SHARD_B,
-  SHARD_C,
-  type Test,
-  announced,
-  connectMaster,
-  masterAnswers,
-  startHardened,
-  until,
-} from "./harness.ts";
-import { xshardProbe } from "./tcp-fuzz.ts";
+import { TestMaster, announced } from "../../harness/test-master.ts";
+import { SiblingLink, TestSibling } from "../../harness/test-sibling.ts";
+import { SHARD_A, SHARD_B, SHARD_C, type Test, connectMaster, masterAnswers, startHardened, until } from "./harness.ts";
+import { xshardProbe } from "../../harness/tcp-fuzz.ts";
 
 /**
  * Who may connect: the master's address (--master-allow), inbound siblings checked against

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { SlaveBackend } from "../../src/backend/backend.ts";
 import { SlaveServer } from "../../src/cluster/slave-server.ts";
 import type { SlaveInfo } from "../../src/messages/cluster.ts";
-import { within } from "./frame-socket.ts";
+import { within } from "../../harness/frame-socket.ts";
 import { TestBackend } from "./test-backend.ts";
 import { silentLog } from "./test-log.ts";
 

@@ -2,9 +2,9 @@ import t from "tap";
 import { serveMetrics } from "../../src/metrics/metrics-server.ts";
 import { AddXshardTxListRequest } from "../../src/messages/cluster.ts";
 import { slaveMetrics } from "../../src/metrics/slave-metrics.ts";
-import { dialSocket, within } from "../helpers/frame-socket.ts";
+import { dialSocket, within } from "../../harness/frame-socket.ts";
 import { httpGet, sample } from "../helpers/scrape.ts";
-import { TestMaster } from "../helpers/test-master.ts";
+import { TestMaster } from "../../harness/test-master.ts";
 import { startSlave } from "../helpers/test-slave.ts";
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {

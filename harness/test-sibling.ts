@@ -5,8 +5,8 @@ import type {
   Ping,
   Pong,
   SlaveInfo,
-} from "../../src/messages/cluster.ts";
-import { RootBlock } from "../../src/messages/core.ts";
+} from "../src/messages/cluster.ts";
+import { RootBlock } from "../src/messages/core.ts";
 import { FrameSocket, dialSocket, within } from "./frame-socket.ts";
 
 export interface TestSiblingOptions {

@@ -1,16 +1,16 @@
 import { type Socket, connect } from "node:net";
-import { type Codec, decode } from "../../src/codec/index.ts";
+import { type Codec, decode } from "../src/codec/index.ts";
 import {
   type Frame,
   type FrameHeader,
   type LinkKind,
   encodeFrame,
   encodeRawFrame,
-} from "../../src/cluster/frame/format.ts";
-import { FrameDecoder } from "../../src/cluster/frame/decoder.ts";
-import type { RequestName, ResponseOf } from "../../src/cluster/rpc-connection.ts";
-import { type ClusterMessage, type ClusterOpDefs, clusterOps } from "../../src/messages/cluster.ts";
-import { type P2PMessage, type P2POpName, p2pOps } from "../../src/messages/p2p.ts";
+} from "../src/cluster/frame/format.ts";
+import { FrameDecoder } from "../src/cluster/frame/decoder.ts";
+import type { RequestName, ResponseOf } from "../src/cluster/rpc-connection.ts";
+import { type ClusterMessage, type ClusterOpDefs, clusterOps } from "../src/messages/cluster.ts";
+import { type P2PMessage, type P2POpName, p2pOps } from "../src/messages/p2p.ts";
 
 /**
  * A raw protocol endpoint for tests, written on the frame codec only (no RpcConnection):

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SlaveStats } from "../../src/cluster/slave-server.ts";
-import { within } from "../helpers/frame-socket.ts";
+import type { SlaveStats } from "../src/cluster/slave-server.ts";
+import { within } from "./frame-socket.ts";
 
 /**
  * bin/slave.ts as a child process, for scripts/fuzz.ts and scripts/soak.ts: started as
@@ -11,7 +11,7 @@ import { within } from "../helpers/frame-socket.ts";
  * read from /proc.
  */
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface LogLine {
   level: number;

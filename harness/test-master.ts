@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
-import type { AddMinorBlockHeaderRequest, Pong, SlaveInfo } from "../../src/messages/cluster.ts";
-import { RootBlock } from "../../src/messages/core.ts";
+import type { AddMinorBlockHeaderRequest, Pong, SlaveInfo } from "../src/messages/cluster.ts";
+import { RootBlock } from "../src/messages/core.ts";
 import { FrameSocket, type ReceivedFrame, dialSocket, opOf } from "./frame-socket.ts";
 
 /**
@@ -66,4 +66,14 @@ export class TestMaster extends FrameSocket {
   pongSeq(rpcId: bigint): number | undefined {
     return this.frames.find((f) => f.clusterPeerId === 0n && f.op === opOf("PONG") && f.rpcId === rpcId)?.seq;
   }
+}
+
+/** The SlaveInfo a master announces for a sibling that will dial in (its port is never dialed). */
+export function announced(id: string, shards: number[], host = "127.0.0.1", port = 1): SlaveInfo {
+  return {
+    id: Buffer.from(id, "latin1"),
+    host: Buffer.from(host, "latin1"),
+    port,
+    full_shard_id_list: shards,
+  };
 }

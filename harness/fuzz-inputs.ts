@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FrameError, type LinkKind, encodeRawFrame, headerSize } from "../../src/cluster/frame/format.ts";
-import { FrameDecoder } from "../../src/cluster/frame/decoder.ts";
-import { DecodeError, encode } from "../../src/codec/index.ts";
-import type { Random } from "../../src/codec/codec.ts";
-import { type Mulberry32, mulberry32 } from "../helpers/random.ts";
-import { decode } from "../../src/codec/index.ts";
-import { clusterOps } from "../../src/messages/cluster.ts";
-import type { OpEntry, OpTable } from "../../src/messages/ops.ts";
-import { p2pOps } from "../../src/messages/p2p.ts";
+import { FrameError, type LinkKind, encodeRawFrame, headerSize } from "../src/cluster/frame/format.ts";
+import { FrameDecoder } from "../src/cluster/frame/decoder.ts";
+import { DecodeError, encode } from "../src/codec/index.ts";
+import type { Random } from "../src/codec/codec.ts";
+import { type Mulberry32, mulberry32 } from "./random.ts";
+import { decode } from "../src/codec/index.ts";
+import { clusterOps } from "../src/messages/cluster.ts";
+import type { OpEntry, OpTable } from "../src/messages/ops.ts";
+import { p2pOps } from "../src/messages/p2p.ts";
 
 /**
  * Fuzzing inputs and the decoder-level oracle, shared by test/hardening/fuzz.test.ts

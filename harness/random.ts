@@ -1,4 +1,4 @@
-import type { Random } from "../../src/codec/codec.ts";
+import type { Random } from "../src/codec/codec.ts";
 
 /**
  * Deterministic randomness for property tests. One seed drives every run; set QKC_SEED

@@ -1,10 +1,10 @@
-import { encodeRawFrame } from "../../src/cluster/frame/format.ts";
-import type { AddXshardTxListRequest } from "../../src/messages/cluster.ts";
-import { CrossShardTransactionDeposit } from "../../src/messages/core.ts";
-import { WAIT_MS, dialSocket, opOf, within } from "../helpers/frame-socket.ts";
-import { TestMaster } from "../helpers/test-master.ts";
-import { SiblingLink } from "../helpers/test-sibling.ts";
-import { type FuzzRandom, InputSource, type Sample } from "./fuzz-lib.ts";
+import { encodeRawFrame } from "../src/cluster/frame/format.ts";
+import type { AddXshardTxListRequest } from "../src/messages/cluster.ts";
+import { CrossShardTransactionDeposit } from "../src/messages/core.ts";
+import { WAIT_MS, dialSocket, opOf, within } from "./frame-socket.ts";
+import { TestMaster } from "./test-master.ts";
+import { SiblingLink } from "./test-sibling.ts";
+import { type FuzzRandom, InputSource, type Sample } from "./fuzz-inputs.ts";
 
 /**
  * Hostile inputs over TCP to a live slave, one link type at a time, and what became of

@@ -26,7 +26,7 @@ export { SlaveServer, type SlaveServerOptions, type SlaveStats } from "./cluster
 export { WireTraffic, type TrafficKind } from "./cluster/wire-traffic.ts";
 export { RpcTimings, LatencyHistogram } from "./cluster/rpc-timings.ts";
 
-export type { SlaveBackend, SlaveContext } from "./backend/backend.ts";
+export type { SlaveBackend, SlaveContext } from "./backend/api.ts";
 export { ChainBackend, type ChainBackendOptions, type GenesisProvider } from "./backend/chain-backend.ts";
 export { ChainDb } from "./backend/chain-store.ts";
 export { loadClusterConfig, loadClusterConfigFile, type ClusterConfig } from "./config/cluster-config.ts";

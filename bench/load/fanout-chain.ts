@@ -57,13 +57,19 @@ export class FanoutChain {
       log: pino({ level: "silent" }),
     });
     const genesis = genesisRootBlock(config);
-    await backend.createShards(genesis, {
+    // A master that accepts every header; no peer, no sibling (the bench sends the lists itself).
+    backend.attach({
       addMinorBlockHeader: async () => ({
         error_code: 0,
         artificial_tx_config: { target_root_block_time: 10, target_minor_block_time: 3 },
       }),
       addMinorBlockHeaderList: async () => ({ error_code: 0 }),
+      peer: () => undefined,
+      peers: () => [],
+      sendXshardTxLists: async () => [],
+      sendXshardTxListBatch: async () => [],
     });
+    await backend.createShards(genesis);
     const self = new FanoutChain(backend.chain(SOURCE_SHARD)!);
     const added = await backend.addRootBlock(self.root);
     if (added.error_code !== 0) throw new Error("our own backend refused root block 1");

@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import type { ResponseOf } from "../cluster/rpc-connection.ts";
 import { decodePrefix, encode, owned } from "../codec/index.ts";
 import { type QuarkChainConfig, initializedFullShardIdsBeforeRootHeight } from "../config/cluster-config.ts";
 import type { AddXshardTxListRequest, ClusterMessage, ClusterOpDefs } from "../messages/cluster.ts";
@@ -12,8 +11,18 @@ import {
   MinorBlockHeader as MinorBlockHeaderCodec,
   RootBlockHeader as RootBlockHeaderCodec,
 } from "../messages/core.ts";
+import type { ResponseOf } from "../messages/ops.ts";
 import type { P2PMessage, P2POpDefs } from "../messages/p2p.ts";
-import type { MasterHandlers, PeerHandlers, PeerRef, SlaveBackend, SlaveContext } from "./backend.ts";
+import {
+  EBADMSG,
+  EFAULT,
+  ENOENT,
+  type MasterHandlers,
+  type PeerHandlers,
+  type PeerRef,
+  type SlaveBackend,
+  type SlaveContext,
+} from "./api.ts";
 import { ValidationError, isNeighbor, maxStaleHeightDiff } from "./block-rules.ts";
 import { ChainDb } from "./chain-store.ts";
 import { minorBlockHash } from "./genesis.ts";
@@ -21,11 +30,6 @@ import { emptyMinorBlock, masterHandlers } from "./master-handlers.ts";
 import { ExecutionRequiredError, ShardChain, type ShardChainDeps } from "./shard-chain.ts";
 import type { EvmState } from "./state/evm-state.ts";
 import { hex, sameBytes } from "../codec/bytes.ts";
-
-/** Linux errno values, as pyquarkchain answers them (PROTOCOL.md §5.1). */
-export const ENOENT = 2;
-export const EFAULT = 14;
-export const EBADMSG = 74;
 
 /** Where a shard's first block comes from (config + genesis rules). */
 export interface GenesisProvider {
@@ -100,7 +104,6 @@ export class ChainBackend implements SlaveBackend {
   private readonly config: QuarkChainConfig;
   private readonly now: () => bigint;
   private ctx: SlaveContext | undefined;
-  private warnedNoXshard = false;
   /**
    * This slave's shards in network config order (chains in order, then shard ids), the order
    * pyquarkchain creates them in and lists them in its answers.
@@ -159,8 +162,13 @@ export class ChainBackend implements SlaveBackend {
     };
   }
 
-  async createShards(root: RootBlock, ctx: SlaveContext): Promise<number[]> {
+  attach(ctx: SlaveContext): void {
+    if (this.ctx) throw new Error("a SlaveContext is attached once");
     this.ctx = ctx;
+  }
+
+  async createShards(root: RootBlock): Promise<number[]> {
+    const ctx = this.context();
     const height = root.header.height;
     const due = this.localShards.filter((shard) => {
       const rootHeight = this.opts.genesis.genesisRootHeight(shard);
@@ -203,7 +211,7 @@ export class ChainBackend implements SlaveBackend {
         if (root.header.height === genesisRootHeight) {
           const block = this.opts.genesis.genesisBlock(chain.fullShardId, root);
           chain.addGenesisOnFork(root, block);
-          if (this.ctx) await this.propagateGenesis(chain, block, root.header.height, this.ctx);
+          await this.propagateGenesis(chain, block, root.header.height, this.context());
         }
       }
     }
@@ -225,13 +233,10 @@ export class ChainBackend implements SlaveBackend {
     await this.db.close();
   }
 
-  /** What the cluster layer's SlaveContext offers beyond the master link (diagnostics, tests). */
+  /** Whether the server has attached the cluster (its peers and siblings), for diagnostics and tests. */
   get clusterAccess(): { peers: boolean; xshard: boolean } {
-    const ctx = this.ctx;
-    return {
-      peers: !!ctx?.peer && !!ctx.peers,
-      xshard: !!ctx?.sendXshardTxLists && !!ctx.sendXshardTxListBatch,
-    };
+    const attached = this.ctx !== undefined;
+    return { peers: attached, xshard: attached };
   }
 
   /** The ready shard's chain (tests and tools). */
@@ -334,22 +339,12 @@ export class ChainBackend implements SlaveBackend {
       const local = this.ready(target);
       if (local) for (const r of requests) local.addXshardTxList(r.minor_block_hash, r.tx_list);
     }
-    const ctx = this.ctx;
-    const single = ctx?.sendXshardTxLists?.bind(ctx);
-    const many = ctx?.sendXshardTxListBatch?.bind(ctx);
-    if ((batch && !many) || (!batch && !single)) {
-      if (!this.warnedNoXshard) {
-        this.warnedNoXshard = true;
-        this.opts.log.warn(
-          { source, targets: [...perTarget.keys()] },
-          "the cluster layer cannot send xshard lists to siblings; they are kept local only",
-        );
-      }
-      return;
-    }
+    const ctx = this.context();
     const failures = batch
-      ? (await Promise.all([...perTarget].map(([target, requests]) => many!(target, requests)))).flat()
-      : await single!([...perTarget.values()].flat());
+      ? (
+          await Promise.all([...perTarget].map(([target, requests]) => ctx.sendXshardTxListBatch(target, requests)))
+        ).flat()
+      : await ctx.sendXshardTxLists([...perTarget.values()].flat());
     // A shard no sibling link serves gets nothing, as in pyquarkchain (it has no connection to write to).
     const real = failures.filter((f) => f.slave !== "-");
     if (real.length > 0) {
@@ -529,7 +524,7 @@ export class ChainBackend implements SlaveBackend {
     const failed = (error_code: number) => ({ error_code, block_coinbase_map: [], shard_stats: null });
     const chain = this.ready(req.branch.value);
     if (!chain) return failed(EBADMSG);
-    const peer = this.ctx?.peer?.(req.cluster_peer_id, req.branch.value);
+    const peer = this.context().peer(req.cluster_peer_id, req.branch.value);
     if (!peer) return failed(EBADMSG);
     const hashes = req.minor_block_hash_list;
     if (hashes.length === 0) return failed(0);
@@ -576,11 +571,11 @@ export class ChainBackend implements SlaveBackend {
     const chain = this.chainOf(peer);
     if (cmd.transaction_list.length > NEW_TRANSACTION_LIST_LIMIT) {
       // pyquarkchain closes this peer connection and still adds the transactions.
-      this.ctx?.peer?.(peer.clusterPeerId, peer.fullShardId)?.close("Too many transactions in one command");
+      this.context().peer(peer.clusterPeerId, peer.fullShardId)?.close("Too many transactions in one command");
     }
     const accepted = cmd.transaction_list.filter((tx) => chain.addTx(tx));
     if (accepted.length === 0) return;
-    for (const p of this.ctx?.peers?.(peer.fullShardId) ?? []) {
+    for (const p of this.context().peers(peer.fullShardId)) {
       if (p.clusterPeerId !== peer.clusterPeerId) p.rpc.send("NEW_TRANSACTION_LIST", { transaction_list: accepted });
     }
   }
@@ -645,13 +640,13 @@ export class ChainBackend implements SlaveBackend {
       return;
     }
     this.newBlockPool.set(hex(hash), block.header);
-    for (const p of this.ctx?.peers?.(chain.fullShardId) ?? []) p.rpc.send("NEW_BLOCK_MINOR", { block });
+    for (const p of this.context().peers(chain.fullShardId)) p.rpc.send("NEW_BLOCK_MINOR", { block });
     await this.addBlock(chain, block);
   }
 
   /** Shard.broadcast_new_tip: NEW_MINOR_BLOCK_HEADER_LIST to each peer not known to be as far along. */
   private broadcastNewTip(chain: ShardChain): void {
-    for (const p of this.ctx?.peers?.(chain.fullShardId) ?? []) {
+    for (const p of this.context().peers(chain.fullShardId)) {
       try {
         const o = this.observed.get(observedKey({ clusterPeerId: p.clusterPeerId, fullShardId: chain.fullShardId }));
         if (o?.root) {

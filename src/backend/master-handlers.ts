@@ -2,7 +2,7 @@ import type { QuarkChainConfig } from "../config/cluster-config.ts";
 import { fullShardIdByFullShardKey } from "../config/cluster-config.ts";
 import { decodeEvmTransaction } from "../tx/transaction.ts";
 import type { Address, MinorBlock, MinorBlockHeader } from "../messages/core.ts";
-import type { MasterHandlers } from "./backend.ts";
+import type { MasterHandlers } from "./api.ts";
 import {
   accountBranchData,
   gasPrice,

@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
-import type { SlaveBackend } from "../backend/backend.ts";
+import type { SlaveBackend } from "../backend/api.ts";
+import type { ClusterOpDefs } from "../messages/cluster.ts";
 import type { Frame } from "./frame.ts";
 import { PeerConn, type PeerConnOptions } from "./peer-conn.ts";
 import { RateLimitedLog } from "./rate-limited-log.ts";
+import type { RpcConnection } from "./rpc-connection.ts";
 import type { SocketLink } from "./socket-link.ts";
 
 /** How long the master link may stay held for one PeerConn's backlog before that PeerConn is closed. */
@@ -31,7 +33,8 @@ export class Dispatcher {
 
   constructor(
     private readonly link: SocketLink,
-    private readonly local: (frame: Frame) => void,
+    /** The master's own RPC (cluster_peer_id 0). */
+    private readonly master: RpcConnection<ClusterOpDefs>,
     private readonly backend: SlaveBackend,
     private readonly opts: DispatcherOptions,
   ) {
@@ -39,7 +42,7 @@ export class Dispatcher {
   }
 
   route(frame: Frame): void {
-    if (frame.clusterPeerId === 0n) return this.local(frame);
+    if (frame.clusterPeerId === 0n) return void this.master.receive(frame);
     if (!this.opts.networkShards.has(frame.branch)) {
       // pyquarkchain closes the master link here (and so shuts the slave down).
       this.opts.log.error(

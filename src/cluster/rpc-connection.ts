@@ -1,19 +1,12 @@
 import type { Logger } from "pino";
 import { type Codec, DecodeError, decode } from "../codec/index.ts";
-import type { MessageOf, OpDef, OpEntry, OpTable } from "../messages/ops.ts";
+import type { CommandName, MessageOf, OpDef, OpEntry, OpTable, RequestName, ResponseOf } from "../messages/ops.ts";
 import type { Frame, FrameHeader } from "./frame.ts";
 import { RpcError } from "./rpc-errors.ts";
 import type { LatencyHistogram, RpcSide, RpcTimings } from "./rpc-timings.ts";
 
 export { RpcError } from "./rpc-errors.ts";
-
-type Names<D extends Record<string, OpDef>, K> = { [N in keyof D]: D[N]["kind"] extends K ? N : never }[keyof D] &
-  string;
-export type RequestName<D extends Record<string, OpDef>> = Names<D, "request">;
-export type CommandName<D extends Record<string, OpDef>> = Names<D, "command">;
-export type ResponseOf<D extends Record<string, OpDef>, N extends keyof D> = D[N]["response"] extends keyof D
-  ? MessageOf<D, D[N]["response"]>
-  : never;
+export type { CommandName, RequestName, ResponseOf } from "../messages/ops.ts";
 
 /** `frame`: the request's frame, its payload the bytes as received (a view: copy what is kept). */
 export type RequestHandler<D extends Record<string, OpDef>, N extends RequestName<D>> = (

@@ -28,7 +28,7 @@ export { RpcTimings, LatencyHistogram } from "./cluster/rpc-timings.ts";
 
 export type { SlaveBackend, SlaveContext } from "./backend/api.ts";
 export { ChainBackend, type ChainBackendOptions, type GenesisProvider } from "./backend/chain-backend.ts";
-export { ChainDb } from "./backend/chain-store.ts";
+export { ChainDb } from "./backend/chain/chain-store.ts";
 export { loadClusterConfig, loadClusterConfigFile, type ClusterConfig } from "./config/cluster-config.ts";
 export { type SlaveCliOptions, EXIT } from "./config/slave-options.ts";
 export { runSlave } from "./slave-main.ts";

@@ -14,7 +14,7 @@
 import { pino } from "pino";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis, genesisRootBlock, minorBlockHash, rootBlockHash } from "../../src/backend/genesis.ts";
-import type { ShardChain } from "../../src/backend/shard-chain.ts";
+import type { ShardChain } from "../../src/backend/chain/shard-chain.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { configForShards } from "../../src/config/quarkchain-config.ts";
 import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";

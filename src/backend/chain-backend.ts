@@ -23,12 +23,12 @@ import {
   type SlaveBackend,
   type SlaveContext,
 } from "./api.ts";
-import { ValidationError, isNeighbor, maxStaleHeightDiff } from "./block-rules.ts";
-import { ChainDb } from "./chain-store.ts";
+import { ValidationError, isNeighbor, maxStaleHeightDiff } from "./chain/block-rules.ts";
+import { ChainDb } from "./chain/chain-store.ts";
 import { minorBlockHash } from "./genesis.ts";
-import { emptyMinorBlock, masterHandlers } from "./master-handlers.ts";
-import { ExecutionRequiredError, ShardChain, type ShardChainDeps } from "./shard-chain.ts";
-import type { EvmState } from "./state/evm-state.ts";
+import { emptyMinorBlock, masterHandlers } from "./handlers/master.ts";
+import { ExecutionRequiredError, ShardChain, type ShardChainDeps } from "./chain/shard-chain.ts";
+import type { EvmState } from "./exec/derive/evm-state.ts";
 import { hex, sameBytes } from "../codec/bytes.ts";
 
 /** Where a shard's first block comes from (config + genesis rules). */

@@ -3,11 +3,11 @@ import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts"
 import { decodeEvmTransaction } from "../tx/transaction.ts";
 import type { AccountBranchData, MinorBlockExtraInfo } from "../messages/cluster.ts";
 import type { MinorBlock, MinorBlockHeader } from "../messages/core.ts";
-import { decayByEpoch } from "./block-rules.ts";
+import { decayByEpoch } from "./chain/block-rules.ts";
 import { minorBlockHash } from "./genesis.ts";
-import type { ShardChain } from "./shard-chain.ts";
-import type { EvmState } from "./state/evm-state.ts";
-import type { TxPool } from "./tx-pool.ts";
+import type { ShardChain } from "./chain/shard-chain.ts";
+import type { EvmState } from "./exec/derive/evm-state.ts";
+import type { TxPool } from "./pool/tx-pool.ts";
 import { hex } from "../codec/bytes.ts";
 
 /**

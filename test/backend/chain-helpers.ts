@@ -2,10 +2,10 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { blockCoinbaseAmount, difficultyWithParent, merkleRoot } from "../../src/backend/block-rules.ts";
+import { blockCoinbaseAmount, difficultyWithParent, merkleRoot } from "../../src/backend/chain/block-rules.ts";
 import { minorBlockHash, rootBlockHash } from "../../src/backend/genesis.ts";
-import type { ShardChain } from "../../src/backend/shard-chain.ts";
-import { BLANK_ROOT } from "../../src/backend/state/mpt.ts";
+import type { ShardChain } from "../../src/backend/chain/shard-chain.ts";
+import { BLANK_ROOT } from "../../src/backend/exec/derive/mpt.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
 import {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import t, { type Test } from "tap";
 import type { MasterHandlers } from "../../src/backend/api.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
-import { ChainDb, STATE_KNOWN, STATE_UNKNOWN } from "../../src/backend/chain-store.ts";
+import { ChainDb, STATE_KNOWN, STATE_UNKNOWN } from "../../src/backend/chain/chain-store.ts";
 import { NetworkGenesis, minorBlockHash, rootBlockHash } from "../../src/backend/genesis.ts";
 import { encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";

@@ -1,14 +1,14 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { keccak256 } from "../crypto/keccak.ts";
-import { encode } from "../codec/index.ts";
-import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
+import { keccak256 } from "../../crypto/keccak.ts";
+import { encode } from "../../codec/index.ts";
+import type { QuarkChainConfig, ShardConfig } from "../../config/cluster-config.ts";
 import {
   type MinorBlockHeader,
   type TokenBalanceMap,
   type TypedTransaction,
   MinorBlockHeader as MinorBlockHeaderCodec,
   TypedTransaction as TypedTransactionCodec,
-} from "../messages/core.ts";
+} from "../../messages/core.ts";
 
 /**
  * Consensus rules of pyquarkchain that need no EVM: the ones ShardState.validate_block,

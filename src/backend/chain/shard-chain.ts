@@ -1,12 +1,12 @@
-import { keccak256 } from "../crypto/keccak.ts";
+import { keccak256 } from "../../crypto/keccak.ts";
 import type { Logger } from "pino";
-import { encode } from "../codec/index.ts";
+import { encode } from "../../codec/index.ts";
 import {
   type QuarkChainConfig,
   type ShardConfig,
   initializedFullShardIdsBeforeRootHeight,
-} from "../config/cluster-config.ts";
-import type { ShardStats } from "../messages/cluster.ts";
+} from "../../config/cluster-config.ts";
+import type { ShardStats } from "../../messages/cluster.ts";
 import {
   type CrossShardTransactionList,
   type MinorBlock,
@@ -19,7 +19,7 @@ import {
   MinorBlockMeta as MinorBlockMetaCodec,
   RootBlockHeader as RootBlockHeaderCodec,
   typedTransactionHash,
-} from "../messages/core.ts";
+} from "../../messages/core.ts";
 import {
   ALLOWED_FUTURE_BLOCKS_TIME,
   ValidationError,
@@ -32,11 +32,11 @@ import {
   merkleRoot,
 } from "./block-rules.ts";
 import { type BlockNote, type ChainStore, STATE_GENESIS, STATE_KNOWN, STATE_UNKNOWN } from "./chain-store.ts";
-import { minorBlockHash, rootBlockHash } from "./genesis.ts";
-import { maxBlocksInOneRootBlock } from "./shard-queries.ts";
-import type { EvmState } from "./state/evm-state.ts";
-import { type PoolEntry, TxPool, poolEntry, poolRejection } from "./tx-pool.ts";
-import { hex, sameBytes } from "../codec/bytes.ts";
+import { minorBlockHash, rootBlockHash } from "./hashes.ts";
+import { maxBlocksInOneRootBlock } from "../shard-queries.ts";
+import type { EvmState } from "../exec/derive/evm-state.ts";
+import { type PoolEntry, TxPool, poolEntry, poolRejection } from "../pool/tx-pool.ts";
+import { hex, sameBytes } from "../../codec/bytes.ts";
 
 const GENESIS_NOTE: BlockNote = { total_tx_count: 0, state: STATE_GENESIS, coinbase_key: 0 };
 const sameMinorHeader = (a: MinorBlockHeader, b: MinorBlockHeader) =>

@@ -1,8 +1,8 @@
-import type { QuarkChainConfig } from "../config/cluster-config.ts";
-import { fullShardIdByFullShardKey } from "../config/cluster-config.ts";
-import { decodeEvmTransaction } from "../tx/transaction.ts";
-import type { Address, MinorBlock, MinorBlockHeader } from "../messages/core.ts";
-import type { MasterHandlers } from "./api.ts";
+import type { QuarkChainConfig } from "../../config/cluster-config.ts";
+import { fullShardIdByFullShardKey } from "../../config/cluster-config.ts";
+import { decodeEvmTransaction } from "../../tx/transaction.ts";
+import type { Address, MinorBlock, MinorBlockHeader } from "../../messages/core.ts";
+import type { MasterHandlers } from "../api.ts";
 import {
   accountBranchData,
   gasPrice,
@@ -13,9 +13,9 @@ import {
   stateAfter,
   totalBalance,
   unconfirmedCoinbaseAmount,
-} from "./shard-queries.ts";
-import { type ShardChain, StateUnknownError } from "./shard-chain.ts";
-import { word } from "./state/account.ts";
+} from "../shard-queries.ts";
+import { type ShardChain, StateUnknownError } from "../chain/shard-chain.ts";
+import { word } from "../exec/derive/account.ts";
 
 /** What the master handlers see of the backend. */
 export interface LocalShards {

@@ -1,5 +1,3 @@
-import { keccak256 } from "../crypto/keccak.ts";
-import { encode, owned } from "../codec/index.ts";
 import {
   type QuarkChainConfig,
   type ShardConfig,
@@ -13,11 +11,7 @@ import {
   type MinorBlockHeader,
   type MinorBlockMeta,
   type RootBlock,
-  type RootBlockHeader,
   type TokenBalanceMap,
-  MinorBlockHeader as MinorBlockHeaderCodec,
-  MinorBlockMeta as MinorBlockMetaCodec,
-  RootBlockHeader as RootBlockHeaderCodec,
 } from "../messages/core.ts";
 import { EvmState } from "./exec/derive/evm-state.ts";
 

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { blockCoinbaseAmount, difficultyWithParent, merkleRoot } from "../../src/backend/chain/block-rules.ts";
 import { minorBlockHash, rootBlockHash } from "../../src/backend/genesis.ts";
-import type { ShardChain } from "../../src/backend/chain/shard-chain.ts";
+import type { Shard } from "../../src/backend/shard.ts";
 import { BLANK_ROOT } from "../../src/backend/exec/derive/mpt.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
@@ -107,7 +107,7 @@ export function nextRootBlock(prev: RootBlock): RootBlock {
  */
 export function mineEmpty(
   config: QuarkChainConfig,
-  chain: ShardChain,
+  chain: Shard,
   parent: MinorBlock,
   root: RootBlockHeader,
   createTime: bigint,

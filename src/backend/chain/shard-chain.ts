@@ -1,11 +1,6 @@
-import { keccak256 } from "../../crypto/keccak.ts";
 import type { Logger } from "pino";
 import { encode } from "../../codec/index.ts";
-import {
-  type QuarkChainConfig,
-  type ShardConfig,
-  initializedFullShardIdsBeforeRootHeight,
-} from "../../config/cluster-config.ts";
+import type { QuarkChainConfig, ShardConfig } from "../../config/cluster-config.ts";
 import type { ShardStats } from "../../messages/cluster.ts";
 import {
   type CrossShardTransactionList,
@@ -13,29 +8,15 @@ import {
   type MinorBlockHeader,
   type RootBlock,
   type RootBlockHeader,
-  type TokenBalanceMap,
-  type TypedTransaction,
   MinorBlockHeader as MinorBlockHeaderCodec,
-  MinorBlockMeta as MinorBlockMetaCodec,
   RootBlockHeader as RootBlockHeaderCodec,
-  typedTransactionHash,
 } from "../../messages/core.ts";
-import {
-  ALLOWED_FUTURE_BLOCKS_TIME,
-  ValidationError,
-  blockCoinbaseAmount,
-  checkSeal,
-  difficultyWithParent,
-  isInBranch,
-  isNeighbor,
-  maxStaleHeightDiff,
-  merkleRoot,
-} from "./block-rules.ts";
-import { type BlockNote, type ChainStore, STATE_GENESIS, STATE_KNOWN, STATE_UNKNOWN } from "./chain-store.ts";
+import { ValidationError } from "./block-rules.ts";
+import { type BlockNote, type CanonicalChange, type ChainStore, STATE_GENESIS } from "./chain-store.ts";
 import { minorBlockHash, rootBlockHash } from "./hashes.ts";
-import { maxBlocksInOneRootBlock } from "../shard-queries.ts";
-import type { EvmState } from "../exec/derive/evm-state.ts";
-import { type PoolEntry, TxPool, poolEntry, poolRejection } from "../pool/tx-pool.ts";
+import { type ValidateOptions, validateBlock, validateRootBlock } from "./validate.ts";
+
+export type { ValidateOptions } from "./validate.ts";
 import { hex, sameBytes } from "../../codec/bytes.ts";
 
 const GENESIS_NOTE: BlockNote = { total_tx_count: 0, state: STATE_GENESIS, coinbase_key: 0 };
@@ -44,44 +25,35 @@ const sameMinorHeader = (a: MinorBlockHeader, b: MinorBlockHeader) =>
 const sameRootHeader = (a: RootBlockHeader, b: RootBlockHeader) =>
   sameBytes(encode(RootBlockHeaderCodec, a), encode(RootBlockHeaderCodec, b));
 
-/** A block this backend cannot add without running its transactions. */
-export class ExecutionRequiredError extends Error {
-  override readonly name = "ExecutionRequiredError";
-}
-
-/** The state after a block (or at a height) exists in pyquarkchain but is not known here. */
-export class StateUnknownError extends Error {
-  override readonly name = "StateUnknownError";
-}
-
 export interface ShardChainDeps {
   config: QuarkChainConfig;
   store: ChainStore;
-  /** A fresh copy of the shard's genesis state. */
-  genesisState: () => EvmState;
   log: Logger;
   /** Unix time in seconds. */
   now: () => bigint;
 }
 
-export interface AddBlockOptions {
-  /** Refuse a block more than max_stale_minor_block_height_diff below the tip (default true). */
-  skipIfTooOld?: boolean;
-  /** The create_time checks against the clock and the parent (default true). */
-  validateTime?: boolean;
+/**
+ * What adding a block or a root block changed: whether the shard tip moved, and the blocks
+ * that left (`drop`) and joined (`put`) the canonical chain, whose transactions leave or
+ * rejoin the pool.
+ */
+export interface Reorg extends CanonicalChange {
+  tipMoved: boolean;
 }
+
+const NO_REORG: Reorg = { tipMoved: false, put: [], drop: [] };
 
 /**
  * One shard's chain, as pyquarkchain's ShardState keeps it (quarkchain/cluster/shard_state.py)
- * without the EVM: tips, the canonical chain, root blocks, cross-shard deposits, the
- * transaction pool, and the EVM state wherever it follows from the genesis state and block
- * rewards alone (see BlockNote). Blocks are accepted with every check that needs no EVM.
+ * without state or execution: the block store, tips, the canonical chain, root blocks and
+ * cross-shard deposits, and the validation rules that need no EVM. Blocks are validated
+ * and added by the Shard's pipeline; `add` and `addRootBlock` say what changed (Reorg).
  */
 export class ShardChain {
   readonly fullShardId: number;
   readonly shard: ShardConfig;
   readonly store: ChainStore;
-  readonly pool: TxPool;
   rootTip: RootBlockHeader;
   headerTip: MinorBlockHeader;
   /** The last block of this shard a root block on the root tip's chain confirmed. */
@@ -89,11 +61,9 @@ export class ShardChain {
   private lastUnconfirmed:
     | { tip: MinorBlockHeader; confirmed: MinorBlockHeader | undefined; max: number; list: readonly MinorBlockHeader[] }
     | undefined;
-  private tipState: EvmState | undefined;
   private readonly deps: ShardChainDeps;
   /** height -> block hashes added in this process (pyquarkchain's height_to_minor_block_hashes). */
   private readonly heightHashes = new Map<bigint, Set<string>>();
-  private readonly stateCache = new Map<string, EvmState>();
   /** The tip's hash, kept while headerTip is the same object: every eco info and add_tx asks for it. */
   private tipHashMemo: { header: MinorBlockHeader; hash: Uint8Array } | undefined;
 
@@ -102,11 +72,9 @@ export class ShardChain {
     this.shard = shard;
     this.fullShardId = shard.fullShardId;
     this.store = deps.store;
-    this.pool = new TxPool(deps.config.TRANSACTION_QUEUE_SIZE_LIMIT_PER_SHARD);
     this.rootTip = rootTip;
     this.headerTip = headerTip;
     this.confirmedTip = undefined;
-    this.tipState = undefined;
   }
 
   /**
@@ -120,8 +88,7 @@ export class ShardChain {
     deps.store.putGenesisBlock(rootHash, genesis, GENESIS_NOTE);
     const chain = new ShardChain(deps, shard, root.header, genesis.header);
     chain.countHeight(genesis);
-    chain.rewriteIndexTo(genesis, false);
-    chain.tipState = deps.genesisState();
+    chain.rewriteIndexTo(genesis);
     chain.saveTips();
     return chain;
   }
@@ -148,8 +115,7 @@ export class ShardChain {
     }
     const chain = new ShardChain(deps, shard, root.header, tip.header);
     chain.confirmedTip = confirmed?.header;
-    chain.rewriteIndexTo(tip, false);
-    chain.tipState = chain.tryStateAfter(minorBlockHash(tip.header));
+    chain.rewriteIndexTo(tip);
     chain.saveTips();
     return chain;
   }
@@ -165,11 +131,6 @@ export class ShardChain {
     const hash = minorBlockHash(header);
     this.tipHashMemo = { header, hash };
     return hash;
-  }
-
-  /** The EVM state after the tip, or undefined when it is not known here. */
-  get state(): EvmState | undefined {
-    return this.tipState;
   }
 
   /** Height of the last block a root block has confirmed; -1 until one does. */
@@ -244,181 +205,27 @@ export class ShardChain {
     return this.store.xshardTxList(sourceBlockHash);
   }
 
-  // ---- State ----
-
-  /**
-   * The EVM state after the block, replayed from the genesis state through the block rewards
-   * of its ancestors; undefined when some block on the way needs transaction execution.
-   * The caller must not change it.
-   */
-  tryStateAfter(hash: Uint8Array): EvmState | undefined {
-    if (this.tipState && sameBytes(hash, this.tipHash)) return this.tipState;
-    const cached = this.stateCache.get(hex(hash));
-    if (cached) return cached;
-    const path: Array<{ block: MinorBlock; note: BlockNote }> = [];
-    let base: EvmState | undefined;
-    let at = hash;
-    for (;;) {
-      const hit = this.stateCache.get(hex(at));
-      if (hit) {
-        base = hit.clone();
-        break;
-      }
-      const note = this.store.blockNote(at);
-      const block = this.store.minorBlock(at);
-      if (!note || !block || note.state === STATE_UNKNOWN) return undefined;
-      if (note.state === STATE_GENESIS) {
-        base = this.deps.genesisState();
-        break;
-      }
-      path.push({ block, note });
-      at = block.header.hash_prev_minor_block;
-    }
-    for (let i = path.length - 1; i >= 0; i--) {
-      const { block, note } = path[i]!;
-      this.creditCoinbase(base, block.header, note.coinbase_key);
-    }
-    this.remember(hash, base);
-    return base;
-  }
-
-  /** _get_evm_state_from_height: the tip's state, or the state after canonical block `height` if a block follows it. */
-  stateAfterHeight(height: bigint | undefined): EvmState | undefined {
-    if (height === undefined || height === this.headerTip.height) {
-      if (!this.tipState) throw new StateUnknownError("the state after the tip is not known here");
-      return this.tipState;
-    }
-    const next = this.byHeight(height + 1n);
-    if (!next) return undefined;
-    const state = this.tryStateAfter(next.header.hash_prev_minor_block);
-    if (!state) throw new StateUnknownError(`the state after block ${height} is not known here`);
-    return state;
-  }
-
-  private remember(hash: Uint8Array, state: EvmState): void {
-    this.stateCache.set(hex(hash), state);
-    if (this.stateCache.size > 16) this.stateCache.delete(this.stateCache.keys().next().value!);
-  }
-
-  /** run_block's "pay miner" for a block without transactions: the reward in the genesis token. */
-  private creditCoinbase(state: EvmState, header: MinorBlockHeader, newAccountKey: number): void {
-    const [[token, amount]] = blockCoinbaseAmount(this.deps.config, this.shard, header.height).balance_map as [
-      [bigint, bigint],
-    ];
-    const account = state.touch(header.coinbase_address.recipient, newAccountKey);
-    if (amount !== 0n) account.balances.set(token, (account.balances.get(token) ?? 0n) + amount);
-    state.commit();
-  }
-
-  /**
-   * The state after a block without transactions, when the block's reward is its only change
-   * (no cross-shard deposit moved value): tried with the full_shard_key an account the reward
-   * creates would get (pyquarkchain's state.full_shard_key: the last deposit's target, which
-   * is the root coinbase when the block reaches a new root block, else 0), and accepted only
-   * if the root matches the block's hash_evm_state_root.
-   */
-  private deriveState(block: MinorBlock): { state: EvmState; key: number } | undefined {
-    if (block.tx_list.length > 0) return undefined;
-    const parent = this.tryStateAfter(block.header.hash_prev_minor_block);
-    if (!parent) return undefined;
-    const keys = [0];
-    const root = this.store.rootBlock(block.header.hash_prev_root_block);
-    if (root) keys.unshift(root.header.coinbase_address.full_shard_key);
-    const exists = parent.get(block.header.coinbase_address.recipient) !== undefined;
-    for (const key of exists ? [0] : [...new Set(keys)]) {
-      const state = parent.clone();
-      this.creditCoinbase(state, block.header, key);
-      if (sameBytes(state.stateRoot(), block.meta.hash_evm_state_root)) return { state, key };
-    }
-    return undefined;
-  }
-
   // ---- Blocks ----
 
-  /**
-   * validate_block without the EVM: version, height and parent link, branch, time, meta hash,
-   * extra and tracking data sizes, gas limits, merkle root, coinbase shard, difficulty, the
-   * root block reference and its chain, and the seal where it needs no DAG or stake.
-   */
-  validate(block: MinorBlock, validateTime = true): void {
-    const h = block.header;
-    const config = this.deps.config;
-    if (h.version !== 0) throw new ValidationError("incorrect minor block version");
-    if (h.height < 1n) throw new ValidationError("unexpected height");
-    const prev = this.header(h.hash_prev_minor_block);
-    if (!prev) throw new ValidationError(`prev block not found, block height ${h.height}`);
-    if (h.height !== prev.height + 1n) throw new ValidationError("height mismatch");
-    if (h.branch.value !== this.fullShardId) throw new ValidationError("branch mismatch");
-    if (validateTime && h.create_time > this.deps.now() + ALLOWED_FUTURE_BLOCKS_TIME)
-      throw new ValidationError("block too far into future");
-    if (validateTime && h.create_time <= prev.create_time) throw new ValidationError("incorrect create time");
-    if (!sameBytes(h.hash_meta, keccak256(encode(MinorBlockMetaCodec, block.meta))))
-      throw new ValidationError("hash of meta mismatch");
-    if (h.extra_data.length > config.BLOCK_EXTRA_DATA_SIZE_LIMIT)
-      throw new ValidationError("extra_data in block is too large");
-    if (block.tracking_data.length > config.BLOCK_EXTRA_DATA_SIZE_LIMIT)
-      throw new ValidationError("tracking_data in block is too large");
-    const gasLimit = this.shard.GENESIS.GAS_LIMIT;
-    if (h.evm_gas_limit !== gasLimit) throw new ValidationError(`incorrect gas limit, expected ${gasLimit}`);
-    if (block.meta.evm_xshard_gas_limit >= h.evm_gas_limit)
-      throw new ValidationError("xshard_gas_limit should not exceed total gas_limit");
-    if (block.meta.evm_xshard_gas_limit !== gasLimit / 2n) throw new ValidationError("incorrect xshard gas limit");
-    if (!sameBytes(merkleRoot(block.tx_list), block.meta.hash_merkle_root))
-      throw new ValidationError("incorrect merkle root");
-    if (!isInBranch(this.fullShardId, h.coinbase_address.full_shard_key))
-      throw new ValidationError("coinbase output address must be in the shard");
-    if (!config.SKIP_MINOR_DIFFICULTY_CHECK && difficultyWithParent(this.shard, prev, h.create_time) !== h.difficulty)
-      throw new ValidationError("incorrect difficulty");
-    const root = this.rootHeader(h.hash_prev_root_block);
-    if (!root) throw new ValidationError("cannot find root block for the minor block");
-    const prevRoot = this.rootHeader(prev.hash_prev_root_block);
-    if (!prevRoot || root.height < prevRoot.height)
-      throw new ValidationError("prev root block height must be non-decreasing");
-    const confirmedHash = this.store.lastConfirmedAt(h.hash_prev_root_block);
-    const confirmed = confirmedHash ? this.header(confirmedHash) : undefined;
-    if (confirmed && !this.isSameMinorChain(prev, confirmed))
-      throw new ValidationError("prev root block's minor block is not in the same chain as the minor block");
-    if (!this.isSameRootChain(root, prevRoot)) throw new ValidationError("prev root blocks are not on the same chain");
-    if (!config.DISABLE_POW_CHECK && !this.shard.chain.POSW_CONFIG.ENABLED) checkSeal(this.shard, h);
+  /** validate_block without the EVM (validate.ts); throws ValidationError. */
+  validate(block: MinorBlock, opts: ValidateOptions = {}): void {
+    validateBlock(this.deps.config, this.deps.now, this, block, opts);
   }
 
   /**
-   * ShardState.add_block without the EVM: refuses what validate refuses, and a block with
-   * transactions when `canSkipExecution` says its cross-shard deposits would matter; stores
-   * the block, derives the state after it where possible, and moves the tip by pyquarkchain's
-   * rules. Returns the coinbase amount map the master is told.
+   * ShardState.add_block's store step, for a block the pipeline has validated: stores it
+   * with what was derived of its state (`state`, `coinbase_key` of BlockNote) and moves the
+   * tip by pyquarkchain's rules. What changed.
    */
-  addBlock(
-    block: MinorBlock,
-    opts: AddBlockOptions,
-    canSkipExecution: (block: MinorBlock) => boolean,
-  ): TokenBalanceMap {
+  add(block: MinorBlock, derived: Pick<BlockNote, "state" | "coinbase_key">): Reorg {
     const h = block.header;
-    const maxStale = maxStaleHeightDiff(this.deps.config, this.shard);
-    if ((opts.skipIfTooOld ?? true) && maxStale !== undefined && this.headerTip.height - h.height > maxStale)
-      throw new ValidationError(`block is too old ${h.height} << ${this.headerTip.height}`);
-    this.validate(block, opts.validateTime ?? true);
-    if (block.tx_list.length > 0 && !canSkipExecution(block)) {
-      throw new ExecutionRequiredError(
-        "a block with transactions needs their execution (post-state and cross-shard deposits)",
-      );
-    }
-    const derived = this.deriveState(block);
-    if (derived) {
-      const expected = blockCoinbaseAmount(this.deps.config, this.shard, h.height);
-      if (!sameCoinbase(expected, h.coinbase_amount_map)) throw new ValidationError("coinbase reward incorrect");
-    }
-    const hash = minorBlockHash(h);
     const parentNote = this.store.blockNote(h.hash_prev_minor_block);
     this.store.putMinorBlock(block, {
       total_tx_count: (parentNote?.total_tx_count ?? 0) + block.tx_list.length,
-      state: derived ? STATE_KNOWN : STATE_UNKNOWN,
-      coinbase_key: derived?.key ?? 0,
+      ...derived,
     });
     this.countHeight(block);
-    if (derived) this.remember(hash, derived.state);
-    if (this.shouldBecomeTip(block)) this.updateTip(block, derived?.state);
-    return h.coinbase_amount_map;
+    return this.shouldBecomeTip(block) ? this.updateTip(block) : NO_REORG;
   }
 
   private shouldBecomeTip(block: MinorBlock): boolean {
@@ -432,12 +239,11 @@ export class ShardChain {
     return h.height === this.headerTip.height && !!tipPrevRoot && prevRoot.height > tipPrevRoot.height;
   }
 
-  private updateTip(block: MinorBlock, state: EvmState | undefined): void {
-    const next = state ?? this.tryStateAfter(minorBlockHash(block.header));
-    this.rewriteIndexTo(block, true);
+  private updateTip(block: MinorBlock): Reorg {
+    const change = this.rewriteIndexTo(block);
     this.headerTip = block.header;
-    this.tipState = next;
     this.saveTips();
+    return { tipMoved: true, ...change };
   }
 
   private isLinkedToConfirmedTip(header: MinorBlockHeader): boolean {
@@ -449,7 +255,7 @@ export class ShardChain {
     return !!h && sameMinorHeader(h, confirmed);
   }
 
-  private isSameMinorChain(longer: MinorBlockHeader, shorter: MinorBlockHeader): boolean {
+  isSameMinorChain(longer: MinorBlockHeader, shorter: MinorBlockHeader): boolean {
     if (shorter.height > longer.height) return false;
     let h: MinorBlockHeader | undefined = longer;
     while (h && h.height > shorter.height) h = this.header(h.hash_prev_minor_block);
@@ -464,7 +270,7 @@ export class ShardChain {
   }
 
   /** __rewrite_block_index_to: the canonical index (and transaction index) follows `block`. */
-  private rewriteIndexTo(block: MinorBlock, addTxBack: boolean): void {
+  private rewriteIndexTo(block: MinorBlock): CanonicalChange {
     const old: MinorBlock[] = [];
     for (let height = block.header.height + 1n; ; height++) {
       const hash = this.store.canonicalHash(height);
@@ -483,15 +289,9 @@ export class ShardChain {
       if (b.header.height <= this.shard.GENESIS.HEIGHT) break;
       b = this.store.minorBlock(b.header.hash_prev_minor_block);
     }
-    this.store.rewriteCanonical({ drop: old, put: fresh });
-    if (addTxBack) for (const o of old) for (const tx of o.tx_list) this.returnToPool(tx);
-    const included = fresh.flatMap((f) => f.tx_list).flatMap((tx) => decodable(tx));
-    if (included.length > 0) this.pool.removeIncluded(included);
-  }
-
-  private returnToPool(tx: TypedTransaction): void {
-    const [entry] = decodable(tx);
-    if (entry) this.pool.add(entry);
+    const change = { drop: old, put: fresh };
+    this.store.rewriteCanonical(change);
+    return change;
   }
 
   private countHeight(block: MinorBlock): void {
@@ -510,8 +310,8 @@ export class ShardChain {
     });
   }
 
-  /** get_shard_stats. */
-  shardStats(): ShardStats {
+  /** get_shard_stats, with the pool's size. */
+  shardStats(pendingTxCount: number): ShardStats {
     const tip = this.headerTip;
     const cutoff = tip.create_time - 60n;
     let block = this.tip;
@@ -535,7 +335,7 @@ export class ShardChain {
       coinbase_address: tip.coinbase_address,
       timestamp: tip.create_time,
       tx_count60s: txCount,
-      pending_tx_count: this.pool.size,
+      pending_tx_count: pendingTxCount,
       total_tx_count: this.store.blockNote(this.tipHash)?.total_tx_count ?? 0,
       block_count60s: blockCount,
       stale_block_count60s: stale,
@@ -549,55 +349,17 @@ export class ShardChain {
    * ShardState.add_root_block (root height above the genesis root height): the root block
    * must follow a known one and confirm only known local blocks, with the neighbours'
    * deposits present; a heavier root block becomes the root tip and may move the shard tip.
-   * Returns whether the root tip switched. Throws ValidationError.
+   * What changed when the root tip switched; undefined when it did not. Throws ValidationError.
    */
-  addRootBlock(root: RootBlock): boolean {
-    const config = this.deps.config;
-    if (root.header.version !== 0) throw new ValidationError("incorrect root block version");
-    if (!this.store.hasRootBlock(root.header.hash_prev_block))
-      throw new ValidationError("cannot find previous root block in pool");
-    const shardHeaders: MinorBlockHeader[] = [];
-    for (const m of root.minor_block_header_list) {
-      const hash = minorBlockHash(m);
-      if (m.branch.value === this.fullShardId) {
-        if (!this.store.hasMinorBlock(hash)) throw new ValidationError("cannot find minor block in local shard");
-        shardHeaders.push(m);
-        continue;
-      }
-      const prevRoot = this.rootHeader(m.hash_prev_root_block);
-      const count = prevRoot && initializedFullShardIdsBeforeRootHeight(config, prevRoot.height).length;
-      if (
-        !prevRoot ||
-        prevRoot.height === this.shard.GENESIS.ROOT_HEIGHT ||
-        !isNeighbor(this.fullShardId, m.branch.value, count!)
-      ) {
-        if (this.store.hasXshardTxList(hash))
-          throw new ValidationError(`minor block ${hex(hash)} should not have been broadcast to this shard`);
-        continue;
-      }
-      if (!this.store.hasXshardTxList(hash))
-        throw new ValidationError(`cannot find x_shard tx list for ${m.branch.value}-${m.height} ${hex(hash)}`);
-    }
-    if (shardHeaders.length > maxBlocksInOneRootBlock(config, this.shard))
-      throw new ValidationError("too many minor blocks in the root block for this shard");
-    const lastInPrevHash = this.store.lastConfirmedAt(root.header.hash_prev_block);
-    const lastInPrev = lastInPrevHash ? this.header(lastInPrevHash) : undefined;
-    let shardHeader: MinorBlockHeader | undefined;
-    if (shardHeaders.length > 0) {
-      const first = shardHeaders[0]!;
-      if (!(first.height === 0n || (lastInPrev && sameBytes(first.hash_prev_minor_block, minorBlockHash(lastInPrev)))))
-        throw new ValidationError("the root block's first minor block does not follow the last one confirmed");
-      shardHeader = shardHeaders[shardHeaders.length - 1]!;
-    } else {
-      shardHeader = lastInPrev;
-    }
+  addRootBlock(root: RootBlock): Reorg | undefined {
+    const shardHeader = validateRootBlock(this.deps.config, this, root);
     this.store.putRootBlock(root, shardHeader ? minorBlockHash(shardHeader) : null);
     if (shardHeader) {
       const prevRoot = this.rootHeader(shardHeader.hash_prev_root_block);
       if (!prevRoot || !this.isSameRootChain(root.header, prevRoot))
         throw new ValidationError("the confirmed minor block's root block is not on this root chain");
     }
-    if (root.header.total_difficulty <= this.rootTip.total_difficulty) return false;
+    if (root.header.total_difficulty <= this.rootTip.total_difficulty) return undefined;
 
     this.rootTip = root.header;
     this.confirmedTip = shardHeader;
@@ -623,17 +385,16 @@ export class ShardChain {
       if (!prev) throw new ValidationError("broken minor chain");
       tip = prev;
     }
-    if (!sameMinorHeader(tip, origTip)) {
-      const block = this.byHash(minorBlockHash(tip))!;
-      this.updateTip(block, undefined);
-      this.deps.log.info(
-        { shard: this.fullShardId, from: origTip.height, to: tip.height, rootHeight: root.header.height },
-        "shard tip reset by root block",
-      );
-    } else {
+    if (sameMinorHeader(tip, origTip)) {
       this.saveTips();
+      return NO_REORG;
     }
-    return true;
+    const reorg = this.updateTip(this.byHash(minorBlockHash(tip))!);
+    this.deps.log.info(
+      { shard: this.fullShardId, from: origTip.height, to: tip.height, rootHeight: root.header.height },
+      "shard tip reset by root block",
+    );
+    return reorg;
   }
 
   /** A genesis block on another root block at the genesis root height (a root fork): stored, the tip stays. */
@@ -642,67 +403,6 @@ export class ShardChain {
     this.store.putGenesisBlock(rootBlockHash(root.header), genesis, GENESIS_NOTE);
     this.countHeight(genesis);
   }
-
-  // ---- Transactions ----
-
-  /** ShardState.add_tx: whether the transaction joins the pool. */
-  addTx(tx: TypedTransaction): boolean {
-    if (this.pool.size > this.pool.limit) return false;
-    const hash = typedTransactionHash(tx);
-    if (this.store.txLocation(hash)) return false;
-    if (this.pool.has(hash)) return false;
-    let entry: PoolEntry;
-    try {
-      entry = poolEntry(tx, hash);
-    } catch {
-      return false;
-    }
-    const why = poolRejection(
-      {
-        config: this.deps.config,
-        shard: this.shard,
-        rootTipHeight: this.rootTip.height,
-        state: this.tipState,
-        stateTimestamp: this.stateTimestamp,
-      },
-      entry,
-    );
-    if (why !== undefined) {
-      this.deps.log.debug({ shard: this.fullShardId, tx: hex(hash), reason: why }, "transaction refused");
-      return false;
-    }
-    this.pool.add(entry);
-    return true;
-  }
-
-  /** get_transaction_by_hash: (block, index) for a canonical block, or the pool's empty block. */
-  transaction(hash: Uint8Array): { block: MinorBlock; index: number } | { pooled: TypedTransaction } | undefined {
-    const at = this.store.txLocation(hash);
-    if (at) {
-      const block = this.byHeight(at.height);
-      if (block) return { block, index: at.index };
-    }
-    const pooled = this.pool.get(hash);
-    return pooled && { pooled };
-  }
-}
-
-function decodable(tx: TypedTransaction): PoolEntry[] {
-  try {
-    return [poolEntry(tx)];
-  } catch {
-    return [];
-  }
-}
-
-function sameCoinbase(a: TokenBalanceMap, b: TokenBalanceMap): boolean {
-  const nz = (m: TokenBalanceMap) =>
-    m.balance_map
-      .filter(([, v]) => v !== 0n)
-      .map(([k, v]) => `${k}:${v}`)
-      .sort()
-      .join(",");
-  return nz(a) === nz(b);
 }
 
 function shardConfig(config: QuarkChainConfig, fullShardId: number): ShardConfig {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { PeerRef, SlaveBackend } from "../backend/api.ts";
+import { PeerFault, type PeerRef, type SlaveBackend } from "../backend/api.ts";
 import type { Codec } from "../codec/index.ts";
 import { type P2POpDefs, p2pOps } from "../messages/p2p.ts";
 import { type Frame, type FrameHeader, detached } from "./frame.ts";
@@ -78,7 +78,9 @@ export class PeerConn implements FrameSink {
       log: opts.log,
       rpcTimeoutMs: opts.rpcTimeoutMs,
       maxPendingCalls: opts.maxPendingCalls,
-      handlerFailureLevel: "warn", // a backend refusing a peer's request: the peer's fault
+      // The peer's fault (a bad request, an invalid block) closes it, logged as its doing;
+      // anything else a handler throws is this slave's own failure.
+      handlerFailureLevel: (err) => (err instanceof PeerFault ? "warn" : "error"),
       timings: opts.timings,
     });
     this.rpc.onClose(() => {

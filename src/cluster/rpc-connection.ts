@@ -38,9 +38,10 @@ export interface RpcConnectionOptions {
   maxPendingCalls?: number;
   /**
    * How a handler that throws is logged: "error" (default), or "warn" where a throw is how
-   * a handler refuses a peer's bad request (PeerConn: pyquarkchain's close_with_error).
+   * a handler refuses a peer's bad request (PeerConn: pyquarkchain's close_with_error); a
+   * function decides by the error.
    */
-  handlerFailureLevel?: "warn" | "error";
+  handlerFailureLevel?: "warn" | "error" | ((err: unknown) => "warn" | "error");
   /** Latencies and decode errors, for metrics (read at scrape time). */
   timings?: RpcTimings;
 }
@@ -79,7 +80,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   private readonly sink: FrameSink;
   private readonly rpcTimeoutMs: number;
   private readonly maxPendingCalls: number;
-  private readonly handlerFailureLevel: "warn" | "error";
+  private readonly handlerFailureLevel: (err: unknown) => "warn" | "error";
   private readonly timings: RpcTimings | undefined;
   /** The kind of connection in metrics: "master", "slave" or "peer". */
   private readonly kind: string;
@@ -105,7 +106,8 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     this.log = opts.log;
     this.rpcTimeoutMs = opts.rpcTimeoutMs;
     this.maxPendingCalls = opts.maxPendingCalls ?? 10_000;
-    this.handlerFailureLevel = opts.handlerFailureLevel ?? "error";
+    const level = opts.handlerFailureLevel ?? "error";
+    this.handlerFailureLevel = typeof level === "function" ? level : () => level;
     this.timings = opts.timings;
     this.kind = opts.name.split(" ")[0]!;
   }
@@ -348,7 +350,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   /** As in pyquarkchain, a handler that throws closes its connection. */
   private handlerFailed(entry: OpEntry, err: unknown): void {
     if (this.closedReason !== undefined) return;
-    this.log[this.handlerFailureLevel]({ conn: this.name, op: entry.name, err }, "handler failed");
+    this.log[this.handlerFailureLevel(err)]({ conn: this.name, op: entry.name, err }, "handler failed");
     this.close(`${entry.name} handler failed: ${err instanceof Error ? err.message : String(err)}`, "handler");
   }
 

@@ -92,7 +92,7 @@ export class MasterConn {
     this.rpc.onClose((reason, kind) => this.link.close(reason, kind));
     this.serveClusterOps();
     serveMaster(this.rpc, opts.backend.master, log);
-    this.link.start((frame) => this.dispatcher.route(frame));
+    this.link.start(this.dispatcher.route);
   }
 
   /** The slave's own calls to the master: a block's header, a synced list's headers. */

@@ -19,8 +19,6 @@ import { masterHandlers } from "./handlers/master.ts";
 import { peerHandlers } from "./handlers/peer.ts";
 import { Shard, type ShardDeps } from "./shard.ts";
 
-export { emptyMinorBlock } from "./handlers/master.ts";
-
 /** Where a shard's first block comes from (config + genesis rules). */
 export interface GenesisProvider {
   /** GENESIS.ROOT_HEIGHT, or undefined when the network config has no such shard. */

@@ -1,8 +1,8 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { blockCoinbaseAmount, difficultyWithParent, merkleRoot } from "../src/backend/block-rules.ts";
+import { blockCoinbaseAmount, difficultyWithParent, merkleRoot } from "../src/backend/chain/block-rules.ts";
 import { minorBlockHash, rootBlockHash } from "../src/backend/genesis.ts";
-import type { ShardChain } from "../src/backend/shard-chain.ts";
-import { BLANK_ROOT } from "../src/backend/state/mpt.ts";
+import type { Shard } from "../src/backend/shard.ts";
+import { BLANK_ROOT } from "../src/backend/exec/derive/mpt.ts";
 import { encode } from "../src/codec/index.ts";
 import type { QuarkChainConfig } from "../src/config/cluster-config.ts";
 import {
@@ -46,7 +46,7 @@ export function nextRootBlock(prev: RootBlock): RootBlock {
  */
 export function mineEmpty(
   config: QuarkChainConfig,
-  chain: ShardChain,
+  chain: Shard,
   parent: MinorBlock,
   root: RootBlockHeader,
   createTime: bigint,

@@ -34,6 +34,7 @@ export { type CloseKind, LinkStats, SocketLink, type SocketLinkOptions } from ".
 export { MasterConn, type MasterConnOptions } from "./cluster/master-conn.ts";
 export { PeerConn, type PeerConnOptions } from "./cluster/peer-conn.ts";
 export { Dispatcher, type DispatcherOptions } from "./cluster/dispatcher.ts";
+export { serveMaster, servePeer, serveSibling } from "./cluster/serve.ts";
 export { XshardConn, type XshardConnOptions, type SlaveIdentity } from "./cluster/xshard/xshard-conn.ts";
 export { XshardPool } from "./cluster/xshard/xshard-pool.ts";
 export { connectToSlave } from "./cluster/xshard/connect.ts";
@@ -41,9 +42,18 @@ export { SlaveServer, type SlaveServerOptions, type SlaveStats } from "./cluster
 export { WireTraffic, type TrafficKind } from "./cluster/wire-traffic.ts";
 export { RpcTimings, LatencyHistogram } from "./cluster/rpc-timings.ts";
 
-export type { SlaveBackend, SlaveContext } from "./backend/backend.ts";
+export {
+  type MasterHandlers,
+  type PeerHandlers,
+  type PeerRef,
+  type PeerRpc,
+  type SlaveBackend,
+  type SlaveContext,
+  type XshardFailure,
+  PeerFault,
+} from "./backend/api.ts";
 export { ChainBackend, type ChainBackendOptions, type GenesisProvider } from "./backend/chain-backend.ts";
-export { ChainDb } from "./backend/chain-store.ts";
+export { ChainDb } from "./backend/chain/chain-store.ts";
 export { loadClusterConfig, loadClusterConfigFile, type ClusterConfig } from "./config/cluster-config.ts";
 export { type SlaveCliOptions, EXIT } from "./config/slave-options.ts";
 export { runSlave } from "./slave-main.ts";

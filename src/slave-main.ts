@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { ChainDb } from "./backend/chain-store.ts";
+import { ChainDb } from "./backend/chain/chain-store.ts";
 import { ChainBackend } from "./backend/chain-backend.ts";
 import { frameTracer } from "./frame-trace.ts";
 import { SlaveServer } from "./cluster/slave-server.ts";

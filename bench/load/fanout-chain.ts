@@ -14,7 +14,7 @@
 import { pino } from "pino";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis, genesisRootBlock, minorBlockHash, rootBlockHash } from "../../src/backend/genesis.ts";
-import type { ShardChain } from "../../src/backend/shard-chain.ts";
+import type { Shard } from "../../src/backend/shard.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { configForShards } from "../../src/config/quarkchain-config.ts";
 import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
@@ -47,7 +47,7 @@ export class FanoutChain {
   /** Whether block 1 is pyquarkchain's (else the chain is valid for qkc-slave only). */
   pyBlockOne = false;
 
-  private constructor(private readonly chain: ShardChain) {}
+  private constructor(private readonly chain: Shard) {}
 
   static async create(pyBlockOne?: PyBlockOne): Promise<FanoutChain> {
     const config = configForShards(FANOUT_CHAINS, 1);
@@ -57,13 +57,19 @@ export class FanoutChain {
       log: pino({ level: "silent" }),
     });
     const genesis = genesisRootBlock(config);
-    await backend.createShards(genesis, {
+    // A master that accepts every header; no peer, no sibling (the bench sends the lists itself).
+    backend.attach({
       addMinorBlockHeader: async () => ({
         error_code: 0,
         artificial_tx_config: { target_root_block_time: 10, target_minor_block_time: 3 },
       }),
       addMinorBlockHeaderList: async () => ({ error_code: 0 }),
+      peer: () => undefined,
+      peers: () => [],
+      sendXshardTxLists: async () => [],
+      sendXshardTxListBatch: async () => [],
     });
+    await backend.createShards(genesis);
     const self = new FanoutChain(backend.chain(SOURCE_SHARD)!);
     const added = await backend.addRootBlock(self.root);
     if (added.error_code !== 0) throw new Error("our own backend refused root block 1");
@@ -82,7 +88,8 @@ export class FanoutChain {
     const ours = Buffer.from(rootBlockHash(this.genesisRoot.header)).toString("hex");
     if (answer.genesis_root_hash !== ours) throw new Error("pyquarkchain's genesis root block is not ours");
     const block = decode(MinorBlock, Buffer.from(answer.block, "hex"));
-    this.chain.addBlock(block, {}, () => true);
+    const refused = this.chain.addToChain(block, { refuseTooOld: true });
+    if (refused !== undefined) throw new Error(`block 1 refused: ${refused}`);
     if (!this.chain.tryStateAfter(minorBlockHash(block.header))) throw new Error("no state after block 1");
     this.frames.push(this.frame(block));
     this.pyBlockOne = true;
@@ -101,7 +108,8 @@ export class FanoutChain {
         parent.header.create_time + 1n,
         this.miner,
       );
-      this.chain.addBlock(block, {}, () => true);
+      const refused = this.chain.addToChain(block, { refuseTooOld: true });
+      if (refused !== undefined) throw new Error(`mined block refused: ${refused}`);
       this.frames.push(this.frame(block));
     }
   }

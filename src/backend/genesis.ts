@@ -1,5 +1,3 @@
-import { keccak256 } from "../crypto/keccak.ts";
-import { encode, owned } from "../codec/index.ts";
 import {
   type QuarkChainConfig,
   type ShardConfig,
@@ -13,13 +11,9 @@ import {
   type MinorBlockHeader,
   type MinorBlockMeta,
   type RootBlock,
-  type RootBlockHeader,
   type TokenBalanceMap,
-  MinorBlockHeader as MinorBlockHeaderCodec,
-  MinorBlockMeta as MinorBlockMetaCodec,
-  RootBlockHeader as RootBlockHeaderCodec,
 } from "../messages/core.ts";
-import { EvmState } from "./state/evm-state.ts";
+import { EvmState } from "./exec/derive/evm-state.ts";
 
 /**
  * Genesis blocks and state exactly as pyquarkchain's GenesisManager builds them
@@ -34,28 +28,9 @@ export class GenesisError extends Error {
 const EVM_XSHARD_GAS_LIMIT = 6_000_000n;
 const zeros = (n: number) => new Uint8Array(n);
 
-/**
- * Headers are values once built or decoded: adding one minor block asks its hash about eight
- * times (validation, store, tip, canonical index, propagation), so the hash is kept with
- * the header object. Build a header completely before hashing it.
- */
-const minorHashes = new WeakMap<MinorBlockHeader, Uint8Array>();
-const rootHashes = new WeakMap<RootBlockHeader, Uint8Array>();
-export const rootBlockHash = (header: RootBlockHeader): Uint8Array => {
-  let hash = rootHashes.get(header);
-  if (hash === undefined) rootHashes.set(header, (hash = keccak256(encode(RootBlockHeaderCodec, header))));
-  return hash;
-};
-export const minorBlockHash = (header: MinorBlockHeader): Uint8Array => {
-  let hash = minorHashes.get(header);
-  if (hash === undefined) {
-    const bytes = owned(encode(MinorBlockHeaderCodec, header));
-    MinorBlockHeaderCodec.remember(header, bytes); // header lists then copy these bytes
-    minorHashes.set(header, (hash = keccak256(bytes)));
-  }
-  return hash;
-};
-export const minorBlockMetaHash = (meta: MinorBlockMeta): Uint8Array => keccak256(encode(MinorBlockMetaCodec, meta));
+import { minorBlockMetaHash, rootBlockHash } from "./chain/hashes.ts";
+
+export { minorBlockHash, minorBlockMetaHash, rootBlockHash } from "./chain/hashes.ts";
 
 function shard(config: QuarkChainConfig, fullShardId: number): ShardConfig {
   const s = config.shards.get(fullShardId);

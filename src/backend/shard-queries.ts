@@ -3,11 +3,11 @@ import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts"
 import { decodeEvmTransaction } from "../tx/transaction.ts";
 import type { AccountBranchData, MinorBlockExtraInfo } from "../messages/cluster.ts";
 import type { MinorBlock, MinorBlockHeader } from "../messages/core.ts";
-import { decayByEpoch } from "./block-rules.ts";
-import { minorBlockHash } from "./genesis.ts";
-import type { ShardChain } from "./shard-chain.ts";
-import type { EvmState } from "./state/evm-state.ts";
-import type { TxPool } from "./tx-pool.ts";
+import { decayByEpoch } from "./chain/block-rules.ts";
+import { minorBlockHash } from "./chain/hashes.ts";
+import type { Shard } from "./shard.ts";
+import type { EvmState } from "./exec/derive/evm-state.ts";
+import type { TxPool } from "./pool/tx-pool.ts";
 import { hex } from "../codec/bytes.ts";
 
 /**
@@ -56,19 +56,6 @@ export function nextBlockDifficulty(shard: ShardConfig, tip: MinorBlockHeader, n
   return difficulty > shard.GENESIS.DIFFICULTY ? difficulty : shard.GENESIS.DIFFICULTY;
 }
 
-/**
- * max_blocks_per_shard_in_one_root_block: int(root / shard TARGET_BLOCK_TIME) + EXTRA_SHARD_BLOCKS_IN_ROOT_BLOCK,
- * the cap on the unconfirmed headers a slave reports. Without a PoW CONSENSUS_CONFIG on both
- * sides pyquarkchain fails here too.
- */
-export function maxBlocksInOneRootBlock(config: QuarkChainConfig, shard: ShardConfig): number {
-  const root = config.ROOT.CONSENSUS_CONFIG;
-  const own = shard.chain.CONSENSUS_CONFIG;
-  if (!root || !own || !(own.TARGET_BLOCK_TIME > 0))
-    throw new Error(`shard 0x${shard.fullShardId.toString(16)}: no TARGET_BLOCK_TIME ratio to cap unconfirmed headers`);
-  return Math.trunc(root.TARGET_BLOCK_TIME / own.TARGET_BLOCK_TIME) + shard.chain.EXTRA_SHARD_BLOCKS_IN_ROOT_BLOCK;
-}
-
 /** get_unconfirmed_headers_coinbase_amount: the genesis token's coinbase over the unconfirmed headers. */
 export function unconfirmedCoinbaseAmount(headers: readonly MinorBlockHeader[], genesisToken: bigint): bigint {
   return headers.reduce(
@@ -83,8 +70,8 @@ export function unconfirmedCoinbaseAmount(headers: readonly MinorBlockHeader[], 
  * when none does; pyquarkchain then answers empty values). Throws StateUnknownError when that
  * state exists but is not known here (it would take transaction execution).
  */
-export function stateAfter(chain: ShardChain, height: bigint | undefined): EvmState | undefined {
-  return chain.stateAfterHeight(height);
+export function stateAfter(shard: Shard, height: bigint | undefined): EvmState | undefined {
+  return shard.states.afterHeight(height);
 }
 
 /**
@@ -92,7 +79,7 @@ export function stateAfter(chain: ShardChain, height: bigint | undefined): EvmSt
  * (the tip unless given; `from` included, not past the genesis) each coinbase recipient mined.
  */
 export function coinbaseBlockCounts(
-  store: ShardChain,
+  store: Shard,
   windowSize: number,
   from: MinorBlock = store.tip,
 ): Map<string, number> {
@@ -150,11 +137,11 @@ function diffDivider(shard: ShardConfig, timestamp: bigint): bigint {
  */
 export function poswExtraInfo(
   config: QuarkChainConfig,
-  chain: ShardChain,
+  chain: Shard,
   block: MinorBlock,
 ): MinorBlockExtraInfo | null | undefined {
   const h = block.header;
-  const shard = chain.shard;
+  const shard = chain.chain.shard;
   const posw = shard.chain.POSW_CONFIG;
   if (h.height === 0n || !posw.ENABLED || h.create_time < posw.ENABLE_TIMESTAMP) return null;
   const parent = chain.byHash(h.hash_prev_minor_block);
@@ -184,7 +171,7 @@ export function poswExtraInfo(
 export function miningInfo(
   config: QuarkChainConfig,
   shard: ShardConfig,
-  store: ShardChain,
+  store: Shard,
   recipient: Uint8Array,
   stakes: bigint,
 ): { mined: number; mineable: number } {
@@ -198,7 +185,7 @@ export function miningInfo(
 /** SlaveServer.get_account_data's entry for one shard: state at `height` (or the tip), mining info at the tip. */
 export function accountBranchData(
   config: QuarkChainConfig,
-  store: ShardChain,
+  store: Shard,
   recipient: Uint8Array,
   height: bigint | undefined,
 ): AccountBranchData {
@@ -221,12 +208,12 @@ export function accountBranchData(
  * gas_price: the 50th percentile of the token's gas prices in the tip's last 5 blocks from
  * height 3 on, else MIN_TX_POOL_GAS_PRICE; undefined when one of those blocks is missing.
  */
-export function gasPrice(config: QuarkChainConfig, store: ShardChain, tokenId: bigint): bigint | undefined {
+export function gasPrice(config: QuarkChainConfig, store: Shard, tokenId: bigint): bigint | undefined {
   const tip = store.tip.header.height;
   const start = tip - 4n > 3n ? tip - 4n : 3n;
   const prices: bigint[] = [];
   for (let h = start; h <= tip; h++) {
-    const block = store.byHeight(h);
+    const block = store.chain.byHeight(h);
     if (!block) return undefined;
     for (const tx of block.tx_list) {
       const evm = decodeEvmTransaction(tx.tx.serialized_tx);
@@ -249,7 +236,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * trie key to continue from (32 zero bytes once the trie is exhausted).
  */
 export function totalBalance(
-  store: ShardChain,
+  store: Shard,
   blockHash: Uint8Array,
   tokenId: bigint,
   limit: number,

@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
-import type { SlaveBackend } from "../backend/backend.ts";
+import type { SlaveBackend } from "../backend/api.ts";
+import type { ClusterOpDefs } from "../messages/cluster.ts";
 import type { Frame } from "./frame/format.ts";
 import { PeerConn, type PeerConnOptions } from "./peer-conn.ts";
 import { RateLimitedLog } from "./rate-limited-log.ts";
+import type { RpcConnection } from "./rpc-connection.ts";
 import type { SocketLink } from "./socket-link.ts";
 
 /** How long the master link may stay held for one PeerConn's backlog before that PeerConn is closed. */
@@ -31,15 +33,17 @@ export class Dispatcher {
 
   constructor(
     private readonly link: SocketLink,
-    private readonly local: (frame: Frame) => void,
+    /** The master's own RPC (cluster_peer_id 0). */
+    private readonly master: RpcConnection<ClusterOpDefs>,
     private readonly backend: SlaveBackend,
     private readonly opts: DispatcherOptions,
   ) {
     this.drops = new RateLimitedLog(opts.log);
   }
 
-  route(frame: Frame): void {
-    if (frame.clusterPeerId === 0n) return this.local(frame);
+  /** The link's frame handler: a property, so the link calls it with no closure of its owner in between. */
+  readonly route = (frame: Frame): void => {
+    if (frame.clusterPeerId === 0n) return void this.master.receive(frame);
     if (!this.opts.networkShards.has(frame.branch)) {
       // pyquarkchain closes the master link here (and so shuts the slave down).
       this.opts.log.error(
@@ -64,7 +68,7 @@ export class Dispatcher {
       );
     }
     conn.receive(frame);
-  }
+  };
 
   get peerCount(): number {
     return this.peerIds.size;

@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
-import type { PeerHandlers, PeerRef, SlaveBackend } from "../backend/backend.ts";
+import { PeerFault, type PeerRef, type SlaveBackend } from "../backend/api.ts";
 import type { Codec } from "../codec/index.ts";
 import { type P2POpDefs, p2pOps } from "../messages/p2p.ts";
 import { type Frame, type FrameHeader, detached } from "./frame/format.ts";
 import { type FrameSink, RpcConnection } from "./rpc-connection.ts";
 import type { RpcTimings } from "./rpc-timings.ts";
+import { servePeer } from "./serve.ts";
 import type { SocketLink } from "./socket-link.ts";
 
 /** Handlers of one PeerConn that may wait at the same time; later frames queue behind them. */
@@ -77,7 +78,9 @@ export class PeerConn implements FrameSink {
       log: opts.log,
       rpcTimeoutMs: opts.rpcTimeoutMs,
       maxPendingCalls: opts.maxPendingCalls,
-      handlerFailureLevel: "warn", // a backend refusing a peer's request: the peer's fault
+      // The peer's fault (a bad request, an invalid block) closes it, logged as its doing;
+      // anything else a handler throws is this slave's own failure.
+      handlerFailureLevel: (err) => (err instanceof PeerFault ? "warn" : "error"),
       timings: opts.timings,
     });
     this.rpc.onClose(() => {
@@ -85,7 +88,7 @@ export class PeerConn implements FrameSink {
       this.setFull(false);
       backend.peerClosed?.(ref);
     });
-    serveBackend(this.rpc, ref, backend.peer);
+    servePeer(this.rpc, ref, backend.peer);
   }
 
   get closed(): boolean {
@@ -192,23 +195,4 @@ export class PeerConn implements FrameSink {
     this.queueHead = 0;
     this.queuedBytes = 0;
   }
-}
-
-/**
- * Registers what the backend serves. An op it does not serve stays out of the maps,
- * so a peer sending it is treated as pyquarkchain treats any op outside its maps.
- */
-function serveBackend(rpc: RpcConnection<P2POpDefs>, ref: PeerRef, h: PeerHandlers): void {
-  const getBlocks = h.GET_MINOR_BLOCK_LIST_REQUEST;
-  if (getBlocks) rpc.handle("GET_MINOR_BLOCK_LIST_REQUEST", (req) => getBlocks(ref, req));
-  const getHeaders = h.GET_MINOR_BLOCK_HEADER_LIST_REQUEST;
-  if (getHeaders) rpc.handle("GET_MINOR_BLOCK_HEADER_LIST_REQUEST", (req) => getHeaders(ref, req));
-  const getSkip = h.GET_MINOR_BLOCK_HEADER_LIST_WITH_SKIP_REQUEST;
-  if (getSkip) rpc.handle("GET_MINOR_BLOCK_HEADER_LIST_WITH_SKIP_REQUEST", (req) => getSkip(ref, req));
-  const newHeaders = h.NEW_MINOR_BLOCK_HEADER_LIST;
-  rpc.onCommand("NEW_MINOR_BLOCK_HEADER_LIST", (cmd) => newHeaders?.(ref, cmd));
-  const newTxs = h.NEW_TRANSACTION_LIST;
-  rpc.onCommand("NEW_TRANSACTION_LIST", (cmd) => newTxs?.(ref, cmd));
-  const newBlock = h.NEW_BLOCK_MINOR;
-  rpc.onCommand("NEW_BLOCK_MINOR", (cmd) => newBlock?.(ref, cmd));
 }

@@ -1,19 +1,12 @@
 import type { Logger } from "pino";
 import { type Codec, DecodeError, decode } from "../codec/index.ts";
-import type { MessageOf, OpDef, OpEntry, OpTable } from "../messages/ops.ts";
+import type { CommandName, MessageOf, OpDef, OpEntry, OpTable, RequestName, ResponseOf } from "../messages/ops.ts";
 import type { Frame, FrameHeader } from "./frame/format.ts";
 import { RpcError } from "./rpc-errors.ts";
 import type { LatencyHistogram, RpcSide, RpcTimings } from "./rpc-timings.ts";
 
 export { RpcError } from "./rpc-errors.ts";
-
-type Names<D extends Record<string, OpDef>, K> = { [N in keyof D]: D[N]["kind"] extends K ? N : never }[keyof D] &
-  string;
-export type RequestName<D extends Record<string, OpDef>> = Names<D, "request">;
-export type CommandName<D extends Record<string, OpDef>> = Names<D, "command">;
-export type ResponseOf<D extends Record<string, OpDef>, N extends keyof D> = D[N]["response"] extends keyof D
-  ? MessageOf<D, D[N]["response"]>
-  : never;
+export type { CommandName, RequestName, ResponseOf } from "../messages/ops.ts";
 
 /** `frame`: the request's frame, its payload the bytes as received (a view: copy what is kept). */
 export type RequestHandler<D extends Record<string, OpDef>, N extends RequestName<D>> = (
@@ -45,9 +38,10 @@ export interface RpcConnectionOptions {
   maxPendingCalls?: number;
   /**
    * How a handler that throws is logged: "error" (default), or "warn" where a throw is how
-   * a handler refuses a peer's bad request (PeerConn: pyquarkchain's close_with_error).
+   * a handler refuses a peer's bad request (PeerConn: pyquarkchain's close_with_error); a
+   * function decides by the error.
    */
-  handlerFailureLevel?: "warn" | "error";
+  handlerFailureLevel?: "warn" | "error" | ((err: unknown) => "warn" | "error");
   /** Latencies and decode errors, for metrics (read at scrape time). */
   timings?: RpcTimings;
 }
@@ -86,7 +80,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   private readonly sink: FrameSink;
   private readonly rpcTimeoutMs: number;
   private readonly maxPendingCalls: number;
-  private readonly handlerFailureLevel: "warn" | "error";
+  private readonly handlerFailureLevel: (err: unknown) => "warn" | "error";
   private readonly timings: RpcTimings | undefined;
   /** The kind of connection in metrics: "master", "slave" or "peer". */
   private readonly kind: string;
@@ -112,7 +106,8 @@ export class RpcConnection<D extends Record<string, OpDef>> {
     this.log = opts.log;
     this.rpcTimeoutMs = opts.rpcTimeoutMs;
     this.maxPendingCalls = opts.maxPendingCalls ?? 10_000;
-    this.handlerFailureLevel = opts.handlerFailureLevel ?? "error";
+    const level = opts.handlerFailureLevel ?? "error";
+    this.handlerFailureLevel = typeof level === "function" ? level : () => level;
     this.timings = opts.timings;
     this.kind = opts.name.split(" ")[0]!;
   }
@@ -355,7 +350,7 @@ export class RpcConnection<D extends Record<string, OpDef>> {
   /** As in pyquarkchain, a handler that throws closes its connection. */
   private handlerFailed(entry: OpEntry, err: unknown): void {
     if (this.closedReason !== undefined) return;
-    this.log[this.handlerFailureLevel]({ conn: this.name, op: entry.name, err }, "handler failed");
+    this.log[this.handlerFailureLevel(err)]({ conn: this.name, op: entry.name, err }, "handler failed");
     this.close(`${entry.name} handler failed: ${err instanceof Error ? err.message : String(err)}`, "handler");
   }
 

@@ -1,6 +1,6 @@
 import { type AddressInfo, type Server, type Socket, createServer } from "node:net";
 import type { Logger } from "pino";
-import type { SlaveBackend } from "../backend/backend.ts";
+import type { SlaveBackend, SlaveContext } from "../backend/api.ts";
 import { type AllowList, isLoopbackHost } from "../config/slave-options.ts";
 import { MasterConn } from "./master-conn.ts";
 import { RateLimitedLog } from "./rate-limited-log.ts";
@@ -222,6 +222,7 @@ export class SlaveServer {
         siblings: this.siblings,
       });
       this.master.link.onClose((reason) => this.shutdown(`master link closed: ${reason}`));
+      o.backend.attach(slaveContext(this.master, this.pool));
       return;
     }
     const maxInbound = o.maxInboundSockets ?? DEFAULT_MAX_INBOUND;
@@ -290,4 +291,21 @@ export class SlaveServer {
       conn.refuse(verdict.reason);
     }
   }
+}
+
+/**
+ * What the backend may ask of the cluster: the master link's calls, the peers' virtual
+ * connections (new tips and transactions broadcast, blocks downloaded for
+ * SYNC_MINOR_BLOCK_LIST), and the sibling mesh (Shard.add_block's xshard fan-out).
+ */
+function slaveContext(master: MasterConn, pool: XshardPool): SlaveContext {
+  return {
+    addMinorBlockHeader: (req) => master.addMinorBlockHeader(req),
+    addMinorBlockHeaderList: (req) => master.addMinorBlockHeaderList(req),
+    peer: (clusterPeerId, fullShardId) => master.dispatcher.openPeerConn(clusterPeerId, fullShardId)?.rpc,
+    peers: (fullShardId) =>
+      master.dispatcher.peerConnsOf(fullShardId).map((c) => ({ clusterPeerId: c.ref.clusterPeerId, rpc: c.rpc })),
+    sendXshardTxLists: (requests) => pool.sendXshardTxLists(requests),
+    sendXshardTxListBatch: (fullShardId, requests) => pool.sendXshardTxListBatch(fullShardId, requests),
+  };
 }

@@ -21,6 +21,17 @@ export interface OpEntry {
   readonly responseOp?: number;
 }
 
+type Names<D extends Record<string, OpDef>, K> = { [N in keyof D]: D[N]["kind"] extends K ? N : never }[keyof D] &
+  string;
+export type RequestName<D extends Record<string, OpDef>> = Names<D, "request">;
+export type CommandName<D extends Record<string, OpDef>> = Names<D, "command">;
+/** The message type carried by op `N` of a table. */
+export type MessageOf<D extends Record<string, OpDef>, N extends keyof D> = Infer<D[N]["message"]>;
+/** The message that answers request `N`. */
+export type ResponseOf<D extends Record<string, OpDef>, N extends keyof D> = D[N]["response"] extends keyof D
+  ? MessageOf<D, D[N]["response"]>
+  : never;
+
 export interface OpTable<D extends Record<string, OpDef>> {
   readonly family: Family;
   readonly defs: D;
@@ -29,10 +40,12 @@ export interface OpTable<D extends Record<string, OpDef>> {
   byOp(op: number): OpEntry | undefined;
   byName(name: string): OpEntry | undefined;
   entries(): readonly OpEntry[];
+  /**
+   * The answer to request `name` that says it failed: the response's zero value with this
+   * error_code (every response a slave may fail this way has one).
+   */
+  failedResponse<N extends RequestName<D>>(name: N, errorCode: number): ResponseOf<D, N>;
 }
-
-/** The message type carried by op `N` of a table. */
-export type MessageOf<D extends Record<string, OpDef>, N extends keyof D> = Infer<D[N]["message"]>;
 
 export function defineOps<const D extends Record<string, OpDef>>(family: Family, defs: D): OpTable<D> {
   const list: OpEntry[] = Object.entries(defs).map(([name, d]) => {
@@ -57,5 +70,12 @@ export function defineOps<const D extends Record<string, OpDef>>(family: Family,
     byOp: (op) => ops.get(op),
     byName: (name) => names.get(name),
     entries: () => list,
+    failedResponse: (name, errorCode) => {
+      const responseOp = names.get(name)?.responseOp;
+      const response = responseOp === undefined ? undefined : ops.get(responseOp);
+      if (!response) throw new Error(`${family} op ${name} has no response`);
+      // The table is built from data: the response's type is the one its name gives.
+      return Object.assign({}, response.message.zero(), { error_code: errorCode }) as ResponseOf<D, typeof name>;
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import t, { type Test } from "tap";
-import type { MasterHandlers, SlaveContext } from "../../src/backend/backend.ts";
+import type { MasterHandlers } from "../../src/backend/api.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { decode, encode } from "../../src/codec/index.ts";
@@ -14,6 +14,7 @@ import {
 import { type Address, MinorBlockHeader, RootBlock } from "../../src/messages/core.ts";
 import { type GenesisCase, genesisCases, genesisFixtureMissing } from "../helpers/genesis-fixture.ts";
 import { mulberry32 } from "../../harness/random.ts";
+import { TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
 import { nextBlockDifficulty } from "../../src/backend/shard-queries.ts";
 
@@ -25,21 +26,14 @@ const address = (h: string): Address => ({
 });
 const QKC = 35760n;
 
-const ctx: SlaveContext = {
-  addMinorBlockHeader: async () => ({
-    error_code: 0,
-    artificial_tx_config: { target_root_block_time: 10, target_minor_block_time: 3 },
-  }),
-  addMinorBlockHeaderList: async () => ({ error_code: 0 }),
-};
-
 /** A backend serving `shards` (default: all) with every shard created from the genesis root block on. */
 async function boot(config: QuarkChainConfig, opts: { shards?: number[]; roots?: RootBlock[]; now?: bigint } = {}) {
   const genesis = new NetworkGenesis(config);
   const shards = opts.shards ?? [...config.shards.keys()];
   const now = opts.now;
   const backend = new ChainBackend({ shards, genesis, log: silentLog, ...(now !== undefined && { now: () => now }) });
-  for (const root of [genesis.rootBlock(), ...(opts.roots ?? [])]) await backend.createShards(root, ctx);
+  backend.attach(new TestContext());
+  for (const root of [genesis.rootBlock(), ...(opts.roots ?? [])]) await backend.createShards(root);
   return { backend, master: backend.master as Required<MasterHandlers>, genesis };
 }
 

@@ -1,23 +1,14 @@
 import t from "tap";
-import type { MasterHandlers, PeerHandlers } from "../../src/backend/backend.ts";
-import { ChainBackend, EBADMSG, EFAULT } from "../../src/backend/chain-backend.ts";
+import { EBADMSG, EFAULT, type MasterHandlers, type PeerHandlers } from "../../src/backend/api.ts";
+import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { AccountBranchData, ShardStats } from "../../src/messages/cluster.ts";
 import { MinorBlock, TokenBalanceMap, TypedTransaction } from "../../src/messages/core.ts";
+import { FakePeer, TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
-import {
-  FakePeer,
-  TestContext,
-  bytes,
-  chainFixture,
-  fixtureBlock,
-  fixtureRoot,
-  hex,
-  masterOnlyContext,
-  snapshot,
-} from "./chain-helpers.ts";
+import { bytes, chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
 
 const f = chainFixture();
 const SHARD = f.full_shard_id;
@@ -31,7 +22,8 @@ async function boot(opts: { single?: boolean } = {}) {
   const genesis = new NetworkGenesis(cfg);
   const backend = new ChainBackend({ shards, genesis, log: silentLog });
   const ctx = new TestContext();
-  await backend.createShards(genesis.rootBlock(), ctx);
+  backend.attach(ctx);
+  await backend.createShards(genesis.rootBlock());
   return {
     backend,
     ctx,
@@ -346,11 +338,11 @@ t.test("peer commands", async (t) => {
   });
 });
 
-t.test("without the cluster layer's peer and xshard members, blocks still add (lists kept local)", async (t) => {
+t.test("with no peer and no sibling linked, blocks still add (lists kept local)", async (t) => {
   const genesis = new NetworkGenesis(config);
   const backend = new ChainBackend({ shards: [2, 3], genesis, log: silentLog });
-  const ctx = masterOnlyContext();
-  await backend.createShards(genesis.rootBlock(), ctx);
+  backend.attach(new TestContext());
+  await backend.createShards(genesis.rootBlock());
   const master = backend.master as Required<MasterHandlers>;
   for (const name of ["B1", "B2"]) t.same(await addBlock(master, fixtureBlock(f, name)), { error_code: 0 });
   // R1 names only shard 2's blocks; shard 3 takes it too.

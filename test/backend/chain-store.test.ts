@@ -2,25 +2,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t, { type Test } from "tap";
-import type { MasterHandlers } from "../../src/backend/backend.ts";
+import type { MasterHandlers } from "../../src/backend/api.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
-import { ChainDb, STATE_KNOWN, STATE_UNKNOWN } from "../../src/backend/chain-store.ts";
+import { ChainDb, STATE_KNOWN, STATE_UNKNOWN } from "../../src/backend/chain/chain-store.ts";
 import { NetworkGenesis, minorBlockHash, rootBlockHash } from "../../src/backend/genesis.ts";
 import { encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { AccountBranchData } from "../../src/messages/cluster.ts";
 import { MinorBlock, RootBlock } from "../../src/messages/core.ts";
+import { FakePeer, TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
-import {
-  FakePeer,
-  TestContext,
-  bytes,
-  chainFixture,
-  fixtureBlock,
-  fixtureRoot,
-  hex,
-  snapshot,
-} from "./chain-helpers.ts";
+import { bytes, chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
 import { mineEmpty } from "../../harness/empty-blocks.ts";
 
 const f = chainFixture();
@@ -114,7 +106,8 @@ async function start(db: ChainDb, root: RootBlock) {
   const genesis = new NetworkGenesis(config);
   const backend = new ChainBackend({ shards: [SHARD], genesis, log: silentLog, db });
   const ctx = new TestContext();
-  await backend.createShards(root, ctx);
+  backend.attach(ctx);
+  await backend.createShards(root);
   return { backend, ctx, master: backend.master as Required<MasterHandlers> };
 }
 const add = (master: Required<MasterHandlers>, name: string) =>

@@ -10,8 +10,8 @@ import {
   minorBlockMetaHash,
   rootBlockHash,
 } from "../../src/backend/genesis.ts";
-import { BLANK_CODE_HASH, codeHash, encodeTokenBalances, storageRoot } from "../../src/backend/state/account.ts";
-import { BLANK_ROOT, trieRoot } from "../../src/backend/state/mpt.ts";
+import { BLANK_CODE_HASH, codeHash, encodeTokenBalances, storageRoot } from "../../src/backend/exec/derive/account.ts";
+import { BLANK_ROOT, trieRoot } from "../../src/backend/exec/derive/mpt.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { configForShards, loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { AccountBranchData } from "../../src/messages/cluster.ts";

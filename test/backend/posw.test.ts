@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
-import type { MasterHandlers } from "../../src/backend/backend.ts";
+import type { MasterHandlers } from "../../src/backend/api.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis } from "../../src/backend/genesis.ts";
 import { decode, encode } from "../../src/codec/index.ts";
@@ -10,7 +10,8 @@ import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { GetMinorBlockResponse } from "../../src/messages/cluster.ts";
 import { RootBlock } from "../../src/messages/core.ts";
 import { silentLog } from "../helpers/test-log.ts";
-import { TestContext, bytes, hex } from "./chain-helpers.ts";
+import { TestContext } from "../helpers/test-context.ts";
+import { bytes, hex } from "./chain-helpers.ts";
 
 /** test/backend/fixtures/posw.json, made by gen-posw.py with pyquarkchain's ShardState. */
 interface PoswFixture {
@@ -30,7 +31,8 @@ const SHARD = f.full_shard_id;
 
 t.test("GET_MINOR_BLOCK with need_extra_info: PoSW extra info byte for byte as pyquarkchain", async (t) => {
   const backend = new ChainBackend({ shards: [SHARD], genesis: new NetworkGenesis(config), log: silentLog });
-  await backend.createShards(decode(RootBlock, bytes(f.root_block)), new TestContext());
+  backend.attach(new TestContext());
+  await backend.createShards(decode(RootBlock, bytes(f.root_block)));
   const master = backend.master as Required<MasterHandlers>;
   for (const b of f.blocks) {
     t.same(await master.ADD_MINOR_BLOCK_REQUEST({ minor_block_data: bytes(b.hex) }), { error_code: 0 }, `B${b.height}`);

@@ -1,14 +1,16 @@
 import t from "tap";
-import type { MasterHandlers } from "../../src/backend/backend.ts";
-import { ChainBackend, EBADMSG } from "../../src/backend/chain-backend.ts";
+import type { MasterHandlers } from "../../src/backend/api.ts";
+import { EBADMSG } from "../../src/backend/api.ts";
+import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
 import { RpcError } from "../../src/cluster/rpc-errors.ts";
 import { encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { ShardStats, SyncMinorBlockListResponse } from "../../src/messages/cluster.ts";
 import { MinorBlock, TokenBalanceMap } from "../../src/messages/core.ts";
+import { FakePeer, TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
-import { FakePeer, TestContext, chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
+import { chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
 import { mineEmpty } from "../../harness/empty-blocks.ts";
 
 const f = chainFixture();
@@ -21,7 +23,8 @@ async function boot(syncTimeoutMs?: number) {
   const backend = new ChainBackend({ shards: [SHARD], genesis, log: silentLog, syncTimeoutMs });
   const ctx = new TestContext();
   const peer = ctx.addPeer(new FakePeer(PEER));
-  await backend.createShards(genesis.rootBlock(), ctx);
+  backend.attach(ctx);
+  await backend.createShards(genesis.rootBlock());
   return { backend, ctx, peer, master: backend.master as Required<MasterHandlers> };
 }
 

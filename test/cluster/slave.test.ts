@@ -1,6 +1,6 @@
 import { type AddressInfo, createServer } from "node:net";
 import t from "tap";
-import { UNSUPPORTED_ERROR_CODE } from "../../src/cluster/master-conn.ts";
+import { UNSUPPORTED_ERROR_CODE } from "../../src/backend/api.ts";
 import { encode } from "../../src/codec/index.ts";
 import { AddXshardTxListRequest, GetAccountDataResponse, GetMinorBlockResponse } from "../../src/messages/cluster.ts";
 import { CrossShardTransactionDeposit, MinorBlock, RootBlock } from "../../src/messages/core.ts";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
-import { isBackendOp } from "../../src/cluster/master-conn.ts";
+import { isBackendOp } from "../../src/backend/api.ts";
 import { resolveSlaveConfig } from "../../src/slave-run-config.ts";
 import type { SlaveCliOptions } from "../../src/config/slave-options.ts";
 import { clusterOps } from "../../src/messages/cluster.ts";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type t from "tap";
-import type { SlaveBackend } from "../../src/backend/backend.ts";
+import type { SlaveBackend } from "../../src/backend/api.ts";
 import { SlaveServer, type SlaveServerOptions } from "../../src/cluster/slave-server.ts";
 import type { SlaveInfo } from "../../src/messages/cluster.ts";
 import { within } from "../../harness/frame-socket.ts";

@@ -1,5 +1,12 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import type { MasterHandlers, PeerHandlers, PeerRef, SlaveBackend, SlaveContext } from "../../src/backend/backend.ts";
+import {
+  ENOENT,
+  type MasterHandlers,
+  type PeerHandlers,
+  type PeerRef,
+  type SlaveBackend,
+  type SlaveContext,
+} from "../../src/backend/api.ts";
 import { encode } from "../../src/codec/index.ts";
 import {
   type AddMinorBlockHeaderRequest,
@@ -8,7 +15,7 @@ import {
 } from "../../src/messages/cluster.ts";
 import { MinorBlock, MinorBlockHeader, type RootBlock } from "../../src/messages/core.ts";
 
-export const ENOENT = 2;
+export { ENOENT };
 
 export interface TestBackendOptions {
   /** This slave's FULL_SHARD_ID_LIST. */
@@ -73,6 +80,7 @@ export class TestBackend implements SlaveBackend {
   readonly addedRoots: RootBlock[] = [];
   private readonly opts: TestBackendOptions;
   private readonly creating = new Set<number>();
+  private ctx: SlaveContext | undefined;
 
   constructor(opts: TestBackendOptions) {
     this.opts = opts;
@@ -112,7 +120,14 @@ export class TestBackend implements SlaveBackend {
     return hash;
   }
 
-  async createShards(root: RootBlock, ctx: SlaveContext): Promise<number[]> {
+  attach(ctx: SlaveContext): void {
+    if (this.ctx) throw new Error("a SlaveContext is attached once");
+    this.ctx = ctx;
+  }
+
+  async createShards(root: RootBlock): Promise<number[]> {
+    const ctx = this.ctx;
+    if (!ctx) throw new Error("createShards before attach");
     this.roots.push(root);
     const height = root.header.height;
     const due = this.opts.shards.filter(

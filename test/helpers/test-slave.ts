@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { SlaveBackend } from "../../src/backend/backend.ts";
+import type { SlaveBackend } from "../../src/backend/api.ts";
 import { SlaveServer } from "../../src/cluster/slave-server.ts";
 import type { SlaveInfo } from "../../src/messages/cluster.ts";
 import { within } from "../../harness/frame-socket.ts";

@@ -1,11 +1,11 @@
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
-import type { SlaveBackend } from "../../backend/backend.ts";
+import type { SlaveBackend } from "../../backend/api.ts";
 import { type ClusterOpDefs, clusterOps } from "../../messages/cluster.ts";
 import { type Frame, detached } from "../frame/format.ts";
 import type { RateLimitedLog } from "../rate-limited-log.ts";
 import { RpcConnection } from "../rpc-connection.ts";
-import { receivedTxListBytes } from "./received-tx-list.ts";
+import { serveSibling } from "../serve.ts";
 import { type LinkStats, SocketLink } from "../socket-link.ts";
 
 export interface SlaveIdentity {
@@ -135,16 +135,7 @@ export class XshardConn {
       setImmediate(() => this.verify(remote, admission.unverified === true));
       return pong();
     });
-    this.rpc.handle("ADD_XSHARD_TX_LIST_REQUEST", async (req, frame) => ({
-      error_code: await opts.backend.addXshardTxList(req, receivedTxListBytes(frame.payload, req.tx_list)),
-    }));
-    this.rpc.handle("BATCH_ADD_XSHARD_TX_LIST_REQUEST", async (req) => {
-      for (const item of req.add_xshard_tx_list_request_list) {
-        const code = await opts.backend.addXshardTxList(item);
-        if (code !== 0) return { error_code: code }; // pyquarkchain stops at the first error
-      }
-      return { error_code: 0 };
-    });
+    serveSibling(this.rpc, opts.backend);
     this.link.start((frame) => this.gate(frame));
   }
 

@@ -1,12 +1,9 @@
 import type { Logger } from "pino";
+import type { XshardFailure } from "../../backend/api.ts";
 import type { AddXshardTxListRequest } from "../../messages/cluster.ts";
 import type { XshardConn } from "./xshard-conn.ts";
 
-export interface XshardFailure {
-  slave: string;
-  fullShardId: number;
-  error: string;
-}
+export type { XshardFailure } from "../../backend/api.ts";
 
 /**
  * The verified sibling links, indexed by slave id and by the full shard ids each

@@ -1,5 +1,5 @@
-import { keccak256 } from "../../crypto/keccak.ts";
-import { type RlpItem, rlpEncode } from "../../tx/rlp.ts";
+import { keccak256 } from "../../../crypto/keccak.ts";
+import { type RlpItem, rlpEncode } from "../../../tx/rlp.ts";
 
 /**
  * Root hash of an Ethereum Merkle Patricia trie built from a complete set of entries

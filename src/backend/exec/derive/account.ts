@@ -1,5 +1,5 @@
-import { keccak256 } from "../../crypto/keccak.ts";
-import { rlpEncode } from "../../tx/rlp.ts";
+import { keccak256 } from "../../../crypto/keccak.ts";
+import { rlpEncode } from "../../../tx/rlp.ts";
 import { secureTrieRoot } from "./mpt.ts";
 
 /**

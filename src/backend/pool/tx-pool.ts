@@ -1,11 +1,11 @@
-import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
-import { fullShardIdByFullShardKey, initializedFullShardIdsBeforeRootHeight } from "../config/cluster-config.ts";
-import { tokenIdEncode } from "../config/token.ts";
-import { type EvmTransaction, decodeEvmTransaction, recoverSender } from "../tx/transaction.ts";
-import { type TypedTransaction, typedTransactionHash } from "../messages/core.ts";
-import { isInBranch, isNeighbor } from "./block-rules.ts";
-import type { EvmState } from "./state/evm-state.ts";
-import { hex } from "../codec/bytes.ts";
+import type { QuarkChainConfig, ShardConfig } from "../../config/cluster-config.ts";
+import { fullShardIdByFullShardKey, initializedFullShardIdsBeforeRootHeight } from "../../config/cluster-config.ts";
+import { tokenIdEncode } from "../../config/token.ts";
+import { type EvmTransaction, decodeEvmTransaction, recoverSender } from "../../tx/transaction.ts";
+import { type TypedTransaction, typedTransactionHash } from "../../messages/core.ts";
+import { isInBranch, isNeighbor } from "../chain/block-rules.ts";
+import type { EvmState } from "../exec/derive/evm-state.ts";
+import { hex } from "../../codec/bytes.ts";
 
 /** A pooled transaction with what ordering and block removal need, decoded once. */
 export interface PoolEntry {

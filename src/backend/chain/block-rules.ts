@@ -1,14 +1,18 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { keccak256 } from "../crypto/keccak.ts";
-import { encode } from "../codec/index.ts";
-import type { QuarkChainConfig, ShardConfig } from "../config/cluster-config.ts";
+import { keccak256 } from "../../crypto/keccak.ts";
+import { encode } from "../../codec/index.ts";
+import {
+  type QuarkChainConfig,
+  type ShardConfig,
+  initializedFullShardIdsBeforeRootHeight,
+} from "../../config/cluster-config.ts";
 import {
   type MinorBlockHeader,
   type TokenBalanceMap,
   type TypedTransaction,
   MinorBlockHeader as MinorBlockHeaderCodec,
   TypedTransaction as TypedTransactionCodec,
-} from "../messages/core.ts";
+} from "../../messages/core.ts";
 
 /**
  * Consensus rules of pyquarkchain that need no EVM: the ones ShardState.validate_block,
@@ -141,4 +145,26 @@ export function maxStaleHeightDiff(config: QuarkChainConfig, shard: ShardConfig)
   const own = shard.chain.CONSENSUS_CONFIG?.TARGET_BLOCK_TIME;
   if (!root || !own) return undefined;
   return BigInt(Math.trunc((config.ROOT.MAX_STALE_ROOT_BLOCK_HEIGHT_DIFF * Number(root)) / Number(own)));
+}
+
+/**
+ * max_blocks_per_shard_in_one_root_block: int(root / shard TARGET_BLOCK_TIME) + EXTRA_SHARD_BLOCKS_IN_ROOT_BLOCK,
+ * the cap on the unconfirmed headers a slave reports. Without a PoW CONSENSUS_CONFIG on both
+ * sides pyquarkchain fails here too.
+ */
+export function maxBlocksInOneRootBlock(config: QuarkChainConfig, shard: ShardConfig): number {
+  const root = config.ROOT.CONSENSUS_CONFIG;
+  const own = shard.chain.CONSENSUS_CONFIG;
+  if (!root || !own || !(own.TARGET_BLOCK_TIME > 0))
+    throw new Error(`shard 0x${shard.fullShardId.toString(16)}: no TARGET_BLOCK_TIME ratio to cap unconfirmed headers`);
+  return Math.trunc(root.TARGET_BLOCK_TIME / own.TARGET_BLOCK_TIME) + shard.chain.EXTRA_SHARD_BLOCKS_IN_ROOT_BLOCK;
+}
+
+/**
+ * The shards a block's cross-shard lists go to (broadcast_xshard_tx_list's neighbours):
+ * those initialized before its root block, neighbours of `source`, not `source` itself.
+ */
+export function xshardTargets(config: QuarkChainConfig, source: number, prevRootHeight: number): number[] {
+  const initialized = initializedFullShardIdsBeforeRootHeight(config, prevRootHeight);
+  return initialized.filter((t) => t !== source && isNeighbor(source, t, initialized.length));
 }

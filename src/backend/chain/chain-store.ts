@@ -9,11 +9,11 @@ import {
   uint32,
   uint64,
   uint8,
-} from "../codec/index.ts";
-import { CrossShardTransactionList, MinorBlock, RootBlock, typedTransactionHash } from "../messages/core.ts";
-import { minorBlockHash, rootBlockHash } from "./genesis.ts";
-import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv } from "./kv.ts";
-import { hex } from "../codec/bytes.ts";
+} from "../../codec/index.ts";
+import { CrossShardTransactionList, MinorBlock, RootBlock, typedTransactionHash } from "../../messages/core.ts";
+import { minorBlockHash, rootBlockHash } from "./hashes.ts";
+import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv } from "../kv.ts";
+import { hex } from "../../codec/bytes.ts";
 
 /**
  * What the backend keeps of one shard, by the records pyquarkchain's ShardDbOperator keeps

@@ -1,5 +1,3 @@
-import type { RequestName, ResponseOf, RpcConnection } from "../cluster/rpc-connection.ts";
-import type { XshardFailure } from "../cluster/xshard/xshard-pool.ts";
 import type {
   AddMinorBlockHeaderListRequest,
   AddMinorBlockHeaderListResponse,
@@ -10,20 +8,41 @@ import type {
   ClusterOpDefs,
 } from "../messages/cluster.ts";
 import type { RootBlock } from "../messages/core.ts";
+import type { CommandName, MessageOf, RequestName, ResponseOf } from "../messages/ops.ts";
 import type { P2PMessage, P2POpDefs } from "../messages/p2p.ts";
 
-/** Master requests the cluster layer answers itself; every other one goes to the backend. */
-export type ClusterLayerOp =
-  | "PING"
-  | "CONNECT_TO_SLAVES_REQUEST"
-  | "CREATE_CLUSTER_PEER_CONNECTION_REQUEST"
-  | "ADD_ROOT_BLOCK_REQUEST" // creates shards, like PING with a root tip
-  | "ADD_MINOR_BLOCK_HEADER_REQUEST" // slave -> master
-  | "ADD_MINOR_BLOCK_HEADER_LIST_REQUEST" // slave -> master
-  | "ADD_XSHARD_TX_LIST_REQUEST" // mesh only
-  | "BATCH_ADD_XSHARD_TX_LIST_REQUEST"; // mesh only
+/**
+ * The backend's side of its contract with the cluster layer: what the cluster hands it
+ * (handler tables, sibling deposits, peers closing) and what it may ask of the cluster
+ * (SlaveContext). Imports messages/ only, so either side may change behind it.
+ */
 
+/** Linux errno values, as pyquarkchain answers them (PROTOCOL.md §5.1). */
+export const ENOENT = 2;
+export const EFAULT = 14;
+export const EBADMSG = 74;
+/** The error_code of an answer to an op the backend does not serve (see the README's support table). */
+export const UNSUPPORTED_ERROR_CODE = 1;
+
+/** Master requests the cluster layer answers itself; every other one goes to the backend. */
+export const clusterLayerOps = [
+  "PING",
+  "CONNECT_TO_SLAVES_REQUEST",
+  "CREATE_CLUSTER_PEER_CONNECTION_REQUEST",
+  "ADD_ROOT_BLOCK_REQUEST", // creates shards, like PING with a root tip
+  "ADD_MINOR_BLOCK_HEADER_REQUEST", // slave -> master
+  "ADD_MINOR_BLOCK_HEADER_LIST_REQUEST", // slave -> master
+  "ADD_XSHARD_TX_LIST_REQUEST", // mesh only
+  "BATCH_ADD_XSHARD_TX_LIST_REQUEST", // mesh only
+] as const satisfies ReadonlyArray<RequestName<ClusterOpDefs>>;
+export type ClusterLayerOp = (typeof clusterLayerOps)[number];
 export type BackendOp = Exclude<RequestName<ClusterOpDefs>, ClusterLayerOp>;
+
+const clusterLayerOpSet: ReadonlySet<string> = new Set(clusterLayerOps);
+/** Whether the backend answers this master request (the rest are the cluster layer's own). */
+export function isBackendOp(name: string): name is BackendOp {
+  return !clusterLayerOpSet.has(name);
+}
 
 /**
  * A handler may answer at once: a plain value costs no promise and no microtask, which
@@ -54,28 +73,53 @@ export type PeerHandlers = {
   [N in PeerCommandOp]?: (peer: PeerRef, command: P2PMessage<N>) => Promise<void>;
 };
 
+/**
+ * A peer broke the protocol or a consensus rule (a bad request, a block that fails
+ * validation, a header going back): its PeerConn closes, logged as the peer's doing
+ * (pyquarkchain's close_with_error). Any other error a handler throws is the slave's own.
+ */
+export class PeerFault extends Error {
+  override readonly name = "PeerFault";
+}
+
 /** What the backend may use of one PeerConn (its RpcConnection): calls, commands, closing it. */
-export type PeerRpc = Pick<RpcConnection<P2POpDefs>, "call" | "send" | "close" | "closed">;
+export interface PeerRpc {
+  readonly closed: boolean;
+  call<N extends RequestName<P2POpDefs>>(
+    name: N,
+    request: MessageOf<P2POpDefs, N>,
+    opts?: { timeoutMs?: number },
+  ): Promise<ResponseOf<P2POpDefs, N>>;
+  send<N extends CommandName<P2POpDefs>>(name: N, command: MessageOf<P2POpDefs, N>): void;
+  close(reason: string): void;
+}
+
+/** A cross-shard list a sibling did not take: who, for which shard, why ("-": no sibling serves it). */
+export interface XshardFailure {
+  slave: string;
+  fullShardId: number;
+  error: string;
+}
 
 /**
- * What the backend may ask of the cluster while it works. The optional members reach
- * peers and siblings; a context without them (an older cluster layer, a test) makes the
- * backend answer what needs them with an error code, or keep cross-shard lists local.
+ * What the backend may ask of the cluster while it works: the master link, the peers'
+ * virtual connections, the sibling mesh. Built by the server from the master link and the
+ * sibling pool, and attached once, before the master's first request.
  */
 export interface SlaveContext {
   addMinorBlockHeader(request: AddMinorBlockHeaderRequest): Promise<AddMinorBlockHeaderResponse>;
   addMinorBlockHeaderList(request: AddMinorBlockHeaderListRequest): Promise<AddMinorBlockHeaderListResponse>;
   /** The PeerConn of (external peer, local shard), if one is open (pyquarkchain's shard.peers[id]). */
-  peer?(clusterPeerId: bigint, fullShardId: number): PeerRpc | undefined;
-  /** Every PeerConn of a local shard, for the broadcasts (pyquarkchain's shard.peers). */
-  peers?(fullShardId: number): Array<{ clusterPeerId: bigint; rpc: PeerRpc }>;
+  peer(clusterPeerId: bigint, fullShardId: number): PeerRpc | undefined;
+  /** Every open PeerConn of a local shard, for the broadcasts (pyquarkchain's shard.peers). */
+  peers(fullShardId: number): Array<{ clusterPeerId: bigint; rpc: PeerRpc }>;
   /**
    * ADD_XSHARD_TX_LIST_REQUEST to every sibling link serving each request's shard, all at
-   * once; the failures (XshardPool.sendXshardTxLists).
+   * once; the failures (a shard no sibling serves is one, with slave "-").
    */
-  sendXshardTxLists?(requests: readonly AddXshardTxListRequest[]): Promise<XshardFailure[]>;
+  sendXshardTxLists(requests: readonly AddXshardTxListRequest[]): Promise<XshardFailure[]>;
   /** One BATCH_ADD_XSHARD_TX_LIST_REQUEST per sibling link serving `fullShardId`; the failures. */
-  sendXshardTxListBatch?(fullShardId: number, requests: readonly AddXshardTxListRequest[]): Promise<XshardFailure[]>;
+  sendXshardTxListBatch(fullShardId: number, requests: readonly AddXshardTxListRequest[]): Promise<XshardFailure[]>;
 }
 
 /**
@@ -86,12 +130,14 @@ export interface SlaveContext {
 export interface SlaveBackend {
   /** Full shard ids that exist here now: routable, visible to queries. */
   readonly readyShards: ReadonlySet<number>;
+  /** The cluster, once the master has linked; called once, before createShards. */
+  attach(ctx: SlaveContext): void;
   /**
    * Creates every local shard the root block makes due (GENESIS.ROOT_HEIGHT reached),
-   * reporting each genesis header through ctx before it resolves, as a pyquarkchain
+   * reporting each genesis header to the master before it resolves, as a pyquarkchain
    * slave does before it answers the PING that carried the root tip.
    */
-  createShards(root: RootBlock, ctx: SlaveContext): Promise<number[]>;
+  createShards(root: RootBlock): Promise<number[]>;
   /**
    * ADD_ROOT_BLOCK before shard creation: confirm what the block includes. A non-zero
    * error_code is answered at once (pyquarkchain: EBADMSG when a shard refuses it).

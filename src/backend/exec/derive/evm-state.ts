@@ -1,4 +1,4 @@
-import type { TokenBalanceMap } from "../../messages/core.ts";
+import type { TokenBalanceMap } from "../../../messages/core.ts";
 import { type Account, emptyAccount, encodeAccount, isBlank, sortedBalances, word } from "./account.ts";
 import { secureTrieRoot } from "./mpt.ts";
 

@@ -1,0 +1,405 @@
+import type { Logger } from "pino";
+import { hex, sameBytes } from "../codec/bytes.ts";
+import type { QuarkChainConfig } from "../config/cluster-config.ts";
+import type { AddXshardTxListRequest, ShardStats } from "../messages/cluster.ts";
+import type {
+  CrossShardTransactionList,
+  MinorBlock,
+  MinorBlockHeader,
+  RootBlock,
+  TokenBalanceMap,
+  TypedTransaction,
+} from "../messages/core.ts";
+import type { P2PMessage } from "../messages/p2p.ts";
+import { EBADMSG, PeerFault, type PeerRef, type SlaveContext } from "./api.ts";
+import { ValidationError, maxStaleHeightDiff, xshardTargets } from "./chain/block-rules.ts";
+import { type ChainStore, STATE_KNOWN, STATE_UNKNOWN } from "./chain/chain-store.ts";
+import { minorBlockHash } from "./chain/hashes.ts";
+import { type Reorg, ShardChain, type ValidateOptions } from "./chain/shard-chain.ts";
+import { DerivedStates } from "./exec/derive/derive-state.ts";
+import type { EvmState } from "./exec/derive/evm-state.ts";
+import { needsExecution } from "./exec/needs-execution.ts";
+import { Gossip } from "./gossip.ts";
+import { addTx, applyReorg } from "./pool/pool-gate.ts";
+import { TxPool } from "./pool/tx-pool.ts";
+
+const NEW_TRANSACTION_LIST_LIMIT = 1000;
+
+export interface ShardDeps {
+  config: QuarkChainConfig;
+  log: Logger;
+  /** Unix time in seconds. */
+  now: () => bigint;
+  /** The cluster: the master link, this shard's peers, the siblings. */
+  context: () => SlaveContext;
+  /** Another local shard, if it is ready (xshard lists to local targets are stored directly). */
+  local: (fullShardId: number) => Shard | undefined;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/**
+ * One local shard, as pyquarkchain's Shard (quarkchain/cluster/shard.py): its chain, the
+ * state derived along it, its transaction pool and its gossip state, and the pipeline a
+ * block goes through: validate -> (execute) -> store -> xshard lists to the neighbours ->
+ * header to the master -> commit.
+ */
+export class Shard {
+  readonly fullShardId: number;
+  readonly chain: ShardChain;
+  readonly states: DerivedStates;
+  readonly pool: TxPool;
+  readonly gossip: Gossip;
+  private readonly deps: ShardDeps;
+  /** Blocks added whose propagation is under way, by hex hash (Shard.add_block_futures). */
+  private readonly committing = new Map<string, Promise<void>>();
+
+  constructor(deps: ShardDeps, chain: ShardChain, genesisState: () => EvmState) {
+    this.deps = deps;
+    this.chain = chain;
+    this.fullShardId = chain.fullShardId;
+    this.states = new DerivedStates(chain, deps.config, genesisState);
+    this.pool = new TxPool(deps.config.TRANSACTION_QUEUE_SIZE_LIMIT_PER_SHARD);
+    this.gossip = new Gossip(chain, deps.log);
+  }
+
+  // ---- What tools and tests read ----
+
+  get tip(): MinorBlock {
+    return this.chain.tip;
+  }
+  get tipHash(): Uint8Array {
+    return this.chain.tipHash;
+  }
+  get headerTip(): MinorBlockHeader {
+    return this.chain.headerTip;
+  }
+  get confirmedHeight(): bigint {
+    return this.chain.confirmedHeight;
+  }
+  get store(): ChainStore {
+    return this.chain.store;
+  }
+  /** The EVM state after the tip, or undefined when it is not known here. */
+  get state(): EvmState | undefined {
+    return this.states.tip;
+  }
+  byHash(hash: Uint8Array): MinorBlock | undefined {
+    return this.chain.byHash(hash);
+  }
+  xshardTxList(sourceBlockHash: Uint8Array): CrossShardTransactionList | undefined {
+    return this.chain.xshardTxList(sourceBlockHash);
+  }
+  tryStateAfter(hash: Uint8Array): EvmState | undefined {
+    return this.states.after(hash);
+  }
+  /** get_shard_stats. */
+  shardStats(): ShardStats {
+    return this.chain.shardStats(this.pool.size);
+  }
+
+  // ---- Blocks ----
+
+  /**
+   * Shard.add_block: add to the chain (false when refused), tell the peers about a new tip,
+   * send the xshard lists, then the header to the master, then commit. A block already
+   * committed returns at once; one being propagated waits for that.
+   */
+  async addBlock(block: MinorBlock): Promise<boolean> {
+    const hash = minorBlockHash(block.header);
+    const key = hex(hash);
+    if (this.chain.store.isCommitted(hash)) return true;
+    const pending = this.committing.get(key);
+    if (pending) {
+      await pending;
+      return true;
+    }
+    const oldTip = this.chain.tipHash;
+    const refused = this.addToChain(block, { refuseTooOld: true });
+    if (refused !== undefined) {
+      this.deps.log.info({ shard: this.fullShardId, height: block.header.height, reason: refused }, "block refused");
+      return false;
+    }
+    this.gossip.newBlockPool.delete(key);
+    if (!sameBytes(oldTip, this.chain.tipHash))
+      this.gossip.broadcastNewTip(this.deps.context().peers(this.fullShardId));
+    const done = deferred();
+    this.committing.set(key, done.promise);
+    try {
+      const rootHeight = this.chain.rootHeader(block.header.hash_prev_root_block)!.height;
+      await this.broadcastXshard([{ hash, rootHeight }], false);
+      const res = await this.deps.context().addMinorBlockHeader({
+        minor_block_header: block.header,
+        tx_count: block.tx_list.length,
+        x_shard_tx_count: 0,
+        coinbase_amount_map: block.header.coinbase_amount_map,
+        shard_stats: this.shardStats(),
+      });
+      if (res.error_code !== 0) throw new Error(`master refused the header: error_code ${res.error_code}`);
+      this.chain.store.commit(hash);
+    } finally {
+      this.committing.delete(key);
+      done.resolve();
+    }
+    return true;
+  }
+
+  /**
+   * Shard.add_block_list_for_sync: add the blocks in order (false on the first refusal),
+   * one batch of xshard lists, one ADD_MINOR_BLOCK_HEADER_LIST for those newly added, then
+   * commit. The coinbase map of every block, in order.
+   */
+  async addBlockListForSync(
+    blocks: readonly MinorBlock[],
+  ): Promise<{ ok: true; coinbase: TokenBalanceMap[] } | { ok: false }> {
+    const coinbase: TokenBalanceMap[] = [];
+    const waiting: Promise<void>[] = [];
+    const added: Array<{ hash: Uint8Array; header: MinorBlockHeader; rootHeight: number; done: Deferred }> = [];
+    try {
+      for (const block of blocks) {
+        if (block.header.branch.value !== this.fullShardId) throw new PeerFault("a synced block of another shard");
+        const hash = minorBlockHash(block.header);
+        coinbase.push(block.header.coinbase_amount_map);
+        if (this.chain.store.isCommitted(hash)) continue;
+        const pending = this.committing.get(hex(hash));
+        if (pending) {
+          waiting.push(pending);
+          continue;
+        }
+        const refused = this.addToChain(block, { refuseTooOld: false });
+        if (refused !== undefined) {
+          this.deps.log.info(
+            { shard: this.fullShardId, height: block.header.height, reason: refused },
+            "synced block refused",
+          );
+          return { ok: false };
+        }
+        const done = deferred();
+        this.committing.set(hex(hash), done.promise);
+        const rootHeight = this.chain.rootHeader(block.header.hash_prev_root_block)!.height;
+        added.push({ hash, header: block.header, rootHeight, done });
+      }
+      await this.broadcastXshard(added, true);
+      const res = await this.deps.context().addMinorBlockHeaderList({
+        minor_block_header_list: added.map((a) => a.header),
+        coinbase_amount_map_list: added.map((a) => a.header.coinbase_amount_map),
+      });
+      if (res.error_code !== 0) throw new Error(`master refused the header list: error_code ${res.error_code}`);
+      for (const a of added) this.chain.store.commit(a.hash);
+    } finally {
+      for (const a of added) {
+        this.committing.delete(hex(a.hash));
+        a.done.resolve();
+      }
+    }
+    await Promise.all(waiting);
+    return { ok: true, coinbase };
+  }
+
+  /** check_minor_block_by_header at header level: the stored block passes validate again. */
+  checkBlock(header: MinorBlockHeader): number {
+    const block = this.chain.byHash(minorBlockHash(header));
+    if (!block) return EBADMSG;
+    if (header.height === 0n) return 0;
+    try {
+      const refused = this.verify(block, {});
+      if (refused !== undefined) throw new ValidationError(refused);
+    } catch (err) {
+      this.deps.log.warn({ shard: this.fullShardId, reason: (err as Error).message }, "minor block check failed");
+      return EBADMSG;
+    }
+    return 0;
+  }
+
+  /**
+   * Shard.handle_new_block, the fast path: ignore what is known, pending, orphaned, too far
+   * ahead in time, too stale, or on an unknown or older root; refuse an invalid block (the
+   * connection closes); rebroadcast a valid one to every peer, then add it. A block whose
+   * transactions would need execution is ignored (not rebroadcast).
+   */
+  async newBlock(peer: PeerRef, block: MinorBlock): Promise<void> {
+    const chain = this.chain;
+    this.gossip.observedBy(peer.clusterPeerId).minor = block.header;
+    const hash = minorBlockHash(block.header);
+    const pool = this.gossip.newBlockPool;
+    if (pool.has(hex(hash)) || chain.store.hasMinorBlock(hash)) return;
+    const prevHash = block.header.hash_prev_minor_block;
+    if (!pool.has(hex(prevHash)) && !chain.store.hasMinorBlock(prevHash)) return;
+    if (block.header.create_time > this.deps.now() + 15n) return;
+    const stale = maxStaleHeightDiff(this.deps.config, chain.shard);
+    if (stale !== undefined && chain.headerTip.height - block.header.height > stale) return;
+    const root = chain.rootHeader(block.header.hash_prev_root_block);
+    if (!root) return;
+    const confirmed = chain.confirmedTip;
+    const confirmedRoot = confirmed && chain.rootHeader(confirmed.hash_prev_root_block);
+    if (confirmedRoot && confirmedRoot.height > root.height) return;
+    let refused: string | undefined;
+    try {
+      refused = this.verify(block, {});
+    } catch (err) {
+      if (err instanceof ValidationError) throw new PeerFault(err.message); // the connection closes, as in pyquarkchain
+      throw err;
+    }
+    if (refused !== undefined) {
+      this.deps.log.info(
+        { shard: this.fullShardId, height: block.header.height },
+        "new block with transactions ignored: they need execution",
+      );
+      return;
+    }
+    pool.set(hex(hash), block.header);
+    for (const p of this.deps.context().peers(this.fullShardId)) p.rpc.send("NEW_BLOCK_MINOR", { block });
+    await this.addBlock(block);
+  }
+
+  /**
+   * validate -> does it need execution: throws the ValidationError of a block that breaks a
+   * rule; returns why a valid block cannot be added without running its transactions.
+   */
+  private verify(block: MinorBlock, opts: ValidateOptions): string | undefined {
+    this.chain.validate(block, opts);
+    if (needsExecution(this.deps.config, this.chain, block))
+      return "a block with transactions needs their execution (post-state and cross-shard deposits)";
+    return undefined;
+  }
+
+  /**
+   * ShardState.add_block: validate -> execute (here: derive the state where the reward is
+   * the only change) -> store; the pool and the tip's state follow what changed. Why the
+   * block was refused, or undefined once it is stored. Nothing is propagated (addBlock does
+   * that); tools that build a chain locally call this.
+   */
+  addToChain(block: MinorBlock, opts: ValidateOptions): string | undefined {
+    let derived: ReturnType<DerivedStates["derive"]>;
+    try {
+      const refused = this.verify(block, opts);
+      if (refused !== undefined) return refused;
+      derived = this.states.derive(block);
+    } catch (err) {
+      if (err instanceof ValidationError) return err.message;
+      throw err;
+    }
+    const reorg = this.chain.add(block, {
+      state: derived ? STATE_KNOWN : STATE_UNKNOWN,
+      coinbase_key: derived?.key ?? 0,
+    });
+    if (derived) this.states.stored(minorBlockHash(block.header), derived.state);
+    this.followReorg(reorg, derived?.state);
+    return undefined;
+  }
+
+  private followReorg(reorg: Reorg, tipState: EvmState | undefined): void {
+    if (!reorg.tipMoved) return;
+    applyReorg(this.pool, reorg);
+    this.states.tipMoved(tipState);
+  }
+
+  // ---- Cross-shard fan-out and propagation (PROTOCOL.md §7.9) ----
+
+  /**
+   * broadcast_xshard_tx_list / batch_broadcast_xshard_tx_list for blocks whose deposit lists
+   * are empty (a block without transactions has none): local targets store the list, every
+   * sibling link serving a target gets ADD_XSHARD_TX_LIST (one per block) or one
+   * BATCH_ADD_XSHARD_TX_LIST; any failure throws.
+   */
+  private async broadcastXshard(
+    blocks: ReadonlyArray<{ hash: Uint8Array; rootHeight: number }>,
+    batch: boolean,
+  ): Promise<void> {
+    const perTarget = new Map<number, AddXshardTxListRequest[]>();
+    for (const { hash, rootHeight } of blocks) {
+      for (const target of xshardTargets(this.deps.config, this.fullShardId, rootHeight)) {
+        let list = perTarget.get(target);
+        if (!list) perTarget.set(target, (list = []));
+        list.push({ branch: { value: target }, minor_block_hash: hash, tx_list: { tx_list: [], version: 1 } });
+      }
+    }
+    if (perTarget.size === 0) return;
+    for (const [target, requests] of perTarget) {
+      const local = this.deps.local(target);
+      if (local) for (const r of requests) local.chain.addXshardTxList(r.minor_block_hash, r.tx_list);
+    }
+    const ctx = this.deps.context();
+    const failures = batch
+      ? (await Promise.all([...perTarget].map(([t, requests]) => ctx.sendXshardTxListBatch(t, requests)))).flat()
+      : await ctx.sendXshardTxLists([...perTarget.values()].flat());
+    // A shard no sibling link serves gets nothing, as in pyquarkchain (it has no connection to write to).
+    const real = failures.filter((f) => f.slave !== "-");
+    if (real.length > 0) {
+      throw new Error(
+        `xshard lists not delivered: ${real.map((f) => `${f.slave}/${f.fullShardId}: ${f.error}`).join("; ")}`,
+      );
+    }
+  }
+
+  /** A genesis block's xshard lists and header, before the shard becomes routable. */
+  async propagateGenesis(block: MinorBlock, rootHeight: number): Promise<void> {
+    await this.broadcastXshard([{ hash: minorBlockHash(block.header), rootHeight }], false);
+    const res = await this.deps.context().addMinorBlockHeader({
+      minor_block_header: block.header,
+      tx_count: 0,
+      x_shard_tx_count: 0,
+      coinbase_amount_map: block.header.coinbase_amount_map,
+      shard_stats: this.shardStats(),
+    });
+    if (res.error_code !== 0)
+      throw new Error(`master refused genesis header of shard ${this.fullShardId}: error_code ${res.error_code}`);
+  }
+
+  // ---- Root blocks ----
+
+  /** ShardState.add_root_block: whether the root tip switched. Throws ValidationError. */
+  addRootBlock(root: RootBlock): boolean {
+    const reorg = this.chain.addRootBlock(root);
+    if (!reorg) return false;
+    this.followReorg(reorg, undefined);
+    return true;
+  }
+
+  /** A genesis block on another root block at the genesis root height (a root fork), reported like the first. */
+  async addGenesisOnFork(root: RootBlock, genesis: MinorBlock): Promise<void> {
+    this.chain.addGenesisOnFork(root, genesis);
+    await this.propagateGenesis(genesis, root.header.height);
+  }
+
+  // ---- Transactions ----
+
+  /** ShardState.add_tx: whether the transaction joins the pool. */
+  addTx(tx: TypedTransaction): boolean {
+    const { config, log } = this.deps;
+    return addTx(this.pool, { config, chain: this.chain, state: this.states.tip, log }, tx);
+  }
+
+  /** get_transaction_by_hash: (block, index) for a canonical block, or the pool's empty block. */
+  transaction(hash: Uint8Array): { block: MinorBlock; index: number } | { pooled: TypedTransaction } | undefined {
+    const at = this.chain.store.txLocation(hash);
+    if (at) {
+      const block = this.chain.byHeight(at.height);
+      if (block) return { block, index: at.index };
+    }
+    const pooled = this.pool.get(hash);
+    return pooled && { pooled };
+  }
+
+  /** handle_new_transaction_list_command: add each to the pool; rebroadcast the accepted ones to the other peers. */
+  newTransactions(peer: PeerRef, cmd: P2PMessage<"NEW_TRANSACTION_LIST">): void {
+    const ctx = this.deps.context();
+    if (cmd.transaction_list.length > NEW_TRANSACTION_LIST_LIMIT) {
+      // pyquarkchain closes this peer connection and still adds the transactions.
+      ctx.peer(peer.clusterPeerId, this.fullShardId)?.close("Too many transactions in one command");
+    }
+    const accepted = cmd.transaction_list.filter((tx) => this.addTx(tx));
+    if (accepted.length === 0) return;
+    for (const p of ctx.peers(this.fullShardId)) {
+      if (p.clusterPeerId !== peer.clusterPeerId) p.rpc.send("NEW_TRANSACTION_LIST", { transaction_list: accepted });
+    }
+  }
+}

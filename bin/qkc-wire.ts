@@ -61,7 +61,7 @@ const print = (json: unknown): void => console.log(JSON.stringify(json, null, 2)
 const program = new Command("qkc-wire")
   .description(
     "Decode, encode and check pyquarkchain cluster/p2p wire messages and frames.\n" +
-      "Exit status: 0 ok, 1 bad data (decode/encode failure, failed check), 2 usage error.",
+      "Exit status: 0 ok, 1 bad data (decode/encode failure, failed check or replay), 2 usage error.",
   )
   .exitOverride();
 
@@ -126,11 +126,21 @@ program
 
 program
   .command("replay")
+  .summary(
+    "replay execution transcripts (recorded from pyquarkchain's slave) against a fresh qkc-slave each;\n" +
+      "prints a MISMATCH line per failing exchange, then `N passed, M failed`",
+  )
   .description(
-    "replay execution transcripts (qkc-exec-transcript/1, recorded from pyquarkchain's slave) against a fresh\n" +
-      "qkc-slave each, booted from the transcript's cluster config on a free loopback port; compares every\n" +
-      "response (op, meta, payload bytes) and the slave's requests to the master; prints one MISMATCH line per\n" +
-      "failing exchange, then `N passed, M failed`",
+    "Replays execution transcripts (qkc-exec-transcript/1, recorded from pyquarkchain's slave), each against a " +
+      "fresh qkc-slave booted from the transcript's cluster config, and compares every response (op, meta, " +
+      "payload bytes) and the requests the slave makes of its master. Prints a MISMATCH line per failing " +
+      "exchange, then `N passed, M failed`.",
+  )
+  .addHelpText(
+    "after",
+    "\nThe slave is this package's own daemon (bin/slave), a child process on a free loopback port. After a\n" +
+      "lost link it is restarted and the earlier exchanges that may change state are re-sent, unjudged.\n" +
+      "Exit status: 0 every exchange passed, 1 a mismatch, 2 an unusable transcript or bad options.",
   )
   .argument("<files...>", "transcripts, e.g. ../shared/fixtures/execution/*.json")
   .option("--verbose", "a line for every exchange, and a tally per transcript")

@@ -12,18 +12,10 @@ import t from "tap";
 import { type TranscriptResult, replayTranscript } from "../../src/wire/replay/replay.ts";
 import { loadTranscript } from "../../src/wire/replay/transcript.ts";
 import { fixturePath, fixturesMissing } from "../helpers/fixtures.ts";
+import { alive } from "./replay-helpers.ts";
 
 const dir = fixturePath("execution");
 const missing = fixturesMissing("execution");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `op xN, op xM` of the failing exchanges, most first. */
 function failingOps(r: TranscriptResult): string {

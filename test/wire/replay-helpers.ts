@@ -8,10 +8,17 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isLosslessNumber, parse, stringify } from "lossless-json";
 import { type Codec, encode } from "../../src/codec/index.ts";
-import { ConnectToSlavesRequest, Ping, clusterOps } from "../../src/messages/cluster.ts";
+import {
+  ConnectToSlavesRequest,
+  GetAccountDataRequest,
+  GetMinorBlockRequest,
+  GetUnconfirmedHeadersRequest,
+  Ping,
+  clusterOps,
+} from "../../src/messages/cluster.ts";
 import { RootBlock } from "../../src/messages/core.ts";
-import type { TranscriptResult } from "../../src/wire/replay/replay.ts";
-import { type RecordedFrame, TRANSCRIPT_FORMAT } from "../../src/wire/replay/transcript.ts";
+import { replayTranscript } from "../../src/wire/replay/replay.ts";
+import { type RecordedFrame, TRANSCRIPT_FORMAT, parseTranscript } from "../../src/wire/replay/transcript.ts";
 import { repoRoot } from "../helpers/slave-process.ts";
 
 export interface FrameJson {
@@ -76,6 +83,36 @@ export function setupSteps(): Step[] {
   ];
 }
 
+const genesisBlock = (shard: number) =>
+  request("GET_MINOR_BLOCK_REQUEST", GetMinorBlockRequest, {
+    branch: { value: shard },
+    minor_block_hash: new Uint8Array(32),
+    height: 0n,
+    need_extra_info: true,
+  });
+
+/** The setup, then queries a genesis-only slave answers deterministically. */
+export function genesisSteps(): Step[] {
+  return [
+    ...setupSteps(),
+    { kind: "query", ...genesisBlock(1) },
+    { kind: "query", ...request("GET_UNCONFIRMED_HEADERS_REQUEST", GetUnconfirmedHeadersRequest, {}) },
+    {
+      kind: "query",
+      ...request("GET_ACCOUNT_DATA_REQUEST", GetAccountDataRequest, {
+        address: { recipient: new Uint8Array(20), full_shard_key: 0 },
+        block_height: null,
+      }),
+    },
+    { kind: "query", ...genesisBlock(65537) },
+  ];
+}
+
+/** Undecodable: our slave drops the master link on it (a protocol error), so a replayer must restart it. */
+export function linkKillerStep(): Step {
+  return { kind: "query", op: genesisBlock(1).op, opName: "GET_MINOR_BLOCK_REQUEST", bytes: Buffer.from("ff", "hex") };
+}
+
 /** A transcript whose responses are placeholders (an empty payload of the right op): every exchange fails. */
 export function unrecorded(steps: Step[]): TranscriptJson {
   return {
@@ -106,15 +143,18 @@ const frameJson = (f: RecordedFrame): FrameJson => ({
   payload: f.payload.toString("hex"),
 });
 
-/** The transcript with what our slave actually answered (exchanges without an answer keep their placeholder). */
-export function recorded(t: TranscriptJson, result: TranscriptResult): TranscriptJson {
-  const copy = structuredClone(t);
+/** A transcript of `steps` with the answers our own slave gives (replayed once against placeholders). */
+export async function recordFromOurSlave(steps: Step[]): Promise<TranscriptJson> {
+  const draft = unrecorded(steps);
+  const result = await replayTranscript(parseTranscript(JSON.stringify(draft), "draft.json"));
+  if (result.restarts > 0 || result.passed > 0)
+    throw new Error("recording: the slave lost its link, or a placeholder matched");
   for (const r of result.results) {
-    const ex = copy.exchanges[r.n]!;
-    if (r.actual?.response) ex.response = frameJson(r.actual.response);
-    if (r.actual) ex.slave_requests = r.actual.slaveRequests.map(frameJson);
+    const ex = draft.exchanges[r.n]!;
+    ex.response = frameJson(r.actual!.response!);
+    ex.slave_requests = r.actual!.slaveRequests.map(frameJson);
   }
-  return copy;
+  return draft;
 }
 
 export function writeTranscript(dir: string, name: string, t: TranscriptJson): string {
@@ -149,4 +189,14 @@ export function qkcWire(args: string[], env: NodeJS.ProcessEnv = process.env): P
       },
     );
   });
+}
+
+/** Whether a process of that pid still exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -137,9 +137,9 @@ class Player {
     if (!s) return lost ?? "no slave";
     s.link.close();
     const exit = await s.slave.stop();
-    const said = s.slave.lastError();
+    const said = s.slave.lastWord();
     const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-    return `${lost ?? "closed"} (slave: ${how}${said ? `, last error: ${said}` : ""})`;
+    return `${lost ?? "closed"} (slave: ${how}${said ? `, "${said}"` : ""})`;
   }
 }
 

@@ -51,19 +51,26 @@ export class SlaveProcess {
     return [...this.tail, this.partial].filter((l) => l !== "").join("\n");
   }
 
-  /** Its last error-level log line, shortened (why it dropped a link or died), or undefined. */
-  lastError(): string | undefined {
-    for (const text of [this.partial, ...this.tail].reverse()) {
-      if (!/"level":(5\d|60)/.test(text)) continue;
+  /**
+   * Why it let go, in its own words: the reason of its "slave shutting down" line (the
+   * master link's close reason), else its last error-level line; undefined if it said neither.
+   */
+  lastWord(): string | undefined {
+    let error: string | undefined;
+    for (const text of [...this.tail, this.partial]) {
+      const shutdown = text.includes('"msg":"slave shutting down"');
+      if (!shutdown && !/"level":(5\d|60)/.test(text)) continue;
+      let line: { msg?: unknown; reason?: unknown; err?: { message?: unknown } };
       try {
-        const line = JSON.parse(text) as { msg?: unknown; reason?: unknown; err?: { message?: unknown } };
-        const why = line.reason ?? line.err?.message;
-        return `${String(line.msg)}${why === undefined ? "" : `: ${String(why)}`}`;
+        line = JSON.parse(text) as typeof line;
       } catch {
-        return text.slice(0, 200);
+        continue; // a line cut by the tail's start
       }
+      const why = line.reason ?? line.err?.message;
+      if (shutdown && why !== undefined) return String(why);
+      error = `${String(line.msg)}${why === undefined ? "" : `: ${String(why)}`}`;
     }
-    return undefined;
+    return error;
   }
 
   private keep(chunk: Buffer): void {

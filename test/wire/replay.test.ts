@@ -66,3 +66,20 @@ t.test("an exchange past its deadline fails and drops the link; past --max-resta
   t.equal(r.pids.length, 1);
   t.same(r.pids.filter(alive), [], "no slave left running");
 });
+
+t.test("a slave that refuses the config: the exchange says why, and the rest is not run", async (t) => {
+  const refused = structuredClone(recording);
+  refused.cluster_config_json = refused.cluster_config_json.replace('"CHAIN_SIZE":2', '"CHAIN_SIZE":"two"');
+  t.not(refused.cluster_config_json, recording.cluster_config_json, "the config was changed");
+  const r = await replayTranscript(parseTranscript(JSON.stringify(refused), "refused.json"), {
+    exchangeTimeoutMs: 1000,
+    bootTimeoutMs: 30_000,
+    maxRestarts: 0,
+  });
+  t.equal(r.failed, steps.length);
+  const first = r.results[0]!.mismatches[0]!;
+  t.match(first.detail, /^not run: the slave exited \(code 2\) before listening: .*CHAIN_SIZE/);
+  t.notMatch(first.detail, /\n/, "one line");
+  t.match(r.results[1]!.mismatches, [{ detail: "not run: gave up after 0 restarts of the slave" }]);
+  t.same(r.pids.filter(alive), [], "no slave left running");
+});

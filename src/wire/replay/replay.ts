@@ -56,6 +56,12 @@ interface Session {
   link: MasterLink;
 }
 
+/** A multi-line reason (a slave's output) as one short line: a MISMATCH is one line. */
+function oneLine(text: string, max = 400): string {
+  const s = text.trim().replace(/\s*\n\s*/g, " | ");
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
 class Player {
   private session: Session | undefined;
   private boots = 0;
@@ -116,7 +122,7 @@ class Player {
     try {
       session = await this.ready(ex.n);
     } catch (e) {
-      return result([{ kind: "no response", detail: `not run: ${(e as Error).message}` }]);
+      return result([{ kind: "no response", detail: `not run: ${oneLine((e as Error).message)}` }]);
     }
     started = performance.now(); // the exchange's own time, without a boot
     const got = await session.link.exchange(ex.op, ex.request, this.opts.exchangeTimeoutMs);

@@ -115,10 +115,23 @@ export class SlaveProcess {
       child.stdout!.on("data", (c: Buffer) => {
         if (slave) return slave.keep(c);
         seen += c.toString();
-        const line = seen.split("\n").find((l) => l.includes('"msg":"slave listening"'));
+        // Whole lines only: a chunk may end inside one.
+        const line = seen
+          .split("\n")
+          .slice(0, -1)
+          .find((l) => l.includes('"msg":"slave listening"'));
         if (line === undefined) return;
-        const port = (JSON.parse(line) as { port?: unknown }).port;
-        if (typeof port !== "number") return reject(new Error(`no port in the slave's listening line: ${line}`));
+        let port: unknown;
+        try {
+          port = (JSON.parse(line) as { port?: unknown }).port;
+        } catch {
+          port = undefined;
+        }
+        if (typeof port !== "number") {
+          child.kill("SIGKILL");
+          clearTimeout(timer);
+          return reject(new Error(`no port in the slave's listening line: ${line}`));
+        }
         clearTimeout(timer);
         slave = new SlaveProcess(child, port, exited);
         slave.keep(Buffer.from(seen));

@@ -55,7 +55,7 @@ t.test("secret key 1 recovers G and Ethereum's address for key 1, high s too", a
 t.test("random keys and messages: both backends recover the signer, low and high s", async (t) => {
   reportSeedOnFailure(t);
   const random = makeRandom("secp256k1-signed");
-  const count = 1000;
+  const count = 600;
   for (let i = 0; i < count; i++) {
     const sk = h32((bytesToNumberBE(random.bytes(32)) % (N - 1n)) + 1n);
     const h = random.bytes(32);
@@ -72,7 +72,7 @@ t.test("random keys and messages: both backends recover the signer, low and high
 t.test("random (hash, r, s, bit): the backends agree, key or none", async (t) => {
   reportSeedOnFailure(t);
   const random = makeRandom("secp256k1-arbitrary");
-  const count = 1500;
+  const count = 1000;
   let keys = 0;
   let offCurve = 0;
   for (let i = 0; i < count; i++) {

@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { secp256k1 as noble } from "@noble/curves/secp256k1.js";
 import { bytesToNumberBE, numberToBytesBE } from "@noble/curves/utils.js";
 import t, { type Test } from "tap";
@@ -190,4 +195,36 @@ t.test("chooseBackend: noble with one warning when libsecp256k1 does not load or
   );
   t.equal(warnings.length, 2);
   t.match(warnings[1], /failed its known-answer recovery/);
+});
+
+t.test("a process whose addon cannot load recovers with noble after one warning", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "qkc-secp-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // A preload that makes require("secp256k1/bindings.js") throw, as a missing or foreign build does.
+  const block = join(dir, "block-addon.cjs");
+  writeFileSync(
+    block,
+    `const Module = require("node:module");
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (request === "secp256k1/bindings.js") throw new Error("addon blocked for the test");
+  return load.call(this, request, ...rest);
+};`,
+  );
+  const url = new URL("../../src/crypto/secp256k1.ts", import.meta.url).href;
+  const script = `const m = await import(${JSON.stringify(url)});
+const h = Buffer.from("9cb936029f91a315e742fdfeb1c0d18b0c9cc56e512b5821c4dfe9bac7f3dd78", "hex");
+const r = 0x4077a604df78b47550a4daa2209beba4512f48fdf96cd75de1155046afb85bf9n;
+const s = 0x3e27c6d4a086d41d828ee3455550eacb299cde0186e0aa4d05e6e7d72efa2436n;
+console.log(m.secp256k1Implementation, Buffer.from(m.recoverAddress(h, r, s, 0)).toString("hex"));`;
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+    "--import=tsx",
+    `--require=${block}`,
+    "--input-type=module",
+    "-e",
+    script,
+  ]);
+  t.equal(stdout.trim(), "noble 7e5f4552091a69125d5dfcb7b8c2659029395bdf", "noble recovers key 1's address");
+  t.equal(stderr.match(/QKC_SECP256K1_FALLBACK/g)?.length, 1, "one warning");
+  t.match(stderr, /libsecp256k1 did not load \(addon blocked for the test\); recovering with @noble\/curves/);
 });

@@ -5,7 +5,7 @@
  */
 import { keccak256 } from "../crypto/keccak.ts";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { SECP256K1_N, recoverAddress } from "../crypto/secp256k1.ts";
 import type { Json } from "../codec/codec.ts";
 import { bytesToJson, intToJson } from "../codec/json.ts";
 import { rlpDecode, rlpEncode, type RlpItem } from "./rlp.ts";
@@ -66,7 +66,6 @@ const FIELDS: ReadonlyArray<readonly [keyof EvmTransaction, Sedes]> = [
 
 const TT256 = 1n << 256n;
 const TOKEN_ID_MAX = 4873763662273663091n; // "ZZZZZZZZZZZZ" in base 36
-const SECPK1N = secp256k1.Point.CURVE().n;
 
 /**
  * Big-endian bytes as a bigint. Most fields (nonce, gas, v, network id) fit in 6 bytes: those
@@ -211,7 +210,7 @@ export function unsignedHash(tx: EvmTransaction): Uint8Array {
  * recovery (pyquarkchain's "zero privkey"), and versions above 2 (an UnboundLocalError there).
  */
 export function recoverSender(tx: EvmTransaction): Uint8Array | null {
-  if (tx.r >= SECPK1N || tx.s >= SECPK1N || tx.r === 0n || tx.s === 0n) return null;
+  if (tx.r >= SECP256K1_N || tx.s >= SECP256K1_N || tx.r === 0n || tx.s === 0n) return null;
   let v = tx.v;
   if (tx.version === 2n) {
     const base = 35n - 27n + tx.network_id * 2n;
@@ -223,10 +222,7 @@ export function recoverSender(tx: EvmTransaction): Uint8Array | null {
   const recovery = v - 27n;
   if (recovery < 0n || recovery > 3n) return null;
   try {
-    const hash = unsignedHash(tx);
-    const sig = new secp256k1.Signature(tx.r, tx.s, Number(recovery));
-    const pub = sig.recoverPublicKey(hash).toBytes(false).subarray(1);
-    return keccak256(pub).slice(12);
+    return recoverAddress(unsignedHash(tx), tx.r, tx.s, Number(recovery)) ?? null;
   } catch {
     return null;
   }

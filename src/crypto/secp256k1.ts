@@ -1,0 +1,41 @@
+import { keccak256 } from "./keccak.ts";
+import { type RecoveryBackend, chooseBackend, loadLibsecp256k1 } from "./secp256k1-backends.ts";
+
+/**
+ * secp256k1 public-key recovery: one per transaction of every block (the sender), and the
+ * ecrecover precompile. libsecp256k1 (the native addon) does it about 25x faster than
+ * @noble/curves; noble stands in, with one process warning, where the addon cannot load.
+ */
+const backend: RecoveryBackend = chooseBackend(loadLibsecp256k1, (message) =>
+  process.emitWarning(message, { code: "QKC_SECP256K1_FALLBACK" }),
+);
+
+/** Which implementation recovers here (tests, diagnostics). */
+export const secp256k1Implementation: RecoveryBackend["name"] = backend.name;
+
+/** The group order n: r and s must lie in [1, n). */
+export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/**
+ * The signer's public key, x || y (64 bytes, no 04 prefix), as coincurve's
+ * PublicKey.from_signature_and_message finds it; undefined where that raises: r or s outside
+ * [1, n), a recovery bit outside 0..3, no curve point for r, or the point at infinity. High s is
+ * accepted (pyquarkchain makes no EIP-2 check). Throws only for a msgHash that is not 32 bytes.
+ */
+export function recoverPublicKey(
+  msgHash: Uint8Array,
+  r: bigint,
+  s: bigint,
+  recoveryBit: number,
+): Uint8Array | undefined {
+  if (msgHash.length !== 32) throw new TypeError(`a recovery signs a 32-byte hash, got ${msgHash.length} bytes`);
+  if (r <= 0n || r >= SECP256K1_N || s <= 0n || s >= SECP256K1_N) return undefined;
+  if (!Number.isInteger(recoveryBit) || recoveryBit < 0 || recoveryBit > 3) return undefined;
+  return backend.recover(msgHash, r, s, recoveryBit);
+}
+
+/** The signer's 20-byte address, keccak256(x || y)[12:], or undefined as recoverPublicKey. */
+export function recoverAddress(msgHash: Uint8Array, r: bigint, s: bigint, recoveryBit: number): Uint8Array | undefined {
+  const key = recoverPublicKey(msgHash, r, s, recoveryBit);
+  return key === undefined ? undefined : keccak256(key).slice(12);
+}

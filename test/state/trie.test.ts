@@ -198,4 +198,11 @@ t.test("the node cache saves reads from the Kv on a hot path", async (t) => {
   const second = new SecureTrie(db, trie.root());
   for (const key of keys.slice(0, 50)) t.ok(second.get(key));
   t.equal(db.reads, cold, "the same gets again read nothing from the Kv");
+
+  const sibling = new TrieNodeDb(trie.db.kv, db.cache); // the next block's state, sharing the shard's cache
+  const third = new SecureTrie(sibling, trie.root());
+  for (const key of keys.slice(0, 50)) t.ok(third.get(key));
+  t.equal(sibling.reads, 0, "a store sharing the cache reads nothing either");
+  t.notOk(new TrieNodeDb(TrieNodeDb.memory().kv, db.cache).has(trie.root()), "has() asks its own Kv, not the cache");
+  t.ok(sibling.has(trie.root()));
 });

@@ -115,6 +115,16 @@ t.test("entries from a key and descending agree with the sorted model", async (t
   t.equal(bad, 0, "300 bounds, four walks each");
   t.same(listed(trie.entriesDescending()), [...all].reverse());
   t.same(listed(stored.entries()), all);
+
+  const walking = trie.entries();
+  const firstTwo = [walking.next().value, walking.next().value];
+  for (const [k] of all) trie.delete(Buffer.from(k!, "hex"));
+  t.ok(trie.isEmpty());
+  t.same(
+    listed([...firstTwo, ...walking] as [Uint8Array, Uint8Array][]),
+    all,
+    "a walk begun before the edits sees them not",
+  );
 });
 
 /** A committed secure trie of n random 20-byte keys (accounts-like values), its nodes written. */

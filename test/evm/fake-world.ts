@@ -11,6 +11,7 @@ export interface FakeAccount {
   code: Uint8Array;
   storage: Map<bigint, bigint>;
   touched: boolean;
+  deleted: boolean;
 }
 
 /** A journaled in-memory World for interpreter tests: every mutation pushes its undo. */
@@ -22,7 +23,14 @@ export class FakeWorld implements World {
     const k = hex(addr);
     let a = this.accounts.get(k);
     if (a === undefined) {
-      a = { balances: new Map(), nonce: 0n, code: new Uint8Array(0), storage: new Map(), touched: false };
+      a = {
+        balances: new Map(),
+        nonce: 0n,
+        code: new Uint8Array(0),
+        storage: new Map(),
+        touched: false,
+        deleted: false,
+      };
       this.accounts.set(k, a);
     }
     return a;
@@ -99,6 +107,7 @@ export class FakeWorld implements World {
     a.code = new Uint8Array(0);
     a.storage = new Map();
     a.touched = false;
+    a.deleted = true;
   }
   snapshot(): number {
     return this.journal.length;

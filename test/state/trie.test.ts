@@ -115,6 +115,16 @@ t.test("entries from a key and descending agree with the sorted model", async (t
   t.equal(bad, 0, "300 bounds, four walks each");
   t.same(listed(trie.entriesDescending()), [...all].reverse());
   t.same(listed(stored.entries()), all);
+
+  const walking = trie.entries();
+  const firstTwo = [walking.next().value, walking.next().value];
+  for (const [k] of all) trie.delete(Buffer.from(k!, "hex"));
+  t.ok(trie.isEmpty());
+  t.same(
+    listed([...firstTwo, ...walking] as [Uint8Array, Uint8Array][]),
+    all,
+    "a walk begun before the edits sees them not",
+  );
 });
 
 /** A committed secure trie of n random 20-byte keys (accounts-like values), its nodes written. */
@@ -198,4 +208,11 @@ t.test("the node cache saves reads from the Kv on a hot path", async (t) => {
   const second = new SecureTrie(db, trie.root());
   for (const key of keys.slice(0, 50)) t.ok(second.get(key));
   t.equal(db.reads, cold, "the same gets again read nothing from the Kv");
+
+  const sibling = new TrieNodeDb(trie.db.kv, db.cache); // the next block's state, sharing the shard's cache
+  const third = new SecureTrie(sibling, trie.root());
+  for (const key of keys.slice(0, 50)) t.ok(third.get(key));
+  t.equal(sibling.reads, 0, "a store sharing the cache reads nothing either");
+  t.notOk(new TrieNodeDb(TrieNodeDb.memory().kv, db.cache).has(trie.root()), "has() asks its own Kv, not the cache");
+  t.ok(sibling.has(trie.root()));
 });

@@ -1,3 +1,4 @@
+import { hex } from "../../../codec/bytes.ts";
 import { keccak256 } from "../../../crypto/keccak.ts";
 import { type RlpItem, rlpDecode } from "../../../tx/rlp.ts";
 import { packPath, unpackPath } from "./nibbles.ts";
@@ -135,11 +136,17 @@ function fromItem(item: RlpItem[]): ResolvedNode {
   return extension(unpacked.path, next, true);
 }
 
-/** The node stored as `rlp` (read from the store, so it and everything inlined in it count as stored). */
-export function decodeNode(rlp: Uint8Array, hash: Uint8Array | undefined): ResolvedNode {
-  const item = rlpDecode(rlp);
-  if (!Array.isArray(item)) throw new MalformedTrieNodeError("bytes where a node belongs");
-  const node = fromItem(item);
+/** The node stored as `rlp` under `hash` (read from the store, so it and everything inlined in it count as stored). */
+export function decodeNode(rlp: Uint8Array, hash: Uint8Array): ResolvedNode {
+  let node: ResolvedNode;
+  try {
+    const item = rlpDecode(rlp);
+    if (!Array.isArray(item)) throw new MalformedTrieNodeError("bytes where a node belongs");
+    node = fromItem(item);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new MalformedTrieNodeError(`trie node ${hex(hash)}: ${why}`, { cause: e });
+  }
   node.enc = rlp;
   node.hash = hash;
   return node;

@@ -150,3 +150,23 @@ t.test("a state committed into LMDB reads back after the environment is reopened
   t.equal(s.getBalance(addr(3), 20n), 20n);
   t.equal(s.getBalances(addr(3)).size, 19);
 });
+
+t.test("nextAccountBalance walks the account trie as get_total_balance does", async (t) => {
+  const s = WorldState.open(memory());
+  for (let i = 1; i <= 30; i++) s.addBalance(addr(i), QKC, BigInt(i));
+  for (let i = 0; i < 17; i++) s.addBalance(addr(30), 100n + BigInt(i), 1n); // one token-trie account
+  s.setNonce(addr(31), 1n); // no QKC
+  s.commit();
+  let key: Uint8Array = new Uint8Array(32);
+  let total = 0n;
+  let steps = 0;
+  for (let step = s.nextAccountBalance(key, QKC); step; step = s.nextAccountBalance(key, QKC)) {
+    t.ok(Buffer.compare(step.hashedKey, key) > 0, "strictly after the last key");
+    key = step.hashedKey;
+    total += step.balance;
+    steps++;
+  }
+  t.equal(steps, 31);
+  t.equal(total, 465n);
+  t.equal(s.nextAccountBalance(key, 100n), undefined);
+});

@@ -207,6 +207,21 @@ export class WorldState implements World {
     return this.trie.get(addr);
   }
 
+  /**
+   * One step of ShardState.get_total_balance's walk over the account trie: the first account whose
+   * hashed address is after `hashedKey` (32 zero bytes to start), with its balance of `tokenId` as
+   * stored (the walk reads a fresh state: get_balance(should_cache=False) on an empty cache).
+   */
+  nextAccountBalance(hashedKey: Uint8Array, tokenId: bigint): { hashedKey: Uint8Array; balance: bigint } | undefined {
+    const entry = this.trie.nextHashed(hashedKey);
+    if (entry === undefined) return undefined;
+    const [next, stored] = entry;
+    const account = this.mockAccounts
+      ? CachedAccount.fromMock(this.db, next, stored, this.key)
+      : CachedAccount.fromStored(this.db, next, stored);
+    return { hashedKey: next, balance: account.tokens.balance(tokenId) };
+  }
+
   /** State.get_full_shard_key. */
   getFullShardKey(addr: Address): number {
     return this.account(addr).fullShardKey;

@@ -1,4 +1,5 @@
 import { hex, sameBytes } from "../../codec/bytes.ts";
+import { tokenIdEncode } from "../../config/token.ts";
 import { keccak256 } from "../../crypto/keccak.ts";
 import {
   decodeAccount,
@@ -15,7 +16,7 @@ import { BLANK_CODE_HASH, BLANK_ROOT, type StateDb } from "./state-db.ts";
 import { TokenBalances } from "./token-balances.ts";
 
 /** token_id_encode("QKC"): the one token of a mock (Ethereum) account. */
-export const QKC_TOKEN_ID = 35760n;
+export const QKC_TOKEN_ID = tokenIdEncode("QKC");
 
 /**
  * One account as a block's execution sees it (pyquarkchain evm/state.py: Account): its fields, its

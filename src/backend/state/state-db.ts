@@ -1,7 +1,7 @@
 import { hex } from "../../codec/bytes.ts";
 import { keccak256 } from "../../crypto/keccak.ts";
 import type { Kv } from "../kv.ts";
-import { SecureTrie, TrieNodeDb } from "./trie/index.ts";
+import { SecureTrie, TrieNodeCache, TrieNodeDb } from "./trie/index.ts";
 
 /**
  * The records of a world state — trie nodes, code, secure-trie key preimages — over a Kv, with
@@ -43,8 +43,15 @@ export class StateDb implements Kv {
   /** The trie's node store over this StateDb, so that nodes written by a commit are read back from here. */
   readonly nodes: TrieNodeDb;
 
-  constructor(readonly base: Kv) {
-    this.nodes = new TrieNodeDb(this);
+  /**
+   * `nodeCache`: decoded trie nodes, best shared by every StateDb of a shard (states are opened per
+   * block; nodes are content-addressed, so a shared cache is never stale).
+   */
+  constructor(
+    readonly base: Kv,
+    nodeCache: TrieNodeCache = new TrieNodeCache(),
+  ) {
+    this.nodes = new TrieNodeDb(this, nodeCache);
   }
 
   /** The secure trie at `root` (state, storage and token tries are all secure tries). */

@@ -5,6 +5,7 @@ import { Journal } from "./journal.ts";
 import type { SecureTrie } from "./trie/index.ts";
 import { CachedAccount } from "./qkc-account.ts";
 import { BLANK_ROOT, StateDb, type StateWrite } from "./state-db.ts";
+import type { TrieNodeCache } from "./trie/index.ts";
 
 export interface WorldStateOptions {
   /**
@@ -14,6 +15,8 @@ export interface WorldStateOptions {
   mockAccounts?: boolean;
   /** State.full_shard_key to start with (a new account takes the key current at its first read). */
   fullShardKey?: number;
+  /** Decoded trie nodes, shared by the shard's states (one per shard; see StateDb). */
+  nodeCache?: TrieNodeCache;
 }
 
 /** What a commit produced: the new root, and the records to store with the block, in one batch. */
@@ -63,7 +66,7 @@ export class WorldState implements World {
 
   /** The state at `root` (the empty state by default) over a Kv: memory, LMDB, or another state's db. */
   static open(kv: Kv, root: Uint8Array = BLANK_ROOT, options: WorldStateOptions = {}): WorldState {
-    return new WorldState(new StateDb(kv), root, options);
+    return new WorldState(new StateDb(kv, options.nodeCache), root, options);
   }
 
   /**
@@ -72,7 +75,11 @@ export class WorldState implements World {
    * its own. Nothing is copied.
    */
   ephemeralClone(): WorldState {
-    return WorldState.open(this.db, this.root(), { mockAccounts: this.mockAccounts, fullShardKey: this.key });
+    return WorldState.open(this.db, this.root(), {
+      mockAccounts: this.mockAccounts,
+      fullShardKey: this.key,
+      nodeCache: this.db.nodes.cache,
+    });
   }
 
   /** The root of the last commit (or of the opening): State.trie.root_hash. */
@@ -198,6 +205,21 @@ export class WorldState implements World {
   /** The account's value in the trie as of the last commit (State.trie.get): undefined when absent. */
   storedAccount(addr: Address): Uint8Array | undefined {
     return this.trie.get(addr);
+  }
+
+  /**
+   * One step of ShardState.get_total_balance's walk over the account trie: the first account whose
+   * hashed address is after `hashedKey` (32 zero bytes to start), with its balance of `tokenId` as
+   * stored (the walk reads a fresh state: get_balance(should_cache=False) on an empty cache).
+   */
+  nextAccountBalance(hashedKey: Uint8Array, tokenId: bigint): { hashedKey: Uint8Array; balance: bigint } | undefined {
+    const entry = this.trie.nextHashed(hashedKey);
+    if (entry === undefined) return undefined;
+    const [next, stored] = entry;
+    const account = this.mockAccounts
+      ? CachedAccount.fromMock(this.db, next, stored, this.key)
+      : CachedAccount.fromStored(this.db, next, stored);
+    return { hashedKey: next, balance: account.tokens.balance(tokenId) };
   }
 
   /** State.get_full_shard_key. */

@@ -2,10 +2,9 @@ import { hex } from "../../codec/bytes.ts";
 import type { Address, World, WorldSnapshot } from "../../evm/world.ts";
 import type { Kv } from "../kv.ts";
 import { Journal } from "./journal.ts";
-import type { SecureTrie } from "./trie/index.ts";
 import { CachedAccount } from "./qkc-account.ts";
 import { BLANK_ROOT, StateDb, type StateWrite } from "./state-db.ts";
-import type { TrieNodeCache } from "./trie/index.ts";
+import type { SecureTrie, TrieNodeCache } from "./trie/index.ts";
 
 export interface WorldStateOptions {
   /**
@@ -37,7 +36,7 @@ function isRipemdAddress(a: Uint8Array): boolean {
   return true;
 }
 
-/** Commits per state fit below this many snapshots' worth of journal: a snapshot is epoch·2^32 + mark. */
+/** A snapshot is commits·2^32 + journal length, so that one taken before a commit is recognized. */
 const EPOCH = 2 ** 32;
 
 /**
@@ -275,7 +274,8 @@ export class WorldState implements World {
   /**
    * State.commit: each touched or deleted account commits its storage, tokens and code, then is
    * written — or deleted from the trie if blank (kept when `allowEmpties`, as the state tests'
-   * pre-states are). Cache and journal are emptied.
+   * pre-states are). Cache and journal are emptied. A later commit's batch leaves out records an
+   * earlier one of this state already had: a caller that keeps the root stores every batch, in order.
    */
   commit(options: { allowEmpties?: boolean } = {}): StateCommit {
     for (const a of this.cache.values()) {

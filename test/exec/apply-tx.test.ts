@@ -189,3 +189,24 @@ t.test("a rejected transaction changes nothing and names its rule", async (t) =>
   t.equal(world.getBalance(SENDER, QKC), 10n ** 18n);
   t.equal(state.receipts.length + state.xshardList.length, 0);
 });
+
+t.test("a non-default gas token: refused without the general native token manager, free at price 0", async (t) => {
+  const { state, world } = setup();
+  world.setBalance(SENDER, 0x1234n, 10n ** 9n);
+  const priced = applyTransaction(
+    state,
+    tx({ gas_token_id: 0x1234n, gasprice: 1n, to_full_shard_key: 0 }),
+    SENDER,
+    WRAPPER,
+  );
+  t.match(priced, { rule: "InvalidNativeToken" }, "no code at 0x514b…03: the conversion answers (0, 0)");
+  const free = applyTransaction(
+    state,
+    tx({ gas_token_id: 0x1234n, gasprice: 0n, to_full_shard_key: 0 }),
+    SENDER,
+    WRAPPER,
+  );
+  t.match(free, { applied: true, success: true }, "price 0 skips the conversion");
+  t.equal(world.getBalance(SENDER, 0x1234n), 10n ** 9n, "no gas token spent");
+  t.equal(world.getBalance(TO, QKC), 7n);
+});

@@ -4,8 +4,7 @@
  * no output), as vm.py's vm_exception does; nothing a program does throws.
  */
 import { keccak256 } from "../crypto/keccak.ts";
-import { applyMessageWithCode, createContract, FAILED } from "./apply.ts";
-import { jumpDests } from "./code-analysis.ts";
+import { FAILED } from "./apply.ts";
 import type { Execution } from "./execution.ts";
 import {
   CALL_CHILD_LIMIT_DENOM,
@@ -25,7 +24,8 @@ import {
   STACK_IN,
   STACK_OUT,
 } from "./gas.ts";
-import { Memory } from "./memory.ts";
+import { Frame, Pending, splitGas, type Request } from "./frame.ts";
+import type { Memory } from "./memory.ts";
 import { makeMessage, type Message, type MessageResult } from "./message.ts";
 import {
   addrFromWord,
@@ -47,55 +47,66 @@ const MASK160 = (1n << 160n) - 1n;
 const HUGE = 0x100000000n;
 const CURRENT_MNT_ID = Uint8Array.from(Buffer.from("000000000000000000000000000000514b430001", "hex"));
 
-/** x − ⌊x/n⌋ with Python's floor division (x may be negative after CREATE2's unchecked hashing gas). */
-const allButOne64th = (x: number): number => x - Math.floor(x / CALL_CHILD_LIMIT_DENOM);
+const DENOM = BigInt(CALL_CHILD_LIMIT_DENOM);
+/** x − ⌊x/64⌋ with Python's floor division (x may be negative after CREATE2's unchecked hashing gas). */
+function allButOne64th(x: bigint): bigint {
+  const q = x / DENOM;
+  return x - (x < 0n && q * DENOM !== x ? q - 1n : q);
+}
+
+/** Whether `hi + gas` (a frame's gas) is below `cost`. */
+function lacks(gas: number, hi: bigint, cost: number): boolean {
+  return gas < cost && (hi === 0n || hi + BigInt(gas) < BigInt(cost));
+}
+
+/**
+ * vm.py:mem_extend: pay for making [start, start+size) addressable and grow; the gas left, or NaN when
+ * it cannot be paid.
+ */
+function payMemory(mem: Memory, start: bigint, size: bigint, gas: number, hi: bigint): number {
+  const cost = mem.expansionCost(start, size);
+  if (cost === 0) return gas;
+  if (cost < 0 || lacks(gas, hi, cost)) return NaN;
+  mem.growTo(Number(start + size));
+  return gas - cost;
+}
+
+/** Copy `src[from..from+size)` into memory at `to`, zeros past the end of `src` (CODECOPY & co). */
+function copyIn(mem: Memory, src: Uint8Array, to: bigint, from: bigint, size: bigint): void {
+  if (size === 0n) return;
+  const t = Number(to);
+  const n = Number(size);
+  const buf = mem.buf;
+  if (from >= BigInt(src.length)) {
+    buf.fill(0, t, t + n);
+    return;
+  }
+  const f = Number(from);
+  const avail = Math.min(n, src.length - f);
+  buf.set(src.subarray(f, f + avail), t);
+  if (avail < n) buf.fill(0, t + avail, t + n);
+}
 
 /** Words (rounded up) of a byte count below HUGE. */
 const words = (size: number): number => Math.ceil(size / 32);
 
-/** vm.py:vm_execute: run `code` for `msg`. */
-export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): MessageResult {
+/**
+ * vm.py:vm_execute, from where `f` stands until it halts (its result) or asks for a child (a request; the
+ * frame is left suspended and `resumeFrame` hands it the child's result).
+ */
+export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
   const world = ex.world;
+  const msg = f.msg;
+  const code = f.code;
   const codeLen = code.length;
-  const dests = codeLen === 0 ? EMPTY : jumpDests(code);
-  const stack: bigint[] = new Array<bigint>(1024);
-  const mem = new Memory();
-  let sp = 0;
-  let pc = 0;
-  let gas = msg.gas;
-  let returnData: Uint8Array = EMPTY;
-
-  /** Pay for and grow memory to cover [start, start+size); false: out of gas (vm.py:mem_extend). */
-  const extend = (start: bigint, size: bigint): boolean => {
-    const cost = mem.expansionCost(start, size);
-    if (cost === 0) return true;
-    if (cost < 0 || gas < cost) return false;
-    gas -= cost;
-    mem.growTo(Number(start + size));
-    return true;
-  };
-  /** vm.py:data_copy, after a successful extend (so size < HUGE). */
-  const payCopy = (size: bigint): boolean => {
-    const cost = GCOPY * words(Number(size));
-    if (gas < cost) return false;
-    gas -= cost;
-    return true;
-  };
-  /** Copy `src[from..from+size)` to memory at `to`, zeros past the end of `src` (CODECOPY & co). */
-  const copyIn = (src: Uint8Array, to: bigint, from: bigint, size: bigint): void => {
-    if (size === 0n) return;
-    const t = Number(to);
-    const n = Number(size);
-    const buf = mem.buf;
-    if (from >= BigInt(src.length)) {
-      buf.fill(0, t, t + n);
-      return;
-    }
-    const f = Number(from);
-    const avail = Math.min(n, src.length - f);
-    buf.set(src.subarray(f, f + avail), t);
-    if (avail < n) buf.fill(0, t + avail, t + n);
-  };
+  const dests = f.dests;
+  const stack = f.stack;
+  const mem = f.mem;
+  let sp = f.sp;
+  let pc = f.pc;
+  let gas = f.gas;
+  let gasHi = f.gasHi;
+  let returnData = f.returnData;
 
   while (pc < codeLen) {
     const op = code[pc]!;
@@ -103,7 +114,7 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
     if (fee < 0) return FAILED; // not in opcodes.py's table
     gas -= fee;
     pc++;
-    if (gas < 0) return FAILED;
+    if (gas < 0 && (gasHi === 0n || gasHi + BigInt(gas) < 0n)) return FAILED;
     if (sp < STACK_IN[op]!) return FAILED;
     if (sp - STACK_IN[op]! + STACK_OUT[op]! > 1024) return FAILED;
 
@@ -135,7 +146,7 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
 
     switch (op) {
       case 0x00: // STOP
-        return { success: true, gasRemaining: gas, output: EMPTY };
+        return { success: true, gasRemaining: gasHi + BigInt(gas), output: EMPTY };
       case 0x01: {
         const a = stack[--sp]!;
         stack[sp - 1] = (a + stack[sp - 1]!) & TT256M1;
@@ -195,7 +206,7 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         const base = stack[--sp]!;
         const exponent = stack[sp - 1]!;
         const cost = byteLength(exponent) * GEXPONENTBYTE;
-        if (gas < cost) return FAILED;
+        if (lacks(gas, gasHi, cost)) return FAILED;
         gas -= cost;
         stack[sp - 1] = modPow(base, exponent);
         break;
@@ -204,8 +215,7 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         const s0 = stack[--sp]!;
         const s1 = stack[sp - 1]!;
         if (s0 <= 31n) {
-          const testbit = s0 * 8n + 7n;
-          const bit = 1n << testbit;
+          const bit = 1n << (s0 * 8n + 7n);
           stack[sp - 1] = s1 & bit ? s1 | (TT256 - bit) : s1 & (bit - 1n);
         }
         break;
@@ -285,9 +295,10 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         const size = stack[sp - 1]!;
         if (size >= HUGE) return FAILED;
         gas -= GSHA3WORD * words(Number(size));
-        if (gas < 0) return FAILED;
-        if (!extend(start, size)) return FAILED;
-        const s = Number(size) === 0 ? 0 : Number(start);
+        if (gas < 0 && (gasHi === 0n || gasHi + BigInt(gas) < 0n)) return FAILED;
+        gas = payMemory(mem, start, size, gas, gasHi);
+        if (gas !== gas) return FAILED;
+        const s = size === 0n ? 0 : Number(start);
         stack[sp - 1] = bytesToBigint(keccak256(mem.buf.subarray(s, s + Number(size))));
         break;
       }
@@ -296,8 +307,7 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         break;
       case 0x31: {
         // BALANCE: the default chain token only.
-        const a = addrFromWord(stack[sp - 1]!);
-        stack[sp - 1] = world.getBalance(a, ex.block.defaultChainToken);
+        stack[sp - 1] = world.getBalance(addrFromWord(stack[sp - 1]!), ex.block.defaultChainToken);
         break;
       }
       case 0x32:
@@ -318,14 +328,19 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         stack[sp++] = BigInt(msg.data.length);
         break;
       case 0x37:
-      case 0x39: {
-        // CALLDATACOPY, CODECOPY: memory first, then the copy gas.
+      case 0x39:
+      case 0x3c: {
+        // CALLDATACOPY, CODECOPY, EXTCODECOPY: memory first, then the copy gas (vm.py).
+        const src = op === 0x37 ? msg.data : op === 0x39 ? code : world.getCode(addrFromWord(stack[--sp]!));
         const mstart = stack[--sp]!;
         const dstart = stack[--sp]!;
         const size = stack[--sp]!;
-        if (!extend(mstart, size)) return FAILED;
-        if (!payCopy(size)) return FAILED;
-        copyIn(op === 0x37 ? msg.data : code, mstart, dstart, size);
+        gas = payMemory(mem, mstart, size, gas, gasHi);
+        if (gas !== gas) return FAILED;
+        const copy = GCOPY * words(Number(size));
+        if (lacks(gas, gasHi, copy)) return FAILED;
+        gas -= copy;
+        copyIn(mem, src, mstart, dstart, size);
         break;
       }
       case 0x38:
@@ -334,22 +349,9 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
       case 0x3a:
         stack[sp++] = ex.tx.gasPrice;
         break;
-      case 0x3b: {
-        const a = addrFromWord(stack[sp - 1]!);
-        stack[sp - 1] = BigInt(world.getCode(a).length);
+      case 0x3b:
+        stack[sp - 1] = BigInt(world.getCode(addrFromWord(stack[sp - 1]!)).length);
         break;
-      }
-      case 0x3c: {
-        const a = addrFromWord(stack[--sp]!);
-        const mstart = stack[--sp]!;
-        const cstart = stack[--sp]!;
-        const size = stack[--sp]!;
-        const ext = world.getCode(a);
-        if (!extend(mstart, size)) return FAILED;
-        if (!payCopy(size)) return FAILED;
-        copyIn(ext, mstart, cstart, size);
-        break;
-      }
       case 0x3d:
         stack[sp++] = BigInt(returnData.length);
         break;
@@ -357,8 +359,11 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         const mstart = stack[--sp]!;
         const dstart = stack[--sp]!;
         const size = stack[--sp]!;
-        if (!extend(mstart, size)) return FAILED;
-        if (!payCopy(size)) return FAILED;
+        gas = payMemory(mem, mstart, size, gas, gasHi);
+        if (gas !== gas) return FAILED;
+        const copy = GCOPY * words(Number(size));
+        if (lacks(gas, gasHi, copy)) return FAILED;
+        gas -= copy;
         if (dstart + size > BigInt(returnData.length)) return FAILED;
         if (size !== 0n) mem.buf.set(returnData.subarray(Number(dstart), Number(dstart + size)), Number(mstart));
         break;
@@ -395,7 +400,8 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         break;
       case 0x51: {
         const off = stack[sp - 1]!;
-        if (!extend(off, 32n)) return FAILED;
+        gas = payMemory(mem, off, 32n, gas, gasHi);
+        if (gas !== gas) return FAILED;
         const o = Number(off);
         stack[sp - 1] = bytesToBigint(mem.buf, o, o + 32);
         break;
@@ -403,14 +409,16 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
       case 0x52: {
         const off = stack[--sp]!;
         const v = stack[--sp]!;
-        if (!extend(off, 32n)) return FAILED;
+        gas = payMemory(mem, off, 32n, gas, gasHi);
+        if (gas !== gas) return FAILED;
         writeWord(mem.buf, Number(off), v);
         break;
       }
       case 0x53: {
         const off = stack[--sp]!;
         const v = stack[--sp]!;
-        if (!extend(off, 1n)) return FAILED;
+        gas = payMemory(mem, off, 1n, gas, gasHi);
+        if (gas !== gas) return FAILED;
         mem.buf[Number(off)] = Number(v & 0xffn);
         break;
       }
@@ -428,7 +436,7 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
           cost = v !== 0n ? GSTORAGEMOD : GSTORAGEKILL;
           if (v === 0n) refund = GSTORAGEREFUND;
         } else cost = v !== 0n ? GSTORAGEADD : GSTORAGEMOD;
-        if (gas < cost) return FAILED;
+        if (lacks(gas, gasHi, cost)) return FAILED;
         gas -= cost;
         ex.effects.refunds += refund;
         world.setStorage(msg.to, slot, v);
@@ -456,7 +464,7 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         stack[sp++] = BigInt(mem.length);
         break;
       case 0x5a:
-        stack[sp++] = BigInt(gas);
+        stack[sp++] = gasHi + BigInt(gas);
         break;
       case 0x5b:
         break;
@@ -472,7 +480,8 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         if (msz >= HUGE) return FAILED; // no memory can back it
         gas -= Number(msz) * GLOGBYTE; // vm.py:692: unchecked, may go negative
         if (msg.isStatic) return FAILED;
-        if (!extend(mstart, msz)) return FAILED;
+        gas = payMemory(mem, mstart, msz, gas, gasHi);
+        if (gas !== gas) return FAILED;
         const s = msz === 0n ? 0 : Number(mstart);
         const log: Log = { address: msg.to, topics, data: mem.buf.slice(s, s + Number(msz)) };
         ex.effects.logs.push(log);
@@ -489,36 +498,31 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
           if (msz >= HUGE) return FAILED;
           gas -= GSHA3WORD * words(Number(msz)); // vm.py:674: unchecked, may go negative
         }
-        if (!extend(mstart, msz)) return FAILED;
+        gas = payMemory(mem, mstart, msz, gas, gasHi);
+        if (gas !== gas) return FAILED;
         if (msg.isStatic) return FAILED;
-        if (world.getBalance(msg.to, ex.block.defaultChainToken) >= value && msg.depth < MAX_DEPTH) {
-          const s = msz === 0n ? 0 : Number(mstart);
-          const ingas = allButOne64th(gas);
-          const child = makeMessage({
-            sender: msg.to,
-            to: EMPTY,
-            value,
-            gas: ingas,
-            data: mem.buf.subarray(s, s + Number(msz)),
-            depth: msg.depth + 1,
-            toFullShardKey: msg.toFullShardKey,
-            transferTokenId: msg.transferTokenId,
-            gasTokenId: msg.gasTokenId,
-          });
-          const r = createContract(ex, child, undefined, salt);
-          if (r.success) {
-            stack[sp++] = wordFromAddr(r.output);
-            returnData = EMPTY;
-          } else {
-            stack[sp++] = 0n;
-            returnData = r.output;
-          }
-          gas = gas - ingas + r.gasRemaining;
-        } else {
+        if (world.getBalance(msg.to, ex.block.defaultChainToken) < value || msg.depth >= MAX_DEPTH) {
           stack[sp++] = 0n;
           returnData = EMPTY;
+          break;
         }
-        break;
+        const total = gasHi + BigInt(gas);
+        const ingas = allButOne64th(total);
+        [gas, gasHi] = splitGas(total - ingas);
+        const s = msz === 0n ? 0 : Number(mstart);
+        const child = makeMessage({
+          sender: msg.to,
+          to: EMPTY,
+          value,
+          gas: ingas,
+          data: mem.buf.subarray(s, s + Number(msz)),
+          depth: msg.depth + 1,
+          toFullShardKey: msg.toFullShardKey,
+          transferTokenId: msg.transferTokenId,
+          gasTokenId: msg.gasTokenId,
+        });
+        save(f, sp, pc, gas, gasHi, returnData, Pending.Create);
+        return { kind: "create", msg: child, recipient: undefined, salt };
       }
       case 0xf1:
       case 0xf2:
@@ -532,45 +536,46 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         const outStart = stack[--sp]!;
         const outSize = stack[--sp]!;
         if (msg.isStatic && value > 0n && op === 0xf1) return FAILED;
-        if (!extend(inStart, inSize) || !extend(outStart, outSize)) return FAILED;
-        const to = addrFromWord(toWord & MASK160);
+        gas = payMemory(mem, inStart, inSize, gas, gasHi);
+        if (gas !== gas) return FAILED;
+        gas = payMemory(mem, outStart, outSize, gas, gasHi);
+        if (gas !== gas) return FAILED;
+        const to = addrFromWord(toWord);
         let extra = 0;
         if (op === 0xf1 && value > 0n && !world.accountExists(to)) extra += GCALLNEWACCOUNT;
         if (value > 0n) extra += GCALLVALUETRANSFER;
-        if (gas < extra) return FAILED;
-        const cap = allButOne64th(gas - extra);
-        const callGas = reqGas < BigInt(cap) ? Number(reqGas) : cap;
+        if (lacks(gas, gasHi, extra)) return FAILED;
+        const total = gasHi + BigInt(gas - extra);
+        const cap = allButOne64th(total);
+        const callGas = reqGas < cap ? reqGas : cap;
         const stipend = value > 0n ? GSTIPEND : 0;
         if (world.getBalance(msg.to, ex.block.defaultChainToken) < value || msg.depth >= MAX_DEPTH) {
           // vm.py: the caller pays the extra gas but keeps the child's gas (and gains the stipend).
-          gas -= extra - stipend;
+          gas += stipend - extra;
           stack[sp++] = 0n;
           returnData = EMPTY;
           break;
         }
-        gas -= callGas + extra;
+        [gas, gasHi] = splitGas(total - callGas);
         const s = inSize === 0n ? 0 : Number(inStart);
         const data = mem.buf.subarray(s, s + Number(inSize));
-        const child = callMessage(op, msg, to, value, callGas + stipend, data);
+        const child = callMessage(op, msg, to, value, callGas + BigInt(stipend), data);
         // vm.py: a CALL or STATICCALL to current_mnt_id marks this frame as having asked for the token.
         if (sameAddr(child.to, CURRENT_MNT_ID)) msg.tokenIdQueried = true;
-        const r = applyMessageWithCode(ex, child, world.getCode(child.codeAddress));
-        stack[sp++] = r.success ? 1n : 0n;
-        const out = r.output;
-        const n = Math.min(out.length, Number(outSize < HUGE ? outSize : HUGE));
-        if (n > 0) mem.buf.set(n === out.length ? out : out.subarray(0, n), Number(outStart));
-        gas += r.gasRemaining;
-        returnData = out;
-        break;
+        f.outStart = outSize === 0n ? 0 : Number(outStart);
+        f.outSize = Number(outSize);
+        save(f, sp, pc, gas, gasHi, returnData, Pending.Call);
+        return { kind: "msg", msg: child, code: world.getCode(child.codeAddress) };
       }
       case 0xf3:
       case 0xfd: {
         const start = stack[--sp]!;
         const size = stack[--sp]!;
-        if (!extend(start, size)) return FAILED;
+        gas = payMemory(mem, start, size, gas, gasHi);
+        if (gas !== gas) return FAILED;
         const s = size === 0n ? 0 : Number(start);
         const output = mem.buf.slice(s, s + Number(size));
-        return { success: op === 0xf3, gasRemaining: gas, output };
+        return { success: op === 0xf3, gasRemaining: gasHi + BigInt(gas), output };
       }
       case 0xff: {
         if (msg.isStatic) return FAILED;
@@ -578,23 +583,54 @@ export function vmExecute(ex: Execution, msg: Message, code: Uint8Array): Messag
         const token = ex.block.defaultChainToken;
         const xfer = world.getBalance(msg.to, token);
         const extra = xfer > 0n && !world.accountExists(to) ? GCALLNEWACCOUNT : 0;
-        if (gas < extra) return FAILED;
+        if (lacks(gas, gasHi, extra)) return FAILED;
         gas -= extra;
         // Only the default token moves; the others vanish when the tx layer deletes the account.
         world.setBalance(to, token, world.getBalance(to, token) + xfer);
         world.setBalance(msg.to, token, 0n);
         ex.effects.suicides.push(msg.to);
-        return { success: true, gasRemaining: gas, output: EMPTY };
+        return { success: true, gasRemaining: gasHi + BigInt(gas), output: EMPTY };
       }
       default:
         return FAILED; // unreachable: FEE marks every other opcode invalid
     }
   }
-  return { success: true, gasRemaining: gas, output: EMPTY };
+  return { success: true, gasRemaining: gasHi + BigInt(gas), output: EMPTY };
+}
+
+/** Park a frame whose child is about to run. */
+function save(f: Frame, sp: number, pc: number, gas: number, gasHi: bigint, rd: Uint8Array, pending: Pending): void {
+  f.sp = sp;
+  f.pc = pc;
+  f.gas = gas;
+  f.gasHi = gasHi;
+  f.returnData = rd;
+  f.pending = pending;
+}
+
+/** The second half of CALL & co or CREATE & CREATE2 (vm.py), once the child has answered. */
+export function resumeFrame(f: Frame, res: MessageResult): void {
+  const out = res.output;
+  if (f.pending === Pending.Create) {
+    if (res.success) {
+      f.stack[f.sp++] = wordFromAddr(out);
+      f.returnData = EMPTY;
+    } else {
+      f.stack[f.sp++] = 0n;
+      f.returnData = out;
+    }
+  } else {
+    f.stack[f.sp++] = res.success ? 1n : 0n;
+    const n = Math.min(out.length, f.outSize);
+    if (n > 0) f.mem.buf.set(n === out.length ? out : out.subarray(0, n), f.outStart);
+    f.returnData = out;
+  }
+  f.pending = Pending.None;
+  [f.gas, f.gasHi] = splitGas(f.gasHi + BigInt(f.gas) + res.gasRemaining);
 }
 
 /** The child message of CALL, CALLCODE, DELEGATECALL and STATICCALL (vm.py). */
-function callMessage(op: number, msg: Message, to: Uint8Array, value: bigint, gas: number, data: Uint8Array): Message {
+function callMessage(op: number, msg: Message, to: Uint8Array, value: bigint, gas: bigint, data: Uint8Array): Message {
   const common = {
     gas,
     data,

@@ -1,15 +1,15 @@
 import type { Address } from "./world.ts";
 
 /**
- * One frame's message (vm.py:Message). Gas is a number: a frame never holds more than the transaction's
- * startgas, which validation keeps below the block gas limit.
+ * One frame's message (vm.py:Message). Gas is a bigint at this boundary: a state test's startgas reaches
+ * 2^63, and the low bits of what flows back are the refund. Inside a frame the interpreter counts in numbers.
  */
 export interface Message {
   readonly sender: Address;
   /** The account whose storage and balance the frame acts on (for a create, set by createContract). */
   to: Address;
   readonly value: bigint;
-  readonly gas: number;
+  readonly gas: bigint;
   /** Call data (for a create: the init code, until createContract moves it out). */
   data: Uint8Array;
   readonly depth: number;
@@ -31,7 +31,7 @@ export interface MessageFields {
   sender: Address;
   to: Address;
   value?: bigint;
-  gas: number;
+  gas: bigint;
   data?: Uint8Array;
   depth?: number;
   codeAddress?: Address;
@@ -68,7 +68,8 @@ export function makeMessage(f: MessageFields): Message {
 /** What a frame returns (vm.py's `(result, gas, data)`). */
 export interface MessageResult {
   readonly success: boolean;
-  readonly gasRemaining: number;
+  /** Negative only where pyquarkchain asserts (LOG/CREATE2 unchecked gas as the last op): reject the tx. */
+  readonly gasRemaining: bigint;
   /** The RETURN or REVERT data; for a successful create, the new contract's 20-byte address. */
   readonly output: Uint8Array;
 }

@@ -3,15 +3,17 @@
  * by src/evm/precompiles/, adapted here) and QuarkChain's five at 0x…514b4300NN, each active only when the
  * block timestamp is strictly greater than its enable timestamp (messages.py:_apply_msg).
  */
-import { applyMessage, createContract, FAILED } from "./apply.ts";
+import { FAILED } from "./apply.ts";
 import type { Execution } from "./execution.ts";
+import type { Request } from "./frame.ts";
 import { GCALLNEWACCOUNT, GCALLVALUETRANSFER, GSTIPEND, MAX_DEPTH } from "./gas.ts";
 import { makeMessage, type Message, type MessageResult } from "./message.ts";
 import { precompiles } from "./precompile-table.ts";
 import { SYSTEM_CONTRACTS } from "./system-contracts.ts";
 import { addrFromWord, bytesToBigint, sameAddr, word32 } from "./words.ts";
 
-export type Special = (ex: Execution, msg: Message) => MessageResult;
+/** A special answers at once, or names the message or create whose result is its own (a tail call). */
+export type Special = (ex: Execution, msg: Message) => MessageResult | Request;
 
 /** quarkchain/utils.py: "ZZZZZZZZZZZZ". */
 export const TOKEN_ID_MAX = 4873763662273663091n;
@@ -25,8 +27,9 @@ function inputWord(data: Uint8Array, off: number): bigint {
   return bytesToBigint(w);
 }
 
-const ok = (gasRemaining: number, output: Uint8Array): MessageResult => ({ success: true, gasRemaining, output });
+const ok = (gasRemaining: bigint, output: Uint8Array): MessageResult => ({ success: true, gasRemaining, output });
 const EMPTY = new Uint8Array(0);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const ONE_WORD = word32(1n);
 
 /** The special at `addr`, if it is one and switched on at this block's timestamp. */
@@ -50,11 +53,12 @@ function adapt(p: (input: Uint8Array, gas: number) => { gasUsed: number; output:
   let s = adapted.get(p);
   if (s === undefined) {
     s = (_ex, msg) => {
-      const r = p(msg.data, msg.gas);
+      // A precompile counts in numbers; more than 2^53 gas is as good as 2^53 to any of them.
+      const r = p(msg.data, msg.gas > MAX_SAFE ? Number(MAX_SAFE) : Number(msg.gas));
       if (r === undefined) return FAILED;
       // The input is a view of the caller's memory: never hand it back as the output.
       const out = r.output.buffer === msg.data.buffer ? r.output.slice() : r.output;
-      return ok(msg.gas - r.gasUsed, out);
+      return ok(msg.gas - BigInt(r.gasUsed), out);
     };
     adapted.set(p, s);
   }
@@ -64,14 +68,14 @@ function adapt(p: (input: Uint8Array, gas: number) => { gasUsed: number; output:
 /** specials.py:proc_current_mnt_id. */
 function currentMntId(_ex: Execution, msg: Message): MessageResult {
   msg.tokenIdQueried = true;
-  if (msg.gas < 3) return FAILED;
-  return ok(msg.gas - 3, word32(msg.transferTokenId));
+  if (msg.gas < 3n) return FAILED;
+  return ok(msg.gas - 3n, word32(msg.transferTokenId));
 }
 
 const TRANSFER_MNT = Uint8Array.from(Buffer.from("000000000000000000000000000000514b430002", "hex"));
 
 /** specials.py:proc_transfer_mnt: input (to, token id, value, data...). */
-function transferMnt(ex: Execution, msg: Message): MessageResult {
+function transferMnt(ex: Execution, msg: Message): MessageResult | Request {
   const data = msg.data;
   if (data.length < 96 || msg.isStatic) return FAILED;
   const to = addrFromWord(inputWord(data, 0));
@@ -79,10 +83,10 @@ function transferMnt(ex: Execution, msg: Message): MessageResult {
   const value = inputWord(data, 64);
   if (tokenId > TOKEN_ID_MAX) return FAILED;
   if (sameAddr(to, TRANSFER_MNT)) return FAILED;
-  let cost = 0;
+  let cost = 0n;
   if (value > 0n) {
-    cost += GCALLVALUETRANSFER;
-    if (!ex.world.accountExists(to)) cost += GCALLNEWACCOUNT;
+    cost += BigInt(GCALLVALUETRANSFER);
+    if (!ex.world.accountExists(to)) cost += BigInt(GCALLNEWACCOUNT);
   }
   if (msg.gas < cost) return FAILED;
   // A failure that keeps the gas: _apply_msg reverts this frame.
@@ -92,7 +96,7 @@ function transferMnt(ex: Execution, msg: Message): MessageResult {
     sender: msg.sender,
     to,
     value,
-    gas: msg.gas - cost + (value > 0n ? GSTIPEND : 0),
+    gas: msg.gas - cost + (value > 0n ? BigInt(GSTIPEND) : 0n),
     data: data.slice(96),
     depth: msg.depth + 1,
     codeAddress: to,
@@ -101,12 +105,12 @@ function transferMnt(ex: Execution, msg: Message): MessageResult {
     transferTokenId: tokenId,
     gasTokenId: msg.gasTokenId,
   });
-  return applyMessage(ex, child);
+  return { kind: "msg", msg: child, code: ex.world.getCode(to) };
 }
 
 /** specials.py:proc_deploy_system_contract: input word = contract index (0 means 1). */
-function deploySystemContract(ex: Execution, msg: Message): MessageResult {
-  if (msg.gas < 3) return FAILED;
+function deploySystemContract(ex: Execution, msg: Message): MessageResult | Request {
+  if (msg.gas < 3n) return FAILED;
   const word = inputWord(msg.data, 0);
   const index = word === 0n ? 1n : word;
   if (index < 1n || index > 3n) return FAILED;
@@ -118,14 +122,14 @@ function deploySystemContract(ex: Execution, msg: Message): MessageResult {
     sender: msg.to,
     to: EMPTY,
     value: 0n,
-    gas: msg.gas - 3,
+    gas: msg.gas - 3n,
     data: contract.initCode,
     depth: msg.depth + 1,
     toFullShardKey: msg.toFullShardKey,
     transferTokenId: msg.transferTokenId,
     gasTokenId: msg.gasTokenId,
   });
-  return createContract(ex, create, contract.address);
+  return { kind: "create", msg: create, recipient: contract.address, salt: undefined };
 }
 
 /** specials.py:proc_mint_mnt: input (minter, token id, amount); only the NON_RESERVED contract, chain 0. */
@@ -134,8 +138,8 @@ function mintMnt(ex: Execution, msg: Message): MessageResult {
   const tokenId = inputWord(msg.data, 32);
   const amount = inputWord(msg.data, 64);
   if (amount === 0n) return FAILED;
-  let cost = GCALLVALUETRANSFER;
-  if (!ex.world.accountExists(minter)) cost += GCALLNEWACCOUNT;
+  let cost = BigInt(GCALLVALUETRANSFER);
+  if (!ex.world.accountExists(minter)) cost += BigInt(GCALLNEWACCOUNT);
   if (msg.gas < cost) return FAILED;
   if (tokenId > TOKEN_ID_MAX) return FAILED;
   if (ex.tx.chainId !== 0) return FAILED;
@@ -149,9 +153,9 @@ function mintMnt(ex: Execution, msg: Message): MessageResult {
 function balanceMnt(ex: Execution, msg: Message): MessageResult {
   const addr = addrFromWord(inputWord(msg.data, 0));
   const tokenId = inputWord(msg.data, 32);
-  if (msg.gas < 400) return FAILED;
+  if (msg.gas < 400n) return FAILED;
   if (tokenId > TOKEN_ID_MAX) return FAILED;
-  return ok(msg.gas - 400, word32(ex.world.getBalance(addr, tokenId)));
+  return ok(msg.gas - 400n, word32(ex.world.getBalance(addr, tokenId)));
 }
 
 const QKC_SPECIALS: readonly Special[] = [currentMntId, transferMnt, deploySystemContract, mintMnt, balanceMnt];

@@ -11,6 +11,7 @@ export interface FakeAccount {
   code: Uint8Array;
   storage: Map<bigint, bigint>;
   touched: boolean;
+  deleted: boolean;
 }
 
 /** A journaled in-memory World for interpreter tests: every mutation pushes its undo. */
@@ -22,7 +23,14 @@ export class FakeWorld implements World {
     const k = hex(addr);
     let a = this.accounts.get(k);
     if (a === undefined) {
-      a = { balances: new Map(), nonce: 0n, code: new Uint8Array(0), storage: new Map(), touched: false };
+      a = {
+        balances: new Map(),
+        nonce: 0n,
+        code: new Uint8Array(0),
+        storage: new Map(),
+        touched: false,
+        deleted: false,
+      };
       this.accounts.set(k, a);
     }
     return a;
@@ -35,11 +43,18 @@ export class FakeWorld implements World {
   getBalance(addr: Address, tokenId: bigint): bigint {
     return this.account(addr).balances.get(tokenId) ?? 0n;
   }
+  /** state.py:delta_token_balance: a zero delta only touches (no entry appears in the token map). */
   addBalance(addr: Address, tokenId: bigint, delta: bigint): void {
-    this.setBalance(addr, tokenId, this.getBalance(addr, tokenId) + delta);
+    if (delta === 0n) this.touch(this.account(addr));
+    else this.setBalance(addr, tokenId, this.getBalance(addr, tokenId) + delta);
   }
+  /** state.py:set_token_balance: an unchanged value only touches. */
   setBalance(addr: Address, tokenId: bigint, value: bigint): void {
     const a = this.account(addr);
+    if (value === (a.balances.get(tokenId) ?? 0n)) {
+      this.touch(a);
+      return;
+    }
     const was = a.balances.get(tokenId);
     this.journal.push(() => (was === undefined ? a.balances.delete(tokenId) : a.balances.set(tokenId, was)));
     a.balances.set(tokenId, value);
@@ -99,6 +114,7 @@ export class FakeWorld implements World {
     a.code = new Uint8Array(0);
     a.storage = new Map();
     a.touched = false;
+    a.deleted = true;
   }
   snapshot(): number {
     return this.journal.length;

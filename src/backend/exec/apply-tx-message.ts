@@ -7,6 +7,7 @@ import { addBlockFee, type ExecState } from "./exec-state.ts";
 import { coinbaseFee } from "./fee.ts";
 import { makeReceipt } from "./receipt.ts";
 import { refundGas } from "./refund.ts";
+import { reject, type TxRejection } from "./tx-rejection.ts";
 
 /** opcodes.py:GSUICIDEREFUND, per distinct self-destructed account. */
 const GSUICIDEREFUND = 24000n;
@@ -37,18 +38,18 @@ export interface TransactionMessage {
  * self-destructed accounts, and add the receipt (a deposit receipt for a cross-shard deposit once
  * the EVM is on).
  */
-export function applyTransactionMessage(state: ExecState, m: TransactionMessage): MessageOutcome {
+export function applyTransactionMessage(state: ExecState, m: TransactionMessage): MessageOutcome | TxRejection {
   const { msg, tx, effects } = m;
   // gas token should always be converted to genesis token (apply_transaction_message's assert)
   if (msg.gasTokenId !== state.rules.genesisToken) throw new Error("the message's gas token is not the genesis token");
   const ex = new Execution(state.world, state.block, tx, effects);
-  const evmGasStart = BigInt(msg.gas);
+  const evmGasStart = msg.gas;
   const recipient = m.contractAddress.length === 0 ? undefined : m.contractAddress;
   const result = m.shouldCreateContract ? createContract(ex, msg, recipient) : applyMessage(ex, msg);
   const contractAddress =
     m.shouldCreateContract && result.success && result.output.length > 0 ? result.output : new Uint8Array(0);
-  let gasRemained = BigInt(result.gasRemaining);
-  if (gasRemained < 0n) throw new Error("negative gas remained (pyquarkchain asserts gas_remained >= 0)");
+  let gasRemained = result.gasRemaining;
+  if (gasRemained < 0n) return reject("NegativeGasRemained", `gas remained ${gasRemained}`);
   let gasUsed = evmGasStart - gasRemained + m.gasUsedStart;
 
   if (result.success) {

@@ -52,6 +52,8 @@ export function applyTransaction(
   if (rejection !== undefined) return rejection;
   const from = sender!;
 
+  // Undoes the transaction if the interpreter ends it where pyquarkchain's assert would.
+  const before = world.snapshot();
   world.fullShardKey = tx.to_full_shard_key;
   const intrinsic = intrinsicGas(tx, crossShard);
   world.setNonce(from, world.getNonce(from) + 1n);
@@ -80,7 +82,7 @@ export function applyTransaction(
     sender: from,
     to: tx.to,
     value: tx.value,
-    gas: Number(tx.startgas - intrinsic),
+    gas: tx.startgas - intrinsic,
     data: tx.data,
     codeAddress: tx.to,
     toFullShardKey: testing ? undefined : tx.to_full_shard_key,
@@ -100,6 +102,10 @@ export function applyTransaction(
       contractAddress: new Uint8Array(0),
       refundRate,
     });
+    if ("rule" in outcome) {
+      world.revert(before);
+      return outcome;
+    }
     return { applied: true, ...outcome };
   }
   const outcome = applyCrossShardSource(state, {

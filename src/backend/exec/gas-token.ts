@@ -32,7 +32,7 @@ function callManager(state: ExecState, data: Uint8Array, effects: TxEffects): Ga
   const msg = makeMessage({
     sender: GENERAL_NATIVE_TOKEN,
     to: GENERAL_NATIVE_TOKEN,
-    gas: 1_000_000,
+    gas: 1_000_000n,
     data,
     transferTokenId: 0n,
     gasTokenId: 0n,

@@ -10,7 +10,13 @@ export type TxRule =
   | "InsufficientStartGas"
   | "InsufficientBalance"
   | "InvalidNativeToken"
-  | "BlockGasLimitReached";
+  | "BlockGasLimitReached"
+  /**
+   * Not an InvalidTransaction in pyquarkchain but its `assert gas_remained >= 0`
+   * (apply_transaction_message): CREATE2's hashing or LOG's data gas taken unchecked by the last
+   * opcode. pyquarkchain cannot apply such a transaction; it is rejected here, its effects undone.
+   */
+  | "NegativeGasRemained";
 
 export interface TxRejection {
   readonly rule: TxRule;

@@ -1,6 +1,6 @@
 import { hex } from "../../../codec/bytes.ts";
 import { type Kv, MemoryKvEnv } from "../../kv.ts";
-import { decodeNode } from "./codec.ts";
+import { decodeNode } from "./decode.ts";
 import { TrieNodeCache } from "./node-cache.ts";
 import { HASHED, type ResolvedNode, type TrieNode } from "./node.ts";
 

@@ -29,13 +29,6 @@ export class StaleSnapshotError extends Error {
   override readonly name = "StaleSnapshotError";
 }
 
-/** 0x0000…0003, the RIPEMD-160 precompile. */
-function isRipemdAddress(a: Uint8Array): boolean {
-  if (a[19] !== 3) return false;
-  for (let i = 0; i < 19; i++) if (a[i] !== 0) return false;
-  return true;
-}
-
 /** A snapshot is commits·2^32 + journal length, so that one taken before a commit is recognized. */
 const EPOCH = 2 ** 32;
 
@@ -57,6 +50,7 @@ export class WorldState implements World {
   private readonly trie: SecureTrie;
   private key: number;
   private commits = 0;
+  /** Ethereum's account layout (state tests only); public for the interpreter's Ethereum-only RIPEMD-160 rule. */
   readonly mockAccounts: boolean;
 
   private constructor(
@@ -139,10 +133,6 @@ export class WorldState implements World {
   private touch(a: CachedAccount): void {
     const before = a.touched;
     a.touched = true;
-    // Ethereum's RIPEMD-160 quirk (geth's journal keeps 0x…03 dirty through a revert, after mainnet
-    // block 2675119), which GeneralStateTests' stSpecialTest/failed_tx_xcf416c53 records. pyquarkchain
-    // has no such case and skips that test; mock accounts are only Ethereum's tests, so only they keep it.
-    if (this.mockAccounts && isRipemdAddress(a.address)) return;
     this.journal.record(() => (a.touched = before));
   }
 

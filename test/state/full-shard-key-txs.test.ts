@@ -1,12 +1,10 @@
 import { readFileSync } from "node:fs";
 import t from "tap";
 import { applyTransaction } from "../../src/backend/exec/apply-tx.ts";
-import type { ExecState } from "../../src/backend/exec/exec-state.ts";
 import { MemoryKvEnv } from "../../src/backend/kv.ts";
 import { WorldState } from "../../src/backend/state/world-state.ts";
 import { hex } from "../../src/codec/bytes.ts";
-import { forkSchedule } from "../../src/evm/env.ts";
-import type { EvmTransaction } from "../../src/tx/transaction.ts";
+import { QKC, execState, qkcTx } from "./exec-env.ts";
 
 /**
  * EXECUTION.md §2.1 [run], through the transaction layer on WorldState: tx1 (to_full_shard_key 4)
@@ -19,31 +17,10 @@ const expected = JSON.parse(
   readFileSync(new URL("./vectors/full-shard-key-txs.pyquarkchain.json", import.meta.url), "utf8"),
 ) as Record<string, string | null | number | [number, string][]>;
 
-const QKC = 0x8bb0n;
 const SENDER = new Uint8Array(Buffer.from(expected["sender_address"] as string, "hex"));
 const COINBASE = new Uint8Array(20).fill(0xc0);
 const C = new Uint8Array(20).fill(0xcc);
 const X = new Uint8Array(20).fill(0x11);
-
-function tx(nonce: bigint, to: Uint8Array, value: bigint, toKey: number): EvmTransaction {
-  return {
-    nonce,
-    gasprice: 3n,
-    startgas: 100000n,
-    to,
-    value,
-    data: new Uint8Array(0),
-    network_id: 3n,
-    from_full_shard_key: 0,
-    to_full_shard_key: toKey,
-    gas_token_id: QKC,
-    transfer_token_id: QKC,
-    version: 0n,
-    v: 0n,
-    r: 0n,
-    s: 0n,
-  };
-}
 
 t.test("an account keeps the key of the transaction that first read it", async (t) => {
   const world = WorldState.open(new MemoryKvEnv().shard(0));
@@ -52,43 +29,12 @@ t.test("an account keeps the key of the transaction that first read it", async (
   world.setCode(C, Uint8Array.of(0x73, ...X, 0x31, 0x50, 0x00)); // PUSH20 X BALANCE POP STOP
   t.equal(hex(world.commit().root), expected["pre"]);
 
-  const state: ExecState = {
-    world,
-    block: {
-      coinbase: COINBASE,
-      timestamp: 100n,
-      number: 0n,
-      difficulty: 1n,
-      gasLimit: 10n ** 7n,
-      prevHashes: [],
-      defaultChainToken: QKC,
-      senderDisallowMap: new Map(),
-      schedule: forkSchedule({
-        enableEvmTimestamp: null,
-        enableNonReservedNativeTokenTimestamp: null,
-        enableGeneralNativeTokenTimestamp: null,
-      }),
-    },
-    rules: {
-      localFeeRate: { numerator: 1n, denominator: 2n },
-      genesisToken: QKC,
-      enableEvmTimestamp: null,
-      eip155SignerTimestamp: null,
-      chainDefaultToken: (c) => (c < 3 ? QKC : undefined),
-      shardSize: () => 2,
-    },
-    gasUsed: 0n,
-    gasLimit: 10n ** 7n,
-    receipts: [],
-    xshardDepositReceipts: [],
-    xshardList: [],
-    blockFeeTokens: new Map(),
-  };
-  t.match(applyTransaction(state, tx(0n, C, 0n, 4), SENDER, new Uint8Array(32).fill(1)), {
+  const state = execState(world, COINBASE);
+  t.match(applyTransaction(state, qkcTx(0n, C, 0n, 4), SENDER, new Uint8Array(32).fill(1)), {
     applied: true,
     success: true,
   });
-  t.match(applyTransaction(state, tx(1n, X, 7n, 0), SENDER, new Uint8Array(32).fill(2)), {
+  t.match(applyTransaction(state, qkcTx(1n, X, 7n, 0), SENDER, new Uint8Array(32).fill(2)), {
     applied: true,
     success: true,
   });

@@ -43,11 +43,18 @@ export class FakeWorld implements World {
   getBalance(addr: Address, tokenId: bigint): bigint {
     return this.account(addr).balances.get(tokenId) ?? 0n;
   }
+  /** state.py:delta_token_balance: a zero delta only touches (no entry appears in the token map). */
   addBalance(addr: Address, tokenId: bigint, delta: bigint): void {
-    this.setBalance(addr, tokenId, this.getBalance(addr, tokenId) + delta);
+    if (delta === 0n) this.touch(this.account(addr));
+    else this.setBalance(addr, tokenId, this.getBalance(addr, tokenId) + delta);
   }
+  /** state.py:set_token_balance: an unchanged value only touches. */
   setBalance(addr: Address, tokenId: bigint, value: bigint): void {
     const a = this.account(addr);
+    if (value === (a.balances.get(tokenId) ?? 0n)) {
+      this.touch(a);
+      return;
+    }
     const was = a.balances.get(tokenId);
     this.journal.push(() => (was === undefined ? a.balances.delete(tokenId) : a.balances.set(tokenId, was)));
     a.balances.set(tokenId, value);

@@ -1,18 +1,6 @@
 import { keccak256 } from "../../../crypto/keccak.ts";
-import { type RlpItem, rlpDecode } from "../../../tx/rlp.ts";
-import { packPath, unpackPath } from "./nibbles.ts";
-import {
-  BRANCH,
-  type BranchNode,
-  HASHED,
-  LEAF,
-  type ResolvedNode,
-  type TrieNode,
-  branch,
-  extension,
-  hashed,
-  leaf,
-} from "./node.ts";
+import { packPath } from "./nibbles.ts";
+import { BRANCH, type BranchNode, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
 
 /**
  * A node's RLP, written straight into one buffer (sizes first, then bytes), and its
@@ -101,46 +89,4 @@ export function encodeNode(node: ResolvedNode): Uint8Array {
   if (node.kind === LEAF) writeItem(out, at, node.value);
   else writeReference(out, at, ref);
   return (node.enc = out);
-}
-
-export class MalformedTrieNodeError extends Error {
-  override name = "MalformedTrieNodeError";
-}
-
-function bytesOf(item: RlpItem | undefined): Uint8Array {
-  if (!(item instanceof Uint8Array)) throw new MalformedTrieNodeError("a list where bytes belong");
-  return item;
-}
-
-/** A child slot: blank, a 32-byte hash, or a node inlined as a list. */
-function child(item: RlpItem | undefined): TrieNode | undefined {
-  if (Array.isArray(item)) return fromItem(item);
-  const b = bytesOf(item);
-  if (b.length === 0) return undefined;
-  if (b.length === 32) return hashed(b);
-  throw new MalformedTrieNodeError(`a child reference of ${b.length} bytes`);
-}
-
-function fromItem(item: RlpItem[]): ResolvedNode {
-  if (item.length === 17) {
-    const value = bytesOf(item[16]);
-    return branch(item.slice(0, 16).map(child), value.length === 0 ? undefined : value, true);
-  }
-  if (item.length !== 2) throw new MalformedTrieNodeError(`a list of ${item.length} items`);
-  const unpacked = unpackPath(bytesOf(item[0]));
-  if (unpacked === undefined) throw new MalformedTrieNodeError("a bad hex-prefix path");
-  if (unpacked.leaf) return leaf(unpacked.path, bytesOf(item[1]), true);
-  const next = child(item[1]);
-  if (next === undefined || unpacked.path.length === 0) throw new MalformedTrieNodeError("an empty extension");
-  return extension(unpacked.path, next, true);
-}
-
-/** The node stored as `rlp` (read from the store, so it and everything inlined in it count as stored). */
-export function decodeNode(rlp: Uint8Array, hash: Uint8Array | undefined): ResolvedNode {
-  const item = rlpDecode(rlp);
-  if (!Array.isArray(item)) throw new MalformedTrieNodeError("bytes where a node belongs");
-  const node = fromItem(item);
-  node.enc = rlp;
-  node.hash = hash;
-  return node;
 }

@@ -1,6 +1,7 @@
 import { hex } from "../../../codec/bytes.ts";
 import { type Kv, MemoryKvEnv } from "../../kv.ts";
-import { decodeNode } from "./codec.ts";
+import { decodeNode } from "./decode.ts";
+import { TrieNodeCache } from "./node-cache.ts";
 import { HASHED, type ResolvedNode, type TrieNode } from "./node.ts";
 
 /** One record for Kv.write: a node's RLP under its prefixed hash. */
@@ -14,20 +15,18 @@ export type TrieWrite = readonly [key: Uint8Array, value: Uint8Array];
  * never deletes either: its `deletes` list is dropped by State.commit), so every root ever
  * committed stays readable.
  *
- * Decoded nodes are kept in a bounded LRU: a node is a function of its hash, so a cached
- * node can never be stale, and a hot path (the accounts a block touches, the top levels
- * of the trie) is decoded once rather than on every read.
+ * Decoded nodes are kept in a TrieNodeCache, which may be shared with the other TrieNodeDbs
+ * of the same shard (see there).
  */
 export class TrieNodeDb {
   static readonly PREFIX = new Uint8Array([0x74, 0x6e]); // "tn"
 
-  private readonly cache = new Map<string, ResolvedNode>();
   /** Nodes read from the Kv (cache misses): what the cache saves is visible in tests and metrics. */
   reads = 0;
 
   constructor(
     readonly kv: Kv,
-    private readonly cacheSize = 100_000,
+    readonly cache = new TrieNodeCache(),
   ) {}
 
   /** A store of its own in memory: ephemeral states, tests. */
@@ -44,20 +43,13 @@ export class TrieNodeDb {
 
   /** The node with this hash; throws MissingTrieNodeError if the store does not have it. */
   load(hash: Uint8Array): ResolvedNode {
-    const id = hex(hash);
-    const hit = this.cache.get(id);
-    if (hit !== undefined) {
-      // Refresh its place: Map iteration order is insertion order, the oldest goes first.
-      this.cache.delete(id);
-      this.cache.set(id, hit);
-      return hit;
-    }
+    const hit = this.cache.get(hash);
+    if (hit !== undefined) return hit;
     const rlp = this.kv.get(this.keyOf(hash));
     if (rlp === undefined) throw new MissingTrieNodeError(hash);
     this.reads++;
     const node = decodeNode(rlp, hash);
-    this.cache.set(id, node);
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(hash, node);
     return node;
   }
 
@@ -66,9 +58,9 @@ export class TrieNodeDb {
     return node.kind === HASHED ? this.load(node.hash) : node;
   }
 
-  /** Whether a root (or any node) is in the store. */
+  /** Whether this store's Kv has the node (a root, say); asks the Kv, since a shared cache may hold nodes of another. */
   has(hash: Uint8Array): boolean {
-    return this.cache.has(hex(hash)) || this.kv.get(this.keyOf(hash)) !== undefined;
+    return this.kv.get(this.keyOf(hash)) !== undefined;
   }
 
   /** Writes a commit's nodes on their own (callers with other records to write put them in the same batch). */

@@ -115,7 +115,10 @@ export class Trie {
     return twin;
   }
 
-  /** Entries with key ≥ from (every entry without one), in ascending key order. */
+  /**
+   * Entries with key ≥ from (every entry without one), in ascending key order. A walk sees the
+   * trie as it was when the walk began (nodes never change), even if the trie is edited meanwhile.
+   */
   entries(from?: Uint8Array): Generator<TrieEntry> {
     return walk(this.db, this.node, from === undefined ? undefined : toNibbles(from), true);
   }

@@ -2,6 +2,7 @@ import t from "tap";
 import { bloomOr, emptyBloom } from "../../src/backend/exec/bloom.ts";
 import { intrinsicGas } from "../../src/backend/exec/intrinsic-gas.ts";
 import { encodeReceipt, logsBloom, makeReceipt } from "../../src/backend/exec/receipt.ts";
+import { receiptRoot } from "../../src/backend/exec/receipt-root.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const addr = (byte: number): Uint8Array => new Uint8Array(20).fill(byte);
@@ -45,3 +46,15 @@ t.test(
     );
   },
 );
+
+t.test("the receipt root is core.py:mk_receipt_sha: rlp(i) -> rlp(receipt) in a plain trie", async (t) => {
+  const transfer = makeReceipt(true, 21000n, [], new Uint8Array(0), 0);
+  const logs = [
+    { address: addr(0x11), topics: [1n, 2n ** 255n + 7n], data: Uint8Array.of(1, 2) },
+    { address: addr(0x22), topics: [], data: new Uint8Array(0) },
+  ];
+  const failed = makeReceipt(false, 133993n, logs, addr(0x33), 0x10001);
+  t.equal(hex(receiptRoot([])), "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+  t.equal(hex(receiptRoot([transfer])), "02b9f3b5f5dd2170014e196ba91b342d6d950ca09cfb7dddf4d8811058451f6a");
+  t.equal(hex(receiptRoot([transfer, failed])), "b27362b5a8135b20d5cfd18debfb70a450b9ca9ccb9c9019da216a126c0397d6");
+});

@@ -138,8 +138,20 @@ function endMessage(ex: Execution, end: MsgEnd, res: MessageResult): MessageResu
   ) {
     res = { success: false, gasRemaining: res.gasRemaining, output: res.output };
   }
-  if (!res.success) ex.revert(end.snap);
+  if (!res.success) {
+    ex.revert(end.snap);
+    // State tests only (Ethereum layout): the failed call's touch of 0x…03 survives its own revert, journaled
+    // in the caller's frame so that an outer revert still undoes it (failed_tx_xcf416c53 against
+    // RevertPrecompiledTouch*; pyquarkchain skips the former).
+    if (ex.world.mockAccounts === true && isRipemd(msg.to)) ex.world.addBalance(msg.to, ex.block.defaultChainToken, 0n);
+  }
   return res;
+}
+
+function isRipemd(a: Address): boolean {
+  if (a.length !== 20 || a[19] !== 3) return false;
+  for (let i = 0; i < 19; i++) if (a[i] !== 0) return false;
+  return true;
 }
 
 /** State.transfer_value: both sides touched even for a zero value. */

@@ -8,7 +8,7 @@
 import { keccak256 } from "../crypto/keccak.ts";
 import { mkContractAddress, mkContractAddress2 } from "./address.ts";
 import type { Execution, ExecutionSnapshot } from "./execution.ts";
-import { Frame, type Request } from "./frame.ts";
+import { Frame, releaseFrame, type Request } from "./frame.ts";
 import { GCONTRACTBYTE, MAX_CODE_SIZE } from "./gas.ts";
 import { resumeFrame, runFrame } from "./interpreter.ts";
 import type { Message, MessageResult } from "./message.ts";
@@ -90,6 +90,7 @@ function execute(ex: Execution, first: Request): MessageResult {
         continue;
       }
       entries.pop(); // the frame itself
+      releaseFrame(running);
       running = undefined;
       result = exit;
     }

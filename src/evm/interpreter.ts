@@ -143,8 +143,9 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       case 0x00: // STOP
         return { success: true, gasRemaining: gasHi + BigInt(gas), output: EMPTY };
       case 0x01: {
-        const a = stack[--sp]!;
-        stack[sp - 1] = (a + stack[sp - 1]!) & TT256M1;
+        // A compare instead of a mask: one bigint allocated, not two.
+        const r = stack[--sp]! + stack[sp - 1]!;
+        stack[sp - 1] = r > TT256M1 ? r - TT256 : r;
         break;
       }
       case 0x02: {
@@ -153,8 +154,8 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       }
       case 0x03: {
-        const a = stack[--sp]!;
-        stack[sp - 1] = (a - stack[sp - 1]!) & TT256M1;
+        const r = stack[--sp]! - stack[sp - 1]!;
+        stack[sp - 1] = r < 0n ? r + TT256 : r;
         break;
       }
       case 0x04: {
@@ -316,7 +317,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       case 0x35: {
         const off = stack[sp - 1]!;
-        stack[sp - 1] = off >= BigInt(msg.data.length) ? 0n : dataWord(msg.data, Number(off));
+        stack[sp - 1] = off >= msg.data.length ? 0n : dataWord(msg.data, Number(off));
         break;
       }
       case 0x36:
@@ -359,7 +360,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         const copy = GCOPY * words(Number(size));
         if (lacks(gas, gasHi, copy)) return FAILED;
         gas -= copy;
-        if (dstart + size > BigInt(returnData.length)) return FAILED;
+        if (dstart + size > returnData.length) return FAILED;
         if (size !== 0n) mem.buf.set(returnData.subarray(Number(dstart), Number(dstart + size)), Number(mstart));
         break;
       }
@@ -439,7 +440,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       }
       case 0x56: {
         const dest = stack[--sp]!;
-        if (dest >= BigInt(codeLen) || dests[Number(dest)] !== 1) return FAILED;
+        if (dest >= codeLen || dests[Number(dest)] !== 1) return FAILED;
         pc = Number(dest);
         break;
       }
@@ -447,7 +448,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         const dest = stack[--sp]!;
         const cond = stack[--sp]!;
         if (cond !== 0n) {
-          if (dest >= BigInt(codeLen) || dests[Number(dest)] !== 1) return FAILED;
+          if (dest >= codeLen || dests[Number(dest)] !== 1) return FAILED;
           pc = Number(dest);
         }
         break;

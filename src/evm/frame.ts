@@ -3,7 +3,7 @@
  * frame and hand a `Request` to the driver (apply.ts), which runs the child on its own stack of entries and
  * resumes the parent with the child's result. 1024 nested calls thus cost no JavaScript stack.
  */
-import { jumpDests } from "./code-analysis.ts";
+import { analyse, type CodeAnalysis } from "./code-analysis.ts";
 import { Memory } from "./memory.ts";
 import type { Message } from "./message.ts";
 import type { Address } from "./world.ts";
@@ -31,8 +31,8 @@ export const enum Pending {
 
 /** One running activation of vm.py:vm_execute. */
 export class Frame {
-  readonly dests: Uint8Array;
-  readonly stack: bigint[] = new Array<bigint>(1024);
+  readonly analysis: CodeAnalysis;
+  readonly stack: bigint[] = new Array<bigint>(1024).fill(0n);
   readonly mem = new Memory();
   sp = 0;
   pc = 0;
@@ -49,7 +49,7 @@ export class Frame {
     readonly msg: Message,
     readonly code: Uint8Array,
   ) {
-    this.dests = code.length === 0 ? EMPTY : jumpDests(code);
+    this.analysis = analyse(code);
     [this.gas, this.gasHi] = splitGas(msg.gas);
   }
 }

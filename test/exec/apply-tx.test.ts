@@ -250,3 +250,16 @@ t.test(
     t.equal(receipt.contractFullShardKey, 1);
   },
 );
+
+t.test("a PoSW-locked sender's cross-shard transaction fails at the source and burns all of startgas", async (t) => {
+  const { state, world } = setup();
+  const block = { ...state.block, senderDisallowMap: new Map([[hex(SENDER), 10n ** 18n - 10n]]) };
+  const locked = { ...state, block };
+  const r = applyTransaction(locked, tx({}), SENDER, WRAPPER);
+  t.match(r, { applied: true, success: false });
+  t.equal(locked.gasUsed, 50000n);
+  t.equal(world.getBalance(SENDER, QKC), 999999999999850000n, "the value stays, the gas is gone");
+  t.equal(world.getBalance(COINBASE, QKC), 75000n, "3 × 50000 × 1/2: no 9000 kept back for a target");
+  t.equal(locked.xshardList.length, 0);
+  t.equal(hex(encodeReceipt(locked.receipts[0]!)).slice(0, 14), "f9010e8082c350");
+});

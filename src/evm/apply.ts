@@ -121,6 +121,8 @@ function start(ex: Execution, req: Request, entries: Entry[]): MessageResult | R
   // messages.py:674: a special runs only when block_timestamp > its enable timestamp (strict).
   const special = specialFor(ex, msg.codeAddress);
   if (special !== undefined) return special(ex, msg);
+  // vm_execute on empty code: the loop never starts, all the gas comes back (a plain value transfer).
+  if (req.code.length === 0) return { success: true, gasRemaining: msg.gas, output: EMPTY };
   const frame = new Frame(msg, req.code);
   entries.push(frame);
   return frame;

@@ -1,7 +1,8 @@
 /**
  * The opcode loop (vm.py:vm_execute): one dispatch per opcode, the stack a fixed array of 1024 bigints,
- * gas and pc as numbers, memory a growable byte buffer. Every exceptional halt returns FAILED (no gas,
- * no output), as vm.py's vm_exception does; nothing a program does throws.
+ * gas and pc as numbers (gas with a bigint high part past 2^53, see Frame), memory a growable byte buffer.
+ * Every exceptional halt returns FAILED (no gas, no output), as vm.py's vm_exception does; nothing a
+ * program does throws. CALL and CREATE do not recurse: they park the frame and return a Request.
  */
 import { keccak256 } from "../crypto/keccak.ts";
 import { FAILED } from "./apply.ts";
@@ -42,7 +43,6 @@ import {
 import type { Log } from "./effects.ts";
 
 const EMPTY = new Uint8Array(0);
-const MASK160 = (1n << 160n) - 1n;
 /** Sizes above this cannot be paid for (copy, hash or log gas alone exceed any frame's gas). */
 const HUGE = 0x100000000n;
 const CURRENT_MNT_ID = Uint8Array.from(Buffer.from("000000000000000000000000000000514b430001", "hex"));

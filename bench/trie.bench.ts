@@ -3,7 +3,7 @@
  * (20-byte keys, 70-byte values) in a SecureTrie over the in-memory Kv, against the
  * whole-trie recomputation (mpt.ts) the trie replaces.
  */
-import { secureTrieRoot } from "../src/backend/state/mpt.ts";
+import { secureTrieRoot } from "../test/state/trie-oracle.ts";
 import { SecureTrie, TrieNodeDb } from "../src/backend/state/trie/index.ts";
 import { mulberry32 } from "../test/helpers/random.ts";
 

@@ -3,7 +3,7 @@
  * frame and hand a `Request` to the driver (apply.ts), which runs the child on its own stack of entries and
  * resumes the parent with the child's result. 1024 nested calls thus cost no JavaScript stack.
  */
-import { jumpDests } from "./code-analysis.ts";
+import { analyse, type CodeAnalysis } from "./code-analysis.ts";
 import { Memory } from "./memory.ts";
 import type { Message } from "./message.ts";
 import type { Address } from "./world.ts";
@@ -31,9 +31,9 @@ export const enum Pending {
 
 /** One running activation of vm.py:vm_execute. */
 export class Frame {
-  readonly dests: Uint8Array;
-  readonly stack: bigint[] = new Array<bigint>(1024);
-  readonly mem = new Memory();
+  readonly analysis: CodeAnalysis;
+  readonly stack: bigint[] = STACKS.pop() ?? new Array<bigint>(1024).fill(0n);
+  readonly mem: Memory = MEMORIES.pop() ?? new Memory();
   sp = 0;
   pc = 0;
   /** Gas is `gasHi + gas`: `gasHi` is 0n unless the frame holds more than 2^53 (state tests reach 2^63). */
@@ -49,8 +49,26 @@ export class Frame {
     readonly msg: Message,
     readonly code: Uint8Array,
   ) {
-    this.dests = code.length === 0 ? EMPTY : jumpDests(code);
+    this.analysis = analyse(code);
     [this.gas, this.gasHi] = splitGas(msg.gas);
+  }
+}
+
+/**
+ * Stacks and memories of finished frames, reused: a call-heavy transaction would otherwise allocate 8 KB
+ * of stack and a memory buffer per call. Frames finish in LIFO order, and nothing keeps a view of a
+ * finished frame's memory (outputs, logs and code are copies).
+ */
+const STACKS: bigint[][] = [];
+const MEMORIES: Memory[] = [];
+const POOL_MAX = 64;
+
+/** Give a finished frame's stack and memory back (call once, after the frame's last use). */
+export function releaseFrame(f: Frame): void {
+  if (STACKS.length < POOL_MAX) STACKS.push(f.stack);
+  if (MEMORIES.length < POOL_MAX) {
+    f.mem.reset();
+    MEMORIES.push(f.mem);
   }
 }
 

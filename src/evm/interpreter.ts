@@ -99,7 +99,8 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
   const msg = f.msg;
   const code = f.code;
   const codeLen = code.length;
-  const dests = f.dests;
+  const analysis = f.analysis;
+  const dests = analysis.dests;
   const stack = f.stack;
   const mem = f.mem;
   let sp = f.sp;
@@ -121,14 +122,8 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
     if (op >= 0x60 && op <= 0x7f) {
       // PUSHn: bytes past the end of the code read as zero (preprocess_code pads 32 zeros).
       const n = op - 0x5f;
-      const end = pc + n;
-      if (end <= codeLen) stack[sp++] = bytesToBigint(code, pc, end);
-      else {
-        const padded = new Uint8Array(n);
-        padded.set(code.subarray(pc));
-        stack[sp++] = bytesToBigint(padded);
-      }
-      pc = end;
+      stack[sp++] = analysis.pushValue(pc - 1, n);
+      pc += n;
       continue;
     }
     if (op >= 0x80 && op <= 0x8f) {
@@ -148,8 +143,9 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       case 0x00: // STOP
         return { success: true, gasRemaining: gasHi + BigInt(gas), output: EMPTY };
       case 0x01: {
-        const a = stack[--sp]!;
-        stack[sp - 1] = (a + stack[sp - 1]!) & TT256M1;
+        // A compare instead of a mask: one bigint allocated, not two.
+        const r = stack[--sp]! + stack[sp - 1]!;
+        stack[sp - 1] = r > TT256M1 ? r - TT256 : r;
         break;
       }
       case 0x02: {
@@ -158,8 +154,8 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       }
       case 0x03: {
-        const a = stack[--sp]!;
-        stack[sp - 1] = (a - stack[sp - 1]!) & TT256M1;
+        const r = stack[--sp]! - stack[sp - 1]!;
+        stack[sp - 1] = r < 0n ? r + TT256 : r;
         break;
       }
       case 0x04: {
@@ -321,7 +317,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       case 0x35: {
         const off = stack[sp - 1]!;
-        stack[sp - 1] = off >= BigInt(msg.data.length) ? 0n : dataWord(msg.data, Number(off));
+        stack[sp - 1] = off >= msg.data.length ? 0n : dataWord(msg.data, Number(off));
         break;
       }
       case 0x36:
@@ -364,7 +360,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         const copy = GCOPY * words(Number(size));
         if (lacks(gas, gasHi, copy)) return FAILED;
         gas -= copy;
-        if (dstart + size > BigInt(returnData.length)) return FAILED;
+        if (dstart + size > returnData.length) return FAILED;
         if (size !== 0n) mem.buf.set(returnData.subarray(Number(dstart), Number(dstart + size)), Number(mstart));
         break;
       }
@@ -444,7 +440,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       }
       case 0x56: {
         const dest = stack[--sp]!;
-        if (dest >= BigInt(codeLen) || dests[Number(dest)] !== 1) return FAILED;
+        if (dest >= codeLen || dests[Number(dest)] !== 1) return FAILED;
         pc = Number(dest);
         break;
       }
@@ -452,7 +448,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         const dest = stack[--sp]!;
         const cond = stack[--sp]!;
         if (cond !== 0n) {
-          if (dest >= BigInt(codeLen) || dests[Number(dest)] !== 1) return FAILED;
+          if (dest >= codeLen || dests[Number(dest)] !== 1) return FAILED;
           pc = Number(dest);
         }
         break;
@@ -542,7 +538,9 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         if (gas !== gas) return FAILED;
         const to = addrFromWord(toWord);
         let extra = 0;
-        if (op === 0xf1 && value > 0n && !world.accountExists(to)) extra += GCALLNEWACCOUNT;
+        // vm.py asks account_exists(to) for every CALL, whatever the value: a first read fixes the
+        // account's full_shard_key (state.py:get_and_cache_account), so the read itself must happen.
+        if (op === 0xf1 && !world.accountExists(to) && value > 0n) extra += GCALLNEWACCOUNT;
         if (value > 0n) extra += GCALLVALUETRANSFER;
         if (lacks(gas, gasHi, extra)) return FAILED;
         const total = gasHi + BigInt(gas - extra);
@@ -582,7 +580,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         const to = addrFromWord(stack[--sp]!);
         const token = ex.block.defaultChainToken;
         const xfer = world.getBalance(msg.to, token);
-        const extra = xfer > 0n && !world.accountExists(to) ? GCALLNEWACCOUNT : 0;
+        const extra = !world.accountExists(to) && xfer > 0n ? GCALLNEWACCOUNT : 0; // vm.py reads `to` always
         if (lacks(gas, gasHi, extra)) return FAILED;
         gas -= extra;
         // Only the default token moves; the others vanish when the tx layer deletes the account.
@@ -631,32 +629,66 @@ export function resumeFrame(f: Frame, res: MessageResult): void {
 
 /** The child message of CALL, CALLCODE, DELEGATECALL and STATICCALL (vm.py). */
 function callMessage(op: number, msg: Message, to: Uint8Array, value: bigint, gas: bigint, data: Uint8Array): Message {
-  const common = {
-    gas,
-    data,
-    depth: msg.depth + 1,
-    codeAddress: to,
-    toFullShardKey: msg.toFullShardKey,
-    transferTokenId: msg.transferTokenId,
-    gasTokenId: msg.gasTokenId,
-  };
+  const depth = msg.depth + 1;
+  const fsk = msg.toFullShardKey;
+  const transfer = msg.transferTokenId;
+  const gasToken = msg.gasTokenId;
   switch (op) {
     case 0xf1:
-      return makeMessage({ ...common, sender: msg.to, to, value, isStatic: msg.isStatic });
+      return frameMessage(msg.to, to, value, gas, data, depth, to, true, msg.isStatic, fsk, transfer, gasToken);
     case 0xf4:
-      return makeMessage({
-        ...common,
-        sender: msg.sender,
-        to: msg.to,
-        value: msg.value,
-        transfersValue: false,
-        isStatic: msg.isStatic,
-      });
+      return frameMessage(
+        msg.sender,
+        msg.to,
+        msg.value,
+        gas,
+        data,
+        depth,
+        to,
+        false,
+        msg.isStatic,
+        fsk,
+        transfer,
+        gasToken,
+      );
     case 0xfa:
-      return makeMessage({ ...common, sender: msg.to, to, value, isStatic: true });
+      return frameMessage(msg.to, to, value, gas, data, depth, to, true, true, fsk, transfer, gasToken);
     default: // 0xf2 CALLCODE
-      return makeMessage({ ...common, sender: msg.to, to: msg.to, value, isStatic: msg.isStatic });
+      return frameMessage(msg.to, msg.to, value, gas, data, depth, to, true, msg.isStatic, fsk, transfer, gasToken);
   }
+}
+
+/** A Message literal, with one shape for every call (no spread, no defaults to resolve). */
+function frameMessage(
+  sender: Uint8Array,
+  to: Uint8Array,
+  value: bigint,
+  gas: bigint,
+  data: Uint8Array,
+  depth: number,
+  codeAddress: Uint8Array,
+  transfersValue: boolean,
+  isStatic: boolean,
+  toFullShardKey: number | undefined,
+  transferTokenId: bigint,
+  gasTokenId: bigint,
+): Message {
+  return {
+    sender,
+    to,
+    value,
+    gas,
+    data,
+    depth,
+    codeAddress,
+    isCreate: false,
+    transfersValue,
+    isStatic,
+    toFullShardKey,
+    transferTokenId,
+    gasTokenId,
+    tokenIdQueried: false,
+  };
 }
 
 /** Call data word at `off` (< length), zero-padded (CallData.extract32). */

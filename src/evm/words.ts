@@ -18,6 +18,20 @@ export function bytesToBigint(b: Uint8Array, start = 0, end = b.length): bigint 
     for (let i = start; i < end; i++) v = v * 256 + b[i]!;
     return BigInt(v);
   }
+  if (n <= 32) {
+    // 6-byte limbs: exact as doubles, so one bigint step per limb.
+    let i = start;
+    let head = 0;
+    const headLen = n % 6;
+    for (; i < start + headLen; i++) head = head * 256 + b[i]!;
+    let v = BigInt(head);
+    for (; i < end; i += 6) {
+      const limb =
+        ((((b[i]! * 256 + b[i + 1]!) * 256 + b[i + 2]!) * 256 + b[i + 3]!) * 256 + b[i + 4]!) * 256 + b[i + 5]!;
+      v = (v << 48n) | BigInt(limb);
+    }
+    return v;
+  }
   let s = "0x";
   for (let i = start; i < end; i++) s += HEX[b[i]!];
   return BigInt(s);

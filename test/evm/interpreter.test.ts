@@ -52,3 +52,18 @@ t.test("CHAINID, SELFBALANCE, PUSH0 and 0xfe fail with all gas consumed", async 
     t.equal(res.gasRemaining, 0n, op);
   }
 });
+
+t.test("bytesToBigint reads every length up to 40 bytes as big-endian hex does", async (t) => {
+  const { bytesToBigint } = await import("../../src/evm/words.ts");
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+  for (let n = 0; n <= 40; n++) {
+    for (let k = 0; k < 20; k++) {
+      const b = Uint8Array.from({ length: n }, rnd);
+      if (k === 0) b.fill(0xff);
+      const want = n === 0 ? 0n : BigInt("0x" + Buffer.from(b).toString("hex"));
+      if (bytesToBigint(b) !== want) t.fail(`length ${n}: ${Buffer.from(b).toString("hex")}`);
+    }
+  }
+  t.pass("all lengths agree");
+});

@@ -1,5 +1,6 @@
 import t from "tap";
 import { applyTransaction } from "../../src/backend/exec/apply-tx.ts";
+import { applyXshardDeposit } from "../../src/backend/exec/apply-xshard-deposit.ts";
 import type { ExecState } from "../../src/backend/exec/exec-state.ts";
 import { encodeReceipt } from "../../src/backend/exec/receipt.ts";
 import { privateKeyToAddress } from "../../src/backend/exec/state-test/build-tx.ts";
@@ -188,4 +189,77 @@ t.test("a rejected transaction changes nothing and names its rule", async (t) =>
   t.equal(world.getNonce(SENDER), 0n);
   t.equal(world.getBalance(SENDER, QKC), 10n ** 18n);
   t.equal(state.receipts.length + state.xshardList.length, 0);
+});
+
+t.test("a non-default gas token: refused without the general native token manager, free at price 0", async (t) => {
+  const { state, world } = setup();
+  world.setBalance(SENDER, 0x1234n, 10n ** 9n);
+  const priced = applyTransaction(
+    state,
+    tx({ gas_token_id: 0x1234n, gasprice: 1n, to_full_shard_key: 0 }),
+    SENDER,
+    WRAPPER,
+  );
+  t.match(priced, { rule: "InvalidNativeToken" }, "no code at 0x514b…03: the conversion answers (0, 0)");
+  const free = applyTransaction(
+    state,
+    tx({ gas_token_id: 0x1234n, gasprice: 0n, to_full_shard_key: 0 }),
+    SENDER,
+    WRAPPER,
+  );
+  t.match(free, { applied: true, success: true }, "price 0 skips the conversion");
+  t.equal(world.getBalance(SENDER, 0x1234n), 10n ** 9n, "no gas token spent");
+  t.equal(world.getBalance(TO, QKC), 7n);
+});
+
+t.test(
+  "the target side: a deposit credits the sender here, runs the message, and adds a deposit receipt",
+  async (t) => {
+    const source = setup();
+    applyTransaction(source.state, tx({}), SENDER, WRAPPER);
+    const transfer = source.state.xshardList[0]!;
+    const { state, world } = setup();
+    world.setBalance(SENDER, QKC, 0n);
+    t.match(applyXshardDeposit(state, transfer, 9000n), { success: true });
+    t.equal(state.gasUsed, 9000n);
+    t.equal(world.getBalance(SENDER, QKC), 60000n, "the reserved 20000 gas at price 3 comes back");
+    t.equal(world.getBalance(TO, QKC), 7n);
+    t.equal(world.getBalance(COINBASE, QKC), 13500n);
+    t.equal(state.receipts.length, 0);
+    t.equal(hex(encodeReceipt(state.xshardDepositReceipts[0]!)), `f9010e01822328b90100${EMPTY_BLOOM}c0808400000001`);
+
+    const create = {
+      ...transfer,
+      to_address: { recipient: Buffer.from("2cb6150237fff5b1e36d6565fcaa03b60b52de27", "hex"), full_shard_key: 1 },
+    };
+    const init = Buffer.from("6001600055600160aa60005560016000a160016000f3", "hex");
+    const second = setup();
+    second.world.setBalance(SENDER, QKC, 0n);
+    const r = applyXshardDeposit(
+      second.state,
+      { ...create, create_contract: true, message_data: init, gas_remained: 100000n },
+      9000n,
+    );
+    t.match(r, { success: true });
+    t.equal(second.state.gasUsed, 34988n);
+    t.equal(second.world.getBalance(SENDER, QKC), 222036n);
+    t.equal(second.world.getBalance(COINBASE, QKC), 52482n);
+    t.equal(hex(second.world.getCode(create.to_address.recipient)), "00");
+    const receipt = second.state.xshardDepositReceipts[0]!;
+    t.equal(hex(receipt.contractAddress), "2cb6150237fff5b1e36d6565fcaa03b60b52de27");
+    t.equal(receipt.contractFullShardKey, 1);
+  },
+);
+
+t.test("a PoSW-locked sender's cross-shard transaction fails at the source and burns all of startgas", async (t) => {
+  const { state, world } = setup();
+  const block = { ...state.block, senderDisallowMap: new Map([[hex(SENDER), 10n ** 18n - 10n]]) };
+  const locked = { ...state, block };
+  const r = applyTransaction(locked, tx({}), SENDER, WRAPPER);
+  t.match(r, { applied: true, success: false });
+  t.equal(locked.gasUsed, 50000n);
+  t.equal(world.getBalance(SENDER, QKC), 999999999999850000n, "the value stays, the gas is gone");
+  t.equal(world.getBalance(COINBASE, QKC), 75000n, "3 × 50000 × 1/2: no 9000 kept back for a target");
+  t.equal(locked.xshardList.length, 0);
+  t.equal(hex(encodeReceipt(locked.receipts[0]!)).slice(0, 14), "f9010e8082c350");
 });

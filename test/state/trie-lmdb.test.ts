@@ -4,7 +4,7 @@ import { join } from "node:path";
 import t from "tap";
 import { hex } from "../../src/codec/bytes.ts";
 import { LmdbKvEnv } from "../../src/backend/kv.ts";
-import { secureTrieRoot } from "../../src/backend/state/mpt.ts";
+import { secureTrieRoot } from "./trie-oracle.ts";
 import { SecureTrie, Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
 import { makeRandom, reportSeedOnFailure } from "../helpers/random.ts";
 

@@ -1,7 +1,7 @@
 import t from "tap";
 import { hex } from "../../src/codec/bytes.ts";
 import { keccak256 } from "../../src/crypto/keccak.ts";
-import { secureTrieRoot, trieRoot } from "../../src/backend/state/mpt.ts";
+import { secureTrieRoot, trieRoot } from "./trie-oracle.ts";
 import { BLANK_ROOT, MissingTrieNodeError, SecureTrie, Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
 import { type SeededRandom, makeRandom, reportSeedOnFailure } from "../helpers/random.ts";
 

@@ -170,25 +170,3 @@ t.test("nextAccountBalance walks the account trie as get_total_balance does", as
   t.equal(total, 465n);
   t.equal(s.nextAccountBalance(key, 100n), undefined);
 });
-
-t.test("mock accounts keep Ethereum's RIPEMD-160 touch through a revert; QuarkChain accounts do not", async (t) => {
-  const ripemd = addr(3);
-  for (const mockAccounts of [true, false]) {
-    const s = WorldState.open(memory(), BLANK_ROOT, { mockAccounts });
-    s.setBalance(ripemd, QKC, 0n); // a state test's blank pre-state account, kept by allow_empties
-    s.setBalance(addr(4), QKC, 0n);
-    s.commit({ allowEmpties: true });
-    t.ok(s.storedAccount(ripemd) && s.storedAccount(addr(4)), "both blank accounts stored");
-    const snap = s.snapshot();
-    s.addBalance(ripemd, QKC, 0n);
-    s.addBalance(addr(4), QKC, 0n);
-    s.revert(snap);
-    s.commit();
-    t.equal(
-      s.storedAccount(ripemd) === undefined,
-      mockAccounts,
-      `mock ${mockAccounts}: 0x…03 deleted only in mock mode`,
-    );
-    t.ok(s.storedAccount(addr(4)), `mock ${mockAccounts}: any other reverted touch is undone`);
-  }
-});

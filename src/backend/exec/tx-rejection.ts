@@ -11,6 +11,15 @@ export type TxRule =
   | "InsufficientBalance"
   | "InvalidNativeToken"
   | "BlockGasLimitReached"
+  // ShardState.__validate_tx's RuntimeErrors, checked before validate_transaction:
+  | "NetworkIdMismatch"
+  | "NotInBranch"
+  | "UnknownChain"
+  | "TargetShardNotInitialized"
+  | "TargetShardNotNeighbor"
+  | "XshardGasLimitExceeded"
+  | "SenderNotWhitelisted"
+  | "EvmNotEnabled"
   /**
    * Not an InvalidTransaction in pyquarkchain but its `assert gas_remained >= 0`
    * (apply_transaction_message): CREATE2's hashing or LOG's data gas taken unchecked by the last

@@ -35,7 +35,8 @@ export interface CrossShardSource {
  * A PoSW-locked sender fails instead and burns all of startgas.
  */
 export function applyCrossShardSource(state: ExecState, s: CrossShardSource): MessageOutcome {
-  const { tx, sender, world } = { ...s, world: state.world };
+  const { tx, sender } = s;
+  const { world } = state;
   const genesis = state.rules.genesisToken;
   const evmOn = state.rules.enableEvmTimestamp === null || state.block.timestamp >= state.rules.enableEvmTimestamp;
   let localGasUsed = s.intrinsic;

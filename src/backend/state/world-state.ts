@@ -2,10 +2,9 @@ import { hex } from "../../codec/bytes.ts";
 import type { Address, World, WorldSnapshot } from "../../evm/world.ts";
 import type { Kv } from "../kv.ts";
 import { Journal } from "./journal.ts";
-import type { SecureTrie } from "./trie/index.ts";
 import { CachedAccount } from "./qkc-account.ts";
 import { BLANK_ROOT, StateDb, type StateWrite } from "./state-db.ts";
-import type { TrieNodeCache } from "./trie/index.ts";
+import type { SecureTrie, TrieNodeCache } from "./trie/index.ts";
 
 export interface WorldStateOptions {
   /**
@@ -30,14 +29,7 @@ export class StaleSnapshotError extends Error {
   override readonly name = "StaleSnapshotError";
 }
 
-/** 0x0000…0003, the RIPEMD-160 precompile. */
-function isRipemdAddress(a: Uint8Array): boolean {
-  if (a[19] !== 3) return false;
-  for (let i = 0; i < 19; i++) if (a[i] !== 0) return false;
-  return true;
-}
-
-/** Commits per state fit below this many snapshots' worth of journal: a snapshot is epoch·2^32 + mark. */
+/** A snapshot is commits·2^32 + journal length, so that one taken before a commit is recognized. */
 const EPOCH = 2 ** 32;
 
 /**
@@ -58,6 +50,7 @@ export class WorldState implements World {
   private readonly trie: SecureTrie;
   private key: number;
   private commits = 0;
+  /** Ethereum's account layout (state tests only); public for the interpreter's Ethereum-only RIPEMD-160 rule. */
   readonly mockAccounts: boolean;
 
   private constructor(
@@ -140,10 +133,6 @@ export class WorldState implements World {
   private touch(a: CachedAccount): void {
     const before = a.touched;
     a.touched = true;
-    // Ethereum's RIPEMD-160 quirk (geth's journal keeps 0x…03 dirty through a revert, after mainnet
-    // block 2675119), which GeneralStateTests' stSpecialTest/failed_tx_xcf416c53 records. pyquarkchain
-    // has no such case and skips that test; mock accounts are only Ethereum's tests, so only they keep it.
-    if (this.mockAccounts && isRipemdAddress(a.address)) return;
     this.journal.record(() => (a.touched = before));
   }
 
@@ -275,7 +264,8 @@ export class WorldState implements World {
   /**
    * State.commit: each touched or deleted account commits its storage, tokens and code, then is
    * written — or deleted from the trie if blank (kept when `allowEmpties`, as the state tests'
-   * pre-states are). Cache and journal are emptied.
+   * pre-states are). Cache and journal are emptied. A later commit's batch leaves out records an
+   * earlier one of this state already had: a caller that keeps the root stores every batch, in order.
    */
   commit(options: { allowEmpties?: boolean } = {}): StateCommit {
     for (const a of this.cache.values()) {

@@ -15,7 +15,7 @@ export const BRANCH = 2;
 export const HASHED = 3;
 
 interface Cached {
-  /** RLP of the node, once computed. */
+  /** RLP of the node if short (its parent embeds it) or read from the store; see codec.ts. */
   enc: Uint8Array | undefined;
   /** keccak256(enc), once computed (for a node referenced by hash, or a root). */
   hash: Uint8Array | undefined;

@@ -1,6 +1,6 @@
 import { sameBytes } from "../../../codec/bytes.ts";
 import { keccak256 } from "../../../crypto/keccak.ts";
-import { encodeNode, nodeHash } from "./codec.ts";
+import { Arena, nodeHash, nodeRlp } from "./codec.ts";
 import { insert, remove } from "./edit.ts";
 import { sharedLength, toNibbles } from "./nibbles.ts";
 import type { TrieNodeDb, TrieWrite } from "./node-db.ts";
@@ -17,13 +17,13 @@ export interface TrieCommit {
 }
 
 /** New nodes below `node` (children first), each marked stored once handed out. */
-function collect(db: TrieNodeDb, node: TrieNode | undefined, writes: TrieWrite[]): void {
+function collect(db: TrieNodeDb, node: TrieNode | undefined, writes: TrieWrite[], arena: Arena): void {
   if (node === undefined || node.kind === HASHED || node.stored) return;
-  if (node.kind === BRANCH) for (const child of node.children) collect(db, child, writes);
-  else if (node.kind === EXTENSION) collect(db, node.child, writes);
-  const enc = encodeNode(node);
+  if (node.kind === BRANCH) for (const child of node.children) collect(db, child, writes, arena);
+  else if (node.kind === EXTENSION) collect(db, node.child, writes, arena);
+  const rlp = nodeRlp(node, arena);
   // A node under 32 bytes lives inside its parent's RLP and has no record of its own.
-  if (enc.length >= 32) writes.push([db.keyOf(nodeHash(node)), enc]);
+  if (rlp.length >= 32) writes.push([db.keyOf(nodeHash(node)), rlp]);
   node.stored = true;
 }
 
@@ -101,10 +101,12 @@ export class Trie {
     const node = this.node;
     if (node === undefined) return { root: BLANK_ROOT, writes };
     if (node.kind === HASHED) return { root: node.hash, writes };
-    collect(this.db, node, writes);
+    const arena = new Arena();
+    collect(this.db, node, writes, arena);
     const root = nodeHash(node);
     // The root is stored by hash whatever its size (trie.py _update_root_hash), so it can be reopened.
-    if (encodeNode(node).length < 32) writes.push([this.db.keyOf(root), encodeNode(node)]);
+    const rlp = nodeRlp(node, arena);
+    if (rlp.length < 32) writes.push([this.db.keyOf(root), rlp]);
     return { root, writes };
   }
 

@@ -3,9 +3,9 @@
  * (20-byte keys, 70-byte values) in a SecureTrie over the in-memory Kv, against the
  * whole-trie recomputation (mpt.ts) the trie replaces.
  */
-import { secureTrieRoot } from "../test/state/trie-oracle.ts";
+import { secureTrieRoot } from "../harness/trie-oracle.ts";
 import { SecureTrie, TrieNodeDb } from "../src/backend/state/trie/index.ts";
-import { mulberry32 } from "../test/helpers/random.ts";
+import { mulberry32 } from "../harness/random.ts";
 
 const random = mulberry32(13);
 const entries = (n: number) => Array.from({ length: n }, () => [random.bytes(20), random.bytes(70)] as const);

@@ -15,7 +15,7 @@ import { Execution } from "../src/evm/execution.ts";
 import { forkSchedule, type BlockEnv } from "../src/evm/env.ts";
 import { makeMessage } from "../src/evm/message.ts";
 import { GSUICIDEREFUND } from "../src/evm/gas.ts";
-import { FakeWorld, QKC } from "../test/evm/fake-world.ts";
+import { FakeWorld, QKC } from "../harness/fake-world.ts";
 
 const big = (s: string | undefined): bigint => (s === undefined || s === "" || s === "0x" ? 0n : BigInt(s));
 const bin = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/^0x/, ""), "hex"));

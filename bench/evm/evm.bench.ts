@@ -20,7 +20,7 @@ import { applyMessage } from "../../src/evm/apply.ts";
 import { makeMessage } from "../../src/evm/message.ts";
 import { bigintToBytes } from "../../src/evm/precompiles/input.ts";
 import type { EvmTransaction } from "../../src/tx/transaction.ts";
-import { blockEnv, execution, FakeWorld, QKC } from "../../test/evm/fake-world.ts";
+import { blockEnv, execution, FakeWorld, QKC } from "../../harness/fake-world.ts";
 
 interface Workloads {
   loopIterations: number;

@@ -1,6 +1,6 @@
 import { applyMessage } from "../../src/evm/apply.ts";
 import { makeMessage } from "../../src/evm/message.ts";
-import { addr, bytes, execution, FakeWorld, QKC } from "../../test/evm/fake-world.ts";
+import { addr, bytes, execution, FakeWorld, QKC } from "../../harness/fake-world.ts";
 const C = addr("cc"),
   O = addr("dd");
 function bench(name: string, code: string, n: bigint, ops: number, setup?: (w: FakeWorld) => void) {

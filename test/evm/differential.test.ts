@@ -21,7 +21,7 @@ import { hex } from "../../src/codec/bytes.ts";
 import { applyMessage } from "../../src/evm/apply.ts";
 import { makeMessage } from "../../src/evm/message.ts";
 import { bigintToBytes } from "../../src/evm/precompiles/input.ts";
-import { blockEnv, execution, FakeWorld, QKC } from "./fake-world.ts";
+import { blockEnv, execution, FakeWorld, QKC } from "../../harness/fake-world.ts";
 import { CALLER, COINBASE, CONTRACT, OTHER, randomProgram, Rng } from "./random-program.ts";
 
 const PROGRAMS = Number(process.env.DIFF_PROGRAMS ?? 150);

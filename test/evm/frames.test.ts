@@ -4,7 +4,7 @@ import { applyMessage, createContract } from "../../src/evm/apply.ts";
 import { keccak256 } from "../../src/crypto/keccak.ts";
 import { hex } from "../../src/codec/bytes.ts";
 import { makeMessage } from "../../src/evm/message.ts";
-import { addr, blockEnv, bytes, execution, FakeWorld, QKC } from "./fake-world.ts";
+import { addr, blockEnv, bytes, execution, FakeWorld, QKC } from "../../harness/fake-world.ts";
 
 const CONTRACT = addr("cc");
 const OTHER = addr("dd");

@@ -1,7 +1,7 @@
 import t from "tap";
 import { applyMessage } from "../../src/evm/apply.ts";
 import { makeMessage } from "../../src/evm/message.ts";
-import { addr, bytes, execution, FakeWorld, QKC } from "./fake-world.ts";
+import { addr, bytes, execution, FakeWorld, QKC } from "../../harness/fake-world.ts";
 
 const CONTRACT = addr("cc");
 const CALLER = addr("0a");

@@ -3,7 +3,7 @@ import { hex } from "../../src/codec/bytes.ts";
 import { applyMessage, createContract } from "../../src/evm/apply.ts";
 import { FEE } from "../../src/evm/gas.ts";
 import { makeMessage } from "../../src/evm/message.ts";
-import { addr, blockEnv, execution, FakeWorld, QKC } from "./fake-world.ts";
+import { addr, blockEnv, execution, FakeWorld, QKC } from "../../harness/fake-world.ts";
 
 /** Deterministic xorshift32: a failure names its seed and program. */
 function rng(seed: number): () => number {

@@ -3,7 +3,7 @@ import { hex } from "../../src/codec/bytes.ts";
 import { keccak256 } from "../../src/crypto/keccak.ts";
 import { MalformedTrieNodeError, Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
 import { packPath, unpackPath } from "../../src/backend/state/trie/nibbles.ts";
-import { trieRoot } from "./trie-oracle.ts";
+import { trieRoot } from "../../harness/trie-oracle.ts";
 
 t.test("hex-prefix paths (trie.py pack_nibbles / unpack_to_nibbles)", async (t) => {
   // The examples of the Yellow Paper appendix C and trie.py's docstrings.

@@ -3,7 +3,7 @@ import t from "tap";
 import { hex } from "../../src/codec/bytes.ts";
 import { SecureTrie, Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
 import { fixturePath, fixturesMissing } from "../helpers/fixtures.ts";
-import { mulberry32 } from "../helpers/random.ts";
+import { mulberry32 } from "../../harness/random.ts";
 
 /** Ethereum's TrieTests as pyquarkchain ships them (quarkchain/evm/tests/test_trie*.py). */
 const dir = "state-tests/TrieTests";

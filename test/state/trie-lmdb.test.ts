@@ -4,9 +4,9 @@ import { join } from "node:path";
 import t from "tap";
 import { hex } from "../../src/codec/bytes.ts";
 import { LmdbKvEnv } from "../../src/backend/kv.ts";
-import { secureTrieRoot } from "./trie-oracle.ts";
+import { secureTrieRoot } from "../../harness/trie-oracle.ts";
 import { SecureTrie, Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
-import { makeRandom, reportSeedOnFailure } from "../helpers/random.ts";
+import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
 t.test("tries committed to LMDB read back after the environment is reopened", async (t) => {
   reportSeedOnFailure(t);

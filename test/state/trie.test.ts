@@ -1,9 +1,9 @@
 import t from "tap";
 import { hex } from "../../src/codec/bytes.ts";
 import { keccak256 } from "../../src/crypto/keccak.ts";
-import { secureTrieRoot, trieRoot } from "./trie-oracle.ts";
+import { secureTrieRoot, trieRoot } from "../../harness/trie-oracle.ts";
 import { BLANK_ROOT, MissingTrieNodeError, SecureTrie, Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
-import { type SeededRandom, makeRandom, reportSeedOnFailure } from "../helpers/random.ts";
+import { type SeededRandom, makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
 /** The expected content of a trie: hex key → [key, value]. */
 type Model = Map<string, readonly [Uint8Array, Uint8Array]>;

@@ -1,8 +1,8 @@
-import { keccak256 } from "../../src/crypto/keccak.ts";
-import { hex } from "../../src/codec/bytes.ts";
-import { Execution } from "../../src/evm/execution.ts";
-import { forkSchedule, type BlockEnv, type TxEnv } from "../../src/evm/env.ts";
-import type { Address, World } from "../../src/evm/world.ts";
+import { keccak256 } from "../src/crypto/keccak.ts";
+import { hex } from "../src/codec/bytes.ts";
+import { Execution } from "../src/evm/execution.ts";
+import { forkSchedule, type BlockEnv, type TxEnv } from "../src/evm/env.ts";
+import type { Address, World } from "../src/evm/world.ts";
 
 /** An account of the in-memory world (pyquarkchain's cached Account, without tries). */
 export interface FakeAccount {

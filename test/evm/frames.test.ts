@@ -289,3 +289,15 @@ t.test("state-test mode only: a failed call to 0x…03 leaves it touched, an out
   call(w, 100_000n);
   t.equal(w.account(RIPEMD).touched, false, "the caller's revert undoes it");
 });
+
+t.test("recursion through transfer_mnt to the depth limit needs no JavaScript stack either", async (t) => {
+  const TRANSFER = addr("514b430002");
+  // MSTORE(0, CONTRACT); MSTORE(32, QKC); MSTORE(64, 0); CALL(GAS, 0x…02, 0, 0, 96, 0, 0); SSTORE(depth marker)
+  const code =
+    `${push20(CONTRACT)} 6000 52 618bb0 6020 52 6000 6040 52 ` +
+    `6000 6000 6060 6000 6000 ${push20(TRANSFER)} 5a f1 6000 55`;
+  const w = setup(code);
+  const { res } = call(w, 1n << 62n);
+  t.ok(res.success);
+  t.equal(w.getStorage(CONTRACT, 0n), 1n, "the outermost call into transfer_mnt succeeded");
+});

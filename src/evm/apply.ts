@@ -11,15 +11,12 @@ import type { Execution, ExecutionSnapshot } from "./execution.ts";
 import { Frame, releaseFrame, type Request } from "./frame.ts";
 import { GCONTRACTBYTE, MAX_CODE_SIZE } from "./gas.ts";
 import { resumeFrame, runFrame } from "./interpreter.ts";
-import type { Message, MessageResult } from "./message.ts";
+import { FAILED, type Message, type MessageResult } from "./message.ts";
 import { specialFor } from "./specials.ts";
 import { addrKey, sameAddr } from "./words.ts";
 import type { Address } from "./world.ts";
 
 const EMPTY = new Uint8Array(0);
-
-/** The failure every exceptional halt returns: no gas left, no output (vm.py:vm_exception). */
-export const FAILED: MessageResult = Object.freeze({ success: false, gasRemaining: 0n, output: EMPTY });
 
 /** messages.py:apply_msg: run `msg` against the code at its code address. */
 export function applyMessage(ex: Execution, msg: Message): MessageResult {

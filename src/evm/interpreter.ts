@@ -5,7 +5,6 @@
  * program does throws. CALL and CREATE do not recurse: they park the frame and return a Request.
  */
 import { keccak256 } from "../crypto/keccak.ts";
-import { FAILED } from "./apply.ts";
 import type { Execution } from "./execution.ts";
 import {
   CALL_CHILD_LIMIT_DENOM,
@@ -27,7 +26,7 @@ import {
 } from "./gas.ts";
 import { Frame, Pending, splitGas, type Request } from "./frame.ts";
 import type { Memory } from "./memory.ts";
-import { makeMessage, type Message, type MessageResult } from "./message.ts";
+import { FAILED, makeMessage, type Message, type MessageResult } from "./message.ts";
 import {
   addrFromWord,
   byteLength,

@@ -73,3 +73,6 @@ export interface MessageResult {
   /** The RETURN or REVERT data; for a successful create, the new contract's 20-byte address. */
   readonly output: Uint8Array;
 }
+
+/** The failure every exceptional halt returns: no gas left, no output (vm.py:vm_exception). */
+export const FAILED: MessageResult = Object.freeze({ success: false, gasRemaining: 0n, output: EMPTY });

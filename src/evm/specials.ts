@@ -3,11 +3,10 @@
  * by src/evm/precompiles/, adapted here) and QuarkChain's five at 0x…514b4300NN, each active only when the
  * block timestamp is strictly greater than its enable timestamp (messages.py:_apply_msg).
  */
-import { FAILED } from "./apply.ts";
 import type { Execution } from "./execution.ts";
 import type { Request } from "./frame.ts";
 import { GCALLNEWACCOUNT, GCALLVALUETRANSFER, GSTIPEND, MAX_DEPTH } from "./gas.ts";
-import { makeMessage, type Message, type MessageResult } from "./message.ts";
+import { FAILED, makeMessage, type Message, type MessageResult } from "./message.ts";
 import { precompiles } from "./precompile-table.ts";
 import { SYSTEM_CONTRACTS } from "./system-contracts.ts";
 import { addrFromWord, bytesToBigint, sameAddr, word32 } from "./words.ts";

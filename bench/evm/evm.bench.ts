@@ -11,7 +11,7 @@
  * before its clock starts).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { applyTransaction } from "../../src/backend/exec/apply-tx.ts";
 import type { ExecRules, ExecState } from "../../src/backend/exec/exec-state.ts";
 import { MemoryKvEnv } from "../../src/backend/kv.ts";
@@ -21,6 +21,7 @@ import { makeMessage } from "../../src/evm/message.ts";
 import { bigintToBytes } from "../../src/evm/precompiles/input.ts";
 import type { EvmTransaction } from "../../src/tx/transaction.ts";
 import { blockEnv, execution, FakeWorld, QKC } from "../../harness/fake-world.ts";
+import { findInterop, interopEnv } from "../load/targets.ts";
 
 interface Workloads {
   loopIterations: number;
@@ -172,9 +173,13 @@ for (const [name, [calls, ops]] of Object.entries(workloads)) {
 }
 
 let theirs: Record<string, Result> | undefined;
-const runSh = new URL("../../../shared/interop/run.sh", here).pathname;
-if (existsSync(runSh) && process.env.QKC_INTEROP_HOME) {
-  const py = spawnSync(runSh, [new URL("pyquarkchain_evm.py", here).pathname], { encoding: "utf8", timeout: 600_000 });
+const interop = findInterop();
+if (typeof interop !== "string") {
+  const py = spawnSync(interop.runSh, [new URL("pyquarkchain_evm.py", here).pathname], {
+    encoding: "utf8",
+    timeout: 600_000,
+    env: interopEnv(interop),
+  });
   const line = py.stdout.trim().split("\n").pop() ?? "";
   try {
     theirs = JSON.parse(line) as Record<string, Result>;
@@ -182,7 +187,7 @@ if (existsSync(runSh) && process.env.QKC_INTEROP_HOME) {
     console.error(`pyquarkchain side failed (exit ${py.status}): ${py.stderr.slice(-2000)}`);
   }
 } else {
-  console.log("(pyquarkchain side skipped: set QKC_INTEROP_HOME and keep ../shared/interop beside the repo)");
+  console.log(`(pyquarkchain side skipped: ${interop})`);
 }
 
 const fmt = (n: number | undefined) => (n === undefined ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(2));

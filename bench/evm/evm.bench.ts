@@ -13,15 +13,15 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { applyTransaction } from "../../src/backend/exec/apply-tx.ts";
-import type { ExecRules, ExecState } from "../../src/backend/exec/exec-state.ts";
+import { type ExecRules, newExecState } from "../../src/backend/exec/exec-state.ts";
 import { MemoryKvEnv } from "../../src/backend/kv.ts";
 import { WorldState } from "../../src/backend/state/world-state.ts";
 import { applyMessage } from "../../src/evm/apply.ts";
 import { makeMessage } from "../../src/evm/message.ts";
 import { bigintToBytes } from "../../src/evm/precompiles/input.ts";
-import type { EvmTransaction } from "../../src/tx/transaction.ts";
 import { blockEnv, execution, FakeWorld, QKC } from "../../harness/fake-world.ts";
 import { findInterop, interopEnv } from "../load/targets.ts";
+import { qkcTx } from "../../harness/exec-env.ts";
 
 interface Workloads {
   loopIterations: number;
@@ -101,34 +101,10 @@ function runTransactions(calls: Call[], ops?: number): Result {
   world.setStorage(TOKEN, BigInt(0x5e4d), 10n ** 30n);
   world.commit({ allowEmpties: true });
   const gasLimit = 10n ** 15n;
-  const state: ExecState = {
-    world,
-    block: blockEnv({ gasLimit }),
-    rules: RULES,
-    gasUsed: 0n,
-    gasLimit,
-    receipts: [],
-    xshardDepositReceipts: [],
-    xshardList: [],
-    blockFeeTokens: new Map(),
-  };
-  const txs = calls.map(([to, value, data, startgas], nonce): EvmTransaction => ({
-    nonce: BigInt(nonce),
-    gasprice: 1n,
-    startgas,
-    to,
-    value,
-    data,
-    network_id: 1n,
-    from_full_shard_key: 0,
-    to_full_shard_key: 0,
-    gas_token_id: QKC,
-    transfer_token_id: QKC,
-    version: 0n,
-    v: 0n,
-    r: 0n,
-    s: 0n,
-  }));
+  const state = newExecState(world, blockEnv({ gasLimit }), RULES, gasLimit);
+  const txs = calls.map(([to, value, data, startgas], nonce) =>
+    qkcTx({ nonce: BigInt(nonce), startgas, to, value, data, network_id: 1n }),
+  );
   const hash = new Uint8Array(32);
   const start = performance.now();
   for (const tx of txs) {

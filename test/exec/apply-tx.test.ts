@@ -6,9 +6,9 @@ import { encodeReceipt } from "../../src/backend/exec/receipt.ts";
 import { privateKeyToAddress } from "../../src/backend/exec/state-test/build-tx.ts";
 import { encode } from "../../src/codec/index.ts";
 import { CrossShardTransactionDeposit } from "../../src/messages/core.ts";
-import { forkSchedule } from "../../src/evm/env.ts";
 import type { EvmTransaction } from "../../src/tx/transaction.ts";
 import { FakeWorld } from "./fake-world.ts";
+import { PY_STATE_BLOCK, execStateOf, qkcTx } from "../../harness/exec-env.ts";
 
 // Every expected figure below is what pyquarkchain's apply_transaction gave for the same transaction
 // (DEFAULT_ENV: 3 chains of 2 shards, REWARD_TAX_RATE 1/2; sender holds 10^18 QKC; timestamp 100).
@@ -22,61 +22,13 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 function setup(): { state: ExecState; world: FakeWorld } {
   const world = new FakeWorld();
   world.setBalance(SENDER, QKC, 10n ** 18n);
-  const state: ExecState = {
-    world,
-    block: {
-      coinbase: COINBASE,
-      timestamp: 100n,
-      number: 0n,
-      difficulty: 1n,
-      gasLimit: 10n ** 7n,
-      prevHashes: [],
-      defaultChainToken: QKC,
-      senderDisallowMap: new Map(),
-      schedule: forkSchedule({
-        enableEvmTimestamp: null,
-        enableNonReservedNativeTokenTimestamp: null,
-        enableGeneralNativeTokenTimestamp: null,
-      }),
-    },
-    rules: {
-      localFeeRate: { numerator: 1n, denominator: 2n },
-      genesisToken: QKC,
-      enableEvmTimestamp: null,
-      eip155SignerTimestamp: null,
-      chainDefaultToken: (c) => (c < 3 ? QKC : undefined),
-      shardSize: () => 2,
-    },
-    gasUsed: 0n,
-    gasLimit: 10n ** 7n,
-    receipts: [],
-    xshardDepositReceipts: [],
-    xshardList: [],
-    blockFeeTokens: new Map(),
-  };
+  const state = execStateOf(world, { ...PY_STATE_BLOCK, coinbase: COINBASE });
   return { state, world };
 }
 
-function tx(f: Partial<EvmTransaction>): EvmTransaction {
-  return {
-    nonce: 0n,
-    gasprice: 3n,
-    startgas: 50000n,
-    to: TO,
-    value: 7n,
-    data: new Uint8Array(0),
-    network_id: 3n,
-    from_full_shard_key: 0,
-    to_full_shard_key: 1,
-    gas_token_id: QKC,
-    transfer_token_id: QKC,
-    version: 0n,
-    v: 0n,
-    r: 0n,
-    s: 0n,
-    ...f,
-  };
-}
+/** The transfer most cases start from: 7 QKC to TO on shard key 1 at price 3. */
+const tx = (f: Partial<EvmTransaction>): EvmTransaction =>
+  qkcTx({ gasprice: 3n, startgas: 50000n, to: TO, value: 7n, to_full_shard_key: 1, ...f });
 
 const WRAPPER = new Uint8Array(32).fill(0x99);
 const EMPTY_BLOOM = "00".repeat(256);

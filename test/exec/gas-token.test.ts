@@ -1,11 +1,10 @@
 import t from "tap";
 import { applyTransaction } from "../../src/backend/exec/apply-tx.ts";
-import type { ExecState } from "../../src/backend/exec/exec-state.ts";
 import { tokenIdEncode } from "../../src/config/token.ts";
-import { forkSchedule } from "../../src/evm/env.ts";
 import { SYSTEM_CONTRACTS } from "../../src/evm/system-contracts.ts";
 import type { EvmTransaction } from "../../src/tx/transaction.ts";
 import { FakeWorld } from "./fake-world.ts";
+import { execStateOf, qkcTx } from "../../harness/exec-env.ts";
 
 // test_shard_state.py:test_pay_native_token_as_gas_end_to_end, through our apply_transaction: the general
 // native token manager (its runtime code with the storage __prepare_gas_reserve_contract sets) converts
@@ -33,59 +32,15 @@ t.test("gas paid in QI through the general native token manager: conversion, res
   world.setStorage(MANAGER, 1n, BigInt("0x" + hex(ACC))); // supervisor
   world.setStorage(MANAGER, 3n, 30000n); // min gas reserve for maintenance
   world.setStorage(MANAGER, 4n, 1n); // min starting gas for use as gas
-  const state: ExecState = {
+  const state = execStateOf(
     world,
-    block: {
-      coinbase: COINBASE,
-      timestamp: 1_600_000_000n,
-      number: 1n,
-      difficulty: 1n,
-      gasLimit: 12_000_000n,
-      prevHashes: [],
-      defaultChainToken: QKC,
-      senderDisallowMap: new Map(),
-      schedule: forkSchedule({
-        enableEvmTimestamp: null,
-        enableNonReservedNativeTokenTimestamp: null,
-        enableGeneralNativeTokenTimestamp: null,
-      }),
-    },
-    rules: {
-      localFeeRate: { numerator: 1n, denominator: 2n },
-      genesisToken: QKC,
-      enableEvmTimestamp: null,
-      eip155SignerTimestamp: null,
-      chainDefaultToken: () => QKC,
-      shardSize: () => 1,
-    },
-    gasUsed: 0n,
-    gasLimit: 12_000_000n,
-    receipts: [],
-    xshardDepositReceipts: [],
-    xshardList: [],
-    blockFeeTokens: new Map(),
-  };
+    { coinbase: COINBASE, timestamp: 1_600_000_000n, number: 1n, difficulty: 1n, gasLimit: 12_000_000n },
+    { chainDefaultToken: () => QKC, shardSize: () => 1 },
+  );
   const gas = 1_000_000n;
   let nonce = 0n;
   const send = (data: string, f: Partial<EvmTransaction> = {}) => {
-    const tx: EvmTransaction = {
-      nonce,
-      gasprice: 0n,
-      startgas: gas,
-      to: MANAGER,
-      value: 0n,
-      data: Buffer.from(data, "hex"),
-      network_id: 3n,
-      from_full_shard_key: 0,
-      to_full_shard_key: 0,
-      gas_token_id: QKC,
-      transfer_token_id: QKC,
-      version: 0n,
-      v: 0n,
-      r: 0n,
-      s: 0n,
-      ...f,
-    };
+    const tx = qkcTx({ nonce, gasprice: 0n, startgas: gas, to: MANAGER, data: Buffer.from(data, "hex"), ...f });
     const r = applyTransaction(state, tx, ACC, new Uint8Array(32));
     if ("applied" in r) nonce++;
     return r;

@@ -4,7 +4,8 @@ import { applyTransaction } from "../../src/backend/exec/apply-tx.ts";
 import { MemoryKvEnv } from "../../src/backend/kv.ts";
 import { WorldState } from "../../src/backend/state/world-state.ts";
 import { hex } from "../../src/codec/bytes.ts";
-import { QKC, execState, qkcTx } from "./exec-env.ts";
+import { PY_STATE_BLOCK, execStateOf, qkcTx } from "../../harness/exec-env.ts";
+import { QKC } from "../../harness/fake-world.ts";
 
 /**
  * EXECUTION.md §2.1 [run], through the transaction layer on WorldState: tx1 (to_full_shard_key 4)
@@ -29,15 +30,31 @@ t.test("an account keeps the key of the transaction that first read it", async (
   world.setCode(C, Uint8Array.of(0x73, ...X, 0x31, 0x50, 0x00)); // PUSH20 X BALANCE POP STOP
   t.equal(hex(world.commit().root), expected["pre"]);
 
-  const state = execState(world, COINBASE);
-  t.match(applyTransaction(state, qkcTx(0n, C, 0n, 4), SENDER, new Uint8Array(32).fill(1)), {
-    applied: true,
-    success: true,
-  });
-  t.match(applyTransaction(state, qkcTx(1n, X, 7n, 0), SENDER, new Uint8Array(32).fill(2)), {
-    applied: true,
-    success: true,
-  });
+  const state = execStateOf(world, { ...PY_STATE_BLOCK, coinbase: COINBASE });
+  t.match(
+    applyTransaction(
+      state,
+      qkcTx({ nonce: 0n, to: C, value: 0n, to_full_shard_key: 4, gasprice: 3n }),
+      SENDER,
+      new Uint8Array(32).fill(1),
+    ),
+    {
+      applied: true,
+      success: true,
+    },
+  );
+  t.match(
+    applyTransaction(
+      state,
+      qkcTx({ nonce: 1n, to: X, value: 7n, to_full_shard_key: 0, gasprice: 3n }),
+      SENDER,
+      new Uint8Array(32).fill(2),
+    ),
+    {
+      applied: true,
+      success: true,
+    },
+  );
   t.equal(state.gasUsed, BigInt(expected["gas_used"] as number));
   const { root } = world.commit();
   t.equal(world.getFullShardKey(X), 4, "X: key 4, from tx1's BALANCE");

@@ -5,7 +5,8 @@ import { MemoryKvEnv } from "../../src/backend/kv.ts";
 import { WorldState } from "../../src/backend/state/world-state.ts";
 import { hex } from "../../src/codec/bytes.ts";
 import { tokenIdEncode } from "../../src/config/token.ts";
-import { QKC, execState, qkcTx } from "./exec-env.ts";
+import { PY_STATE_BLOCK, execStateOf, qkcTx } from "../../harness/exec-env.ts";
+import { QKC } from "../../harness/fake-world.ts";
 
 /**
  * EXECUTION.md §2.2 [run], through the transaction layer on WorldState: a contract holding 7 QKC and
@@ -32,11 +33,19 @@ t.test("SELFDESTRUCT moves the default token and burns the others", async (t) =>
   world.setCode(S, Uint8Array.of(0x73, ...B, 0xff)); // PUSH20 B SELFDESTRUCT
   t.equal(hex(world.commit().root), expected["pre"]);
 
-  const state = execState(world, COINBASE);
-  t.match(applyTransaction(state, qkcTx(0n, S, 0n, 0), SENDER, new Uint8Array(32).fill(1)), {
-    applied: true,
-    success: true,
-  });
+  const state = execStateOf(world, { ...PY_STATE_BLOCK, coinbase: COINBASE });
+  t.match(
+    applyTransaction(
+      state,
+      qkcTx({ nonce: 0n, to: S, value: 0n, to_full_shard_key: 0, gasprice: 3n }),
+      SENDER,
+      new Uint8Array(32).fill(1),
+    ),
+    {
+      applied: true,
+      success: true,
+    },
+  );
   t.equal(state.gasUsed, BigInt(expected["gas_used"] as number), "51003 less the 24000 refund");
   t.equal(world.getBalance(S, QI), 0n, "the QI is gone before the commit");
   const { root } = world.commit();

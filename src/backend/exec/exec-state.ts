@@ -51,6 +51,21 @@ export interface ExecState {
   readonly blockFeeTokens: Map<bigint, bigint>;
 }
 
+/** The state of a block before its first deposit or transaction: nothing used, nothing produced yet. */
+export function newExecState(world: ExecWorld, block: BlockEnv, rules: ExecRules, gasLimit: bigint): ExecState {
+  return {
+    world,
+    block,
+    rules,
+    gasUsed: 0n,
+    gasLimit,
+    receipts: [],
+    xshardDepositReceipts: [],
+    xshardList: [],
+    blockFeeTokens: new Map(),
+  };
+}
+
 /** utils.add_dict(state.block_fee_tokens, {token: fee}). */
 export function addBlockFee(state: ExecState, tokenId: bigint, fee: bigint): void {
   state.blockFeeTokens.set(tokenId, (state.blockFeeTokens.get(tokenId) ?? 0n) + fee);

@@ -1,7 +1,7 @@
 import { keccak256 } from "../../../crypto/keccak.ts";
 import { forkSchedule, type BlockEnv } from "../../../evm/env.ts";
 import { applyTransaction } from "../apply-tx.ts";
-import type { ExecRules, ExecState } from "../exec-state.ts";
+import { type ExecRules, newExecState } from "../exec-state.ts";
 import { buildStateTestTx, QKC } from "./build-tx.ts";
 import type { PostEntry, StateTest } from "./fixture.ts";
 import { MemoryKvEnv } from "../../kv.ts";
@@ -90,17 +90,7 @@ export function runEntry(
   const world = pre.ephemeralClone();
   const built = buildStateTestTx(test.transaction, entry, senderOf);
   if ("tx" in built) {
-    const state: ExecState = {
-      world,
-      block,
-      rules: RULES,
-      gasUsed: 0n,
-      gasLimit: test.env.gasLimit,
-      receipts: [],
-      xshardDepositReceipts: [],
-      xshardList: [],
-      blockFeeTokens: new Map(),
-    };
+    const state = newExecState(world, block, RULES, test.env.gasLimit);
     applyTransaction(state, built.tx, built.sender, new Uint8Array(32), { isTesting: !test.qkcState });
   }
   world.addBalance(block.coinbase, QKC, 0n);

@@ -13,7 +13,8 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { applyTransaction } from "../../src/backend/exec/apply-tx.ts";
-import { type ExecRules, newExecState } from "../../src/backend/exec/exec-state.ts";
+import { newExecState } from "../../src/backend/exec/exec-state.ts";
+import { STATE_TEST_RULES } from "../../src/backend/exec/state-test/run-entry.ts";
 import { MemoryKvEnv } from "../../src/backend/kv.ts";
 import { WorldState } from "../../src/backend/state/world-state.ts";
 import { applyMessage } from "../../src/evm/apply.ts";
@@ -83,16 +84,6 @@ function runMessages(calls: Call[], ops?: number): Result {
   return r;
 }
 
-/** The checker's rules (every fee to the coinbase, QKC the genesis and default token, every switch on). */
-const RULES: ExecRules = {
-  localFeeRate: { numerator: 1n, denominator: 1n },
-  genesisToken: QKC,
-  enableEvmTimestamp: null,
-  eip155SignerTimestamp: null,
-  chainDefaultToken: () => QKC,
-  shardSize: () => 1,
-};
-
 function runTransactions(calls: Call[], ops?: number): Result {
   const world = WorldState.open(new MemoryKvEnv().shard(0), undefined, { mockAccounts: true });
   world.setBalance(SENDER, QKC, 10n ** 30n);
@@ -101,7 +92,7 @@ function runTransactions(calls: Call[], ops?: number): Result {
   world.setStorage(TOKEN, BigInt(0x5e4d), 10n ** 30n);
   world.commit({ allowEmpties: true });
   const gasLimit = 10n ** 15n;
-  const state = newExecState(world, blockEnv({ gasLimit }), RULES, gasLimit);
+  const state = newExecState(world, blockEnv({ gasLimit }), STATE_TEST_RULES, gasLimit);
   const txs = calls.map(([to, value, data, startgas], nonce) =>
     qkcTx({ nonce: BigInt(nonce), startgas, to, value, data, network_id: 1n }),
   );

@@ -11,7 +11,7 @@ import { WorldState } from "../../state/world-state.ts";
  * The chain rules of the checker's environment (test_state.py: DEFAULT_ENV with REWARD_TAX_RATE 0):
  * every fee goes to the coinbase, QKC is the genesis and default token, every switch on.
  */
-const RULES: ExecRules = {
+export const STATE_TEST_RULES: ExecRules = {
   localFeeRate: { numerator: 1n, denominator: 1n },
   genesisToken: QKC,
   enableEvmTimestamp: null,
@@ -90,7 +90,7 @@ export function runEntry(
   const world = pre.ephemeralClone();
   const built = buildStateTestTx(test.transaction, entry, senderOf);
   if ("tx" in built) {
-    const state = newExecState(world, block, RULES, test.env.gasLimit);
+    const state = newExecState(world, block, STATE_TEST_RULES, test.env.gasLimit);
     applyTransaction(state, built.tx, built.sender, new Uint8Array(32), { isTesting: !test.qkcState });
   }
   world.addBalance(block.coinbase, QKC, 0n);

@@ -221,11 +221,14 @@ export class SocketLink implements FrameSink {
     let delivered = 0;
     try {
       if (this.stats) this.stats.bytesIn += chunk.length;
-      this.decoder.push(chunk, (frame) => {
+      // Pulled here, handed on from here: a frame's way is socket -> decoder -> dispatcher, with no
+      // callback back into this link.
+      this.decoder.feed(chunk);
+      for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {
         delivered++;
         this.stats?.frameIn(this, frame);
         this.onFrame(frame);
-      });
+      }
     } catch (err) {
       // Whatever one link sends, only that link pays for it: the process stays up.
       if (err instanceof FrameError) {

@@ -261,6 +261,19 @@ t.test("the decoder returns the same frames however the stream is cut", async (t
       t.doesNotThrow(() => decoder.end(), `${link} link, ${how}: the stream ends on a frame boundary`);
       t.equal(decoder.buffered, 0, `${link} link, ${how}: nothing left over`);
     }
+
+    // The pull form as a socket reader uses it, also with several chunks fed before frames are read.
+    const puller = new FrameDecoder(link);
+    const pulled: Frame[] = [];
+    let fed = 0;
+    for (const chunk of chunksOf(stream, () => 1 + rand.int(3000))) {
+      puller.feed(chunk);
+      if (++fed % 3 !== 0) continue;
+      for (let f = puller.next(); f !== undefined; f = puller.next()) pulled.push(f);
+    }
+    for (let f = puller.next(); f !== undefined; f = puller.next()) pulled.push(f);
+    t.same(pulled.map(summary), want, `${link} link, feed/next, three chunks fed per read: every frame in order`);
+    t.equal(puller.buffered, 0, `${link} link, feed/next: nothing left over`);
   }
 });
 

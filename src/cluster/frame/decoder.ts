@@ -29,6 +29,8 @@ export class FrameDecoder {
   private offset = 0; // read position inside chunks[first]
   private queued = 0; // bytes not yet consumed
   private payloadSize = -1; // size of the frame in progress, once its length field is read
+  private cur: Buffer | undefined; // a chunk fed with nothing pending, read in place by next()
+  private curAt = 0; // read position inside cur
 
   constructor(link: LinkKind, opts: FrameDecoderOptions = {}) {
     this.link = link;
@@ -39,12 +41,12 @@ export class FrameDecoder {
 
   /** Bytes received but not yet part of a whole frame. */
   get buffered(): number {
-    return this.queued;
+    return this.queued + (this.cur === undefined ? 0 : this.cur.length - this.curAt);
   }
 
   /** Whether a frame has started but not finished (the slow-loris deadline watches this). */
   get inFrame(): boolean {
-    return this.queued > 0;
+    return this.buffered > 0;
   }
 
   /**
@@ -52,52 +54,78 @@ export class FrameDecoder {
    * FrameError as soon as a length field exceeds the limit; the decoder is then unusable.
    */
   push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
+    this.feed(chunk);
+    for (let frame = this.next(); frame !== undefined; frame = this.next()) onFrame(frame);
+  }
+
+  /**
+   * Takes one chunk; `next()` then reads its frames. The pull form lets a socket's reader hand each
+   * frame on from its own loop (socket -> decoder -> dispatcher), without a callback back into it.
+   */
+  feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    if (this.queued === 0) {
+    if (this.cur === undefined && this.queued === 0) {
       // Nothing pending (the usual case): the frames are read straight from this chunk,
       // and only a trailing partial frame joins the queue.
-      const head = this.headSize;
-      const len = chunk.length;
-      let at = 0;
-      while (len - at >= 4) {
-        const size = u32At(chunk, at);
-        if (size > this.maxPayloadBytes) throw this.tooLarge(size);
-        const total = head + size;
-        if (len - at < total) break;
-        at += total;
-        onFrame(this.parse(chunk, at - total, total));
-      }
-      if (at === len) return;
-      if (at > 0) chunk = chunk.subarray(at);
+      this.cur = chunk;
+      this.curAt = 0;
+      return;
     }
+    this.queueRestOfCur();
     this.chunks.push(chunk);
     this.queued += chunk.length;
-    for (;;) {
-      if (this.payloadSize < 0) {
-        if (this.queued < 4) return;
-        const size = this.peekU32();
+  }
+
+  /** The next whole frame fed so far, or undefined until more bytes arrive. Throws like push. */
+  next(): Frame | undefined {
+    const cur = this.cur;
+    if (cur !== undefined) {
+      const at = this.curAt;
+      if (cur.length - at >= 4) {
+        const size = u32At(cur, at);
         if (size > this.maxPayloadBytes) throw this.tooLarge(size);
-        this.payloadSize = size;
+        const total = this.headSize + size;
+        if (cur.length - at >= total) {
+          this.curAt = at + total;
+          return this.parse(cur, at, total);
+        }
       }
-      const total = this.headSize + this.payloadSize;
-      if (this.queued < total) return;
-      this.payloadSize = -1;
-      const c = this.chunks[this.first]!;
-      if (c.length - this.offset >= total) {
-        // The whole frame is in this chunk: its header read in place, its payload a view.
-        const at = this.offset;
-        this.advance(total);
-        onFrame(this.parse(c, at, total));
-      } else {
-        onFrame(this.parse(this.take(total), 0, total));
-      }
+      this.queueRestOfCur();
     }
+    if (this.payloadSize < 0) {
+      if (this.queued < 4) return undefined;
+      const size = this.peekU32();
+      if (size > this.maxPayloadBytes) throw this.tooLarge(size);
+      this.payloadSize = size;
+    }
+    const total = this.headSize + this.payloadSize;
+    if (this.queued < total) return undefined;
+    this.payloadSize = -1;
+    const c = this.chunks[this.first]!;
+    if (c.length - this.offset >= total) {
+      // The whole frame is in this chunk: its header read in place, its payload a view.
+      const at = this.offset;
+      this.advance(total);
+      return this.parse(c, at, total);
+    }
+    return this.parse(this.take(total), 0, total);
+  }
+
+  /** What is left of the chunk being read in place joins the queue (a partial frame, or a new chunk behind it). */
+  private queueRestOfCur(): void {
+    const cur = this.cur;
+    if (cur === undefined) return;
+    this.cur = undefined;
+    if (this.curAt === cur.length) return;
+    const rest = this.curAt > 0 ? cur.subarray(this.curAt) : cur;
+    this.chunks.push(rest);
+    this.queued += rest.length;
   }
 
   /** Called at end of stream: bytes of an unfinished frame are an error ("read unexpected EOF"). */
   end(): void {
-    if (this.queued > 0) {
-      throw new FrameError("truncated", `connection closed inside a frame (${this.queued} bytes of it received)`);
+    if (this.buffered > 0) {
+      throw new FrameError("truncated", `connection closed inside a frame (${this.buffered} bytes of it received)`);
     }
   }
 

@@ -1,0 +1,175 @@
+import { hex, sameBytes } from "../../codec/bytes.ts";
+import { tokenIdEncode } from "../../config/token.ts";
+import { keccak256 } from "../../crypto/keccak.ts";
+import {
+  decodeAccount,
+  decodeMockAccount,
+  decodeTrieInt,
+  encodeAccount,
+  encodeMockAccount,
+  encodeTrieInt,
+  word32,
+} from "./account-rlp.ts";
+import type { Journal } from "./journal.ts";
+import type { SecureTrie } from "./trie/index.ts";
+import { BLANK_CODE_HASH, BLANK_ROOT, type StateDb } from "./state-db.ts";
+import { TokenBalances } from "./token-balances.ts";
+
+/** token_id_encode("QKC"): the one token of a mock (Ethereum) account. */
+export const QKC_TOKEN_ID = tokenIdEncode("QKC");
+
+/**
+ * One account as a block's execution sees it (pyquarkchain evm/state.py: Account): its fields, its
+ * token balances, and a cache of the storage slots read or written. Accounts live in the world
+ * state's cache from their first read until the block's commit; every change goes through the
+ * journal, so a revert restores them in place.
+ */
+export class CachedAccount {
+  /** Account.storage_cache: slots read or set since the account was loaded. */
+  private storage = new Map<bigint, bigint>();
+  /** Slots set since loading: what a commit writes (a read leaves the trie as it is). */
+  private readonly setSlots = new Set<bigint>();
+  /** The storage trie reads go to; reset_storage swaps in an empty one. Opened on first use. */
+  private storageTrie: SecureTrie | undefined;
+  private storageTrieRoot: Uint8Array;
+  /** Code set since loading (stored at commit), or code read (cached). */
+  private codeBytes: Uint8Array | undefined;
+  private codeIsNew = false;
+
+  /** EIP-161's "touched": a touched blank account is deleted at commit. */
+  touched = false;
+  /** Set by del_account: committed even though del_account leaves it untouched. */
+  deleted = false;
+
+  private constructor(
+    private readonly db: StateDb,
+    readonly address: Uint8Array,
+    public nonce: bigint,
+    readonly tokens: TokenBalances,
+    /** Account.storage: the root as stored, brought up to date by `commit`. */
+    public storageRoot: Uint8Array,
+    public codeHash: Uint8Array,
+    /** Fixed when the account is loaded: as stored, or the state's key of the moment for a new one. */
+    readonly fullShardKey: number,
+  ) {
+    this.storageTrieRoot = storageRoot;
+  }
+
+  /** State.get_and_cache_account, QuarkChain accounts: `stored` is the trie's value. */
+  static fromStored(db: StateDb, address: Uint8Array, stored: Uint8Array): CachedAccount {
+    const a = decodeAccount(stored);
+    const tokens = new TokenBalances(db, a.tokenBalances);
+    return new CachedAccount(db, address, a.nonce, tokens, a.storageRoot, a.codeHash, a.fullShardKey);
+  }
+
+  /** State.get_and_cache_account with use_mock_evm_account: the balance becomes a QKC entry, the key the state's. */
+  static fromMock(db: StateDb, address: Uint8Array, stored: Uint8Array, fullShardKey: number): CachedAccount {
+    const a = decodeMockAccount(stored);
+    const tokens = TokenBalances.ofSingle(db, QKC_TOKEN_ID, a.balance);
+    return new CachedAccount(db, address, a.nonce, tokens, a.storageRoot, a.codeHash, fullShardKey);
+  }
+
+  /** Account.blank_account: what a read of an absent address creates. */
+  static blank(db: StateDb, address: Uint8Array, fullShardKey: number): CachedAccount {
+    const tokens = new TokenBalances(db, new Uint8Array(0));
+    return new CachedAccount(db, address, 0n, tokens, BLANK_ROOT, BLANK_CODE_HASH, fullShardKey);
+  }
+
+  /** Account.is_blank: nonce 0, no non-zero token and no token trie, no code. */
+  isBlank(): boolean {
+    return this.nonce === 0n && this.tokens.isBlank() && sameBytes(this.codeHash, BLANK_CODE_HASH);
+  }
+
+  get code(): Uint8Array {
+    return (this.codeBytes ??= this.db.code(this.codeHash));
+  }
+
+  /** Account.code's setter, journaled (State.set_code); the code is stored at commit, if still set. */
+  setCode(journal: Journal, code: Uint8Array): void {
+    const [hash, bytes, isNew] = [this.codeHash, this.codeBytes, this.codeIsNew];
+    journal.record(() => {
+      [this.codeHash, this.codeBytes, this.codeIsNew] = [hash, bytes, isNew];
+    });
+    this.codeBytes = code;
+    this.codeHash = code.length === 0 ? BLANK_CODE_HASH : keccak256(code);
+    this.codeIsNew = code.length > 0;
+  }
+
+  /** Account.get_storage_data: read once from the trie, then from the cache. */
+  getStorage(slot: bigint): bigint {
+    const cached = this.storage.get(slot);
+    if (cached !== undefined) return cached;
+    const v = decodeTrieInt(this.trie().get(word32(slot)), "storage value");
+    this.storage.set(slot, v);
+    return v;
+  }
+
+  /** State.set_storage_data; the undo writes into whatever cache is current then (see resetStorage). */
+  setStorage(journal: Journal, slot: bigint, value: bigint): void {
+    const before = this.getStorage(slot);
+    this.storage.set(slot, value);
+    this.setSlots.add(slot);
+    journal.record(() => this.storage.set(slot, before));
+  }
+
+  /** State.reset_storage: an empty cache over an empty trie; the stored root changes at commit. */
+  resetStorage(journal: Journal): void {
+    const [cache, trie, root] = [this.storage, this.storageTrie, this.storageTrieRoot];
+    journal.record(() => {
+      [this.storage, this.storageTrie, this.storageTrieRoot] = [cache, trie, root];
+    });
+    this.storage = new Map();
+    this.storageTrie = undefined;
+    this.storageTrieRoot = BLANK_ROOT;
+  }
+
+  /**
+   * Account.commit: the slots set go into the storage trie (zero deletes), the token balances into
+   * theirs when in trie mode, new code into the db; `storageRoot` becomes the storage trie's root.
+   */
+  commit(): void {
+    let wrote = false;
+    for (const slot of this.setSlots) {
+      const v = this.storage.get(slot);
+      if (v === undefined) continue; // set before a reset_storage: the emptied trie never had it
+      const key = word32(slot);
+      if (v === 0n) this.trie().delete(key);
+      else this.trie().put(key, encodeTrieInt(v));
+      wrote = true;
+    }
+    if (wrote) this.db.commitTrie(this.trie());
+    this.storageRoot = this.storageTrie?.root() ?? this.storageTrieRoot;
+    this.tokens.commit();
+    if (this.codeIsNew) this.db.putCode(this.codeBytes!);
+  }
+
+  /** The trie value of a committed account: rlp(_Account). */
+  encode(): Uint8Array {
+    return encodeAccount({
+      nonce: this.nonce,
+      tokenBalances: this.tokens.serialize(),
+      storageRoot: this.storageRoot,
+      codeHash: this.codeHash,
+      fullShardKey: this.fullShardKey,
+    });
+  }
+
+  /** The trie value of a committed mock account: rlp(_MockAccount), QKC as the balance. */
+  encodeMock(): Uint8Array {
+    // State.commit: `assert len(acct.token_balances._balances) <= 1, "QKC only"` (a lone other token is dropped).
+    if (this.tokens.cachedEntries > 1) throw new MockAccountError(this.address);
+    return encodeMockAccount(this.nonce, this.tokens.balance(QKC_TOKEN_ID), this.storageRoot, this.codeHash);
+  }
+
+  private trie(): SecureTrie {
+    return (this.storageTrie ??= this.db.openTrie(this.storageTrieRoot));
+  }
+}
+
+/** A mock (Ethereum) account cannot hold a second token: pyquarkchain's commit asserts it. */
+export class MockAccountError extends Error {
+  override readonly name = "MockAccountError";
+  constructor(readonly address: Uint8Array) {
+    super(`mock account ${hex(address)} holds more than one token (State.commit: "QKC only")`);
+  }
+}

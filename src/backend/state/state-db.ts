@@ -1,0 +1,132 @@
+import { hex } from "../../codec/bytes.ts";
+import { keccak256 } from "../../crypto/keccak.ts";
+import type { Kv } from "../kv.ts";
+import { SecureTrie, TrieNodeCache, TrieNodeDb } from "./trie/index.ts";
+
+/**
+ * The records of a world state — trie nodes, code, secure-trie key preimages — over a Kv, with
+ * what was written since it was opened in front (pyquarkchain keeps them all in one `db`; code
+ * under keccak(code), `Account.code`). Writes never reach the Kv underneath: each commit hands
+ * them back as one batch (`takeBatch`), for the caller to store atomically with its block, and
+ * they stay readable here meanwhile. Records are content-addressed and never deleted, so every
+ * committed root stays readable and a state is opened anew per block at its root.
+ *
+ * Keys carry a two-letter tag so that a ChainStore's records can share the Kv: "tn" trie node
+ * (the trie's TrieNodeDb), "cd" code, "pi" preimage.
+ */
+
+export { BLANK_ROOT } from "./trie/index.ts";
+/** keccak256(b""): the code hash of an account without code (state.BLANK_HASH). */
+export const BLANK_CODE_HASH = keccak256(new Uint8Array(0));
+
+/** One record of a commit's batch, in Kv.write's form. */
+export type StateWrite = readonly [key: Uint8Array, value: Uint8Array];
+
+const CODE = Uint8Array.of(0x63, 0x64); // "cd"
+const PREIMAGE = Uint8Array.of(0x70, 0x69); // "pi"
+const EMPTY = new Uint8Array(0);
+const BLANK_CODE_HEX = hex(BLANK_CODE_HASH);
+
+function tagged(tag: Uint8Array, hash: Uint8Array): Uint8Array {
+  const key = new Uint8Array(tag.length + hash.length);
+  key.set(tag);
+  key.set(hash, tag.length);
+  return key;
+}
+
+export class StateDb implements Kv {
+  /** Everything written through this StateDb, by hex key. */
+  private readonly written = new Map<string, Uint8Array>();
+  /** Written since the last `takeBatch`. */
+  private batch: StateWrite[] = [];
+
+  /** The trie's node store over this StateDb, so that nodes written by a commit are read back from here. */
+  readonly nodes: TrieNodeDb;
+
+  /**
+   * `nodeCache`: decoded trie nodes, best shared by every StateDb of a shard (states are opened per
+   * block; nodes are content-addressed, so a shared cache is never stale).
+   */
+  constructor(
+    readonly base: Kv,
+    nodeCache: TrieNodeCache = new TrieNodeCache(),
+  ) {
+    this.nodes = new TrieNodeDb(this, nodeCache);
+  }
+
+  /** The secure trie at `root` (state, storage and token tries are all secure tries). */
+  openTrie(root: Uint8Array): SecureTrie {
+    return new SecureTrie(this.nodes, root);
+  }
+
+  /** Commits a trie's new nodes into this StateDb's records; returns its root. */
+  commitTrie(trie: SecureTrie): Uint8Array {
+    const { root, writes } = trie.commit();
+    this.write(writes);
+    return root;
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.written.get(hex(key)) ?? this.base.get(key);
+  }
+
+  /** Kv.write as the trie calls it: records, never deletions (nodes are content-addressed). */
+  write(entries: ReadonlyArray<readonly [key: Uint8Array, value: Uint8Array | undefined]>): void {
+    for (const [key, value] of entries) {
+      if (value === undefined) throw new Error("StateDb records are never deleted");
+      this.put(key, value);
+    }
+  }
+
+  /** The records written since the last call, in write order. */
+  takeBatch(): StateWrite[] {
+    const out = this.batch;
+    this.batch = [];
+    return out;
+  }
+
+  /** Code by its hash (Account.code); the empty code has no record. */
+  code(codeHash: Uint8Array): Uint8Array {
+    if (hex(codeHash) === BLANK_CODE_HEX) return EMPTY;
+    const code = this.get(tagged(CODE, codeHash));
+    if (code === undefined) throw new MissingRecordError("code", codeHash);
+    return code;
+  }
+
+  /** Stores code under its hash (Account.code's setter) and returns the hash. */
+  putCode(code: Uint8Array): Uint8Array {
+    if (code.length === 0) return BLANK_CODE_HASH;
+    const hash = keccak256(code);
+    this.put(tagged(CODE, hash), code);
+    return hash;
+  }
+
+  /** SecureTrie.update's `db.put(sha3(key), key)`: lets a trie's entries be listed by key. */
+  putPreimage(key: Uint8Array): void {
+    this.put(tagged(PREIMAGE, keccak256(key)), key);
+  }
+
+  preimage(hashed: Uint8Array): Uint8Array {
+    const key = this.get(tagged(PREIMAGE, hashed));
+    if (key === undefined) throw new MissingRecordError("key preimage", hashed);
+    return key;
+  }
+
+  private put(key: Uint8Array, value: Uint8Array): void {
+    const k = hex(key);
+    if (this.written.has(k)) return; // content-addressed: the same key is the same record
+    this.written.set(k, value);
+    this.batch.push([key, value]);
+  }
+}
+
+/** A hash the state needs has no record here or in the Kv: the store is incomplete. */
+export class MissingRecordError extends Error {
+  override readonly name = "MissingRecordError";
+  constructor(
+    readonly what: "code" | "key preimage",
+    readonly hash: Uint8Array,
+  ) {
+    super(`${what} ${hex(hash)} is not in the state db`);
+  }
+}

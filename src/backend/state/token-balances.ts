@@ -1,0 +1,146 @@
+import {
+  AccountEncodingError,
+  bytesInt,
+  decodeTokenList,
+  decodeTrieInt,
+  encodeTokenList,
+  encodeTrieInt,
+  word32,
+} from "./account-rlp.ts";
+import type { Journal } from "./journal.ts";
+import type { SecureTrie } from "./trie/index.ts";
+import { BLANK_ROOT, type StateDb } from "./state-db.ts";
+
+/** Past this many non-zero tokens at a commit, the balances move into a trie (state.TOKEN_TRIE_THRESHOLD). */
+export const TOKEN_TRIE_THRESHOLD = 16;
+
+/**
+ * One account's native-token balances (pyquarkchain evm/state.py: TokenBalances). Two modes:
+ * - list: every balance in `cache`, serialized inline as 0x00 ‖ rlp([[id, balance], …]);
+ * - trie: a secure trie keyed by the 32-byte token id holding rlp(balance), serialized as
+ *   0x01 ‖ root. `cache` then holds what was set since the last commit and the non-zero values read.
+ * The trie is sticky: a commit moves the balances into it when more than 16 are non-zero, and
+ * nothing but `reset` (SELFDESTRUCT) leaves it, even at zero tokens (0x01 ‖ BLANK_ROOT).
+ */
+export class TokenBalances {
+  /** TokenBalances._balances: zero entries are kept until a commit, and they matter to serialize(). */
+  private cache: Map<bigint, bigint>;
+  private trie: SecureTrie | undefined;
+
+  constructor(
+    private readonly db: StateDb,
+    encoded: Uint8Array,
+  ) {
+    this.cache = new Map();
+    if (encoded.length === 0) return;
+    const body = encoded.subarray(1);
+    if (encoded[0] === 0x00) this.cache = decodeTokenList(body);
+    else if (encoded[0] === 0x01) {
+      if (body.length !== 32) throw new AccountEncodingError(`token trie root: ${body.length} bytes, not 32`);
+      this.trie = db.openTrie(body);
+    } else throw new AccountEncodingError(`unknown token_balances tag 0x${encoded[0]!.toString(16)}`);
+  }
+
+  /** Mock accounts (Ethereum's single balance) as a map of one token, as get_and_cache_account builds it. */
+  static ofSingle(db: StateDb, tokenId: bigint, balance: bigint): TokenBalances {
+    const t = new TokenBalances(db, new Uint8Array(0));
+    if (balance !== 0n) t.cache.set(tokenId, balance);
+    return t;
+  }
+
+  get usesTrie(): boolean {
+    return this.trie !== undefined;
+  }
+
+  /** TokenBalances.balance: the trie is read once per token, and only non-zero values are kept. */
+  balance(tokenId: bigint): bigint {
+    const cached = this.cache.get(tokenId);
+    if (cached !== undefined) return cached;
+    if (this.trie === undefined) return 0n;
+    const v = decodeTrieInt(this.trie.get(word32(tokenId)), "token balance");
+    if (v !== 0n) this.cache.set(tokenId, v);
+    return v;
+  }
+
+  /** TokenBalances.set_balance; the undo writes into whatever map is current then (see `reset`). */
+  set(journal: Journal, tokenId: bigint, value: bigint): void {
+    const before = this.balance(tokenId);
+    this.cache.set(tokenId, value);
+    journal.record(() => this.cache.set(tokenId, before));
+  }
+
+  /**
+   * TokenBalances.reset (del_account): no token, no trie. Reverting it restores the trie but *not*
+   * the map: pyquarkchain's undo sets `_balance`, a misspelt attribute, so the emptied map stays and only
+   * the undos of individual `set` calls refill it. Kept for byte fidelity; del_account runs after a
+   * transaction's last snapshot, so no known path reverts it.
+   */
+  reset(journal: Journal): void {
+    this.cache = new Map();
+    const trie = this.trie;
+    this.trie = undefined;
+    journal.record(() => (this.trie = trie));
+  }
+
+  /** TokenBalances.is_blank: no trie and no non-zero balance. */
+  isBlank(): boolean {
+    return this.trie === undefined && this.nonZeroCached() === 0;
+  }
+
+  /** TokenBalances.commit: into the trie when it exists or when more than 16 tokens are non-zero. */
+  commit(): void {
+    if (this.trie === undefined && this.nonZeroCached() <= TOKEN_TRIE_THRESHOLD) return;
+    this.trie ??= this.db.openTrie(BLANK_ROOT);
+    for (const [id, v] of this.cache) {
+      const key = word32(id);
+      if (v === 0n) this.trie.delete(key);
+      else {
+        this.trie.put(key, encodeTrieInt(v));
+        // SecureTrie.update keeps the key's preimage in the db: toMap() reads token ids back from it.
+        this.db.putPreimage(key);
+      }
+    }
+    this.db.commitTrie(this.trie);
+    this.cache = new Map();
+  }
+
+  /**
+   * TokenBalances.serialize, after `commit`: 0x01 ‖ root in trie mode; else empty when the map has no
+   * entry at all, and 0x00 ‖ rlp(non-zero pairs sorted by id) otherwise — so a map holding only zeros
+   * gives 0x00c0, not the empty string.
+   */
+  serialize(): Uint8Array {
+    if (this.trie !== undefined) {
+      if (this.cache.size > 0) throw new Error("TokenBalances.serialize: token trie not committed");
+      return Uint8Array.of(0x01, ...this.trie.root());
+    }
+    if (this.cache.size === 0) return new Uint8Array(0);
+    return Uint8Array.of(0x00, ...encodeTokenList(this.cache));
+  }
+
+  /** The balance map entries as they stand (list mode only): for the mock-account check. */
+  get cachedEntries(): number {
+    return this.cache.size;
+  }
+
+  /** TokenBalances.to_dict: every non-zero balance (reads the whole token trie in trie mode). */
+  toMap(): Map<bigint, bigint> {
+    const out = new Map<bigint, bigint>();
+    if (this.trie !== undefined) {
+      for (const [hashed, value] of this.trie.hashedEntries()) {
+        out.set(bytesInt(this.db.preimage(hashed)), decodeTrieInt(value, "token balance"));
+      }
+    }
+    for (const [id, v] of this.cache) {
+      if (v === 0n) out.delete(id);
+      else out.set(id, v);
+    }
+    return out;
+  }
+
+  private nonZeroCached(): number {
+    let n = 0;
+    for (const v of this.cache.values()) if (v > 0n) n++;
+    return n;
+  }
+}

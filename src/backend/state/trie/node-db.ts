@@ -1,0 +1,77 @@
+import { hex } from "../../../codec/bytes.ts";
+import { type Kv, MemoryKvEnv } from "../../kv.ts";
+import { decodeNode } from "./decode.ts";
+import { TrieNodeCache } from "./node-cache.ts";
+import { HASHED, type ResolvedNode, type TrieNode } from "./node.ts";
+
+/** One record for Kv.write: a node's RLP under its prefixed hash. */
+export type TrieWrite = readonly [key: Uint8Array, value: Uint8Array];
+
+/**
+ * Where trie nodes live: keccak256(rlp(node)) → rlp(node) in a Kv, under the key prefix
+ * "tn" ("trie node"). ChainStore's records share the Kv and each begins with its own
+ * two-letter tag (mb, mn, mi, ti, cm, rb, rl, gb, xs, tp), so a distinct tag keeps the two
+ * key spaces apart whatever the hashes are. Nodes are never deleted (pyquarkchain's trie
+ * never deletes either: its `deletes` list is dropped by State.commit), so every root ever
+ * committed stays readable.
+ *
+ * Decoded nodes are kept in a TrieNodeCache, which may be shared with the other TrieNodeDbs
+ * of the same shard (see there).
+ */
+export class TrieNodeDb {
+  static readonly PREFIX = new Uint8Array([0x74, 0x6e]); // "tn"
+
+  /** Nodes read from the Kv (cache misses): what the cache saves is visible in tests and metrics. */
+  reads = 0;
+
+  constructor(
+    readonly kv: Kv,
+    readonly cache = new TrieNodeCache(),
+  ) {}
+
+  /** A store of its own in memory: ephemeral states, tests. */
+  static memory(): TrieNodeDb {
+    return new TrieNodeDb(new MemoryKvEnv().shard(0));
+  }
+
+  keyOf(hash: Uint8Array): Uint8Array {
+    const key = new Uint8Array(TrieNodeDb.PREFIX.length + hash.length);
+    key.set(TrieNodeDb.PREFIX);
+    key.set(hash, TrieNodeDb.PREFIX.length);
+    return key;
+  }
+
+  /** The node with this hash; throws MissingTrieNodeError if the store does not have it. */
+  load(hash: Uint8Array): ResolvedNode {
+    const hit = this.cache.get(hash);
+    if (hit !== undefined) return hit;
+    const rlp = this.kv.get(this.keyOf(hash));
+    if (rlp === undefined) throw new MissingTrieNodeError(hash);
+    this.reads++;
+    const node = decodeNode(rlp, hash);
+    this.cache.set(hash, node);
+    return node;
+  }
+
+  /** The node itself, reading it from the store if only its hash is known. */
+  resolve(node: TrieNode): ResolvedNode {
+    return node.kind === HASHED ? this.load(node.hash) : node;
+  }
+
+  /** Whether this store's Kv has the node (a root, say); asks the Kv, since a shared cache may hold nodes of another. */
+  has(hash: Uint8Array): boolean {
+    return this.kv.get(this.keyOf(hash)) !== undefined;
+  }
+
+  /** Writes a commit's nodes on their own (callers with other records to write put them in the same batch). */
+  write(writes: readonly TrieWrite[]): void {
+    this.kv.write(writes);
+  }
+}
+
+export class MissingTrieNodeError extends Error {
+  override name = "MissingTrieNodeError";
+  constructor(readonly hash: Uint8Array) {
+    super(`trie node ${hex(hash)} is not in the store`);
+  }
+}

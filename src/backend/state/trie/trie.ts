@@ -1,0 +1,144 @@
+import { sameBytes } from "../../../codec/bytes.ts";
+import { keccak256 } from "../../../crypto/keccak.ts";
+import { Arena, nodeHash, nodeRlp } from "./codec.ts";
+import { insert, remove } from "./edit.ts";
+import { sharedLength, toNibbles } from "./nibbles.ts";
+import type { TrieNodeDb, TrieWrite } from "./node-db.ts";
+import { BRANCH, EXTENSION, HASHED, LEAF, type TrieNode } from "./node.ts";
+import { type TrieEntry, walk } from "./walk.ts";
+
+/** keccak256(rlp(b"")): the root of an empty trie (trie.py BLANK_ROOT). */
+export const BLANK_ROOT: Uint8Array = keccak256(Uint8Array.of(0x80));
+
+/** What a commit produced: the root, and the new nodes to write to the Kv in the same batch as the block. */
+export interface TrieCommit {
+  root: Uint8Array;
+  writes: TrieWrite[];
+}
+
+/** New nodes below `node` (children first), each marked stored once handed out. */
+function collect(db: TrieNodeDb, node: TrieNode | undefined, writes: TrieWrite[], arena: Arena): void {
+  if (node === undefined || node.kind === HASHED || node.stored) return;
+  if (node.kind === BRANCH) for (const child of node.children) collect(db, child, writes, arena);
+  else if (node.kind === EXTENSION) collect(db, node.child, writes, arena);
+  const rlp = nodeRlp(node, arena);
+  // A node under 32 bytes lives inside its parent's RLP and has no record of its own.
+  if (rlp.length >= 32) writes.push([db.keyOf(nodeHash(node)), rlp]);
+  node.stored = true;
+}
+
+/**
+ * A Merkle Patricia trie over a TrieNodeDb (pyquarkchain quarkchain/evm/trie.py), synchronous
+ * and persistent: edits build new nodes in memory along the key's path; root() hashes only
+ * those; commit() hands them out as Kv records. A block therefore costs in proportion to the
+ * keys it changes, and a copy (or a Trie opened at an older root) shares every node.
+ *
+ * Keys are any byte strings (the receipt trie's are rlp(i)); values are non-empty, since an
+ * absent key and an empty value are the same thing to a reader (trie.py `get` answers b""
+ * for both). pyquarkchain's own callers never store an empty value: State.commit,
+ * Account.commit and TokenBalances.commit delete instead (evm/state.py).
+ */
+export class Trie {
+  private node: TrieNode | undefined;
+
+  /** The trie at `root` (BLANK_ROOT: empty); throws MissingTrieNodeError if the store lacks it. */
+  constructor(
+    readonly db: TrieNodeDb,
+    root: Uint8Array = BLANK_ROOT,
+  ) {
+    if (root.length !== 32) throw new Error(`a trie root is 32 bytes, not ${root.length}`);
+    this.node = sameBytes(root, BLANK_ROOT) ? undefined : db.load(root);
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const path = toNibbles(key);
+    let at = 0;
+    let node = this.node;
+    while (node !== undefined) {
+      const n = this.db.resolve(node);
+      if (n.kind === BRANCH) {
+        if (at === path.length) return n.value;
+        node = n.children[path[at++]!];
+        continue;
+      }
+      const shared = sharedLength(n.path, path, at);
+      if (shared < n.path.length) return undefined;
+      at += shared;
+      if (n.kind === LEAF) return at === path.length ? n.value : undefined;
+      node = n.child;
+    }
+    return undefined;
+  }
+
+  /** Sets key to value; an empty value deletes the key. */
+  put(key: Uint8Array, value: Uint8Array): void {
+    if (value.length === 0) this.delete(key);
+    else this.node = insert(this.db, this.node, toNibbles(key), 0, value);
+  }
+
+  delete(key: Uint8Array): void {
+    this.node = remove(this.db, this.node, toNibbles(key), 0);
+  }
+
+  isEmpty(): boolean {
+    return this.node === undefined;
+  }
+
+  /** The root hash: hashes the nodes made since they were last hashed, no others. */
+  root(): Uint8Array {
+    const node = this.node;
+    if (node === undefined) return BLANK_ROOT;
+    return node.kind === HASHED ? node.hash : nodeHash(node);
+  }
+
+  /**
+   * The root and the nodes made since the last commit, as Kv records. The caller must write
+   * them (in the block's batch) before this trie, or a copy of it, is committed again: the
+   * nodes are marked stored now, and would otherwise be missing under a later root.
+   */
+  commit(): TrieCommit {
+    const writes: TrieWrite[] = [];
+    const node = this.node;
+    if (node === undefined) return { root: BLANK_ROOT, writes };
+    if (node.kind === HASHED) return { root: node.hash, writes };
+    const arena = new Arena();
+    collect(this.db, node, writes, arena);
+    const root = nodeHash(node);
+    // The root is stored by hash whatever its size (trie.py _update_root_hash), so it can be reopened.
+    const rlp = nodeRlp(node, arena);
+    if (rlp.length < 32) writes.push([this.db.keyOf(root), rlp]);
+    return { root, writes };
+  }
+
+  /** An independent trie with the same content; costs nothing (nodes are shared, never changed). */
+  copy(): Trie {
+    const twin = new Trie(this.db);
+    twin.node = this.node;
+    return twin;
+  }
+
+  /**
+   * Entries with key ≥ from (every entry without one), in ascending key order. A walk sees the
+   * trie as it was when the walk began (nodes never change), even if the trie is edited meanwhile.
+   */
+  entries(from?: Uint8Array): Generator<TrieEntry> {
+    return walk(this.db, this.node, from === undefined ? undefined : toNibbles(from), true);
+  }
+
+  /** Entries with key ≤ from (every entry without one), in descending key order. */
+  entriesDescending(from?: Uint8Array): Generator<TrieEntry> {
+    return walk(this.db, this.node, from === undefined ? undefined : toNibbles(from), false);
+  }
+
+  /** The first entry with key > `key` (trie.py `next`, which GET_TOTAL_BALANCE pages with). */
+  next(key: Uint8Array): TrieEntry | undefined {
+    for (const entry of this.entries(key)) if (!sameBytes(entry[0], key)) return entry;
+    return undefined;
+  }
+
+  /** The last entry with key < `key` (trie.py `prev`). */
+  prev(key: Uint8Array): TrieEntry | undefined {
+    for (const entry of this.entriesDescending(key)) if (!sameBytes(entry[0], key)) return entry;
+    return undefined;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The state of frames in flight. The interpreter does not recurse: CALL and CREATE suspend the running
+ * frame and hand a `Request` to the driver (apply.ts), which runs the child on its own stack of entries and
+ * resumes the parent with the child's result. 1024 nested calls thus cost no JavaScript stack.
+ */
+import { analyse, type CodeAnalysis } from "./code-analysis.ts";
+import { Memory } from "./memory.ts";
+import type { Message } from "./message.ts";
+import type { Address } from "./world.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/** What a frame, a special or an entry point asks the driver to run next. */
+export type Request =
+  /** messages.py:_apply_msg(msg, code). */
+  | { readonly kind: "msg"; readonly msg: Message; readonly code: Uint8Array }
+  /** messages.py:create_contract(msg, recipient, salt); `msg.data` is the init code. */
+  | {
+      readonly kind: "create";
+      readonly msg: Message;
+      readonly recipient: Address | undefined;
+      readonly salt: Uint8Array | undefined;
+    };
+
+/** Why a suspended frame waits: the opcode whose child is running. */
+export const enum Pending {
+  None = 0,
+  Call = 1,
+  Create = 2,
+}
+
+/** One running activation of vm.py:vm_execute. */
+export class Frame {
+  readonly analysis: CodeAnalysis;
+  readonly stack: bigint[] = new Array<bigint>(1024).fill(0n);
+  readonly mem = new Memory();
+  sp = 0;
+  pc = 0;
+  /** Gas is `gasHi + gas`: `gasHi` is 0n unless the frame holds more than 2^53 (state tests reach 2^63). */
+  gas: number;
+  gasHi: bigint;
+  returnData: Uint8Array = EMPTY;
+  pending: Pending = Pending.None;
+  /** For a pending CALL: where the child's output goes. */
+  outStart = 0;
+  outSize = 0;
+
+  constructor(
+    readonly msg: Message,
+    readonly code: Uint8Array,
+  ) {
+    this.analysis = analyse(code);
+    [this.gas, this.gasHi] = splitGas(msg.gas);
+  }
+}
+
+/** A gas amount as (number part, bigint part), exact: the bigint part is 0n when it fits a double. */
+export function splitGas(g: bigint): [number, bigint] {
+  return g <= 9007199254740991n && g >= -9007199254740991n ? [Number(g), 0n] : [0, g];
+}

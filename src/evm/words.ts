@@ -1,0 +1,94 @@
+/** 256-bit words as bigints, and their byte forms (vm.py's utils.to_signed, int_to_addr, encode_int32). */
+
+export const TT256 = 1n << 256n;
+export const TT256M1 = TT256 - 1n;
+export const TT255 = 1n << 255n;
+const TT160M1 = (1n << 160n) - 1n;
+
+/** Two's-complement reading of a word (utils.to_signed). */
+export const toSigned = (x: bigint): bigint => (x >= TT255 ? x - TT256 : x);
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** Big-endian bytes (any length, empty = 0) to an unsigned bigint (utils.big_endian_to_int). */
+export function bytesToBigint(b: Uint8Array, start = 0, end = b.length): bigint {
+  const n = end - start;
+  if (n <= 6) {
+    let v = 0;
+    for (let i = start; i < end; i++) v = v * 256 + b[i]!;
+    return BigInt(v);
+  }
+  if (n <= 32) {
+    // 6-byte limbs: exact as doubles, so one bigint step per limb.
+    let i = start;
+    let head = 0;
+    const headLen = n % 6;
+    for (; i < start + headLen; i++) head = head * 256 + b[i]!;
+    let v = BigInt(head);
+    for (; i < end; i += 6) {
+      const limb =
+        ((((b[i]! * 256 + b[i + 1]!) * 256 + b[i + 2]!) * 256 + b[i + 3]!) * 256 + b[i + 4]!) * 256 + b[i + 5]!;
+      v = (v << 48n) | BigInt(limb);
+    }
+    return v;
+  }
+  let s = "0x";
+  for (let i = start; i < end; i++) s += HEX[b[i]!];
+  return BigInt(s);
+}
+
+/** Write `v` (0 ≤ v < 2^256) as 32 big-endian bytes at `out[off..off+32)` (utils.encode_int32). */
+export function writeWord(out: Uint8Array, off: number, v: bigint): void {
+  if (v < 0x100000000n) {
+    out.fill(0, off, off + 28);
+    let n = Number(v);
+    for (let i = off + 31; i >= off + 28; i--) {
+      out[i] = n & 0xff;
+      n >>>= 8;
+    }
+    return;
+  }
+  const h = v.toString(16).padStart(64, "0");
+  for (let i = 0; i < 32; i++) out[off + i] = parseInt(h.substr(i * 2, 2), 16);
+}
+
+/** A fresh 32-byte big-endian encoding. */
+export function word32(v: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  writeWord(out, 0, v);
+  return out;
+}
+
+/** The low 160 bits of a word as a 20-byte address (utils.int_to_addr). */
+export function addrFromWord(w: bigint): Uint8Array {
+  const out = new Uint8Array(20);
+  let v = w & TT160M1;
+  for (let i = 19; i >= 0 && v !== 0n; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+/** An address as a word (utils.coerce_to_int). */
+export const wordFromAddr = (a: Uint8Array): bigint => bytesToBigint(a);
+
+/** Bytes of the minimal big-endian form (len(utils.encode_int(x))): 0 for 0. */
+export function byteLength(x: bigint): number {
+  if (x === 0n) return 0;
+  return (x.toString(16).length + 1) >> 1;
+}
+
+/** Lowercase hex of an address, the key of `BlockEnv.senderDisallowMap`. */
+export function addrKey(a: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < a.length; i++) s += HEX[a[i]!];
+  return s;
+}
+
+/** Byte-wise equality of two addresses. */
+export function sameAddr(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

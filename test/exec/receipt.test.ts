@@ -1,0 +1,60 @@
+import t from "tap";
+import { bloomOr, emptyBloom } from "../../src/backend/exec/bloom.ts";
+import { intrinsicGas } from "../../src/backend/exec/intrinsic-gas.ts";
+import { encodeReceipt, logsBloom, makeReceipt } from "../../src/backend/exec/receipt.ts";
+import { receiptRoot } from "../../src/backend/exec/receipt-root.ts";
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const addr = (byte: number): Uint8Array => new Uint8Array(20).fill(byte);
+
+// Expected bytes are pyquarkchain's: rlp.encode(mk_receipt(state, success, logs, contract_address, fsk)).
+t.test("a transfer's receipt: status 1, cumulative gas, empty bloom, no logs, no address, the shard key", async (t) => {
+  const r = makeReceipt(true, 21000n, [], new Uint8Array(0), 0);
+  t.equal(hex(encodeReceipt(r)), "f9010e01825208b90100" + "00".repeat(256) + "c0808400000000");
+});
+
+t.test(
+  "a failed receipt with two logs: the bloom covers each address and topic, topics are 32-byte words",
+  async (t) => {
+    const logs = [
+      { address: addr(0x11), topics: [1n, 2n ** 255n + 7n], data: Uint8Array.of(1, 2) },
+      { address: addr(0x22), topics: [], data: new Uint8Array(0) },
+    ];
+    const r = makeReceipt(false, 133993n, logs, addr(0x33), 0x10001);
+    const bloom =
+      "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001000000000000000040000000000000000000000000000000000000000000000040000000000000000000000000000000000000000000000000000000000000000001000000000000000100000000000000000400000000004000000000000000000000000000000000000000000000000000100010000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000040000000000000000002000000000001000000000000000000000000000000000000";
+    t.equal(hex(logsBloom(logs)), bloom);
+    t.equal(
+      hex(encodeReceipt(r)),
+      "f9019a8083020b69b9010000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001000000000000000040000000000000000000000000000000000000000000000040000000000000000000000000000000000000000000000000000000000000000001000000000000000100000000000000000400000000004000000000000000000000000000000000000000000000000000100010000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000040000000000000000002000000000001000000000000000000000000000000000000f876f85c941111111111111111111111111111111111111111f842a00000000000000000000000000000000000000000000000000000000000000001a08000000000000000000000000000000000000000000000000000000000000007820102d7942222222222222222222222222222222222222222c0809433333333333333333333333333333333333333338400010001",
+    );
+    t.equal(hex(bloomOr(emptyBloom(), r.bloom)), hex(r.bloom), "OR into an empty bloom copies it");
+  },
+);
+
+t.test(
+  "intrinsic gas: 21000, +32000 to create, 4 per zero and 68 per other data byte, +9000 cross-shard",
+  async (t) => {
+    const data = Uint8Array.of(0, 1, 0, 2);
+    t.equal(intrinsicGas({ to: addr(1), data: new Uint8Array(0) }, false), 21000n);
+    t.equal(intrinsicGas({ to: addr(1), data }, false), 21000n + 8n + 136n);
+    t.equal(intrinsicGas({ to: new Uint8Array(0), data }, false), 53000n + 8n + 136n);
+    t.equal(
+      intrinsicGas({ to: new Uint8Array(0), data: Uint8Array.of(0x60, 0, 0) }, true),
+      62076n,
+      "pyquarkchain's figure",
+    );
+  },
+);
+
+t.test("the receipt root is core.py:mk_receipt_sha: rlp(i) -> rlp(receipt) in a plain trie", async (t) => {
+  const transfer = makeReceipt(true, 21000n, [], new Uint8Array(0), 0);
+  const logs = [
+    { address: addr(0x11), topics: [1n, 2n ** 255n + 7n], data: Uint8Array.of(1, 2) },
+    { address: addr(0x22), topics: [], data: new Uint8Array(0) },
+  ];
+  const failed = makeReceipt(false, 133993n, logs, addr(0x33), 0x10001);
+  t.equal(hex(receiptRoot([])), "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+  t.equal(hex(receiptRoot([transfer])), "02b9f3b5f5dd2170014e196ba91b342d6d950ca09cfb7dddf4d8811058451f6a");
+  t.equal(hex(receiptRoot([transfer, failed])), "b27362b5a8135b20d5cfd18debfb70a450b9ca9ccb9c9019da216a126c0397d6");
+});

@@ -1,6 +1,7 @@
 import t from "tap";
 import { EBADMSG, EFAULT, type MasterHandlers, type PeerHandlers } from "../../src/backend/api.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
+import { minorBlockMetaHash } from "../../src/backend/chain/hashes.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
@@ -151,12 +152,35 @@ t.test("pyquarkchain's chain, block by block: ADD_MINOR_BLOCK, ADD_ROOT_BLOCK, s
     t.same(await master.CHECK_MINOR_BLOCK_REQUEST({ minor_block_header: b3f.header }), { error_code: 0 });
   });
 
-  t.test("B4 carries transactions and has a neighbour to tell: refused, nothing propagated", async (t) => {
+  t.test("B4 carries two transactions: run, checked, stored; a wrong state root is refused whole", async (t) => {
     const b4 = fixtureBlock(f, "B4");
+    const chain = backend.chain(SHARD)!;
+    // Meta re-hashed, so that only running the block can tell.
+    const wrongMeta = { ...b4.meta, hash_evm_state_root: new Uint8Array(32) };
+    const wrong = { ...b4, header: { ...b4.header, hash_meta: minorBlockMetaHash(wrongMeta) }, meta: wrongMeta };
     const before = [ctx.headers.length, ctx.xshard.length];
-    t.same(await addBlock(master, b4), { error_code: EFAULT });
-    t.same([ctx.headers.length, ctx.xshard.length], before);
-    t.same(await master.CHECK_MINOR_BLOCK_REQUEST({ minor_block_header: b4.header }), { error_code: EBADMSG });
+    t.same(await addBlock(master, wrong), { error_code: EFAULT }, "state root mismatch");
+    t.same([ctx.headers.length, ctx.xshard.length], before, "nothing propagated");
+    t.equal(chain.store.hasMinorBlock(minorBlockHash(wrong.header)), false, "nothing stored");
+    t.equal(chain.store.receipts(minorBlockHash(wrong.header)), undefined, "no receipts either");
+
+    t.same(await addBlock(master, b4), { error_code: 0 }, "B4 added");
+    const b4Hash = f.blocks.find((b) => b.name === "B4")!.hash;
+    const report = ctx.headers.at(-1)!;
+    t.equal(hex(minorBlockHash(report.minor_block_header)), b4Hash, "its header reached the master");
+    t.equal(report.tx_count, 2);
+    t.equal(
+      hex(encode(TokenBalanceMap, report.coinbase_amount_map)),
+      f.blocks.find((b) => b.name === "B4")!.coinbase_amount_map,
+    );
+    t.same(
+      ctx.xshard.at(-1)!.map((r) => [r.branch.value, hex(r.minor_block_hash), r.tx_list.tx_list.length]),
+      [[3, b4Hash, report.x_shard_tx_count]],
+      "shard 3 gets B4's deposit list",
+    );
+    t.equal(hex(chain.tipHash), b4Hash, "the tip");
+    t.ok(chain.store.receipts(minorBlockHash(b4.header)), "its receipts are stored");
+    t.same(await master.CHECK_MINOR_BLOCK_REQUEST({ minor_block_header: b4.header }), { error_code: 0 });
   });
 
   t.test("CHECK_MINOR_BLOCK and GET_MINOR_BLOCK", async (t) => {

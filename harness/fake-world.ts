@@ -16,6 +16,8 @@ export interface FakeAccount {
 
 /** A journaled in-memory World for interpreter tests: every mutation pushes its undo. */
 export class FakeWorld implements World {
+  /** Ethereum's account layout (the GeneralStateTests mode): see World.mockAccounts. */
+  mockAccounts = false;
   readonly accounts = new Map<string, FakeAccount>();
   private journal: (() => void)[] = [];
 

@@ -102,6 +102,7 @@ function intrinsic(data: Uint8Array, create: boolean): bigint {
 /** One entry: returns the computed root. */
 function runEntry(test: StateTest, idx: Indexes, qkc: boolean): string {
   const w = new FakeWorld();
+  w.mockAccounts = !qkc;
   const inTrie = new Set<string>();
   for (const [a, acc] of Object.entries(test.pre)) {
     const k = a.replace(/^0x/, "").toLowerCase();

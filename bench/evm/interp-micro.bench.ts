@@ -38,3 +38,23 @@ bench(
 );
 // MSTORE/MLOAD/SHA3 heavy
 bench("mem", "620186a0 5b 80 6000 52 6000 51 6020 6000 20 50 50 6001 90 03 80 6004 57 00", 100_000_000n, 100000 * 13);
+
+// Value transfers to fresh accounts (messages, no code), warm.
+{
+  const w = new FakeWorld();
+  w.account(addr("0a")).balances.set(QKC, 10n ** 30n);
+  for (let k = 0; k < 3; k++) {
+    const ex = execution(w);
+    const n = 20000;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const to = addr((0x100000 + k * n + i).toString(16));
+      applyMessage(
+        ex,
+        makeMessage({ sender: addr("0a"), to, value: 1n, gas: 0n, transferTokenId: QKC, gasTokenId: QKC }),
+      );
+    }
+    const ms = performance.now() - t0;
+    console.log("transfers", `${((n / ms) * 1000).toFixed(0)}/s`);
+  }
+}

@@ -32,8 +32,8 @@ export const enum Pending {
 /** One running activation of vm.py:vm_execute. */
 export class Frame {
   readonly analysis: CodeAnalysis;
-  readonly stack: bigint[] = new Array<bigint>(1024).fill(0n);
-  readonly mem = new Memory();
+  readonly stack: bigint[] = STACKS.pop() ?? new Array<bigint>(1024).fill(0n);
+  readonly mem: Memory = MEMORIES.pop() ?? new Memory();
   sp = 0;
   pc = 0;
   /** Gas is `gasHi + gas`: `gasHi` is 0n unless the frame holds more than 2^53 (state tests reach 2^63). */
@@ -51,6 +51,24 @@ export class Frame {
   ) {
     this.analysis = analyse(code);
     [this.gas, this.gasHi] = splitGas(msg.gas);
+  }
+}
+
+/**
+ * Stacks and memories of finished frames, reused: a call-heavy transaction would otherwise allocate 8 KB
+ * of stack and a memory buffer per call. Frames finish in LIFO order, and nothing keeps a view of a
+ * finished frame's memory (outputs, logs and code are copies).
+ */
+const STACKS: bigint[][] = [];
+const MEMORIES: Memory[] = [];
+const POOL_MAX = 64;
+
+/** Give a finished frame's stack and memory back (call once, after the frame's last use). */
+export function releaseFrame(f: Frame): void {
+  if (STACKS.length < POOL_MAX) STACKS.push(f.stack);
+  if (MEMORIES.length < POOL_MAX) {
+    f.mem.reset();
+    MEMORIES.push(f.mem);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The opcode loop (vm.py:vm_execute): one dispatch per opcode, the stack a fixed array of 1024 bigints,
- * gas and pc as numbers, memory a growable byte buffer. Every exceptional halt returns FAILED (no gas,
- * no output), as vm.py's vm_exception does; nothing a program does throws.
+ * gas and pc as numbers (gas with a bigint high part past 2^53, see Frame), memory a growable byte buffer.
+ * Every exceptional halt returns FAILED (no gas, no output), as vm.py's vm_exception does; nothing a
+ * program does throws. CALL and CREATE do not recurse: they park the frame and return a Request.
  */
 import { keccak256 } from "../crypto/keccak.ts";
 import type { Execution } from "./execution.ts";
@@ -41,7 +42,6 @@ import {
 import type { Log } from "./effects.ts";
 
 const EMPTY = new Uint8Array(0);
-const MASK160 = (1n << 160n) - 1n;
 /** Sizes above this cannot be paid for (copy, hash or log gas alone exceed any frame's gas). */
 const HUGE = 0x100000000n;
 const CURRENT_MNT_ID = Uint8Array.from(Buffer.from("000000000000000000000000000000514b430001", "hex"));
@@ -142,8 +142,9 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       case 0x00: // STOP
         return { success: true, gasRemaining: gasHi + BigInt(gas), output: EMPTY };
       case 0x01: {
-        const a = stack[--sp]!;
-        stack[sp - 1] = (a + stack[sp - 1]!) & TT256M1;
+        // A compare instead of a mask: one bigint allocated, not two.
+        const r = stack[--sp]! + stack[sp - 1]!;
+        stack[sp - 1] = r > TT256M1 ? r - TT256 : r;
         break;
       }
       case 0x02: {
@@ -152,8 +153,8 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       }
       case 0x03: {
-        const a = stack[--sp]!;
-        stack[sp - 1] = (a - stack[sp - 1]!) & TT256M1;
+        const r = stack[--sp]! - stack[sp - 1]!;
+        stack[sp - 1] = r < 0n ? r + TT256 : r;
         break;
       }
       case 0x04: {
@@ -315,7 +316,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       case 0x35: {
         const off = stack[sp - 1]!;
-        stack[sp - 1] = off >= BigInt(msg.data.length) ? 0n : dataWord(msg.data, Number(off));
+        stack[sp - 1] = off >= msg.data.length ? 0n : dataWord(msg.data, Number(off));
         break;
       }
       case 0x36:
@@ -358,7 +359,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         const copy = GCOPY * words(Number(size));
         if (lacks(gas, gasHi, copy)) return FAILED;
         gas -= copy;
-        if (dstart + size > BigInt(returnData.length)) return FAILED;
+        if (dstart + size > returnData.length) return FAILED;
         if (size !== 0n) mem.buf.set(returnData.subarray(Number(dstart), Number(dstart + size)), Number(mstart));
         break;
       }
@@ -438,7 +439,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       }
       case 0x56: {
         const dest = stack[--sp]!;
-        if (dest >= BigInt(codeLen) || dests[Number(dest)] !== 1) return FAILED;
+        if (dest >= codeLen || dests[Number(dest)] !== 1) return FAILED;
         pc = Number(dest);
         break;
       }
@@ -446,7 +447,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         const dest = stack[--sp]!;
         const cond = stack[--sp]!;
         if (cond !== 0n) {
-          if (dest >= BigInt(codeLen) || dests[Number(dest)] !== 1) return FAILED;
+          if (dest >= codeLen || dests[Number(dest)] !== 1) return FAILED;
           pc = Number(dest);
         }
         break;

@@ -2,6 +2,7 @@ import { GMEMORY, GQUADRATICMEMDENOM } from "./gas.ts";
 
 /** Past this many bytes no gas a frame can hold pays for the expansion (2^32 bytes cost over 2^45 gas). */
 const MAX_MEMORY = 0x100000000n;
+const MAX_MEMORY_BYTES = 0x100000000;
 
 /** Total fee of `words` 32-byte words (vm.py:mem_extend): words·3 + words²/512, exact. */
 export function memoryFee(words: number): number {
@@ -22,12 +23,20 @@ export class Memory {
    */
   expansionCost(start: bigint, size: bigint): number {
     if (size === 0n) return 0;
-    const end = start + size;
-    if (end <= BigInt(this.length)) return 0;
-    if (end > MAX_MEMORY) return -1;
+    // Either operand at 2^32 or more puts the end past MAX_MEMORY (both are unsigned).
+    if (start >= MAX_MEMORY || size >= MAX_MEMORY) return -1;
+    const end = Number(start) + Number(size);
+    if (end <= this.length) return 0;
+    if (end > MAX_MEMORY_BYTES) return -1;
     const oldWords = this.length >>> 5;
-    const newWords = Math.ceil(Number(end) / 32);
+    const newWords = Math.ceil(end / 32);
     return memoryFee(newWords) - memoryFee(oldWords);
+  }
+
+  /** Empty again, the buffer kept and zeroed (growTo relies on zeros past `length`). */
+  reset(): void {
+    this.buf.fill(0, 0, this.length);
+    this.length = 0;
   }
 
   /** Grow to cover `end` bytes (rounded up to a word); call after paying `expansionCost`. */

@@ -24,6 +24,13 @@ export type Address = Uint8Array;
 export type WorldSnapshot = number;
 
 export interface World {
+  /**
+   * Ethereum's account layout, as pyquarkchain's state tests use it (`use_mock_evm_account`); never on a
+   * QuarkChain chain. In that mode only, a failed call to 0x…03 leaves the account touched (go-ethereum's
+   * RIPEMD-160 quirk that GeneralStateTests' failed_tx_xcf416c53 records; apply.ts:endMessage).
+   */
+  readonly mockAccounts?: boolean;
+
   /** `State.get_balance(addr, token_id)`: 0 for an unknown account or token. */
   getBalance(addr: Address, tokenId: bigint): bigint;
   /**

@@ -6,10 +6,16 @@
  * out of the way and the two must agree byte for byte. A mismatch prints the seed and the program.
  *
  *   DIFF_PROGRAMS=2000 DIFF_SEED=7 npx tap test/evm/differential.test.ts   (defaults: 150 programs, seed 13)
+ *
+ * Where the interop env is (QKC_INTEROP_HOME set, ../shared/interop beside the repo), the same programs also
+ * run through pyquarkchain's own apply_msg (test/evm/py-run-programs.py), the reference where the two
+ * disagree, and our outcome must equal its outcome too.
  */
 import { Common, Hardfork, Mainnet } from "@ethereumjs/common";
 import { createEVM, type EVM } from "@ethereumjs/evm";
 import { Account, Address as EjsAddress, createAddressFromBigInt } from "@ethereumjs/util";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import t from "tap";
 import { hex } from "../../src/codec/bytes.ts";
 import { applyMessage } from "../../src/evm/apply.ts";
@@ -184,15 +190,19 @@ async function runTheirs(common: Common, s: Setup, ourKnown: bigint[]): Promise<
   };
 }
 
+/** A field in a form that compares by value (accounts in address order, whoever listed them first). */
+const canon = (o: Outcome, k: keyof Outcome): string =>
+  k === "accounts"
+    ? JSON.stringify(Object.entries(o.accounts).sort(([a], [b]) => (a < b ? -1 : 1)))
+    : JSON.stringify(o[k]);
+
 async function differences(
   common: Common,
   s: Setup,
 ): Promise<{ diffs: (keyof Outcome)[]; ours: Outcome; theirs: Outcome }> {
   const { outcome: ours, known } = runOurs(s);
   const theirs = await runTheirs(common, s, known);
-  const diffs = (Object.keys(ours) as (keyof Outcome)[]).filter(
-    (k) => JSON.stringify(ours[k]) !== JSON.stringify(theirs[k]),
-  );
+  const diffs = (Object.keys(ours) as (keyof Outcome)[]).filter((k) => canon(ours, k) !== canon(theirs, k));
   return { diffs, ours, theirs };
 }
 
@@ -224,6 +234,7 @@ t.test(`our interpreter and @ethereumjs/evm (Petersburg) agree on random program
   const started = Date.now();
   let ran = 0;
   let failed = 0;
+  const checked: { i: number; seed: number; setup: Setup; ours: Outcome }[] = [];
   for (let i = 0; i < PROGRAMS && Date.now() - started < BUDGET_MS; i++) {
     const seed = SEED * 1_000_003 + i;
     const s = setupFor(new Rng(seed));
@@ -239,6 +250,7 @@ t.test(`our interpreter and @ethereumjs/evm (Petersburg) agree on random program
       continue;
     }
     ran++;
+    checked.push({ i, seed, setup: s, ours: found.ours });
     if (found.diffs.length > 0) {
       failed++;
       const m = await minimize(common, seed);
@@ -259,4 +271,63 @@ t.test(`our interpreter and @ethereumjs/evm (Petersburg) agree on random program
     }
   }
   t.ok(ran >= Math.min(PROGRAMS, 20), `${ran} programs run (${failed} differing) in ${Date.now() - started} ms`);
+
+  const runSh = new URL("../../../shared/interop/run.sh", import.meta.url).pathname;
+  if (!process.env.QKC_INTEROP_HOME || !existsSync(runSh)) {
+    t.comment("pyquarkchain leg skipped: no interop env (QKC_INTEROP_HOME, ../shared/interop)");
+    return;
+  }
+  const input = JSON.stringify(
+    checked.map(({ setup: c }) => ({
+      code: hex(c.contractCode),
+      other: hex(c.otherCode),
+      data: hex(c.data),
+      value: Number(c.value),
+      gas: c.gas,
+      balances: c.balances.map(([a, b]) => [Number(a), b.toString()]),
+    })),
+  );
+  const py = spawnSync(runSh, [new URL("py-run-programs.py", import.meta.url).pathname], {
+    input,
+    encoding: "utf8",
+    timeout: 100_000,
+    maxBuffer: 1 << 28,
+  });
+  let answers: (Outcome | null)[];
+  try {
+    answers = JSON.parse(py.stdout.trim().split("\n").pop() ?? "") as (Outcome | null)[];
+  } catch {
+    t.fail(`pyquarkchain leg failed (exit ${py.status}): ${py.stderr.slice(-3000)}`);
+    return;
+  }
+  let pyDiffering = 0;
+  let unavailable = 0;
+  checked.forEach(({ i, seed, setup, ours }, k) => {
+    const theirs = answers[k];
+    if (theirs === null || theirs === undefined) {
+      unavailable++;
+      return;
+    }
+    const diffs = (Object.keys(ours) as (keyof Outcome)[]).filter((f) => canon(ours, f) !== canon(theirs, f));
+    if (diffs.length === 0) return;
+    pyDiffering++;
+    t.fail(
+      [
+        `program ${i} (seed ${seed}) differs from pyquarkchain in ${diffs.join(", ")}`,
+        `  code ${hex(setup.contractCode)}`,
+        `  other ${hex(setup.otherCode)}`,
+        `  data ${hex(setup.data)} value ${setup.value} gas ${setup.gas}`,
+        ...diffs.map((f) =>
+          f === "accounts"
+            ? `  accounts:${accountDiff(theirs.accounts, ours.accounts).replaceAll("ethereumjs", "pyquarkchain")}`
+            : `  ${f}: pyquarkchain ${JSON.stringify(theirs[f])}, ours ${JSON.stringify(ours[f])}`,
+        ),
+      ].join("\n"),
+    );
+  });
+  t.equal(
+    pyDiffering,
+    0,
+    `${checked.length - unavailable} programs also run through pyquarkchain's apply_msg (${unavailable} left out: they reach bn254, a stand-in there)`,
+  );
 });

@@ -274,3 +274,18 @@ t.test("BLOCKHASH reads prev_headers[number - n - 1] within 256 blocks, else 0",
   t.equal(w.getStorage(CONTRACT, 2n), 0n, "300 is the block itself");
   t.equal(w.getStorage(CONTRACT, 3n), BigInt("0x" + hex(hashes[255]!)), "44 is 256 back");
 });
+
+t.test("state-test mode only: a failed call to 0x…03 leaves it touched, an outer revert still undoes it", async (t) => {
+  const RIPEMD = addr("03");
+  const failing = `6000 6000 6000 6000 6000 ${push20(RIPEMD)} 6000 f1`; // CALL with 0 gas: ripemd160 fails
+  for (const mock of [false, true]) {
+    const w = setup(`${failing} 00`);
+    w.mockAccounts = mock;
+    t.ok(call(w, 100_000n).res.success);
+    t.equal(w.account(RIPEMD).touched, mock, `touched after a failed call, mock=${mock}`);
+  }
+  const w = setup(`${failing} 6000 6000 fd`); // then REVERT the calling frame
+  w.mockAccounts = true;
+  call(w, 100_000n);
+  t.equal(w.account(RIPEMD).touched, false, "the caller's revert undoes it");
+});

@@ -67,6 +67,7 @@ export class StateDb implements Kv {
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
+    if (this.written.size === 0) return this.base.get(key); // a state that has not committed yet
     return this.written.get(hex(key)) ?? this.base.get(key);
   }
 

@@ -3,7 +3,7 @@ import t from "tap";
 import { hex } from "../../src/codec/bytes.ts";
 import { applyMessage } from "../../src/evm/apply.ts";
 import { makeMessage } from "../../src/evm/message.ts";
-import { addr, bytes, execution, FakeWorld, QKC } from "./fake-world.ts";
+import { addr, bytes, execution, FakeWorld, QKC } from "../../harness/fake-world.ts";
 
 /** Contracts run through pyquarkchain's messages.apply_msg by test/evm/token-rules-oracle.py. */
 interface Scenario {

@@ -6,7 +6,8 @@ import type { MinorBlock, MinorBlockHeader } from "../messages/core.ts";
 import { decayByEpoch } from "./chain/block-rules.ts";
 import { minorBlockHash } from "./chain/hashes.ts";
 import type { Shard } from "./shard.ts";
-import type { EvmState } from "./exec/derive/evm-state.ts";
+import { StateUnknownError } from "./exec/derive/derive-state.ts";
+import type { StateView } from "./state/state-view.ts";
 import type { TxPool } from "./pool/tx-pool.ts";
 import { hex } from "../codec/bytes.ts";
 
@@ -70,8 +71,18 @@ export function unconfirmedCoinbaseAmount(headers: readonly MinorBlockHeader[], 
  * when none does; pyquarkchain then answers empty values). Throws StateUnknownError when that
  * state exists but is not known here (it would take transaction execution).
  */
-export function stateAfter(shard: Shard, height: bigint | undefined): EvmState | undefined {
-  return shard.states.afterHeight(height);
+export function stateAfter(shard: Shard, height: bigint | undefined): StateView | undefined {
+  const chain = shard.chain;
+  let hash: Uint8Array;
+  if (height === undefined || height === chain.headerTip.height) hash = chain.tipHash;
+  else {
+    const next = chain.byHeight(height + 1n);
+    if (!next) return undefined;
+    hash = next.header.hash_prev_minor_block;
+  }
+  const state = shard.stateAfterBlock(hash);
+  if (!state) throw new StateUnknownError(`the state after block ${hex(hash)} is not known here`);
+  return state;
 }
 
 /**
@@ -145,7 +156,7 @@ export function poswExtraInfo(
   const posw = shard.chain.POSW_CONFIG;
   if (h.height === 0n || !posw.ENABLED || h.create_time < posw.ENABLE_TIMESTAMP) return null;
   const parent = chain.byHash(h.hash_prev_minor_block);
-  const state = chain.tryStateAfter(h.hash_prev_minor_block);
+  const state = chain.stateAfterBlock(h.hash_prev_minor_block);
   if (!parent || !state) return undefined;
   const recipient = h.coinbase_address.recipient;
   const threshold = poswThreshold(

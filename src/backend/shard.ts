@@ -21,6 +21,9 @@ import { DerivedStates } from "./exec/derive/derive-state.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
 import { type ExecutedBlock, executeBlock } from "./exec/execute-block.ts";
 import { TrieNodeCache } from "./state/trie/index.ts";
+import { BLANK_ROOT } from "./state/state-db.ts";
+import { type StateView, WorldStateView } from "./state/state-view.ts";
+import { WorldState } from "./state/world-state.ts";
 import { Gossip } from "./gossip.ts";
 import { addTx, applyReorg } from "./pool/pool-gate.ts";
 import { TxPool } from "./pool/tx-pool.ts";
@@ -66,7 +69,7 @@ export class Shard {
   /** The deposits each block added and not yet propagated sends (add_block's xshard_list), by hex hash. */
   private readonly sends = new Map<string, readonly CrossShardTransactionDeposit[]>();
   /** Decoded trie nodes, shared by the states of this shard's blocks. */
-  private readonly nodeCache = new TrieNodeCache();
+  readonly nodeCache = new TrieNodeCache();
 
   constructor(deps: ShardDeps, chain: ShardChain, genesisState: () => EvmState) {
     this.deps = deps;
@@ -105,6 +108,18 @@ export class Shard {
     return this.chain.xshardTxList(sourceBlockHash);
   }
   tryStateAfter(hash: Uint8Array): EvmState | undefined {
+    return this.states.after(hash);
+  }
+  /**
+   * The state after a stored block: the world state at its hash_evm_state_root when its records
+   * are stored (every block run since blocks are executed), else the one derived from rewards.
+   */
+  stateAfterBlock(hash: Uint8Array): StateView | undefined {
+    const block = this.chain.byHash(hash);
+    if (!block) return undefined;
+    const root = block.meta.hash_evm_state_root;
+    const world = WorldState.open(this.store.stateKv, root, { nodeCache: this.nodeCache });
+    if (sameBytes(root, BLANK_ROOT) || world.db.nodes.has(root)) return new WorldStateView(world);
     return this.states.after(hash);
   }
   /** get_shard_stats. */
@@ -389,7 +404,7 @@ export class Shard {
   /** ShardState.add_tx: whether the transaction joins the pool. */
   addTx(tx: TypedTransaction): boolean {
     const { config, log } = this.deps;
-    return addTx(this.pool, { config, chain: this.chain, state: this.states.tip, log }, tx);
+    return addTx(this.pool, { config, chain: this.chain, state: this.stateAfterBlock(this.chain.tipHash), log }, tx);
   }
 
   /** get_transaction_by_hash: (block, index) for a canonical block, or the pool's empty block. */

@@ -252,7 +252,7 @@ t.test("a block is stored and served as the bytes it came in, without what follo
 });
 
 t.test(
-  "one-shard network: a block with a transaction is stored; GET_TRANSACTION; its state is not known",
+  "one-shard network: a block with a transaction is run and stored; GET_TRANSACTION; the state after it",
   async (t) => {
     const { backend, master, ctx } = await boot({ single: true });
     const s = f.single;
@@ -263,12 +263,19 @@ t.test(
     t.equal(ctx.headers.at(-1)!.tx_count, 1);
     const found = await master.GET_TRANSACTION_REQUEST({ tx_hash: bytes(s.tx_hash), branch: { value: 1 } });
     t.same([found.error_code, hex(minorBlockHash(found.minor_block.header)), found.index], [0, s.lookup.block_hash, 0]);
-    t.same((await accountData(master, f.sender.recipient)).code, 1, "GET_ACCOUNT_DATA: the state needs execution");
+    const after = await master.GET_ACCOUNT_DATA_REQUEST({
+      address: { recipient: bytes(f.sender.recipient), full_shard_key: 0 },
+      block_height: null,
+    });
+    t.equal(after.error_code, 0, "GET_ACCOUNT_DATA: the state after the block is the run's");
+    t.equal(after.account_branch_data_list[0]!.transaction_count, 1n, "the sender's nonce moved");
+    const left = after.account_branch_data_list[0]!.token_balances.balance_map[0]![1];
+    t.ok(left < 10n ** 20n, "the sender paid");
     const code = await master.GET_CODE_REQUEST({
       address: { recipient: new Uint8Array(20), full_shard_key: 0 },
       block_height: null,
     });
-    t.equal(code.error_code, 1);
+    t.same([code.error_code, code.result.length], [0, 0], "no code at an empty address");
     const tx = decode(TypedTransaction, bytes(s.tx));
     t.same(await master.ADD_TRANSACTION_REQUEST({ tx }), { error_code: 1 }, "already in a block");
     t.same(await master.CHECK_MINOR_BLOCK_REQUEST({ minor_block_header: block.header }), { error_code: 0 });

@@ -6,7 +6,7 @@ import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { AccountBranchData, ShardStats } from "../../src/messages/cluster.ts";
-import { MinorBlock, TokenBalanceMap, TypedTransaction } from "../../src/messages/core.ts";
+import { MinorBlock, TokenBalanceMap, TypedTransaction, typedTransactionHash } from "../../src/messages/core.ts";
 import { FakePeer, TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
 import { bytes, chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
@@ -181,6 +181,24 @@ t.test("pyquarkchain's chain, block by block: ADD_MINOR_BLOCK, ADD_ROOT_BLOCK, s
     t.equal(hex(chain.tipHash), b4Hash, "the tip");
     t.ok(chain.store.receipts(minorBlockHash(b4.header)), "its receipts are stored");
     t.same(await master.CHECK_MINOR_BLOCK_REQUEST({ minor_block_header: b4.header }), { error_code: 0 });
+
+    const receipt = (i: number) =>
+      master.GET_TRANSACTION_RECEIPT_REQUEST({
+        tx_hash: typedTransactionHash(b4.tx_list[i]!),
+        branch: { value: SHARD },
+      });
+    const [r0, r1] = [await receipt(0), await receipt(1)];
+    t.same([r0.error_code, r0.index, hex(minorBlockHash(r0.minor_block.header))], [0, 0, b4Hash], "receipt 0 in B4");
+    t.same([r1.error_code, r1.index], [0, 1]);
+    t.same([hex(r0.receipt.success), r1.receipt.prev_gas_used], ["0x01", r0.receipt.gas_used], "cumulative gas");
+    t.equal(r0.receipt.prev_gas_used, b4.meta.evm_cross_shard_receive_gas_used, "the first follows the deposits");
+    t.equal(r1.receipt.gas_used - r0.receipt.gas_used, 21000n, "a plain transfer");
+    t.equal(r1.receipt.gas_used, b4.meta.evm_gas_used, "the last receipt's gas is the block's");
+    const none = await master.GET_TRANSACTION_RECEIPT_REQUEST({
+      tx_hash: new Uint8Array(32),
+      branch: { value: SHARD },
+    });
+    t.equal(none.error_code, 1, "an unknown hash");
   });
 
   t.test("CHECK_MINOR_BLOCK and GET_MINOR_BLOCK", async (t) => {

@@ -32,6 +32,8 @@ export interface ChainStore {
   putMinorBlock(block: MinorBlock, note: BlockNote, executed?: ExecutedRecords): void;
   /** The encoded receipts stored with an executed block (tx receipts, then deposit receipts). */
   receipts(hash: Uint8Array): Uint8Array | undefined;
+  /** The hashes of the deposits an executed block received, in order. */
+  depositHashes(hash: Uint8Array): Uint8Array[] | undefined;
   /** The Kv the shard's world state keeps its records in (trie nodes "tn", code "cd", preimages "pi"). */
   readonly stateKv: Kv;
   /** The canonical block hash at `height`. */
@@ -69,6 +71,8 @@ export interface ChainStore {
 export interface ExecutedRecords {
   stateWrites: ReadonlyArray<readonly [Uint8Array, Uint8Array]>;
   receipts?: Uint8Array;
+  /** The tx_hash of each deposit the block received, concatenated (put_minor_block's xshard deposit hash list). */
+  depositHashes?: Uint8Array;
 }
 
 export interface CanonicalChange {
@@ -184,6 +188,7 @@ export class KvChainStore implements ChainStore {
     // One write: the block is stored whole (state records, receipts) or not at all.
     const writes: Entry[] = [...(executed?.stateWrites ?? [])];
     if (executed?.receipts) writes.push([key("rc", hash), executed.receipts]);
+    if (executed?.depositHashes) writes.push([key("xd", hash), executed.depositHashes]);
     writes.push([key("mb", hash), bytes], [key("mn", hash), encode(BlockNote, note)], ...also);
     this.kv.write(writes);
     this.blocks.set(hex(hash), block);
@@ -191,6 +196,19 @@ export class KvChainStore implements ChainStore {
 
   receipts(hash: Uint8Array): Uint8Array | undefined {
     return this.kv.get(key("rc", hash));
+  }
+
+  depositHashes(hash: Uint8Array): Uint8Array[] | undefined {
+    const raw = this.kv.get(key("xd", hash));
+    if (raw === undefined) return undefined;
+    const out: Uint8Array[] = [];
+    for (let i = 0; i + 32 <= raw.length; i += 32) out.push(raw.slice(i, i + 32));
+    return out;
+  }
+
+  /** put_transaction_index_from_block's hashes: the transactions, then the deposits received. */
+  private indexedHashes(block: MinorBlock): Uint8Array[] {
+    return [...block.tx_list.map(txHashOf), ...(this.depositHashes(minorBlockHash(block.header)) ?? [])];
   }
 
   canonicalHash(height: bigint): Uint8Array | undefined {
@@ -201,12 +219,12 @@ export class KvChainStore implements ChainStore {
     const writes: Array<[Uint8Array, Uint8Array | undefined]> = [];
     for (const block of change.drop) {
       writes.push([key("mi", u64(block.header.height)), undefined]);
-      for (const tx of block.tx_list) writes.push([key("ti", txHashOf(tx)), undefined]);
+      for (const h of this.indexedHashes(block)) writes.push([key("ti", h), undefined]);
     }
     for (const block of change.put) {
       writes.push([key("mi", u64(block.header.height)), minorBlockHash(block.header)]);
-      block.tx_list.forEach((tx, index) =>
-        writes.push([key("ti", txHashOf(tx)), encode(TxLocation, { height: block.header.height, index })]),
+      this.indexedHashes(block).forEach((h, index) =>
+        writes.push([key("ti", h), encode(TxLocation, { height: block.header.height, index })]),
       );
     }
     this.kv.write(writes);

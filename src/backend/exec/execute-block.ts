@@ -45,6 +45,10 @@ export function executeBlock(
   if (refused !== undefined) return refused;
   return {
     run,
-    records: { stateWrites: run.commit.writes, receipts: rlpEncode(run.receipts.map(encodeReceipt)) },
+    records: {
+      stateWrites: run.commit.writes,
+      receipts: rlpEncode(run.receipts.map(encodeReceipt)),
+      depositHashes: Buffer.concat(run.received.map((d) => d.tx_hash)),
+    },
   };
 }

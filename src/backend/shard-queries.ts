@@ -242,7 +242,8 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
- * get_total_balance at the tip (any other block hash is an error): the token balances of up to
+ * get_total_balance after the tip or a block the next canonical block follows (_get_evm_state_from_hash;
+ * anything else is an error): the token balances of up to
  * `limit` accounts in state-trie order (by keccak256 of the recipient) after `start`, and the
  * trie key to continue from (32 zero bytes once the trie is exhausted).
  */
@@ -253,9 +254,29 @@ export function totalBalance(
   limit: number,
   start: Uint8Array | null,
 ): { total: bigint; next: Uint8Array } {
-  if (compareBytes(blockHash, minorBlockHash(store.tip.header)) !== 0) throw new Error("block hash is not the tip's");
-  const state = store.state;
-  if (!state) throw new Error("the state after the tip is not known here");
+  const isTip = compareBytes(blockHash, minorBlockHash(store.tip.header)) === 0;
+  if (!isTip) {
+    // _get_evm_state_from_hash: a block the next canonical block links to
+    const block = store.byHash(blockHash);
+    const next = block && store.chain.byHeight(block.header.height + 1n);
+    if (!next || compareBytes(next.header.hash_prev_minor_block, blockHash) !== 0)
+      throw new Error("block hash not found or not followed by a canonical block");
+  }
+  const world = store.worldAfterBlock(blockHash);
+  if (world) {
+    // the world state's trie, walked as ShardState.get_total_balance walks it
+    let at = start ?? ZERO32;
+    let sum = 0n;
+    for (let left = limit; left > 0; left--) {
+      const next = world.nextAccountBalance(at, tokenId);
+      if (!next) return { total: sum, next: ZERO32 };
+      at = next.hashedKey;
+      sum += next.balance;
+    }
+    return { total: sum, next: at };
+  }
+  const state = isTip ? store.state : undefined;
+  if (!state) throw new Error("the state after the block is not known here");
   const accounts = state
     .recipients()
     .filter((r) => state.accountRlp(r) !== undefined)

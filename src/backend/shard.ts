@@ -115,12 +115,15 @@ export class Shard {
    * are stored (every block run since blocks are executed), else the one derived from rewards.
    */
   stateAfterBlock(hash: Uint8Array): StateView | undefined {
-    const block = this.chain.byHash(hash);
-    if (!block) return undefined;
-    const root = block.meta.hash_evm_state_root;
+    const world = this.worldAfterBlock(hash);
+    return world ? new WorldStateView(world) : this.states.after(hash);
+  }
+  /** The world state at a stored block's hash_evm_state_root, when its records are stored. */
+  worldAfterBlock(hash: Uint8Array): WorldState | undefined {
+    const root = this.chain.byHash(hash)?.meta.hash_evm_state_root;
+    if (!root) return undefined;
     const world = WorldState.open(this.store.stateKv, root, { nodeCache: this.nodeCache });
-    if (sameBytes(root, BLANK_ROOT) || world.db.nodes.has(root)) return new WorldStateView(world);
-    return this.states.after(hash);
+    return sameBytes(root, BLANK_ROOT) || world.db.nodes.has(root) ? world : undefined;
   }
   /** get_shard_stats. */
   shardStats(): ShardStats {

@@ -199,6 +199,20 @@ t.test("pyquarkchain's chain, block by block: ADD_MINOR_BLOCK, ADD_ROOT_BLOCK, s
       branch: { value: SHARD },
     });
     t.equal(none.error_code, 1, "an unknown hash");
+    // get_total_balance at B3, a block B4 follows: the world state's trie walked, against the reward-only state
+    const b3 = fixtureBlock(f, "B3");
+    const derived = chain.tryStateAfter(minorBlockHash(b3.header))!;
+    const expected = derived.recipients().reduce((sum, r) => sum + derived.balance(r, config.genesisToken), 0n);
+    const total = await master.GET_TOTAL_BALANCE_REQUEST({
+      branch: { value: SHARD },
+      start: null,
+      token_id: config.genesisToken,
+      limit: 100,
+      minor_block_hash: minorBlockHash(b3.header),
+      root_block_hash: null,
+    });
+    t.same([total.error_code, total.total_balance], [0, expected], "total balance after B3");
+    t.ok(expected > 0n);
   });
 
   t.test("CHECK_MINOR_BLOCK and GET_MINOR_BLOCK", async (t) => {

@@ -35,9 +35,10 @@ import {
   toSigned,
   TT256,
   TT256M1,
+  readWordAt,
   word32,
   wordFromAddr,
-  writeWord,
+  writeWordAt,
 } from "./words.ts";
 import type { Log } from "./effects.ts";
 
@@ -397,8 +398,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         const off = stack[sp - 1]!;
         gas = payMemory(mem, off, 32n, gas, gasHi);
         if (gas !== gas) return FAILED;
-        const o = Number(off);
-        stack[sp - 1] = bytesToBigint(mem.buf, o, o + 32);
+        stack[sp - 1] = readWordAt(mem.view, Number(off));
         break;
       }
       case 0x52: {
@@ -406,7 +406,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         const v = stack[--sp]!;
         gas = payMemory(mem, off, 32n, gas, gasHi);
         if (gas !== gas) return FAILED;
-        writeWord(mem.buf, Number(off), v);
+        writeWordAt(mem.view, Number(off), v);
         break;
       }
       case 0x53: {

@@ -14,6 +14,8 @@ export function memoryFee(words: number): number {
 /** A frame's memory: grows in 32-byte words, backed by a buffer that doubles. */
 export class Memory {
   buf = new Uint8Array(0);
+  /** A view of `buf` for word loads and stores (replaced with the buffer). */
+  view = new DataView(this.buf.buffer);
   /** Bytes in use (vm.py's len(mem)), always a multiple of 32. */
   length = 0;
 
@@ -47,6 +49,7 @@ export class Memory {
       const next = new Uint8Array(Math.max(len, this.buf.length * 2, 1024));
       next.set(this.buf.subarray(0, this.length));
       this.buf = next;
+      this.view = new DataView(next.buffer);
     }
     this.length = len;
   }

@@ -39,17 +39,33 @@ export function bytesToBigint(b: Uint8Array, start = 0, end = b.length): bigint 
 
 /** Write `v` (0 ≤ v < 2^256) as 32 big-endian bytes at `out[off..off+32)` (utils.encode_int32). */
 export function writeWord(out: Uint8Array, off: number, v: bigint): void {
+  writeWordAt(new DataView(out.buffer, out.byteOffset, out.byteLength), off, v);
+}
+
+/** writeWord through a view the caller keeps (memory): four native 64-bit stores. */
+export function writeWordAt(dv: DataView, off: number, v: bigint): void {
   if (v < 0x100000000n) {
-    out.fill(0, off, off + 28);
-    let n = Number(v);
-    for (let i = off + 31; i >= off + 28; i--) {
-      out[i] = n & 0xff;
-      n >>>= 8;
-    }
+    dv.setBigUint64(off, 0n);
+    dv.setBigUint64(off + 8, 0n);
+    dv.setBigUint64(off + 16, 0n);
+    dv.setUint32(off + 24, 0);
+    dv.setUint32(off + 28, Number(v));
     return;
   }
-  const h = v.toString(16).padStart(64, "0");
-  for (let i = 0; i < 32; i++) out[off + i] = parseInt(h.substr(i * 2, 2), 16);
+  dv.setBigUint64(off, v >> 192n);
+  dv.setBigUint64(off + 8, BigInt.asUintN(64, v >> 128n));
+  dv.setBigUint64(off + 16, BigInt.asUintN(64, v >> 64n));
+  dv.setBigUint64(off + 24, BigInt.asUintN(64, v));
+}
+
+/** The 32-byte big-endian word at `off` of a view (MLOAD). */
+export function readWordAt(dv: DataView, off: number): bigint {
+  const a = dv.getBigUint64(off);
+  const b = dv.getBigUint64(off + 8);
+  const c = dv.getBigUint64(off + 16);
+  const d = dv.getBigUint64(off + 24);
+  if (a === 0n && b === 0n && c === 0n) return d;
+  return (a << 192n) | (b << 128n) | (c << 64n) | d;
 }
 
 /** A fresh 32-byte big-endian encoding. */

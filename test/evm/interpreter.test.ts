@@ -67,3 +67,18 @@ t.test("bytesToBigint reads every length up to 40 bytes as big-endian hex does",
   }
   t.pass("all lengths agree");
 });
+
+t.test("words round-trip through memory views: small, 160-bit and 256-bit values", async (t) => {
+  const { readWordAt, writeWordAt, word32, bytesToBigint } = await import("../../src/evm/words.ts");
+  const buf = new Uint8Array(96).fill(0xee);
+  const dv = new DataView(buf.buffer);
+  const values = [0n, 1n, 0xffffffffn, 0x100000000n, (1n << 160n) - 3n, (1n << 255n) + 12345n, (1n << 256n) - 1n];
+  for (let i = 0n; i < 40n; i++) values.push((i * 0x9e3779b97f4a7c15f39cc0605cedc834n ** 3n) % (1n << 256n));
+  for (const v of values) {
+    writeWordAt(dv, 33, v);
+    if (readWordAt(dv, 33) !== v || bytesToBigint(buf, 33, 65) !== v || bytesToBigint(word32(v)) !== v)
+      t.fail(`0x${v.toString(16)}`);
+  }
+  t.equal(buf[32], 0xee, "the byte before is untouched");
+  t.equal(buf[65], 0xee, "the byte after is untouched");
+});

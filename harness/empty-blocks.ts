@@ -1,8 +1,10 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { blockCoinbaseAmount, difficultyWithParent, merkleRoot } from "../src/backend/chain/block-rules.ts";
+import { difficultyWithParent, merkleRoot } from "../src/backend/chain/block-rules.ts";
+import { runBlockEnv } from "../src/backend/exec/block-env.ts";
+import { runBlock } from "../src/backend/exec/run-block.ts";
+import { WorldState } from "../src/backend/state/world-state.ts";
 import { minorBlockHash, rootBlockHash } from "../src/backend/genesis.ts";
 import type { Shard } from "../src/backend/shard.ts";
-import { BLANK_ROOT } from "../src/backend/exec/derive/mpt.ts";
 import { encode } from "../src/codec/index.ts";
 import type { QuarkChainConfig } from "../src/config/cluster-config.ts";
 import {
@@ -39,10 +41,9 @@ export function nextRootBlock(prev: RootBlock): RootBlock {
 }
 
 /**
- * An empty block on `parent` as a miner would make it: reward to `miner` (an account it
- * creates gets `newAccountKey`), the state root from the chain's own state, valid header fields.
- * On the parent's root block only: a block that reaches a new root block also runs that root
- * block's coinbase deposit, whose receipt this cannot make.
+ * An empty block on `parent` as a miner would make it (create_block_to_mine, finalize): run on
+ * the parent's state as the slave runs it (the root blocks' coinbase deposits up to `root`, the
+ * reward to `miner`), the meta (roots, gas, cursor), coinbase amounts and bloom from that run.
  */
 export function mineEmpty(
   config: QuarkChainConfig,
@@ -51,40 +52,19 @@ export function mineEmpty(
   root: RootBlockHeader,
   createTime: bigint,
   miner: Address,
-  newAccountKey = root.coinbase_address.full_shard_key,
 ): MinorBlock {
   const shard = config.shards.get(chain.fullShardId)!;
-  const height = parent.header.height + 1n;
-  const state = chain.tryStateAfter(minorBlockHash(parent.header))!.clone();
-  const reward = blockCoinbaseAmount(config, shard, height);
-  const account = state.touch(miner.recipient, newAccountKey);
-  const [[token, amount]] = reward.balance_map as [[bigint, bigint]];
-  account.balances.set(token, (account.balances.get(token) ?? 0n) + amount);
-  state.commit();
-  const meta: MinorBlockMeta = {
-    hash_merkle_root: merkleRoot([]),
-    hash_evm_state_root: state.stateRoot(),
-    hash_evm_receipt_root: BLANK_ROOT, // no receipts (pyquarkchain checks it; the backend does not)
-    evm_gas_used: 0n,
-    evm_cross_shard_receive_gas_used: 0n,
-    xshard_tx_cursor_info: {
-      root_block_height: BigInt(root.height) + 1n,
-      minor_block_index: 0n,
-      xshard_deposit_index: 0n,
-    },
-    evm_xshard_gas_limit: shard.GENESIS.GAS_LIMIT / 2n,
-  };
-  return {
+  const draft: MinorBlock = {
     header: {
       version: 0,
       branch: { value: chain.fullShardId },
-      height,
+      height: parent.header.height + 1n,
       coinbase_address: miner,
-      coinbase_amount_map: reward,
+      coinbase_amount_map: { balance_map: [] },
       hash_prev_minor_block: minorBlockHash(parent.header),
       hash_prev_root_block: rootBlockHash(root),
       evm_gas_limit: shard.GENESIS.GAS_LIMIT,
-      hash_meta: keccak_256(encode(MinorBlockMetaCodec, meta)),
+      hash_meta: new Uint8Array(32),
       create_time: createTime,
       difficulty: difficultyWithParent(shard, parent.header, createTime),
       nonce: 0n,
@@ -92,8 +72,28 @@ export function mineEmpty(
       extra_data: new Uint8Array(0),
       mixhash: new Uint8Array(32),
     },
-    meta,
+    meta: { ...parent.meta, hash_merkle_root: merkleRoot([]), evm_xshard_gas_limit: shard.GENESIS.GAS_LIMIT / 2n },
     tx_list: [],
     tracking_data: new Uint8Array(0),
+  };
+  const world = WorldState.open(chain.store.stateKv, parent.meta.hash_evm_state_root);
+  const run = runBlock(world, draft, runBlockEnv(config, chain.chain, draft));
+  const meta: MinorBlockMeta = {
+    ...draft.meta,
+    hash_evm_state_root: run.commit.root,
+    hash_evm_receipt_root: run.receiptRoot,
+    evm_gas_used: run.gasUsed,
+    evm_cross_shard_receive_gas_used: run.xshardReceiveGasUsed,
+    xshard_tx_cursor_info: run.cursor,
+  };
+  return {
+    ...draft,
+    header: {
+      ...draft.header,
+      coinbase_amount_map: { balance_map: [...run.coinbaseAmounts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) },
+      hash_meta: keccak_256(encode(MinorBlockMetaCodec, meta)),
+      bloom: BigInt("0x" + Buffer.from(run.bloom).toString("hex")),
+    },
+    meta,
   };
 }

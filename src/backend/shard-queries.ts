@@ -6,7 +6,8 @@ import type { MinorBlock, MinorBlockHeader } from "../messages/core.ts";
 import { decayByEpoch } from "./chain/block-rules.ts";
 import { minorBlockHash } from "./chain/hashes.ts";
 import type { Shard } from "./shard.ts";
-import type { EvmState } from "./exec/derive/evm-state.ts";
+import { StateUnknownError } from "./exec/derive/derive-state.ts";
+import type { StateView } from "./state/state-view.ts";
 import type { TxPool } from "./pool/tx-pool.ts";
 import { hex } from "../codec/bytes.ts";
 
@@ -70,8 +71,18 @@ export function unconfirmedCoinbaseAmount(headers: readonly MinorBlockHeader[], 
  * when none does; pyquarkchain then answers empty values). Throws StateUnknownError when that
  * state exists but is not known here (it would take transaction execution).
  */
-export function stateAfter(shard: Shard, height: bigint | undefined): EvmState | undefined {
-  return shard.states.afterHeight(height);
+export function stateAfter(shard: Shard, height: bigint | undefined): StateView | undefined {
+  const chain = shard.chain;
+  let hash: Uint8Array;
+  if (height === undefined || height === chain.headerTip.height) hash = chain.tipHash;
+  else {
+    const next = chain.byHeight(height + 1n);
+    if (!next) return undefined;
+    hash = next.header.hash_prev_minor_block;
+  }
+  const state = shard.stateAfterBlock(hash);
+  if (!state) throw new StateUnknownError(`the state after block ${hex(hash)} is not known here`);
+  return state;
 }
 
 /**
@@ -145,7 +156,7 @@ export function poswExtraInfo(
   const posw = shard.chain.POSW_CONFIG;
   if (h.height === 0n || !posw.ENABLED || h.create_time < posw.ENABLE_TIMESTAMP) return null;
   const parent = chain.byHash(h.hash_prev_minor_block);
-  const state = chain.tryStateAfter(h.hash_prev_minor_block);
+  const state = chain.stateAfterBlock(h.hash_prev_minor_block);
   if (!parent || !state) return undefined;
   const recipient = h.coinbase_address.recipient;
   const threshold = poswThreshold(
@@ -231,7 +242,8 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
- * get_total_balance at the tip (any other block hash is an error): the token balances of up to
+ * get_total_balance after the tip or a block the next canonical block follows (_get_evm_state_from_hash;
+ * anything else is an error): the token balances of up to
  * `limit` accounts in state-trie order (by keccak256 of the recipient) after `start`, and the
  * trie key to continue from (32 zero bytes once the trie is exhausted).
  */
@@ -242,9 +254,29 @@ export function totalBalance(
   limit: number,
   start: Uint8Array | null,
 ): { total: bigint; next: Uint8Array } {
-  if (compareBytes(blockHash, minorBlockHash(store.tip.header)) !== 0) throw new Error("block hash is not the tip's");
-  const state = store.state;
-  if (!state) throw new Error("the state after the tip is not known here");
+  const isTip = compareBytes(blockHash, minorBlockHash(store.tip.header)) === 0;
+  if (!isTip) {
+    // _get_evm_state_from_hash: a block the next canonical block links to
+    const block = store.byHash(blockHash);
+    const next = block && store.chain.byHeight(block.header.height + 1n);
+    if (!next || compareBytes(next.header.hash_prev_minor_block, blockHash) !== 0)
+      throw new Error("block hash not found or not followed by a canonical block");
+  }
+  const world = store.worldAfterBlock(blockHash);
+  if (world) {
+    // the world state's trie, walked as ShardState.get_total_balance walks it
+    let at = start ?? ZERO32;
+    let sum = 0n;
+    for (let left = limit; left > 0; left--) {
+      const next = world.nextAccountBalance(at, tokenId);
+      if (!next) return { total: sum, next: ZERO32 };
+      at = next.hashedKey;
+      sum += next.balance;
+    }
+    return { total: sum, next: at };
+  }
+  const state = isTip ? store.state : undefined;
+  if (!state) throw new Error("the state after the block is not known here");
   const accounts = state
     .recipients()
     .filter((r) => state.accountRlp(r) !== undefined)

@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
 import { hex, sameBytes } from "../codec/bytes.ts";
-import type { QuarkChainConfig } from "../config/cluster-config.ts";
+import { type QuarkChainConfig, fullShardIdByFullShardKey } from "../config/cluster-config.ts";
 import type { AddXshardTxListRequest, ShardStats } from "../messages/cluster.ts";
 import type {
+  CrossShardTransactionDeposit,
   CrossShardTransactionList,
   MinorBlock,
   MinorBlockHeader,
@@ -18,7 +19,11 @@ import { minorBlockHash } from "./chain/hashes.ts";
 import { type Reorg, ShardChain, type ValidateOptions } from "./chain/shard-chain.ts";
 import { DerivedStates } from "./exec/derive/derive-state.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
-import { needsExecution } from "./exec/needs-execution.ts";
+import { type ExecutedBlock, executeBlock } from "./exec/execute-block.ts";
+import { TrieNodeCache } from "./state/trie/index.ts";
+import { BLANK_ROOT } from "./state/state-db.ts";
+import { type StateView, WorldStateView } from "./state/state-view.ts";
+import { WorldState } from "./state/world-state.ts";
 import { Gossip } from "./gossip.ts";
 import { addTx, applyReorg } from "./pool/pool-gate.ts";
 import { TxPool } from "./pool/tx-pool.ts";
@@ -61,6 +66,10 @@ export class Shard {
   private readonly deps: ShardDeps;
   /** Blocks added whose propagation is under way, by hex hash (Shard.add_block_futures). */
   private readonly committing = new Map<string, Promise<void>>();
+  /** The deposits each block added and not yet propagated sends (add_block's xshard_list), by hex hash. */
+  private readonly sends = new Map<string, readonly CrossShardTransactionDeposit[]>();
+  /** Decoded trie nodes, shared by the states of this shard's blocks. */
+  readonly nodeCache = new TrieNodeCache();
 
   constructor(deps: ShardDeps, chain: ShardChain, genesisState: () => EvmState) {
     this.deps = deps;
@@ -101,6 +110,21 @@ export class Shard {
   tryStateAfter(hash: Uint8Array): EvmState | undefined {
     return this.states.after(hash);
   }
+  /**
+   * The state after a stored block: the world state at its hash_evm_state_root when its records
+   * are stored (every block run since blocks are executed), else the one derived from rewards.
+   */
+  stateAfterBlock(hash: Uint8Array): StateView | undefined {
+    const world = this.worldAfterBlock(hash);
+    return world ? new WorldStateView(world) : this.states.after(hash);
+  }
+  /** The world state at a stored block's hash_evm_state_root, when its records are stored. */
+  worldAfterBlock(hash: Uint8Array): WorldState | undefined {
+    const root = this.chain.byHash(hash)?.meta.hash_evm_state_root;
+    if (!root) return undefined;
+    const world = WorldState.open(this.store.stateKv, root, { nodeCache: this.nodeCache });
+    return sameBytes(root, BLANK_ROOT) || world.db.nodes.has(root) ? world : undefined;
+  }
   /** get_shard_stats. */
   shardStats(): ShardStats {
     return this.chain.shardStats(this.pool.size);
@@ -135,11 +159,12 @@ export class Shard {
     this.committing.set(key, done.promise);
     try {
       const rootHeight = this.chain.rootHeader(block.header.hash_prev_root_block)!.height;
-      await this.broadcastXshard([{ hash, rootHeight }], false);
+      const deposits = this.sends.get(key) ?? [];
+      await this.broadcastXshard([{ hash, rootHeight, deposits }], false);
       const res = await this.deps.context().addMinorBlockHeader({
         minor_block_header: block.header,
         tx_count: block.tx_list.length,
-        x_shard_tx_count: 0,
+        x_shard_tx_count: deposits.length,
         coinbase_amount_map: block.header.coinbase_amount_map,
         shard_stats: this.shardStats(),
       });
@@ -147,6 +172,7 @@ export class Shard {
       this.chain.store.commit(hash);
     } finally {
       this.committing.delete(key);
+      this.sends.delete(key);
       done.resolve();
     }
     return true;
@@ -162,7 +188,13 @@ export class Shard {
   ): Promise<{ ok: true; coinbase: TokenBalanceMap[] } | { ok: false }> {
     const coinbase: TokenBalanceMap[] = [];
     const waiting: Promise<void>[] = [];
-    const added: Array<{ hash: Uint8Array; header: MinorBlockHeader; rootHeight: number; done: Deferred }> = [];
+    const added: Array<{
+      hash: Uint8Array;
+      header: MinorBlockHeader;
+      rootHeight: number;
+      deposits: readonly CrossShardTransactionDeposit[];
+      done: Deferred;
+    }> = [];
     try {
       for (const block of blocks) {
         if (block.header.branch.value !== this.fullShardId) throw new PeerFault("a synced block of another shard");
@@ -185,7 +217,7 @@ export class Shard {
         const done = deferred();
         this.committing.set(hex(hash), done.promise);
         const rootHeight = this.chain.rootHeader(block.header.hash_prev_root_block)!.height;
-        added.push({ hash, header: block.header, rootHeight, done });
+        added.push({ hash, header: block.header, rootHeight, deposits: this.sends.get(hex(hash)) ?? [], done });
       }
       await this.broadcastXshard(added, true);
       const res = await this.deps.context().addMinorBlockHeaderList({
@@ -197,6 +229,7 @@ export class Shard {
     } finally {
       for (const a of added) {
         this.committing.delete(hex(a.hash));
+        this.sends.delete(hex(a.hash));
         a.done.resolve();
       }
     }
@@ -204,26 +237,32 @@ export class Shard {
     return { ok: true, coinbase };
   }
 
-  /** check_minor_block_by_header at header level: the stored block passes validate again. */
+  /**
+   * check_minor_block_by_header: the stored block goes through add_block again without being
+   * written (validate_block, run_block, the seven checks).
+   */
   checkBlock(header: MinorBlockHeader): number {
     const block = this.chain.byHash(minorBlockHash(header));
     if (!block) return EBADMSG;
     if (header.height === 0n) return 0;
+    let refused: string | undefined;
     try {
-      const refused = this.verify(block, {});
-      if (refused !== undefined) throw new ValidationError(refused);
+      this.chain.validate(block, {});
+      const executed = executeBlock(this.deps.config, this.chain, block, this.nodeCache);
+      if (typeof executed === "string") refused = executed;
     } catch (err) {
-      this.deps.log.warn({ shard: this.fullShardId, reason: (err as Error).message }, "minor block check failed");
-      return EBADMSG;
+      if (!(err instanceof ValidationError)) throw err;
+      refused = err.message;
     }
-    return 0;
+    if (refused === undefined) return 0;
+    this.deps.log.warn({ shard: this.fullShardId, reason: refused }, "minor block check failed");
+    return EBADMSG;
   }
 
   /**
    * Shard.handle_new_block, the fast path: ignore what is known, pending, orphaned, too far
    * ahead in time, too stale, or on an unknown or older root; refuse an invalid block (the
-   * connection closes); rebroadcast a valid one to every peer, then add it. A block whose
-   * transactions would need execution is ignored (not rebroadcast).
+   * connection closes); rebroadcast a valid one to every peer, then add it (add_block runs it).
    */
   async newBlock(peer: PeerRef, block: MinorBlock): Promise<void> {
     const chain = this.chain;
@@ -241,19 +280,11 @@ export class Shard {
     const confirmed = chain.confirmedTip;
     const confirmedRoot = confirmed && chain.rootHeader(confirmed.hash_prev_root_block);
     if (confirmedRoot && confirmedRoot.height > root.height) return;
-    let refused: string | undefined;
     try {
-      refused = this.verify(block, {});
+      chain.validate(block, {});
     } catch (err) {
       if (err instanceof ValidationError) throw new PeerFault(err.message); // the connection closes, as in pyquarkchain
       throw err;
-    }
-    if (refused !== undefined) {
-      this.deps.log.info(
-        { shard: this.fullShardId, height: block.header.height },
-        "new block with transactions ignored: they need execution",
-      );
-      return;
     }
     pool.set(hex(hash), block.header);
     for (const p of this.deps.context().peers(this.fullShardId)) p.rpc.send("NEW_BLOCK_MINOR", { block });
@@ -261,37 +292,32 @@ export class Shard {
   }
 
   /**
-   * validate -> does it need execution: throws the ValidationError of a block that breaks a
-   * rule; returns why a valid block cannot be added without running its transactions.
-   */
-  private verify(block: MinorBlock, opts: ValidateOptions): string | undefined {
-    this.chain.validate(block, opts);
-    if (needsExecution(this.deps.config, this.chain, block))
-      return "a block with transactions needs their execution (post-state and cross-shard deposits)";
-    return undefined;
-  }
-
-  /**
-   * ShardState.add_block: validate -> execute (here: derive the state where the reward is
-   * the only change) -> store; the pool and the tip's state follow what changed. Why the
-   * block was refused, or undefined once it is stored. Nothing is propagated (addBlock does
-   * that); tools that build a chain locally call this.
+   * ShardState.add_block: validate_block -> run_block and the seven checks -> store the block
+   * with its state records and receipts in one write; the pool and the tip's state follow what
+   * changed. Why the block was refused, or undefined once it is stored. Nothing is propagated
+   * (addBlock does that, with the deposits kept here); tools that build a chain locally call this.
    */
   addToChain(block: MinorBlock, opts: ValidateOptions): string | undefined {
+    let executed: ExecutedBlock | string;
     let derived: ReturnType<DerivedStates["derive"]>;
     try {
-      const refused = this.verify(block, opts);
-      if (refused !== undefined) return refused;
+      this.chain.validate(block, opts);
+      executed = executeBlock(this.deps.config, this.chain, block, this.nodeCache);
+      if (typeof executed === "string") return executed;
+      // The EVM state view the queries and the pool read, where the reward is the only change.
       derived = this.states.derive(block);
     } catch (err) {
       if (err instanceof ValidationError) return err.message;
       throw err;
     }
-    const reorg = this.chain.add(block, {
-      state: derived ? STATE_KNOWN : STATE_UNKNOWN,
-      coinbase_key: derived?.key ?? 0,
-    });
-    if (derived) this.states.stored(minorBlockHash(block.header), derived.state);
+    const hash = minorBlockHash(block.header);
+    if (executed.run.sent.length > 0) this.sends.set(hex(hash), executed.run.sent);
+    const reorg = this.chain.add(
+      block,
+      { state: derived ? STATE_KNOWN : STATE_UNKNOWN, coinbase_key: derived?.key ?? 0 },
+      executed.records,
+    );
+    if (derived) this.states.stored(hash, derived.state);
     this.followReorg(reorg, derived?.state);
     return undefined;
   }
@@ -305,21 +331,22 @@ export class Shard {
   // ---- Cross-shard fan-out and propagation (PROTOCOL.md §7.9) ----
 
   /**
-   * broadcast_xshard_tx_list / batch_broadcast_xshard_tx_list for blocks whose deposit lists
-   * are empty (a block without transactions has none): local targets store the list, every
-   * sibling link serving a target gets ADD_XSHARD_TX_LIST (one per block) or one
+   * broadcast_xshard_tx_list / batch_broadcast_xshard_tx_list: each target gets the deposits
+   * of the block bound for it (possibly none); local targets store the list, every sibling
+   * link serving a target gets ADD_XSHARD_TX_LIST (one per block) or one
    * BATCH_ADD_XSHARD_TX_LIST; any failure throws.
    */
   private async broadcastXshard(
-    blocks: ReadonlyArray<{ hash: Uint8Array; rootHeight: number }>,
+    blocks: ReadonlyArray<{ hash: Uint8Array; rootHeight: number; deposits: readonly CrossShardTransactionDeposit[] }>,
     batch: boolean,
   ): Promise<void> {
     const perTarget = new Map<number, AddXshardTxListRequest[]>();
-    for (const { hash, rootHeight } of blocks) {
+    for (const { hash, rootHeight, deposits } of blocks) {
       for (const target of xshardTargets(this.deps.config, this.fullShardId, rootHeight)) {
         let list = perTarget.get(target);
         if (!list) perTarget.set(target, (list = []));
-        list.push({ branch: { value: target }, minor_block_hash: hash, tx_list: { tx_list: [], version: 1 } });
+        const tx_list = deposits.filter((d) => this.targetOf(d) === target);
+        list.push({ branch: { value: target }, minor_block_hash: hash, tx_list: { tx_list, version: 1 } });
       }
     }
     if (perTarget.size === 0) return;
@@ -340,9 +367,14 @@ export class Shard {
     }
   }
 
+  /** get_full_shard_id_by_full_shard_key of the deposit's recipient: the shard its list goes to. */
+  private targetOf(deposit: CrossShardTransactionDeposit): number {
+    return fullShardIdByFullShardKey(this.deps.config, deposit.to_address.full_shard_key);
+  }
+
   /** A genesis block's xshard lists and header, before the shard becomes routable. */
   async propagateGenesis(block: MinorBlock, rootHeight: number): Promise<void> {
-    await this.broadcastXshard([{ hash: minorBlockHash(block.header), rootHeight }], false);
+    await this.broadcastXshard([{ hash: minorBlockHash(block.header), rootHeight, deposits: [] }], false);
     const res = await this.deps.context().addMinorBlockHeader({
       minor_block_header: block.header,
       tx_count: 0,
@@ -375,7 +407,7 @@ export class Shard {
   /** ShardState.add_tx: whether the transaction joins the pool. */
   addTx(tx: TypedTransaction): boolean {
     const { config, log } = this.deps;
-    return addTx(this.pool, { config, chain: this.chain, state: this.states.tip, log }, tx);
+    return addTx(this.pool, { config, chain: this.chain, state: this.stateAfterBlock(this.chain.tipHash), log }, tx);
   }
 
   /** get_transaction_by_hash: (block, index) for a canonical block, or the pool's empty block. */

@@ -1,11 +1,12 @@
 import t from "tap";
 import { EBADMSG, EFAULT, type MasterHandlers, type PeerHandlers } from "../../src/backend/api.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
+import { minorBlockMetaHash } from "../../src/backend/chain/hashes.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { AccountBranchData, ShardStats } from "../../src/messages/cluster.ts";
-import { MinorBlock, TokenBalanceMap, TypedTransaction } from "../../src/messages/core.ts";
+import { MinorBlock, TokenBalanceMap, TypedTransaction, typedTransactionHash } from "../../src/messages/core.ts";
 import { FakePeer, TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
 import { bytes, chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
@@ -151,12 +152,67 @@ t.test("pyquarkchain's chain, block by block: ADD_MINOR_BLOCK, ADD_ROOT_BLOCK, s
     t.same(await master.CHECK_MINOR_BLOCK_REQUEST({ minor_block_header: b3f.header }), { error_code: 0 });
   });
 
-  t.test("B4 carries transactions and has a neighbour to tell: refused, nothing propagated", async (t) => {
+  t.test("B4 carries two transactions: run, checked, stored; a wrong state root is refused whole", async (t) => {
     const b4 = fixtureBlock(f, "B4");
+    const chain = backend.chain(SHARD)!;
+    // Meta re-hashed, so that only running the block can tell.
+    const wrongMeta = { ...b4.meta, hash_evm_state_root: new Uint8Array(32) };
+    const wrong = { ...b4, header: { ...b4.header, hash_meta: minorBlockMetaHash(wrongMeta) }, meta: wrongMeta };
     const before = [ctx.headers.length, ctx.xshard.length];
-    t.same(await addBlock(master, b4), { error_code: EFAULT });
-    t.same([ctx.headers.length, ctx.xshard.length], before);
-    t.same(await master.CHECK_MINOR_BLOCK_REQUEST({ minor_block_header: b4.header }), { error_code: EBADMSG });
+    t.same(await addBlock(master, wrong), { error_code: EFAULT }, "state root mismatch");
+    t.same([ctx.headers.length, ctx.xshard.length], before, "nothing propagated");
+    t.equal(chain.store.hasMinorBlock(minorBlockHash(wrong.header)), false, "nothing stored");
+    t.equal(chain.store.receipts(minorBlockHash(wrong.header)), undefined, "no receipts either");
+
+    t.same(await addBlock(master, b4), { error_code: 0 }, "B4 added");
+    const b4Hash = f.blocks.find((b) => b.name === "B4")!.hash;
+    const report = ctx.headers.at(-1)!;
+    t.equal(hex(minorBlockHash(report.minor_block_header)), b4Hash, "its header reached the master");
+    t.equal(report.tx_count, 2);
+    t.equal(
+      hex(encode(TokenBalanceMap, report.coinbase_amount_map)),
+      f.blocks.find((b) => b.name === "B4")!.coinbase_amount_map,
+    );
+    t.same(
+      ctx.xshard.at(-1)!.map((r) => [r.branch.value, hex(r.minor_block_hash), r.tx_list.tx_list.length]),
+      [[3, b4Hash, report.x_shard_tx_count]],
+      "shard 3 gets B4's deposit list",
+    );
+    t.equal(hex(chain.tipHash), b4Hash, "the tip");
+    t.ok(chain.store.receipts(minorBlockHash(b4.header)), "its receipts are stored");
+    t.same(await master.CHECK_MINOR_BLOCK_REQUEST({ minor_block_header: b4.header }), { error_code: 0 });
+
+    const receipt = (i: number) =>
+      master.GET_TRANSACTION_RECEIPT_REQUEST({
+        tx_hash: typedTransactionHash(b4.tx_list[i]!),
+        branch: { value: SHARD },
+      });
+    const [r0, r1] = [await receipt(0), await receipt(1)];
+    t.same([r0.error_code, r0.index, hex(minorBlockHash(r0.minor_block.header))], [0, 0, b4Hash], "receipt 0 in B4");
+    t.same([r1.error_code, r1.index], [0, 1]);
+    t.same([hex(r0.receipt.success), r1.receipt.prev_gas_used], ["0x01", r0.receipt.gas_used], "cumulative gas");
+    t.equal(r0.receipt.prev_gas_used, b4.meta.evm_cross_shard_receive_gas_used, "the first follows the deposits");
+    t.equal(r1.receipt.gas_used - r0.receipt.gas_used, 21000n, "a plain transfer");
+    t.equal(r1.receipt.gas_used, b4.meta.evm_gas_used, "the last receipt's gas is the block's");
+    const none = await master.GET_TRANSACTION_RECEIPT_REQUEST({
+      tx_hash: new Uint8Array(32),
+      branch: { value: SHARD },
+    });
+    t.equal(none.error_code, 1, "an unknown hash");
+    // get_total_balance at B3, a block B4 follows: the world state's trie walked, against the reward-only state
+    const b3 = fixtureBlock(f, "B3");
+    const derived = chain.tryStateAfter(minorBlockHash(b3.header))!;
+    const expected = derived.recipients().reduce((sum, r) => sum + derived.balance(r, config.genesisToken), 0n);
+    const total = await master.GET_TOTAL_BALANCE_REQUEST({
+      branch: { value: SHARD },
+      start: null,
+      token_id: config.genesisToken,
+      limit: 100,
+      minor_block_hash: minorBlockHash(b3.header),
+      root_block_hash: null,
+    });
+    t.same([total.error_code, total.total_balance], [0, expected], "total balance after B3");
+    t.ok(expected > 0n);
   });
 
   t.test("CHECK_MINOR_BLOCK and GET_MINOR_BLOCK", async (t) => {
@@ -228,7 +284,7 @@ t.test("a block is stored and served as the bytes it came in, without what follo
 });
 
 t.test(
-  "one-shard network: a block with a transaction is stored; GET_TRANSACTION; its state is not known",
+  "one-shard network: a block with a transaction is run and stored; GET_TRANSACTION; the state after it",
   async (t) => {
     const { backend, master, ctx } = await boot({ single: true });
     const s = f.single;
@@ -239,12 +295,19 @@ t.test(
     t.equal(ctx.headers.at(-1)!.tx_count, 1);
     const found = await master.GET_TRANSACTION_REQUEST({ tx_hash: bytes(s.tx_hash), branch: { value: 1 } });
     t.same([found.error_code, hex(minorBlockHash(found.minor_block.header)), found.index], [0, s.lookup.block_hash, 0]);
-    t.same((await accountData(master, f.sender.recipient)).code, 1, "GET_ACCOUNT_DATA: the state needs execution");
+    const after = await master.GET_ACCOUNT_DATA_REQUEST({
+      address: { recipient: bytes(f.sender.recipient), full_shard_key: 0 },
+      block_height: null,
+    });
+    t.equal(after.error_code, 0, "GET_ACCOUNT_DATA: the state after the block is the run's");
+    t.equal(after.account_branch_data_list[0]!.transaction_count, 1n, "the sender's nonce moved");
+    const left = after.account_branch_data_list[0]!.token_balances.balance_map[0]![1];
+    t.ok(left < 10n ** 20n, "the sender paid");
     const code = await master.GET_CODE_REQUEST({
       address: { recipient: new Uint8Array(20), full_shard_key: 0 },
       block_height: null,
     });
-    t.equal(code.error_code, 1);
+    t.same([code.error_code, code.result.length], [0, 0], "no code at an empty address");
     const tx = decode(TypedTransaction, bytes(s.tx));
     t.same(await master.ADD_TRANSACTION_REQUEST({ tx }), { error_code: 1 }, "already in a block");
     t.same(await master.CHECK_MINOR_BLOCK_REQUEST({ minor_block_header: block.header }), { error_code: 0 });

@@ -28,7 +28,14 @@ export interface ChainStore {
   hasMinorBlock(hash: Uint8Array): boolean;
   /** What was derived when the block was added (undefined for a block not stored). */
   blockNote(hash: Uint8Array): BlockNote | undefined;
-  putMinorBlock(block: MinorBlock, note: BlockNote): void;
+  /** Stores the block, with what running it produced when it ran (one atomic write). */
+  putMinorBlock(block: MinorBlock, note: BlockNote, executed?: ExecutedRecords): void;
+  /** The encoded receipts stored with an executed block (tx receipts, then deposit receipts). */
+  receipts(hash: Uint8Array): Uint8Array | undefined;
+  /** The hashes of the deposits an executed block received, in order. */
+  depositHashes(hash: Uint8Array): Uint8Array[] | undefined;
+  /** The Kv the shard's world state keeps its records in (trie nodes "tn", code "cd", preimages "pi"). */
+  readonly stateKv: Kv;
   /** The canonical block hash at `height`. */
   canonicalHash(height: bigint): Uint8Array | undefined;
   /**
@@ -48,13 +55,24 @@ export interface ChainStore {
   lastConfirmedAt(rootHash: Uint8Array): Uint8Array | null | undefined;
   /** The genesis block created on this root block. */
   genesisBlockAt(rootHash: Uint8Array): MinorBlock | undefined;
-  putGenesisBlock(rootHash: Uint8Array, block: MinorBlock, note: BlockNote): void;
+  putGenesisBlock(rootHash: Uint8Array, block: MinorBlock, note: BlockNote, executed?: ExecutedRecords): void;
   xshardTxList(sourceBlockHash: Uint8Array): CrossShardTransactionList | undefined;
   hasXshardTxList(sourceBlockHash: Uint8Array): boolean;
   /** `encoded`, when given, must be exactly encode(CrossShardTransactionList, list). */
   putXshardTxList(sourceBlockHash: Uint8Array, list: CrossShardTransactionList, encoded?: Uint8Array): void;
   tips(): StoredTips | undefined;
   putTips(tips: StoredTips): void;
+}
+
+/**
+ * What run_block produced for a block, stored in the block's own write: the state's new records
+ * (WorldState.commit's batch) and the receipts, encoded by the caller.
+ */
+export interface ExecutedRecords {
+  stateWrites: ReadonlyArray<readonly [Uint8Array, Uint8Array]>;
+  receipts?: Uint8Array;
+  /** The tx_hash of each deposit the block received, concatenated (put_minor_block's xshard deposit hash list). */
+  depositHashes?: Uint8Array;
 }
 
 export interface CanonicalChange {
@@ -114,6 +132,7 @@ const u64 = (v: bigint) => {
   return b;
 };
 const EMPTY = new Uint8Array(0);
+type Entry = readonly [Uint8Array, Uint8Array | undefined];
 
 /** A small LRU of decoded values, keyed by hash. */
 class Lru<V> {
@@ -157,16 +176,39 @@ export class KvChainStore implements ChainStore {
     return raw && (decode(BlockNote, raw) as BlockNote);
   }
 
-  putMinorBlock(block: MinorBlock, note: BlockNote): void {
+  get stateKv(): Kv {
+    return this.kv;
+  }
+
+  putMinorBlock(block: MinorBlock, note: BlockNote, executed?: ExecutedRecords, also: Entry[] = []): void {
     const hash = minorBlockHash(block.header);
     // The stored bytes are the block's answer to every later request for it.
     let bytes = MinorBlock.remembered(block);
     if (bytes === undefined) MinorBlock.remember(block, (bytes = owned(encode(MinorBlock, block))));
-    this.kv.write([
-      [key("mb", hash), bytes],
-      [key("mn", hash), encode(BlockNote, note)],
-    ]);
+    // One write: the block is stored whole (state records, receipts) or not at all.
+    const writes: Entry[] = [...(executed?.stateWrites ?? [])];
+    if (executed?.receipts) writes.push([key("rc", hash), executed.receipts]);
+    if (executed?.depositHashes) writes.push([key("xd", hash), executed.depositHashes]);
+    writes.push([key("mb", hash), bytes], [key("mn", hash), encode(BlockNote, note)], ...also);
+    this.kv.write(writes);
     this.blocks.set(hex(hash), block);
+  }
+
+  receipts(hash: Uint8Array): Uint8Array | undefined {
+    return this.kv.get(key("rc", hash));
+  }
+
+  depositHashes(hash: Uint8Array): Uint8Array[] | undefined {
+    const raw = this.kv.get(key("xd", hash));
+    if (raw === undefined) return undefined;
+    const out: Uint8Array[] = [];
+    for (let i = 0; i + 32 <= raw.length; i += 32) out.push(raw.slice(i, i + 32));
+    return out;
+  }
+
+  /** put_transaction_index_from_block's hashes: the transactions, then the deposits received. */
+  private indexedHashes(block: MinorBlock): Uint8Array[] {
+    return [...block.tx_list.map(txHashOf), ...(this.depositHashes(minorBlockHash(block.header)) ?? [])];
   }
 
   canonicalHash(height: bigint): Uint8Array | undefined {
@@ -177,12 +219,12 @@ export class KvChainStore implements ChainStore {
     const writes: Array<[Uint8Array, Uint8Array | undefined]> = [];
     for (const block of change.drop) {
       writes.push([key("mi", u64(block.header.height)), undefined]);
-      for (const tx of block.tx_list) writes.push([key("ti", txHashOf(tx)), undefined]);
+      for (const h of this.indexedHashes(block)) writes.push([key("ti", h), undefined]);
     }
     for (const block of change.put) {
       writes.push([key("mi", u64(block.header.height)), minorBlockHash(block.header)]);
-      block.tx_list.forEach((tx, index) =>
-        writes.push([key("ti", txHashOf(tx)), encode(TxLocation, { height: block.header.height, index })]),
+      this.indexedHashes(block).forEach((h, index) =>
+        writes.push([key("ti", h), encode(TxLocation, { height: block.header.height, index })]),
       );
     }
     this.kv.write(writes);
@@ -247,9 +289,8 @@ export class KvChainStore implements ChainStore {
     return hash && this.minorBlock(hash);
   }
 
-  putGenesisBlock(rootHash: Uint8Array, block: MinorBlock, note: BlockNote): void {
-    this.putMinorBlock(block, note);
-    this.kv.write([[key("gb", rootHash), minorBlockHash(block.header)]]);
+  putGenesisBlock(rootHash: Uint8Array, block: MinorBlock, note: BlockNote, executed?: ExecutedRecords): void {
+    this.putMinorBlock(block, note, executed, [[key("gb", rootHash), minorBlockHash(block.header)]]);
   }
 
   xshardTxList(sourceBlockHash: Uint8Array): CrossShardTransactionList | undefined {

@@ -12,7 +12,14 @@ import {
   RootBlockHeader as RootBlockHeaderCodec,
 } from "../../messages/core.ts";
 import { ValidationError } from "./block-rules.ts";
-import { type BlockNote, type CanonicalChange, type ChainStore, STATE_GENESIS } from "./chain-store.ts";
+import {
+  type BlockNote,
+  type CanonicalChange,
+  type ChainStore,
+  type ExecutedRecords,
+  STATE_GENESIS,
+} from "./chain-store.ts";
+import { genesisStateRecords } from "./genesis-state.ts";
 import { minorBlockHash, rootBlockHash } from "./hashes.ts";
 import { type ValidateOptions, validateBlock, validateRootBlock } from "./validate.ts";
 
@@ -85,7 +92,7 @@ export class ShardChain {
     const shard = shardConfig(deps.config, deps.store.fullShardId);
     const rootHash = rootBlockHash(root.header);
     deps.store.putRootBlock(root, null);
-    deps.store.putGenesisBlock(rootHash, genesis, GENESIS_NOTE);
+    deps.store.putGenesisBlock(rootHash, genesis, GENESIS_NOTE, genesisStateRecords(deps.config, deps.store, genesis));
     const chain = new ShardChain(deps, shard, root.header, genesis.header);
     chain.countHeight(genesis);
     chain.rewriteIndexTo(genesis);
@@ -113,6 +120,8 @@ export class ShardChain {
           `height ${shard.GENESIS.ROOT_HEIGHT} and the chain store holds no chain to recover (start with the same --db-path)`,
       );
     }
+    // A store written before blocks were executed lacks the genesis state's records.
+    if (genesis) store.stateKv.write(genesisStateRecords(deps.config, store, genesis).stateWrites);
     const chain = new ShardChain(deps, shard, root.header, tip.header);
     chain.confirmedTip = confirmed?.header;
     chain.rewriteIndexTo(tip);
@@ -217,13 +226,11 @@ export class ShardChain {
    * with what was derived of its state (`state`, `coinbase_key` of BlockNote) and moves the
    * tip by pyquarkchain's rules. What changed.
    */
-  add(block: MinorBlock, derived: Pick<BlockNote, "state" | "coinbase_key">): Reorg {
+  add(block: MinorBlock, derived: Pick<BlockNote, "state" | "coinbase_key">, executed?: ExecutedRecords): Reorg {
     const h = block.header;
     const parentNote = this.store.blockNote(h.hash_prev_minor_block);
-    this.store.putMinorBlock(block, {
-      total_tx_count: (parentNote?.total_tx_count ?? 0) + block.tx_list.length,
-      ...derived,
-    });
+    const note = { total_tx_count: (parentNote?.total_tx_count ?? 0) + block.tx_list.length, ...derived };
+    this.store.putMinorBlock(block, note, executed);
     this.countHeight(block);
     return this.shouldBecomeTip(block) ? this.updateTip(block) : NO_REORG;
   }
@@ -400,7 +407,8 @@ export class ShardChain {
   /** A genesis block on another root block at the genesis root height (a root fork): stored, the tip stays. */
   addGenesisOnFork(root: RootBlock, genesis: MinorBlock): void {
     this.store.putRootBlock(root, null);
-    this.store.putGenesisBlock(rootBlockHash(root.header), genesis, GENESIS_NOTE);
+    const records = genesisStateRecords(this.deps.config, this.store, genesis);
+    this.store.putGenesisBlock(rootBlockHash(root.header), genesis, GENESIS_NOTE, records);
     this.countHeight(genesis);
   }
 }

@@ -1,3 +1,4 @@
+import { blockReceipt, emptyReceipt } from "../exec/receipt-lookup.ts";
 import type { Logger } from "pino";
 import { decodePrefix, owned } from "../../codec/index.ts";
 import { sameBytes } from "../../codec/bytes.ts";
@@ -56,6 +57,7 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     GET_STORAGE_REQUEST: async (req) => getStorage(shards, req),
     ADD_TRANSACTION_REQUEST: async (req) => addTransaction(shards, req),
     GET_TRANSACTION_REQUEST: async (req) => getTransaction(shards, req),
+    GET_TRANSACTION_RECEIPT_REQUEST: async (req) => getTransactionReceipt(shards, req),
     GAS_PRICE_REQUEST: async (req) => gasPriceOf(shards, req),
     GET_TOTAL_BALANCE_REQUEST: async (req) => getTotalBalance(shards, req),
     ADD_MINOR_BLOCK_REQUEST: (req) => addMinorBlock(shards, req),
@@ -195,6 +197,19 @@ function getTransaction(shards: Shards, req: Request<"GET_TRANSACTION_REQUEST">)
   if ("pooled" in found)
     return { error_code: 0, minor_block: { ...emptyMinorBlock(), tx_list: [found.pooled] }, index: 0 };
   return { error_code: 0, minor_block: found.block, index: found.index };
+}
+
+/** get_transaction_receipt: the receipt of a transaction or deposit of a canonical executed block. */
+function getTransactionReceipt(
+  shards: Shards,
+  req: Request<"GET_TRANSACTION_RECEIPT_REQUEST">,
+): Response<"GET_TRANSACTION_RECEIPT_REQUEST"> {
+  const shard = shards.get(req.branch.value);
+  const found = shard?.transaction(req.tx_hash);
+  const receipt = found && !("pooled" in found) ? blockReceipt(shard!.store, found.block, found.index) : undefined;
+  if (!receipt || !found || "pooled" in found)
+    return { error_code: 1, minor_block: emptyMinorBlock(), index: 0, receipt: emptyReceipt() };
+  return { error_code: 0, minor_block: found.block, index: found.index, receipt };
 }
 
 function gasPriceOf(shards: Shards, req: Request<"GAS_PRICE_REQUEST">): Response<"GAS_PRICE_REQUEST"> {

@@ -3,7 +3,7 @@ import type { QuarkChainConfig } from "../../config/cluster-config.ts";
 import { type TypedTransaction, typedTransactionHash } from "../../messages/core.ts";
 import { hex } from "../../codec/bytes.ts";
 import type { Reorg, ShardChain } from "../chain/shard-chain.ts";
-import type { EvmState } from "../exec/derive/evm-state.ts";
+import type { StateView } from "../state/state-view.ts";
 import { type PoolEntry, type TxPool, poolEntry, poolRejection } from "./tx-pool.ts";
 
 /** What ShardState.add_tx reads besides the pool: the chain and the state after its tip. */
@@ -11,7 +11,7 @@ export interface PoolGate {
   config: QuarkChainConfig;
   chain: ShardChain;
   /** The EVM state after the tip; undefined when it is not known here. */
-  state: EvmState | undefined;
+  state: StateView | undefined;
   log: Logger;
 }
 

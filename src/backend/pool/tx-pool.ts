@@ -4,7 +4,7 @@ import { tokenIdEncode } from "../../config/token.ts";
 import { type EvmTransaction, decodeEvmTransaction, recoverSender } from "../../tx/transaction.ts";
 import { type TypedTransaction, typedTransactionHash } from "../../messages/core.ts";
 import { isInBranch, isNeighbor } from "../chain/block-rules.ts";
-import type { EvmState } from "../exec/derive/evm-state.ts";
+import type { StateView } from "../state/state-view.ts";
 import { hex } from "../../codec/bytes.ts";
 
 /** A pooled transaction with what ordering and block removal need, decoded once. */
@@ -128,7 +128,7 @@ export interface PoolCheckContext {
   shard: ShardConfig;
   rootTipHeight: number;
   /** The EVM state after the tip; undefined when it is not known here (the check then fails). */
-  state: EvmState | undefined;
+  state: StateView | undefined;
   /** The tip state's timestamp: 0 at genesis (pyquarkchain's default), else the tip's create_time. */
   stateTimestamp: bigint;
 }
@@ -185,7 +185,7 @@ export function poolRejection(ctx: PoolCheckContext, entry: PoolEntry): string |
 function validateTransaction(
   ctx: PoolCheckContext,
   entry: PoolEntry,
-  state: EvmState,
+  state: StateView,
   reqNonce: bigint,
   crossShard: boolean,
 ): string | undefined {

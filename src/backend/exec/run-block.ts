@@ -1,0 +1,189 @@
+import type { BlockEnv } from "../../evm/env.ts";
+import type { CrossShardTransactionDeposit, MinorBlock, RootBlock, XshardTxCursorInfo } from "../../messages/core.ts";
+import { typedTransactionHash } from "../../messages/core.ts";
+import { decodeEvmTransaction, recoverSender, type EvmTransaction } from "../../tx/transaction.ts";
+import type { WorldState, StateCommit } from "../state/world-state.ts";
+import { applyTransaction } from "./apply-tx.ts";
+import { applyXshardDeposit } from "./apply-xshard-deposit.ts";
+import { type Bloom, bloomOr, emptyBloom } from "./bloom.ts";
+import { isCrossShard } from "./cross-shard.ts";
+import { addBlockFee, type ExecRules, type ExecState } from "./exec-state.ts";
+import type { Receipt } from "./receipt.ts";
+import { receiptRoot } from "./receipt-root.ts";
+import { type ShardTxRules, validateShardTransaction } from "./validate-shard-tx.ts";
+import { type CursorSource, XshardTxCursor } from "./xshard-cursor.ts";
+import { gasReserve, tryPayNativeTokenAsGas } from "./gas-token.ts";
+
+/** opcodes.GTXXSHARDCOST. */
+const GTXXSHARDCOST = 9000n;
+
+/** What run_block needs besides the block: the shard's rules and the chain around the block. */
+export interface RunBlockEnv {
+  readonly rules: ExecRules;
+  /** ShardState.__validate_tx's view of the shard (xshardGasLimit: the block's evm_xshard_gas_limit). */
+  readonly txRules: ShardTxRules;
+  readonly cursor: CursorSource;
+  /** The root block at the block's hash_prev_root_block. */
+  readonly maxRoot: RootBlock;
+  /** The parent's meta.xshard_tx_cursor_info. */
+  readonly parentCursor: XshardTxCursorInfo;
+  /** The block environment, gasLimit being the header's evm_gas_limit (prev hashes, disallow map, schedule). */
+  readonly block: BlockEnv;
+  /** XSHARD_GAS_DDOS_FIX_ROOT_HEIGHT. */
+  readonly xshardGasDdosFixRootHeight: number;
+  /** get_coinbase_amount_map(height): the block reward, token -> amount. */
+  readonly reward: ReadonlyMap<bigint, bigint>;
+}
+
+/** What pyquarkchain's evm_state holds after run_block, as add_block checks it. */
+export interface RunBlockResult {
+  readonly commit: StateCommit;
+  readonly cursor: XshardTxCursorInfo;
+  /** Transaction receipts, then deposit receipts (mk_receipt_sha's order). */
+  readonly receipts: readonly Receipt[];
+  readonly receiptRoot: Uint8Array;
+  readonly gasUsed: bigint;
+  readonly xshardReceiveGasUsed: bigint;
+  /** Reward + block_fee_tokens. */
+  readonly coinbaseAmounts: ReadonlyMap<bigint, bigint>;
+  readonly bloom: Bloom;
+  /** The deposits this block received (x_shard_receive_tx_list). */
+  readonly received: readonly CrossShardTransactionDeposit[];
+  /** state.xshard_list: the deposits this block sends. */
+  readonly sent: readonly CrossShardTransactionDeposit[];
+}
+
+/** run_block raised: the block is refused with this message. */
+export class BlockRunError extends Error {
+  override readonly name = "BlockRunError";
+}
+
+/**
+ * shard_state.py:run_block on `world`, the state at the parent's root: the cross-shard deposits
+ * through the cursor (__run_cross_shard_tx_with_cursor, stopping once gas_used reaches the block's
+ * xshard gas limit), the in-shard gas limit lowered by what the deposits left unused, each
+ * transaction validated (__validate_tx) and applied, then the coinbase reward, then commit.
+ * Throws BlockRunError where pyquarkchain raises.
+ */
+export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv): RunBlockResult {
+  const xshardGasLimit = block.meta.evm_xshard_gas_limit;
+  const state: ExecState = {
+    world,
+    block: env.block,
+    rules: env.rules,
+    gasUsed: 0n,
+    gasLimit: env.block.gasLimit,
+    receipts: [],
+    xshardDepositReceipts: [],
+    xshardList: [],
+    blockFeeTokens: new Map(),
+  };
+
+  const cursor = new XshardTxCursor(env.cursor, env.maxRoot, env.parentCursor);
+  const received: CrossShardTransactionDeposit[] = [];
+  for (let deposit = cursor.next(); deposit; deposit = cursor.next()) {
+    received.push(deposit);
+    runOneDeposit(state, env, deposit, cursor.rootHeight >= env.xshardGasDdosFixRootHeight);
+    if (state.gasUsed >= xshardGasLimit) break; // the soft limit of the xshard gas
+  }
+  const xshardReceiveGasUsed = state.gasUsed;
+
+  // Adjust the in-shard gas limit if the xshard gas limit is not exhausted.
+  let gasLimit = state.gasLimit;
+  if (state.gasUsed < xshardGasLimit) gasLimit -= xshardGasLimit - state.gasUsed;
+  const txState: ExecState = { ...state, gasLimit, block: { ...state.block, gasLimit } };
+
+  block.tx_list.forEach((typed, idx) => {
+    let tx: EvmTransaction;
+    try {
+      tx = decodeEvmTransaction(typed.tx.serialized_tx);
+    } catch (err) {
+      throw new BlockRunError(`tx ${idx}: ${(err as Error).message}`);
+    }
+    const sender = recoverSender(tx);
+    const env2 = validationEnv(txState);
+    const shardRejection = validateShardTransaction(
+      world,
+      tx,
+      sender,
+      (t) => isCrossShard(t, (c) => env.rules.shardSize(c)),
+      env.txRules,
+      env2,
+    );
+    if (shardRejection !== undefined && "rule" in shardRejection)
+      throw new BlockRunError(`tx ${idx}: ${shardRejection.message}`);
+    const applied = applyTransaction(txState, tx, sender, typedTransactionHash(typed));
+    if ("rule" in applied) throw new BlockRunError(`tx ${idx}: ${applied.message}`);
+  });
+
+  // Pay the miner.
+  for (const [token, amount] of env.reward) world.addBalance(env.block.coinbase, token, amount);
+  const commit = world.commit();
+
+  const receipts = [...txState.receipts, ...txState.xshardDepositReceipts];
+  const bloom = emptyBloom();
+  for (const r of receipts) bloomOr(bloom, r.bloom);
+  const coinbaseAmounts = new Map(env.reward);
+  for (const [token, fee] of txState.blockFeeTokens)
+    coinbaseAmounts.set(token, (coinbaseAmounts.get(token) ?? 0n) + fee);
+  return {
+    commit,
+    cursor: cursor.info(),
+    receipts,
+    receiptRoot: receiptRoot(receipts),
+    gasUsed: txState.gasUsed,
+    xshardReceiveGasUsed,
+    coinbaseAmounts,
+    bloom,
+    received,
+    sent: txState.xshardList,
+  };
+}
+
+function validationEnv(state: ExecState) {
+  return {
+    defaultChainToken: state.block.defaultChainToken,
+    genesisToken: state.rules.genesisToken,
+    timestamp: state.block.timestamp,
+    gasUsed: state.gasUsed,
+    gasLimit: state.gasLimit,
+    eip155SignerTimestamp: state.rules.eip155SignerTimestamp,
+    chainDefaultToken: (chain: number) => state.rules.chainDefaultToken(chain),
+    tryPayAsGas: (token: bigint, startgas: bigint, price: bigint) =>
+      tryPayNativeTokenAsGas(state, token, startgas, price),
+    gasReserve: () => gasReserve(state),
+  };
+}
+
+/**
+ * ShardState.__run_one_xshard_tx: the 9000 start (by the DDoS-fix rule from its root height on,
+ * else by gas price), then before ENABLE_EVM_TIMESTAMP a plain credit and the coinbase's share
+ * of 9000·price, after it apply_xshard_deposit; gas_used must stay within gas_limit.
+ */
+function runOneDeposit(
+  state: ExecState,
+  env: RunBlockEnv,
+  deposit: CrossShardTransactionDeposit,
+  checkIsFromRootChain: boolean,
+): void {
+  const gasUsedStart = checkIsFromRootChain
+    ? deposit.is_from_root_chain
+      ? 0n
+      : GTXXSHARDCOST
+    : deposit.gas_price !== 0n
+      ? GTXXSHARDCOST
+      : 0n;
+  const evmOn = env.rules.enableEvmTimestamp;
+  if (evmOn !== null && state.block.timestamp < evmOn) {
+    state.world.addBalance(deposit.to_address.recipient, deposit.transfer_token_id, deposit.value);
+    state.gasUsed += gasUsedStart;
+    const rate = env.rules.localFeeRate;
+    const fee = (GTXXSHARDCOST * deposit.gas_price * rate.numerator) / rate.denominator;
+    addBlockFee(state, deposit.gas_token_id, fee);
+    state.world.addBalance(state.block.coinbase, deposit.gas_token_id, fee);
+  } else {
+    const outcome = applyXshardDeposit(state, deposit, gasUsedStart);
+    if ("rule" in outcome) throw new BlockRunError(`xshard deposit: ${outcome.message}`);
+  }
+  if (state.gasUsed > state.gasLimit) throw new BlockRunError("xshard deposits exceed the gas limit");
+}

@@ -4,6 +4,7 @@ import { type ShardTxRules, validateShardTransaction } from "../../src/backend/e
 import type { TxValidationEnv } from "../../src/backend/exec/validate-tx.ts";
 import type { EvmTransaction } from "../../src/tx/transaction.ts";
 import { FakeWorld } from "./fake-world.ts";
+import { qkcTx } from "../../harness/exec-env.ts";
 
 // A shard 0 of chain 0 in a cluster of 2 chains x 2 shards (full shard ids 0x2, 0x3, 0x10002, 0x10003).
 const QKC = 0x8bb0n;
@@ -37,24 +38,8 @@ const env: TxValidationEnv = {
   tryPayAsGas: () => ({ refundRate: 0n, convertedPrice: 0n }),
   gasReserve: () => 0n,
 };
-const tx = (f: Partial<EvmTransaction> = {}): EvmTransaction => ({
-  nonce: 0n,
-  gasprice: 1n,
-  startgas: 30000n,
-  to: new Uint8Array(20).fill(1),
-  value: 1n,
-  data: new Uint8Array(0),
-  network_id: 3n,
-  from_full_shard_key: 0,
-  to_full_shard_key: 0,
-  gas_token_id: QKC,
-  transfer_token_id: QKC,
-  version: 0n,
-  v: 27n,
-  r: 1n,
-  s: 1n,
-  ...f,
-});
+const tx = (f: Partial<EvmTransaction> = {}): EvmTransaction =>
+  qkcTx({ startgas: 30000n, to: new Uint8Array(20).fill(1), value: 1n, v: 27n, r: 1n, s: 1n, ...f });
 const crossShard = (x: EvmTransaction): boolean => isCrossShard(x, shardSize);
 
 t.test("ShardState.__validate_tx's own rules come first, each named", async (t) => {

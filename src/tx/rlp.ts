@@ -29,6 +29,14 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** An unsigned integer as RLP's big-endian string: no leading zeros, 0 is the empty string. */
+export function rlpInt(v: bigint | number): Uint8Array {
+  if (v < 0) throw new RangeError(`negative integer ${v} has no big-endian form`);
+  if (v === 0 || v === 0n) return new Uint8Array(0);
+  const h = v.toString(16);
+  return new Uint8Array(Buffer.from(h.length % 2 ? "0" + h : h, "hex"));
+}
+
 export function rlpEncode(item: RlpItem): Uint8Array {
   if (item instanceof Uint8Array) {
     if (item.length === 1 && item[0]! < 0x80) return Uint8Array.from(item);

@@ -1,15 +1,8 @@
-import { rlpEncode } from "../../tx/rlp.ts";
+import { rlpEncode, rlpInt } from "../../tx/rlp.ts";
 import { Trie, TrieNodeDb } from "../state/trie/index.ts";
 import { encodeReceipt, type Receipt } from "./receipt.ts";
 
 /** big_endian_int: minimal bytes, 0 is empty. */
-function intBytes(v: number): Uint8Array {
-  if (v === 0) return new Uint8Array(0);
-  let h = v.toString(16);
-  if (h.length % 2) h = "0" + h;
-  return Uint8Array.from(Buffer.from(h, "hex"));
-}
-
 /**
  * core.py:mk_receipt_sha, a block's hash_evm_receipt_root: a plain (not secure) trie holding
  * rlp(receipt) under rlp(i). The block passes its transaction receipts first, then its deposit
@@ -17,6 +10,6 @@ function intBytes(v: number): Uint8Array {
  */
 export function receiptRoot(receipts: readonly Receipt[]): Uint8Array {
   const trie = new Trie(TrieNodeDb.memory());
-  receipts.forEach((r, i) => trie.put(rlpEncode(intBytes(i)), encodeReceipt(r)));
+  receipts.forEach((r, i) => trie.put(rlpEncode(rlpInt(i)), encodeReceipt(r)));
   return trie.root();
 }

@@ -1,4 +1,4 @@
-import { rlpEncode, type RlpItem } from "../../tx/rlp.ts";
+import { rlpEncode, rlpInt, type RlpItem } from "../../tx/rlp.ts";
 import type { Log } from "../../evm/effects.ts";
 import { type Bloom, bloomInsert, emptyBloom } from "./bloom.ts";
 
@@ -44,13 +44,6 @@ export function makeReceipt(
 }
 
 /** big_endian_int: minimal bytes, 0 is empty. */
-function intBytes(v: bigint): Uint8Array {
-  if (v === 0n) return new Uint8Array(0);
-  let h = v.toString(16);
-  if (h.length % 2) h = "0" + h;
-  return Uint8Array.from(Buffer.from(h, "hex"));
-}
-
 function fixedBytes(v: bigint, size: number): Uint8Array {
   return Uint8Array.from(Buffer.from(v.toString(16).padStart(size * 2, "0"), "hex"));
 }
@@ -63,7 +56,7 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   const logs: RlpItem[] = r.logs.map((l) => [l.address, l.topics.map(topicBytes), l.data]);
   return rlpEncode([
     r.success ? Uint8Array.of(1) : new Uint8Array(0),
-    intBytes(r.gasUsed),
+    rlpInt(r.gasUsed),
     r.bloom,
     logs,
     r.contractAddress,

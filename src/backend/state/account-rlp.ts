@@ -1,4 +1,4 @@
-import { type RlpItem, rlpDecode, rlpEncode } from "../../tx/rlp.ts";
+import { type RlpItem, rlpDecode, rlpEncode, rlpInt } from "../../tx/rlp.ts";
 
 /**
  * The byte forms of the state trie's values (pyquarkchain evm/state.py): `_Account` (QuarkChain's
@@ -12,14 +12,6 @@ export class AccountEncodingError extends Error {
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** Minimal big-endian bytes (rlp's `big_endian_int`: 0 is the empty string). */
-export function intBytes(v: bigint): Uint8Array {
-  if (v < 0n) throw new RangeError(`negative integer ${v} has no big-endian form`);
-  if (v === 0n) return EMPTY;
-  const h = v.toString(16);
-  return new Uint8Array(Buffer.from(h.length % 2 ? "0" + h : h, "hex"));
-}
 
 /** utils.encode_int32: a 32-byte big-endian word (storage slots and token ids as trie keys). */
 export function word32(v: bigint): Uint8Array {
@@ -77,7 +69,7 @@ export interface StoredAccount {
 export function encodeAccount(a: StoredAccount): Uint8Array {
   const key = new Uint8Array(4);
   new DataView(key.buffer).setUint32(0, a.fullShardKey >>> 0);
-  return rlpEncode([intBytes(a.nonce), a.tokenBalances, a.storageRoot, a.codeHash, key, EMPTY]);
+  return rlpEncode([rlpInt(a.nonce), a.tokenBalances, a.storageRoot, a.codeHash, key, EMPTY]);
 }
 
 export function decodeAccount(rlp: Uint8Array): StoredAccount {
@@ -95,7 +87,7 @@ export function decodeAccount(rlp: Uint8Array): StoredAccount {
 
 /** rlp(_MockAccount): Ethereum's [nonce, balance, storage, code_hash]. */
 export function encodeMockAccount(nonce: bigint, balance: bigint, storageRoot: Uint8Array, codeHash: Uint8Array) {
-  return rlpEncode([intBytes(nonce), intBytes(balance), storageRoot, codeHash]);
+  return rlpEncode([rlpInt(nonce), rlpInt(balance), storageRoot, codeHash]);
 }
 
 export function decodeMockAccount(rlp: Uint8Array): {
@@ -114,7 +106,7 @@ export function decodeMockAccount(rlp: Uint8Array): {
 }
 
 /** A storage value or token balance as a trie holds it: rlp.encode(int). */
-export const encodeTrieInt = (v: bigint): Uint8Array => rlpEncode(intBytes(v));
+export const encodeTrieInt = (v: bigint): Uint8Array => rlpEncode(rlpInt(v));
 
 /** `big_endian_to_int(rlp.decode(v))`; an absent value is 0. */
 export function decodeTrieInt(v: Uint8Array | undefined, what: string): bigint {
@@ -149,5 +141,5 @@ export function decodeTokenList(rlp: Uint8Array): Map<bigint, bigint> {
 /** Non-zero pairs sorted by token id, rlp-encoded (TokenBalances.serialize's list, without its tag). */
 export function encodeTokenList(balances: ReadonlyMap<bigint, bigint>): Uint8Array {
   const pairs = [...balances].filter(([, v]) => v > 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return rlpEncode(pairs.map(([id, v]) => [intBytes(id), intBytes(v)]));
+  return rlpEncode(pairs.map(([id, v]) => [rlpInt(id), rlpInt(v)]));
 }

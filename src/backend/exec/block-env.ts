@@ -9,6 +9,7 @@ import { minorBlockHash } from "../chain/hashes.ts";
 import type { ShardChain } from "../chain/shard-chain.ts";
 import type { ExecRules } from "./exec-state.ts";
 import type { RunBlockEnv } from "./run-block.ts";
+import type { ShardTxRules } from "./validate-shard-tx.ts";
 import type { CursorSource } from "./xshard-cursor.ts";
 
 /** The chain a block is run against: the parent must be stored (validate_block checked it). */
@@ -63,29 +64,10 @@ export function runBlockEnv(config: QuarkChainConfig, chain: ShardChain, block: 
     genesisToken: config.genesisToken,
   };
 
-  const rootTipHeight = chain.rootTip.height;
-  const initialized = initializedFullShardIdsBeforeRootHeight(config, rootTipHeight);
   const reward = new Map(blockCoinbaseAmount(config, shard, header.height).balance_map);
   return {
     rules: execRules(config),
-    txRules: {
-      networkId: BigInt(config.NETWORK_ID),
-      ethChainId: BigInt(shard.chain.ETH_CHAIN_ID),
-      isInBranch: (key) => isInBranch(fullShardId, key),
-      fullShardIdOf: (key) => {
-        try {
-          return fullShardIdByFullShardKey(config, key);
-        } catch {
-          return undefined;
-        }
-      },
-      isInitialized: (id) => initialized.includes(id),
-      isNeighbor: (id) => isNeighbor(fullShardId, id, initialized.length),
-      xshardGasLimit: block.meta.evm_xshard_gas_limit,
-      enableTxTimestamp: config.ENABLE_TX_TIMESTAMP ?? null,
-      txWhitelistSenders: new Set(),
-      enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
-    },
+    txRules: shardTxRules(config, chain, block.meta.evm_xshard_gas_limit),
     cursor,
     maxRoot,
     parentCursor: parent.meta.xshard_tx_cursor_info,
@@ -106,6 +88,34 @@ export function runBlockEnv(config: QuarkChainConfig, chain: ShardChain, block: 
     },
     xshardGasDdosFixRootHeight: config.XSHARD_GAS_DDOS_FIX_ROOT_HEIGHT,
     reward,
+  };
+}
+
+/**
+ * ShardState.__validate_tx's view of the shard on `chain`: the network ids, its branch, the shards
+ * initialized before the root tip and its neighbours among them, `xshardGasLimit` (a block's
+ * evm_xshard_gas_limit, or get_xshard_gas_limit()'s default outside a block), the TX and EVM switches.
+ */
+export function shardTxRules(config: QuarkChainConfig, chain: ShardChain, xshardGasLimit: bigint): ShardTxRules {
+  const fullShardId = chain.fullShardId;
+  const initialized = initializedFullShardIdsBeforeRootHeight(config, chain.rootTip.height);
+  return {
+    networkId: BigInt(config.NETWORK_ID),
+    ethChainId: BigInt(chain.shard.chain.ETH_CHAIN_ID),
+    isInBranch: (key) => isInBranch(fullShardId, key),
+    fullShardIdOf: (key) => {
+      try {
+        return fullShardIdByFullShardKey(config, key);
+      } catch {
+        return undefined;
+      }
+    },
+    isInitialized: (id) => initialized.includes(id),
+    isNeighbor: (id) => isNeighbor(fullShardId, id, initialized.length),
+    xshardGasLimit,
+    enableTxTimestamp: config.ENABLE_TX_TIMESTAMP ?? null,
+    txWhitelistSenders: new Set(),
+    enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
   };
 }
 

@@ -23,6 +23,7 @@ import {
   unconfirmedCoinbaseAmount,
 } from "../shard-queries.ts";
 import { syncFromPeer } from "../sync.ts";
+import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-queries.ts";
 
 /** What the master handlers see of the backend: its ready shards and the cluster. */
 export interface Shards {
@@ -63,6 +64,9 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     ADD_MINOR_BLOCK_REQUEST: (req) => addMinorBlock(shards, req),
     CHECK_MINOR_BLOCK_REQUEST: async (req) => checkMinorBlock(shards, req),
     SYNC_MINOR_BLOCK_LIST_REQUEST: (req) => syncMinorBlockList(shards, req),
+    EXECUTE_TRANSACTION_REQUEST: async (req) => executeTransaction(shards, req),
+    ESTIMATE_GAS_REQUEST: async (req) => estimateGasOf(shards, req),
+    GET_ROOT_CHAIN_STAKES_REQUEST: async (req) => getRootChainStakes(shards, req),
   };
 }
 

@@ -74,7 +74,6 @@ export function tipCallState(config: QuarkChainConfig, chain: ShardChain, worldA
       difficulty: DEFAULT_DIFFICULTY,
       gasLimit: DEFAULT_GAS_LIMIT,
       prevHashes: [tipHash],
-      defaultChainToken: 0n, // set by callState
       senderDisallowMap: new Map(),
       schedule: scheduleOf(config),
     });
@@ -98,7 +97,7 @@ function callState(
   chain: ShardChain,
   worldAfter: WorldAfter,
   blockHash: Uint8Array,
-  block: BlockEnv,
+  block: Omit<BlockEnv, "defaultChainToken">,
 ): CallState {
   if (!worldAfter(blockHash)) throw new NoCallStateError(`the state after block ${hex(blockHash)} is not stored here`);
   return {

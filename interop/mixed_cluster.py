@@ -41,6 +41,9 @@ from quarkchain.cluster.rpc import (  # noqa: E402
     ClusterOp,
     GetAccountDataRequest,
     GetEcoInfoListRequest,
+    GetCodeRequest,
+    GetStorageRequest,
+    GasPriceRequest,
     GetUnconfirmedHeadersRequest,
     GetMinorBlockRequest,
     GetTransactionReceiptRequest,
@@ -58,6 +61,11 @@ from quarkchain.db import InMemoryDb  # noqa: E402
 from quarkchain.evm.transactions import Transaction as EvmTransaction  # noqa: E402
 from quarkchain.genesis import GenesisManager  # noqa: E402
 from quarkchain.utils import sha3_256  # noqa: E402
+
+from quarkchain.cluster.tests.test_utils import (  # noqa: E402  (pyquarkchain's test contracts)
+    CONTRACT_CREATION_WITH_EVENT_BYTECODE as EVENT_CONTRACT,
+    CONTRACT_WITH_STORAGE as STORAGE_CONTRACT,
+)
 
 HARNESS_DIR = os.path.dirname(os.path.abspath(prm.__file__))
 QKC = 10 ** 18
@@ -126,13 +134,16 @@ class Builder:
     def fsid_of(self, address):
         return self.qc.get_full_shard_id_by_full_shard_key(address.full_shard_key)
 
-    def transfer(self, frm, to, value, gas=21000):
+    def transfer(self, frm, to, value, gas=21000, data=b""):
+        """A signed transaction queued in frm's shard; to: an Address, or None to create a contract
+        in frm's own chain and shard."""
         st = self.states[self.fsid_of(frm.address)]
         nonce = st.get_transaction_count(frm.address.recipient) + self.pending_nonce.get(frm.name, 0)
         self.pending_nonce[frm.name] = self.pending_nonce.get(frm.name, 0) + 1
         evm_tx = EvmTransaction(
-            nonce=nonce, gasprice=GAS_PRICE, startgas=gas, to=to.address.recipient, value=value, data=b"",
-            from_full_shard_key=frm.address.full_shard_key, to_full_shard_key=to.address.full_shard_key,
+            nonce=nonce, gasprice=GAS_PRICE, startgas=gas, to=b"" if to is None else to.recipient, value=value,
+            data=data, from_full_shard_key=frm.address.full_shard_key,
+            to_full_shard_key=frm.address.full_shard_key if to is None else to.full_shard_key,
             network_id=self.qc.NETWORK_ID, gas_token_id=self.qc.genesis_token,
             transfer_token_id=self.qc.genesis_token,
         )
@@ -140,7 +151,7 @@ class Builder:
         evm_tx.sign(key=frm.identity.get_key())
         tx = TypedTransaction(SerializedEvmTransaction.from_evm_tx(evm_tx))
         if not st.add_tx(tx):
-            raise RuntimeError("pyquarkchain refused tx {} -> {}".format(frm.name, to.name))
+            raise RuntimeError("pyquarkchain refused a transaction of {}".format(frm.name))
         return tx
 
     def minor_block(self, fsid):
@@ -180,6 +191,7 @@ async def run(args, builder, master, stats):
     first = {fsid: s[0].id.decode() for fsid, s in slaves_of.items()}
     out("branch_to_slaves", **{str(k): [s.id.decode() for s in v] for k, v in slaves_of.items()})
     txs = []  # (what, tx hash, source branch, target branch or None, deposit applied)
+    contracts, created = {}, []
     applied = True
     blocks = []
 
@@ -215,12 +227,21 @@ async def run(args, builder, master, stats):
         out("root_block", height=rblock.header.height, minor_headers=len(headers), accepted_by_all=ok)
         builder.add_root_block(rblock)
 
-    def xfer(frm, to, tenths):
-        xs = builder.fsid_of(accts[frm].address) != builder.fsid_of(accts[to].address)
+    def xfer(frm, to, tenths, data=b"", gas=None):
+        """to: an account name, "new <label>" (create a contract from data), "<label>" of a contract"""
+        if to.startswith("new "):
+            to_addr = None
+            xs = False
+        else:
+            to_addr = accts[to].address if to in accts else contracts[to]
+            xs = builder.fsid_of(accts[frm].address) != builder.fsid_of(to_addr)
         what = "{}->{} {}".format(frm, to, "xshard" if xs else "in shard")
-        tx = builder.transfer(accts[frm], accts[to], tenths * QKC // 10, gas=30000 if xs else 21000)
+        gas = gas or (30000 if xs else 21000)
+        tx = builder.transfer(accts[frm], to_addr, tenths * QKC // 10, gas=gas, data=data)
         src = builder.fsid_of(accts[frm].address)
-        txs.append((what, tx.get_hash(), src, builder.fsid_of(accts[to].address) if xs else None, applied))
+        txs.append((what, tx.get_hash(), src, builder.fsid_of(to_addr) if xs else None, applied))
+        if to_addr is None:
+            created.append((to[4:], tx.get_hash(), src))
 
     async def round(fs0_txs, fs1_txs, confirm=True):
         """One block per shard with these transfers, then a root block confirming both (whose
@@ -229,9 +250,13 @@ async def run(args, builder, master, stats):
         applied = confirm
         built = []
         for fsid, planned in ((fs0, fs0_txs), (fs1, fs1_txs)):
-            for frm, to, tenths in planned:
-                xfer(frm, to, tenths)
+            for t in planned:
+                xfer(*t)
             built.append(builder.minor_block(fsid))
+        for label, h, src in created:  # the contract's address, from pyquarkchain's own receipt
+            _, _, receipt = builder.states[src].get_transaction_receipt(h)
+            contracts[label] = receipt.contract_address
+        created.clear()
         for b in built:
             await send_minor(b)
         if not confirm:
@@ -248,16 +273,24 @@ async def run(args, builder, master, stats):
     # 2: cross-shard transfers both directions, to funded and to unfunded accounts
     await round([("A0", "B1", 20), ("A0", "B0", 10), ("A1", "A0", 1)],
                 [("B0", "A1", 20), ("B0", "A0", 10), ("B1", "B0", 1)])
-    # 3: round 2's deposits apply (the root block confirmed their sources); more both ways
-    await round([("A1", "B0", 5), ("A0", "A1", 1)], [("B1", "A0", 5), ("B1", "B1", 1)])
-    # 4: empty blocks that apply round 3's deposits
-    await round([], [])
-    # 5: one more transfer each way, left unconfirmed (GET_UNCONFIRMED_HEADERS, GET_ECO_INFO_LIST)
+    # 3: round 2's deposits apply (the root block confirmed their sources); two contracts from
+    #    pyquarkchain's tests: one that logs Hi(msg.sender) in its constructor and in f(), one with
+    #    storage (pos0 = 1234) and no payable fallback
+    await round([("A0", "new event", 0, bytes.fromhex(EVENT_CONTRACT), 1000000),
+                 ("A0", "new storage", 0, bytes.fromhex(STORAGE_CONTRACT), 1000000)], [])
+    # 4: funded-by-deposit accounts send on, both ways; a call of f(); value sent cross-shard to both
+    #    contracts (the storage one reverts)
+    await round([("A1", "B0", 5), ("A0", "A1", 1), ("A1", "event", 0, sha3_256(b"f()")[:4], 100000)],
+                [("B1", "A0", 5), ("B1", "B1", 1), ("B0", "event", 1, b"", 100000), ("B0", "storage", 1, b"", 100000)])
+    # 5: round 4's deposits apply; a cross-shard call of f()
+    await round([], [("B1", "event", 0, sha3_256(b"f()")[:4], 100000)])
+    # 6: round 5's deposits apply; one more transfer each way, left unconfirmed (its deposits pending:
+    #    GET_UNCONFIRMED_HEADERS, GET_ECO_INFO_LIST, receipts not found)
     await round([("A0", "B1", 1)], [("B0", "A1", 1)], confirm=False)
-    return accts, txs, blocks
+    return accts, txs, blocks, contracts
 
 
-async def compare(args, builder, master, accts, txs, blocks, stats):
+async def compare(args, builder, master, accts, txs, blocks, contracts, stats):
     slaves = sorted(master.slave_pool, key=lambda c: c.id)
     questions = []
     for name, a in sorted(accts.items()):
@@ -281,6 +314,18 @@ async def compare(args, builder, master, accts, txs, blocks, stats):
             questions.append(("GET_MINOR_BLOCK {}/{} extra={}".format(b.header.branch.get_full_shard_id(), b.header.height, extra),
                               ClusterOp.GET_MINOR_BLOCK_REQUEST,
                               GetMinorBlockRequest(b.header.branch, minor_block_hash=b.header.get_hash(), need_extra_info=extra)))
+    for label, addr in sorted(contracts.items()):
+        questions.append(("GET_ACCOUNT_DATA contract " + label, ClusterOp.GET_ACCOUNT_DATA_REQUEST, GetAccountDataRequest(addr)))
+        questions.append(("GET_CODE contract " + label, ClusterOp.GET_CODE_REQUEST, GetCodeRequest(addr)))
+        for key in (0, 1):
+            questions.append(("GET_STORAGE contract {} slot {}".format(label, key), ClusterOp.GET_STORAGE_REQUEST,
+                              GetStorageRequest(addr, key)))
+    for fsid in sorted(builder.states):
+        coinbase = Address.create_from(bytes.fromhex(builder.qc.shards[fsid].COINBASE_ADDRESS))
+        questions.append(("GET_ACCOUNT_DATA coinbase of shard {} (fees and rewards)".format(fsid),
+                          ClusterOp.GET_ACCOUNT_DATA_REQUEST, GetAccountDataRequest(coinbase)))
+        questions.append(("GAS_PRICE shard {}".format(fsid), ClusterOp.GAS_PRICE_REQUEST,
+                          GasPriceRequest(Branch(fsid), builder.qc.genesis_token)))
     questions.append(("GET_UNCONFIRMED_HEADERS", ClusterOp.GET_UNCONFIRMED_HEADERS_REQUEST, GetUnconfirmedHeadersRequest()))
     questions.append(("GET_ECO_INFO_LIST", ClusterOp.GET_ECO_INFO_LIST_REQUEST, GetEcoInfoListRequest()))
     for q in questions:
@@ -296,6 +341,11 @@ async def compare(args, builder, master, accts, txs, blocks, stats):
             problems.append("answers differ: " + describe_difference(op, answers))
         elif int(vals[0]["payload"][2:10], 16) != want_code:  # every answer here starts with a uint32 error_code
             problems.append("both answer error_code {}, expected {}".format(int(vals[0]["payload"][2:10], 16), want_code))
+        if not problems and op == ClusterOp.GET_TRANSACTION_RECEIPT_REQUEST and want_code == 0:
+            from quarkchain.cluster.rpc import GetTransactionReceiptResponse
+            r = GetTransactionReceiptResponse.deserialize(bytes.fromhex(vals[0]["payload"][2:])).receipt
+            out("receipt", key=key, success=r.success.hex(), gas_used=r.gas_used, logs=len(r.logs),
+                contract="0x" + r.contract_address.serialize().hex())
         if problems:
             stats["failures"].append("{}: {}".format(key, "; ".join(problems)))
             out("answer", key=key, identical=False, problems=problems)
@@ -466,8 +516,8 @@ def main():
         loop.run_until_complete(asyncio.wait_for(asyncio.shield(master.cluster_active_future), args.timeout))
         out("cluster_active", slaves={k: ids[k] for k in order})
         builder = Builder(d["QUARKCHAIN"])
-        accts, txs, blocks = loop.run_until_complete(asyncio.wait_for(run(args, builder, master, stats), args.timeout * 3))
-        loop.run_until_complete(asyncio.wait_for(compare(args, builder, master, accts, txs, blocks, stats), args.timeout * 3))
+        accts, txs, blocks, contracts = loop.run_until_complete(asyncio.wait_for(run(args, builder, master, stats), args.timeout * 3))
+        loop.run_until_complete(asyncio.wait_for(compare(args, builder, master, accts, txs, blocks, contracts, stats), args.timeout * 3))
         loop.run_until_complete(check_answers_match_builder(builder, master, accts, stats))
     except asyncio.TimeoutError:
         stats["failures"].append("timeout (cluster not active or a request unanswered)")

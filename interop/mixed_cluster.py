@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A mixed QuarkChain cluster: pyquarkchain's real MasterServer (in this process) drives one
 pyquarkchain SlaveServer (py_real_slave.py) and one qkc-slave, both serving both shards of a
-two-chain network (full shard ids 1 and 65537). Blocks with transfers, cross-shard ones in both
+two-shard network: two chains of one shard (full shard ids 1 and 65537, the default) or one chain of
+two shards (--layout 1x2: full shard ids 2 and 3). Blocks with transfers, cross-shard ones in both
 directions, are built here with pyquarkchain's own ShardState / RootState, pushed to both slaves
 through the master's connections, and both slaves' answers (account data, receipts, blocks) are
 compared byte for byte.
@@ -70,8 +71,15 @@ from quarkchain.cluster.tests.test_utils import (  # noqa: E402  (pyquarkchain's
 HARNESS_DIR = os.path.dirname(os.path.abspath(prm.__file__))
 QKC = 10 ** 18
 GAS_PRICE = 10 ** 9
-# chain 0 (full shard id 1) and chain 1 (full shard id 65537), one shard each
-KEYS = {"A0": 0, "A1": 0, "B0": 1 << 16, "B1": 1 << 16}
+# (chain size, shard size) -> the full shard key of the B accounts (the A accounts use 0): chain 1,
+# or shard 1 of chain 0
+LAYOUTS = {"2x1": (2, 1, 1 << 16), "1x2": (1, 2, 1)}
+KEYS = {}
+
+
+def set_layout(name):
+    KEYS.update({"A0": 0, "A1": 0, "B0": LAYOUTS[name][2], "B1": LAYOUTS[name][2]})
+    return LAYOUTS[name][:2]
 FUNDED = ("A0", "B0")
 
 
@@ -82,10 +90,10 @@ class Account:
         self.address = Address.create_from_identity(self.identity, full_shard_key)
 
 
-def write_config(path, slaves):
-    """pyquarkchain's default 2-chain layout (POW_SIMULATE), A0 and B0 funded at genesis, both
+def write_config(path, slaves, chains, shards):
+    """pyquarkchain's default layout of that size (POW_SIMULATE), A0 and B0 funded at genesis, both
     slaves serving both shards; written with pyquarkchain's own to_dict."""
-    env = make_env(2, 1, slaves)
+    env = make_env(chains, shards, slaves)
     d = cluster_config_dict(env)
     qc = env.quark_chain_config
     for name in FUNDED:
@@ -455,16 +463,19 @@ def main():
     ap.add_argument("--base-port", type=int, default=38470)
     ap.add_argument("--first", choices=("qkc", "py"), default="qkc",
                     help="whose SLAVE_LIST entry comes first, i.e. which slave the master's own add_raw_minor_block reaches")
+    ap.add_argument("--layout", choices=sorted(LAYOUTS), default="2x1",
+                    help="2x1: two chains of one shard (1, 65537); 1x2: one chain of two shards (2, 3)")
     ap.add_argument("--timeout", type=float, default=60)
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
 
     order = ["qkc", "py"] if args.first == "qkc" else ["py", "qkc"]
     ids = {kind: "S{}".format(i) for i, kind in enumerate(order)}
-    both = [1, 65537]
+    chains, shards = set_layout(args.layout)
+    both = [(c << 16) | shards | i for c in range(chains) for i in range(shards)]
     slaves = [(ids[k], "127.0.0.1", args.base_port + i, both) for i, k in enumerate(order)]
     cfg = os.path.join(args.dir, "cluster_config.json")
-    d = write_config(cfg, slaves)
+    d = write_config(cfg, slaves, chains, shards)
     out("config_written", file=cfg, slaves={k: ids[k] for k in order}, full_shard_ids=both)
 
     procs = []
@@ -502,7 +513,7 @@ def main():
             os._exit(2)
     time.sleep(0.5)  # pyquarkchain binds its socket a moment after its ready line
 
-    env = make_env(2, 1, slaves, None, quarkchain=d["QUARKCHAIN"])
+    env = make_env(chains, shards, slaves, None, quarkchain=d["QUARKCHAIN"])
     env.cluster_config.MASTER.MASTER_TO_SLAVE_CONNECT_RETRY_DELAY = 0.2
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -535,8 +546,8 @@ def main():
         check_mesh(qkc_log, stats)
 
     kinds = {ids[k]: k for k in order}
-    print("mixed-cluster: pyquarkchain master + {} slaves ({}), both serving full shard ids 1 and 65537".format(
-        len(order), ", ".join("{}={}".format(ids[k], k) for k in order)))
+    print("mixed-cluster: pyquarkchain master + {} slaves ({}), both serving full shard ids {}".format(
+        len(order), ", ".join("{}={}".format(ids[k], k) for k in order), " and ".join(map(str, both))))
     print("  blocks sent: {} minor (to each slave) + {} root (broadcast by the master)".format(
         stats["minor_blocks"], stats["root_blocks"]))
     for sid in sorted(stats["accepted"]):

@@ -57,14 +57,15 @@ t.test("with the tools but no pyquarkchain venv the script skips and never calls
   t.throws(() => f.calls(), "run.sh was not called");
 });
 
-t.test("with the env it runs the driver once per SLAVE_LIST order, qkc-slave first then pyquarkchain's", async (t) => {
+t.test("with the env it runs the driver for both SLAVE_LIST orders, then the one-chain layout", async (t) => {
   const f = fakeTools(0, true);
   const r = run(f.env);
   t.equal(r.code, 0, r.out);
   const calls = f.calls();
-  t.equal(calls.length, 2);
-  t.match(calls[0], new RegExp(`^${join(repoRoot, "interop", "mixed_cluster.py")} --first qkc `));
-  t.match(calls[1], / --first py /);
+  t.equal(calls.length, 3);
+  t.match(calls[0], new RegExp(`^${join(repoRoot, "interop", "mixed_cluster.py")} --layout 2x1 --first qkc `));
+  t.match(calls[1], / --layout 2x1 --first py /);
+  t.match(calls[2], / --layout 1x2 --first py /);
   t.match(calls[0], /--qkc-cmd node --import tsx \S+bin\/slave\.ts/);
   t.match(r.out, /mixed-cluster: driver stand-in/, "the driver's summary is shown");
 });
@@ -73,7 +74,11 @@ t.test("a failing driver fails the script; an unknown order is a usage error", a
   const failing = fakeTools(1, true);
   const r = run(failing.env, ["py"]);
   t.equal(r.code, 1);
-  t.equal(failing.calls().length, 1, "one order asked, one run");
+  t.same(
+    failing.calls().map((c) => / --layout 2x1 --first py /.test(c)),
+    [true],
+    "one order asked, one run",
+  );
   t.match(r.out, /mixed-cluster: see /);
   const usage = run(fakeTools(0, true).env, ["sideways"]);
   t.equal(usage.code, 2);

@@ -8,7 +8,7 @@ through the master's connections, and both slaves' answers (account data, receip
 compared byte for byte.
 
 Run through the shared interop tools (pyquarkchain importable, see scripts/mixed-cluster.sh):
-  run.sh interop/mixed_cluster.py --qkc-cmd 'node --import tsx bin/slave.ts' [--first qkc|py]
+  run.sh interop/mixed_cluster.py --qkc-cmd 'node --import tsx bin/slave.ts' [--first qkc|py] [--layout 2x1|1x2]
 
 Why every block is sent to each slave by hand after the master's own call: pyquarkchain's
 MasterServer.add_raw_minor_block sends ADD_MINOR_BLOCK only to branch_to_slaves[branch][0]
@@ -75,12 +75,12 @@ GAS_PRICE = 10 ** 9
 # or shard 1 of chain 0
 LAYOUTS = {"2x1": (2, 1, 1 << 16), "1x2": (1, 2, 1)}
 KEYS = {}
+FUNDED = ("A0", "B0")
 
 
 def set_layout(name):
     KEYS.update({"A0": 0, "A1": 0, "B0": LAYOUTS[name][2], "B1": LAYOUTS[name][2]})
     return LAYOUTS[name][:2]
-FUNDED = ("A0", "B0")
 
 
 class Account:
@@ -134,6 +134,7 @@ class Builder:
             st.init_genesis_state(genesis_root)
             self.states[fsid] = st
         self.clock = int(time.time()) - 3600  # strictly increasing, all in the past
+        self.pending_nonce = {}  # per sender: transactions queued since its shard's last block
 
     def tick(self):
         self.clock += 5
@@ -167,6 +168,10 @@ class Builder:
         to the other local shard as the slave's broadcast_xshard_tx_list does (empty ones too)."""
         st = self.states[fsid]
         block = st.create_block_to_mine(create_time=self.tick())
+        queued = sum(n for name, n in self.pending_nonce.items() if self.fsid_of(Account(name, KEYS[name]).address) == fsid)
+        if len(block.tx_list) != queued:
+            raise RuntimeError("pyquarkchain put {} of {} queued transactions in block {}/{}".format(
+                len(block.tx_list), queued, fsid, block.header.height))
         xshard_list, _ = st.add_block(block)
         self.pending_nonce = {}
         for other, ost in self.states.items():
@@ -194,7 +199,6 @@ async def run(args, builder, master, stats):
     qc = builder.qc
     accts = {n: Account(n, k) for n, k in KEYS.items()}
     fs0, fs1 = sorted(qc.get_full_shard_ids())
-    builder.pending_nonce = {}
     slaves_of = {fsid: list(master.branch_to_slaves[fsid]) for fsid in (fs0, fs1)}
     first = {fsid: s[0].id.decode() for fsid, s in slaves_of.items()}
     out("branch_to_slaves", **{str(k): [s.id.decode() for s in v] for k, v in slaves_of.items()})

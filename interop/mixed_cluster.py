@@ -422,6 +422,32 @@ async def check_answers_match_builder(builder, master, accts, stats):
                     slave.id.decode(), name, got, stats["expected_balances"][name]))
 
 
+def check_header_reports(blocks, stats):
+    """Each slave tells the master of every block it adds (ADD_MINOR_BLOCK_HEADER_REQUEST: header,
+    tx counts, coinbase amounts, shard stats; slave.py:send_minor_block_header_to_master); the master
+    keeps the coinbase amounts for its root blocks. Both slaves' reports of a block must be the
+    same bytes (py_real_master's instrument() keeps the raw payloads)."""
+    from quarkchain.cluster.rpc import AddMinorBlockHeaderRequest
+    by_block = {}
+    for sid, payload in prm.RAW_HEADER_REQS:
+        h = AddMinorBlockHeaderRequest.deserialize(payload).minor_block_header.get_hash()
+        by_block.setdefault(h, {}).setdefault(sid, set()).add(payload)
+    same = 0
+    for b in blocks:
+        reports = by_block.get(b.header.get_hash(), {})
+        payloads = set().union(*reports.values()) if reports else set()
+        if len(reports) != 2 or len(payloads) != 1:
+            why = "reported by {}".format(sorted(reports)) if len(reports) != 2 else "reports differ: " + \
+                describe_difference(ClusterOp.ADD_MINOR_BLOCK_HEADER_REQUEST, {
+                    sid: {"op": ClusterOp.ADD_MINOR_BLOCK_HEADER_REQUEST, "payload": "0x" + sorted(p)[0].hex()}
+                    for sid, p in reports.items()})
+            stats["failures"].append("ADD_MINOR_BLOCK_HEADER_REQUEST of block {}/{}: {}".format(
+                b.header.branch.get_full_shard_id(), b.header.height, why))
+        else:
+            same += 1
+    stats["header_reports_same"] = same
+
+
 def check_mesh(qkc_log, stats):
     """The cross-shard lists that crossed the slave mesh, from qkc-slave's --trace-frames log: each
     side sends its own list of every block to the other (both serve the target shard), so there
@@ -532,6 +558,7 @@ def main():
         out("cluster_active", slaves={k: ids[k] for k in order})
         builder = Builder(d["QUARKCHAIN"])
         accts, txs, blocks, contracts = loop.run_until_complete(asyncio.wait_for(run(args, builder, master, stats), args.timeout * 3))
+        stats["blocks"] = blocks
         loop.run_until_complete(asyncio.wait_for(compare(args, builder, master, accts, txs, blocks, contracts, stats), args.timeout * 3))
         loop.run_until_complete(check_answers_match_builder(builder, master, accts, stats))
     except asyncio.TimeoutError:
@@ -548,6 +575,8 @@ def main():
 
     if os.path.exists(qkc_log) and not stats["failures"]:
         check_mesh(qkc_log, stats)
+    if stats.get("blocks"):
+        check_header_reports(stats["blocks"], stats)
 
     kinds = {ids[k]: k for k in order}
     print("mixed-cluster: pyquarkchain master + {} slaves ({}), both serving full shard ids {}".format(
@@ -560,6 +589,9 @@ def main():
         m = stats["mesh"]
         print("  xshard lists over the slave mesh: qkc->py {}, py->qkc {}, answers {}, same list from both: {}".format(
             m["qkc_to_py"], m["py_to_qkc"], m["answers"], m["same_lists"]))
+    if "header_reports_same" in stats:
+        print("  ADD_MINOR_BLOCK_HEADER_REQUEST to the master: {} of {} blocks reported by both in the same bytes".format(
+            stats["header_reports_same"], len(stats["blocks"])))
     print("  answers compared: {}, identical (with the expected error_code): {}".format(stats["compared"], stats["identical"]))
     print("  balances (QKC wei) as pyquarkchain's ShardState computed them: " +
           ", ".join("{}={}".format(k, v) for k, v in sorted(stats["expected_balances"].items())))

@@ -338,6 +338,19 @@ async def compare(args, builder, master, accts, txs, blocks, contracts, stats):
                           ClusterOp.GET_ACCOUNT_DATA_REQUEST, GetAccountDataRequest(coinbase)))
         questions.append(("GAS_PRICE shard {}".format(fsid), ClusterOp.GAS_PRICE_REQUEST,
                           GasPriceRequest(Branch(fsid), builder.qc.genesis_token)))
+    # questions without an answer: both must refuse them alike (want_code "error": any non-zero code)
+    a0, bt = accts["A0"], txs[0]
+    questions.append(("GET_MINOR_BLOCK beyond the tip", ClusterOp.GET_MINOR_BLOCK_REQUEST,
+                      GetMinorBlockRequest(Branch(bt[2]), height=99), "error"))
+    questions.append(("GET_MINOR_BLOCK unknown hash", ClusterOp.GET_MINOR_BLOCK_REQUEST,
+                      GetMinorBlockRequest(Branch(bt[2]), minor_block_hash=b"\x01" * 32), "error"))
+    other = [f for f in builder.states if f != bt[2]][0]
+    questions.append(("GET_TRANSACTION_RECEIPT on the wrong shard", ClusterOp.GET_TRANSACTION_RECEIPT_REQUEST,
+                      GetTransactionReceiptRequest(bt[1], Branch(other)), "error"))
+    questions.append(("GET_TRANSACTION unknown hash", ClusterOp.GET_TRANSACTION_REQUEST,
+                      GetTransactionRequest(b"\x02" * 32, Branch(bt[2])), "error"))
+    questions.append(("GET_ACCOUNT_DATA A0 beyond the tip", ClusterOp.GET_ACCOUNT_DATA_REQUEST,
+                      GetAccountDataRequest(a0.address, 99), None))
     questions.append(("GET_UNCONFIRMED_HEADERS", ClusterOp.GET_UNCONFIRMED_HEADERS_REQUEST, GetUnconfirmedHeadersRequest()))
     questions.append(("GET_ECO_INFO_LIST", ClusterOp.GET_ECO_INFO_LIST_REQUEST, GetEcoInfoListRequest()))
     for q in questions:
@@ -351,8 +364,12 @@ async def compare(args, builder, master, accts, txs, blocks, contracts, stats):
             problems.append("no answer: " + json.dumps(answers))
         elif len({a["payload"] for a in vals}) != 1 or len({a["op"] for a in vals}) != 1:
             problems.append("answers differ: " + describe_difference(op, answers))
-        elif int(vals[0]["payload"][2:10], 16) != want_code:  # every answer here starts with a uint32 error_code
-            problems.append("both answer error_code {}, expected {}".format(int(vals[0]["payload"][2:10], 16), want_code))
+        else:  # every answer here starts with a uint32 error_code
+            code = int(vals[0]["payload"][2:10], 16)
+            if want_code == "error" and code == 0 or want_code not in ("error", None) and code != want_code:
+                problems.append("both answer error_code {}, expected {}".format(code, want_code))
+        if want_code != 0 and not problems:
+            out("answer", key=key, error_code=int(vals[0]["payload"][2:10], 16), bytes=len(vals[0]["payload"]) // 2 - 1)
         if not problems and op == ClusterOp.GET_TRANSACTION_RECEIPT_REQUEST and want_code == 0:
             from quarkchain.cluster.rpc import GetTransactionReceiptResponse
             r = GetTransactionReceiptResponse.deserialize(bytes.fromhex(vals[0]["payload"][2:])).receipt

@@ -17,6 +17,7 @@ import {
   type TypedTransaction,
   typedTransactionHash as minorBlockTxHash,
 } from "../src/messages/core.ts";
+import { maxBlocksInOneRootBlock } from "../src/backend/chain/block-rules.ts";
 import { mineBlock, nextRootBlock } from "./empty-blocks.ts";
 import { addressOf, qkcTx, signedTx } from "./exec-env.ts";
 import type { Mulberry32 } from "./random.ts";
@@ -149,7 +150,11 @@ export async function buildStream(rng: Mulberry32, minorBlocks: number): Promise
 
   for (let made = 0; made < minorBlocks; made++) {
     // The first root block comes first: a master back at the genesis root starts shards over (README).
-    if (made === 0 || rng.u32() % 4 === 0) {
+    // A root block confirms at most so many blocks of a shard: one comes before a shard has more.
+    const full = [...unconfirmed].some(
+      ([s, list]) => list.length >= maxBlocksInOneRootBlock(config, shardOf(s).chain.shard),
+    );
+    if (made === 0 || full || rng.u32() % 4 === 0) {
       const next = nextRootBlock(root);
       next.header.create_time = clock += 1n;
       next.minor_block_header_list = [SHARD_A, SHARD_B].flatMap((s) => unconfirmed.get(s)!.map((b) => b.header));

@@ -13,6 +13,7 @@ import {
   type MinorBlockMeta,
   type RootBlock,
   type RootBlockHeader,
+  type TypedTransaction,
   MinorBlockMeta as MinorBlockMetaCodec,
 } from "../src/messages/core.ts";
 
@@ -53,6 +54,19 @@ export function mineEmpty(
   createTime: bigint,
   miner: Address,
 ): MinorBlock {
+  return mineBlock(config, chain, parent, root, createTime, miner, []);
+}
+
+/** mineEmpty with `txs` in the block (run in order; the caller makes them valid). */
+export function mineBlock(
+  config: QuarkChainConfig,
+  chain: Shard,
+  parent: MinorBlock,
+  root: RootBlockHeader,
+  createTime: bigint,
+  miner: Address,
+  txs: readonly TypedTransaction[],
+): MinorBlock {
   const shard = config.shards.get(chain.fullShardId)!;
   const draft: MinorBlock = {
     header: {
@@ -72,8 +86,8 @@ export function mineEmpty(
       extra_data: new Uint8Array(0),
       mixhash: new Uint8Array(32),
     },
-    meta: { ...parent.meta, hash_merkle_root: merkleRoot([]), evm_xshard_gas_limit: shard.GENESIS.GAS_LIMIT / 2n },
-    tx_list: [],
+    meta: { ...parent.meta, hash_merkle_root: merkleRoot(txs), evm_xshard_gas_limit: shard.GENESIS.GAS_LIMIT / 2n },
+    tx_list: [...txs],
     tracking_data: new Uint8Array(0),
   };
   const world = WorldState.open(chain.store.stateKv, parent.meta.hash_evm_state_root);

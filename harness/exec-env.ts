@@ -1,6 +1,9 @@
 import { type ExecRules, type ExecState, type ExecWorld, newExecState } from "../src/backend/exec/exec-state.ts";
 import type { BlockEnv } from "../src/evm/env.ts";
-import type { EvmTransaction } from "../src/tx/transaction.ts";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { TransactionType, type TypedTransaction } from "../src/messages/core.ts";
+import { type EvmTransaction, encodeEvmTransaction, unsignedHash } from "../src/tx/transaction.ts";
+import { keccak256 } from "../src/crypto/keccak.ts";
 import { QKC, blockEnv } from "./fake-world.ts";
 
 /*
@@ -57,4 +60,17 @@ export function qkcTx(f: Partial<EvmTransaction> = {}): EvmTransaction {
     s: 0n,
     ...f,
   };
+}
+
+/** `tx` signed with `key` as pyquarkchain's Transaction.sign does (v = 27 + recovery id), wrapped for a block. */
+export function signedTx(tx: EvmTransaction, key: Uint8Array): TypedTransaction {
+  const raw = secp256k1.sign(unsignedHash(tx), key, { prehash: false, format: "recovered" });
+  const sig = secp256k1.Signature.fromBytes(raw, "recovered");
+  const signed = { ...tx, v: 27n + BigInt(sig.recovery!), r: sig.r, s: sig.s };
+  return { tx: { type: TransactionType.SERIALIZED_EVM, serialized_tx: encodeEvmTransaction(signed) } };
+}
+
+/** The 20-byte address of a secret key (keccak of the uncompressed public key, last 20 bytes). */
+export function addressOf(key: Uint8Array): Uint8Array {
+  return keccak256(secp256k1.getPublicKey(key, false).subarray(1)).subarray(12);
 }

@@ -2,13 +2,14 @@ import type { QuarkChainConfig } from "../../config/cluster-config.ts";
 import { fraction } from "../../config/fraction.ts";
 import { fullShardIdByFullShardKey, initializedFullShardIdsBeforeRootHeight } from "../../config/quarkchain-config.ts";
 import { tokenIdEncode } from "../../config/token.ts";
-import { forkSchedule } from "../../evm/env.ts";
+import { type ForkSchedule, forkSchedule } from "../../evm/env.ts";
 import type { MinorBlock, MinorBlockHeader } from "../../messages/core.ts";
 import { blockCoinbaseAmount, isInBranch, isNeighbor } from "../chain/block-rules.ts";
 import { minorBlockHash } from "../chain/hashes.ts";
 import type { ShardChain } from "../chain/shard-chain.ts";
 import type { ExecRules } from "./exec-state.ts";
 import type { RunBlockEnv } from "./run-block.ts";
+import type { ShardTxRules } from "./validate-shard-tx.ts";
 import type { CursorSource } from "./xshard-cursor.ts";
 
 /** The chain a block is run against: the parent must be stored (validate_block checked it). */
@@ -45,12 +46,7 @@ export function runBlockEnv(config: QuarkChainConfig, chain: ShardChain, block: 
   const maxRoot = chain.store.rootBlock(header.hash_prev_root_block);
   if (!parent || !maxRoot) throw new MissingParentError("the parent block or the previous root block is not stored");
 
-  const prevHashes: Uint8Array[] = [];
-  for (let h: MinorBlockHeader | undefined = parent.header; h && prevHashes.length < 256;) {
-    prevHashes.push(minorBlockHash(h));
-    h = h.height === 0n ? undefined : chain.header(h.hash_prev_minor_block);
-  }
-
+  const prevHashes = prevHashesFrom(chain, parent.header);
   const fullShardId = chain.fullShardId;
   const cursor: CursorSource = {
     rootBlock: (hash) => chain.store.rootBlock(hash),
@@ -63,29 +59,10 @@ export function runBlockEnv(config: QuarkChainConfig, chain: ShardChain, block: 
     genesisToken: config.genesisToken,
   };
 
-  const rootTipHeight = chain.rootTip.height;
-  const initialized = initializedFullShardIdsBeforeRootHeight(config, rootTipHeight);
   const reward = new Map(blockCoinbaseAmount(config, shard, header.height).balance_map);
   return {
     rules: execRules(config),
-    txRules: {
-      networkId: BigInt(config.NETWORK_ID),
-      ethChainId: BigInt(shard.chain.ETH_CHAIN_ID),
-      isInBranch: (key) => isInBranch(fullShardId, key),
-      fullShardIdOf: (key) => {
-        try {
-          return fullShardIdByFullShardKey(config, key);
-        } catch {
-          return undefined;
-        }
-      },
-      isInitialized: (id) => initialized.includes(id),
-      isNeighbor: (id) => isNeighbor(fullShardId, id, initialized.length),
-      xshardGasLimit: block.meta.evm_xshard_gas_limit,
-      enableTxTimestamp: config.ENABLE_TX_TIMESTAMP ?? null,
-      txWhitelistSenders: new Set(),
-      enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
-    },
+    txRules: shardTxRules(config, chain, block.meta.evm_xshard_gas_limit),
     cursor,
     maxRoot,
     parentCursor: parent.meta.xshard_tx_cursor_info,
@@ -98,15 +75,57 @@ export function runBlockEnv(config: QuarkChainConfig, chain: ShardChain, block: 
       prevHashes,
       defaultChainToken: tokenIdEncode(shard.chain.DEFAULT_CHAIN_TOKEN),
       senderDisallowMap: senderDisallowMap(chain, parent.header, header.coinbase_address.recipient),
-      schedule: forkSchedule({
-        enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
-        enableNonReservedNativeTokenTimestamp: config.ENABLE_NON_RESERVED_NATIVE_TOKEN_TIMESTAMP ?? null,
-        enableGeneralNativeTokenTimestamp: config.ENABLE_GENERAL_NATIVE_TOKEN_TIMESTAMP ?? null,
-      }),
+      schedule: configSchedule(config),
     },
     xshardGasDdosFixRootHeight: config.XSHARD_GAS_DDOS_FIX_ROOT_HEIGHT,
     reward,
   };
+}
+
+/** state.prev_headers: the hashes of `from` and its ancestors, `from` first, at most 256. */
+export function prevHashesFrom(chain: ShardChain, from: MinorBlockHeader): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let h: MinorBlockHeader | undefined = from; h && out.length < 256;) {
+    out.push(minorBlockHash(h));
+    h = h.height === 0n ? undefined : chain.header(h.hash_prev_minor_block);
+  }
+  return out;
+}
+
+/**
+ * __validate_tx's view of the shard at the root tip: `xshardGasLimit` is the block's
+ * evm_xshard_gas_limit in run_block, get_xshard_gas_limit() (the shard's gas limit / 2) in add_tx.
+ */
+export function shardTxRules(config: QuarkChainConfig, chain: ShardChain, xshardGasLimit: bigint): ShardTxRules {
+  const fullShardId = chain.fullShardId;
+  const initialized = initializedFullShardIdsBeforeRootHeight(config, chain.rootTip.height);
+  return {
+    networkId: BigInt(config.NETWORK_ID),
+    ethChainId: BigInt(chain.shard.chain.ETH_CHAIN_ID),
+    isInBranch: (key) => isInBranch(fullShardId, key),
+    fullShardIdOf: (key) => {
+      try {
+        return fullShardIdByFullShardKey(config, key);
+      } catch {
+        return undefined;
+      }
+    },
+    isInitialized: (id) => initialized.includes(id),
+    isNeighbor: (id) => isNeighbor(fullShardId, id, initialized.length),
+    xshardGasLimit,
+    enableTxTimestamp: config.ENABLE_TX_TIMESTAMP ?? null,
+    txWhitelistSenders: new Set(),
+    enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
+  };
+}
+
+/** The fork switches of the interpreter (specials, native token rules) by the config's timestamps. */
+export function configSchedule(config: QuarkChainConfig): ForkSchedule {
+  return forkSchedule({
+    enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
+    enableNonReservedNativeTokenTimestamp: config.ENABLE_NON_RESERVED_NATIVE_TOKEN_TIMESTAMP ?? null,
+    enableGeneralNativeTokenTimestamp: config.ENABLE_GENERAL_NATIVE_TOKEN_TIMESTAMP ?? null,
+  });
 }
 
 /**

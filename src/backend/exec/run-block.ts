@@ -11,6 +11,7 @@ import { addBlockFee, type ExecRules, type ExecState } from "./exec-state.ts";
 import type { Receipt } from "./receipt.ts";
 import { receiptRoot } from "./receipt-root.ts";
 import { type ShardTxRules, validateShardTransaction } from "./validate-shard-tx.ts";
+import type { TxValidationEnv } from "./validate-tx.ts";
 import { type CursorSource, XshardTxCursor } from "./xshard-cursor.ts";
 import { gasReserve, tryPayNativeTokenAsGas } from "./gas-token.ts";
 
@@ -140,7 +141,8 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
   };
 }
 
-function validationEnv(state: ExecState) {
+/** validate_transaction's view of `state` as it stands (gas used so far, the gas limit, the gas-token manager). */
+export function validationEnv(state: ExecState): TxValidationEnv {
   return {
     defaultChainToken: state.block.defaultChainToken,
     genesisToken: state.rules.genesisToken,

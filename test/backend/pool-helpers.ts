@@ -6,7 +6,8 @@ import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis } from "../../src/backend/genesis.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
-import { MinorBlock, TransactionReceipt, TypedTransaction } from "../../src/messages/core.ts";
+import type { ChainDb } from "../../src/backend/chain/chain-store.ts";
+import { MinorBlock, type RootBlock, TransactionReceipt, TypedTransaction } from "../../src/messages/core.ts";
 import { TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
 import { bytes, hex } from "./chain-helpers.ts";
@@ -43,8 +44,9 @@ export interface PoolFixture {
   full_shard_id: number;
   contract: string;
   rules: {
-    cases: Array<PoolCase & { stage: "genesis" | "B2" }>;
+    cases: Array<PoolCase & { stage: "genesis" | "B2" | "recovered" }>;
     queue: string[];
+    recovered_queue: string[];
     gas_limit: number;
     blocks: Record<"B1" | "B2", string>;
     root: string;
@@ -67,14 +69,17 @@ export const fixtureTx = (h: string) => decode(TypedTransaction, bytes(h));
 export const blockOf = (h: string) => decode(MinorBlock, bytes(h));
 export const receiptHex = (r: TransactionReceipt) => hex(encode(TransactionReceipt, r));
 
-/** A ChainBackend of shard 2 (of 2 and 3) on the fixture's network, its shards created at the genesis root. */
-export async function bootPool(configJson: string) {
+/**
+ * A ChainBackend of shard 2 (of 2 and 3) on the fixture's network, its shards created at `root`
+ * (the genesis root block unless given) over `db` (in memory unless given).
+ */
+export async function bootPool(configJson: string, opts: { db?: ChainDb; root?: RootBlock } = {}) {
   const config = loadQuarkChainConfig(configJson);
   const genesis = new NetworkGenesis(config);
-  const backend = new ChainBackend({ shards: [2], genesis, log: silentLog });
+  const backend = new ChainBackend({ shards: [2], genesis, log: silentLog, ...(opts.db ? { db: opts.db } : {}) });
   const ctx = new TestContext();
   backend.attach(ctx);
-  await backend.createShards(genesis.rootBlock());
+  await backend.createShards(opts.root ?? genesis.rootBlock());
   return {
     backend,
     ctx,

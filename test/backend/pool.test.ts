@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import t from "tap";
+import { ChainDb } from "../../src/backend/chain/chain-store.ts";
 import type { MasterHandlers } from "../../src/backend/api.ts";
 import { minorBlockHash } from "../../src/backend/genesis.ts";
 import { encode } from "../../src/codec/index.ts";
@@ -43,6 +47,30 @@ t.test("add_tx rule by rule, at the genesis tip and at B2 (on R1)", async (t) =>
   t.same(poolHashes(b), f.rules.queue, "the pool, in pyquarkchain's order");
   t.equal(f.rules.gas_limit, 6_000_000, "the tip state's gas limit: 12M less the xshard 6M no deposit used");
 });
+
+t.test(
+  "after a restart the tip's state is rebuilt as __create_evm_state builds it: State's default gas limit again",
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "qkc-pool-"));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const r1 = decode(RootBlock, bytes(f.rules.root));
+    {
+      const { backend, master } = await bootPool(f.cluster_config_json, { db: ChainDb.open(dir) });
+      t.same(await addBlock(master, blockOf(f.rules.blocks.B1)), { error_code: 0 });
+      t.same(await backend.addRootBlock(r1), { error_code: 0, switched: true });
+      t.same(await addBlock(master, blockOf(f.rules.blocks.B2)), { error_code: 0 });
+      await backend.close();
+    }
+    const b = await bootPool(f.cluster_config_json, { db: ChainDb.open(dir), root: r1 });
+    t.teardown(() => b.backend.close());
+    t.equal(hex(b.backend.chain(SHARD)!.tipHash), hex(minorBlockHash(blockOf(f.rules.blocks.B1).header)), "tip: B1");
+    for (const c of f.rules.cases.filter((c) => c.stage === "recovered")) {
+      const res = await b.master.ADD_TRANSACTION_REQUEST({ tx: fixtureTx(c.tx) });
+      t.equal(res.error_code, c.accepted ? 0 : 1, `${c.name}: ${c.accepted ? "accepted" : "refused"}`);
+    }
+    t.same(poolHashes(b), f.rules.recovered_queue);
+  },
+);
 
 t.test("a gas token other than QKC at price 0, and the full pool (MIN_TX_POOL_GAS_PRICE 0, a pool of 3)", async (t) => {
   const b = await bootPool(f.full.cluster_config_json);

@@ -18,6 +18,7 @@ export type TipStateOrigin = { readonly ran: true } | { readonly ran: false; rea
 /** evm/state.py STATE_DEFAULTS: a state __create_evm_state made has these. */
 const DEFAULT_GAS_LIMIT = 3141592n;
 const ZERO_ADDRESS = new Uint8Array(20);
+const QKC = tokenIdEncode("QKC");
 
 /**
  * ShardState.evm_state.ephemeral_clone() with gas_used = 0 (add_tx): `world` (the state at the
@@ -47,7 +48,9 @@ export function tipExecState(
     difficulty: origin.ran ? header.difficulty : 1n,
     gasLimit,
     prevHashes: prevHashesFrom(chain, header),
-    defaultChainToken: tokenIdEncode(chain.shard.chain.DEFAULT_CHAIN_TOKEN),
+    // ephemeral_clone builds a new State, whose shard_config is ShardConfig(ChainConfig()): the
+    // default chain token the clone sees is ChainConfig's "QKC", whatever the chain's is.
+    defaultChainToken: QKC,
     senderDisallowMap: new Map(),
     schedule: configSchedule(config),
   };

@@ -35,23 +35,27 @@ export function addTx(pool: TxPool, gate: PoolGate, tx: TypedTransaction): boole
   const hash = typedTransactionHash(tx);
   if (chain.store.txLocation(hash)) return false;
   if (pool.has(hash)) return false;
+  let entry: PoolEntry;
+  try {
+    entry = poolEntry(tx, hash);
+  } catch {
+    return false; // undecodable: to_evm_tx raises, add_tx answers False
+  }
   let why: string | undefined;
   try {
-    const entry = poolEntry(tx, hash);
     const state = gate.tipState();
     why = state
       ? poolRejection(poolTxRules(gate.config, chain), gate.config.MIN_TX_POOL_GAS_PRICE, state, entry)
       : "the state after the tip is not stored here";
-    if (why === undefined) pool.add(entry);
   } catch (err) {
-    why = `check failed: ${(err as Error).message}`;
-    gate.log.warn({ shard: chain.fullShardId, tx: hex(hash), reason: why }, "transaction refused");
+    gate.log.warn({ shard: chain.fullShardId, tx: hex(hash), err }, "transaction refused: its checks failed");
     return false;
   }
   if (why !== undefined) {
     gate.log.debug({ shard: chain.fullShardId, tx: hex(hash), reason: why }, "transaction refused");
     return false;
   }
+  pool.add(entry);
   return true;
 }
 

@@ -41,13 +41,17 @@ export function tipExecState(
     const unusedXshard = meta.evm_xshard_gas_limit - meta.evm_cross_shard_receive_gas_used;
     if (unusedXshard > 0n) gasLimit -= unusedXshard;
   }
+  let prevHashes: readonly Uint8Array[] | undefined;
   const block: BlockEnv = {
+    // Walked only if the gas-token manager reads BLOCKHASH: add_tx runs once per transaction of a list.
+    get prevHashes() {
+      return (prevHashes ??= prevHashesFrom(chain, header));
+    },
     coinbase: origin.ran ? header.coinbase_address.recipient : ZERO_ADDRESS,
     timestamp: origin.ran ? header.create_time : origin.timestamp,
     number: origin.ran ? header.height : 0n,
     difficulty: origin.ran ? header.difficulty : 1n,
     gasLimit,
-    prevHashes: prevHashesFrom(chain, header),
     // ephemeral_clone builds a new State, whose shard_config is ShardConfig(ChainConfig()): the
     // default chain token the clone sees is ChainConfig's "QKC", whatever the chain's is.
     defaultChainToken: QKC,

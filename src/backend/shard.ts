@@ -20,6 +20,7 @@ import { type Reorg, ShardChain, type ValidateOptions } from "./chain/shard-chai
 import { DerivedStates } from "./exec/derive/derive-state.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
 import { type ExecutedBlock, executeBlock } from "./exec/execute-block.ts";
+import { type TipStateOrigin, tipExecState } from "./exec/tip-state.ts";
 import { TrieNodeCache } from "./state/trie/index.ts";
 import { BLANK_ROOT } from "./state/state-db.ts";
 import { type StateView, WorldStateView } from "./state/state-view.ts";
@@ -70,6 +71,8 @@ export class Shard {
   private readonly sends = new Map<string, readonly CrossShardTransactionDeposit[]>();
   /** Decoded trie nodes, shared by the states of this shard's blocks. */
   readonly nodeCache = new TrieNodeCache();
+  /** How ShardState.evm_state came to be, which add_tx validates against. */
+  private tipOrigin: TipStateOrigin;
 
   constructor(deps: ShardDeps, chain: ShardChain, genesisState: () => EvmState) {
     this.deps = deps;
@@ -78,6 +81,8 @@ export class Shard {
     this.states = new DerivedStates(chain, deps.config, genesisState);
     this.pool = new TxPool(deps.config.TRANSACTION_QUEUE_SIZE_LIMIT_PER_SHARD);
     this.gossip = new Gossip(chain, deps.log);
+    const atGenesis = chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
+    this.tipOrigin = { ran: false, timestamp: atGenesis ? 0n : deps.now() };
   }
 
   // ---- What tools and tests read ----
@@ -318,6 +323,7 @@ export class Shard {
       executed.records,
     );
     if (derived) this.states.stored(hash, derived.state);
+    if (reorg.tipMoved) this.tipOrigin = { ran: true };
     this.followReorg(reorg, derived?.state);
     return undefined;
   }
@@ -392,6 +398,7 @@ export class Shard {
   addRootBlock(root: RootBlock): boolean {
     const reorg = this.chain.addRootBlock(root);
     if (!reorg) return false;
+    if (reorg.tipMoved) this.tipOrigin = { ran: false, timestamp: this.deps.now() };
     this.followReorg(reorg, undefined);
     return true;
   }
@@ -407,7 +414,11 @@ export class Shard {
   /** ShardState.add_tx: whether the transaction joins the pool. */
   addTx(tx: TypedTransaction): boolean {
     const { config, log } = this.deps;
-    return addTx(this.pool, { config, chain: this.chain, state: this.stateAfterBlock(this.chain.tipHash), log }, tx);
+    const tipState = () => {
+      const world = this.worldAfterBlock(this.chain.tipHash);
+      return world && tipExecState(config, this.chain, world, this.tipOrigin);
+    };
+    return addTx(this.pool, { config, chain: this.chain, tipState, log }, tx);
   }
 
   /** get_transaction_by_hash: (block, index) for a canonical block, or the pool's empty block. */

@@ -170,11 +170,6 @@ export class ShardChain {
     return this.confirmedTip?.height ?? -1n;
   }
 
-  /** The state timestamp add_tx checks against: 0 at genesis (pyquarkchain's default), else the tip's time. */
-  get stateTimestamp(): bigint {
-    return this.headerTip.height === this.shard.GENESIS.HEIGHT ? 0n : this.headerTip.create_time;
-  }
-
   byHash(hash: Uint8Array): MinorBlock | undefined {
     return this.store.minorBlock(hash);
   }

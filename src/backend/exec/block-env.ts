@@ -2,7 +2,7 @@ import type { QuarkChainConfig } from "../../config/cluster-config.ts";
 import { fraction } from "../../config/fraction.ts";
 import { fullShardIdByFullShardKey, initializedFullShardIdsBeforeRootHeight } from "../../config/quarkchain-config.ts";
 import { tokenIdEncode } from "../../config/token.ts";
-import { forkSchedule } from "../../evm/env.ts";
+import { type ForkSchedule, forkSchedule } from "../../evm/env.ts";
 import type { MinorBlock, MinorBlockHeader } from "../../messages/core.ts";
 import { blockCoinbaseAmount, isInBranch, isNeighbor } from "../chain/block-rules.ts";
 import { minorBlockHash } from "../chain/hashes.ts";
@@ -46,12 +46,7 @@ export function runBlockEnv(config: QuarkChainConfig, chain: ShardChain, block: 
   const maxRoot = chain.store.rootBlock(header.hash_prev_root_block);
   if (!parent || !maxRoot) throw new MissingParentError("the parent block or the previous root block is not stored");
 
-  const prevHashes: Uint8Array[] = [];
-  for (let h: MinorBlockHeader | undefined = parent.header; h && prevHashes.length < 256;) {
-    prevHashes.push(minorBlockHash(h));
-    h = h.height === 0n ? undefined : chain.header(h.hash_prev_minor_block);
-  }
-
+  const prevHashes = prevHashesFrom(chain, parent.header);
   const fullShardId = chain.fullShardId;
   const cursor: CursorSource = {
     rootBlock: (hash) => chain.store.rootBlock(hash),
@@ -80,15 +75,30 @@ export function runBlockEnv(config: QuarkChainConfig, chain: ShardChain, block: 
       prevHashes,
       defaultChainToken: tokenIdEncode(shard.chain.DEFAULT_CHAIN_TOKEN),
       senderDisallowMap: senderDisallowMap(chain, parent.header, header.coinbase_address.recipient),
-      schedule: forkSchedule({
-        enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
-        enableNonReservedNativeTokenTimestamp: config.ENABLE_NON_RESERVED_NATIVE_TOKEN_TIMESTAMP ?? null,
-        enableGeneralNativeTokenTimestamp: config.ENABLE_GENERAL_NATIVE_TOKEN_TIMESTAMP ?? null,
-      }),
+      schedule: configSchedule(config),
     },
     xshardGasDdosFixRootHeight: config.XSHARD_GAS_DDOS_FIX_ROOT_HEIGHT,
     reward,
   };
+}
+
+/** state.prev_headers: the hashes of `from` and its ancestors, `from` first, at most 256. */
+export function prevHashesFrom(chain: ShardChain, from: MinorBlockHeader): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let h: MinorBlockHeader | undefined = from; h && out.length < 256;) {
+    out.push(minorBlockHash(h));
+    h = h.height === 0n ? undefined : chain.header(h.hash_prev_minor_block);
+  }
+  return out;
+}
+
+/** The fork switches of the interpreter (specials, native token rules) by the config's timestamps. */
+export function configSchedule(config: QuarkChainConfig): ForkSchedule {
+  return forkSchedule({
+    enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
+    enableNonReservedNativeTokenTimestamp: config.ENABLE_NON_RESERVED_NATIVE_TOKEN_TIMESTAMP ?? null,
+    enableGeneralNativeTokenTimestamp: config.ENABLE_GENERAL_NATIVE_TOKEN_TIMESTAMP ?? null,
+  });
 }
 
 /**

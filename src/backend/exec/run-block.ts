@@ -141,7 +141,7 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
   };
 }
 
-/** validate_transaction's view of a block's state so far (gas used, limit, tokens, time). */
+/** validate_transaction's view of `state` as it stands (gas used so far, the gas limit, the gas-token manager). */
 export function validationEnv(state: ExecState): TxValidationEnv {
   return {
     defaultChainToken: state.block.defaultChainToken,

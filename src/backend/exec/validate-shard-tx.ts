@@ -38,12 +38,14 @@ export interface FutureNonce {
  * ShardState.__validate_tx: the network id, the branch, the target shard (known, initialized, a
  * neighbour, within the cross-shard gas limit), the TX and EVM switches; a nonce ahead of the
  * account's by at most 64 passes as is (the pool keeps it), anything else goes through
- * validate_transaction. Undefined when the transaction is valid now.
+ * validate_transaction. Undefined when the transaction is valid now. `senderOf` may be a function: the
+ * sender is then recovered only once the cheap checks pass, as evm_tx.sender is (the pool's refusals of
+ * forwarded lists never pay for the recovery).
  */
 export function validateShardTransaction(
   world: World,
   tx: EvmTransaction,
-  sender: Uint8Array | null,
+  senderOf: Uint8Array | null | (() => Uint8Array | null),
   isCrossShard: (tx: EvmTransaction) => boolean,
   rules: ShardTxRules,
   env: TxValidationEnv,
@@ -74,6 +76,7 @@ export function validateShardTransaction(
     return reject("XshardGasLimitExceeded", "xshard evm tx exceeds xshard gas limit");
   }
   // From here on pyquarkchain reads evm_tx.sender, which raises InvalidTransaction for a bad signature.
+  const sender = typeof senderOf === "function" ? senderOf() : senderOf;
   if (sender === null) return reject("UnsignedTransaction", "the signature does not recover a sender");
   if (rules.enableTxTimestamp !== null && env.timestamp < rules.enableTxTimestamp) {
     if (!rules.txWhitelistSenders.has(Buffer.from(sender).toString("hex"))) {

@@ -83,7 +83,7 @@ export function runBlockEnv(config: QuarkChainConfig, chain: ShardChain, block: 
       isNeighbor: (id) => isNeighbor(fullShardId, id, initialized.length),
       xshardGasLimit: block.meta.evm_xshard_gas_limit,
       enableTxTimestamp: config.ENABLE_TX_TIMESTAMP ?? null,
-      txWhitelistSenders: new Set(),
+      txWhitelistSenders: config.TX_WHITELIST_SENDERS,
       enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
     },
     cursor,

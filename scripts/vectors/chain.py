@@ -103,7 +103,7 @@ class Chain:
         return self.nonces[k]
 
     def tx(self, acct, from_key, to, value=0, gas=21000, gas_price=1, data=b"", to_key=None,
-           gas_token=None, transfer_token=None, nonce=None, network_id=None, sign=True):
+           gas_token=None, transfer_token=None, nonce=None, network_id=None, sign=True, version=0):
         """A signed transaction of `acct` from shard key `from_key`. `to` is an Address, or
         None for a contract creation (then `to_key` says where). The sender's nonce advances
         unless `nonce` is given (a deliberately wrong one)."""
@@ -124,6 +124,7 @@ class Chain:
             network_id=self.qc.NETWORK_ID if network_id is None else network_id,
             gas_token_id=genesis if gas_token is None else gas_token,
             transfer_token_id=genesis if transfer_token is None else transfer_token,
+            version=version,
         )
         evm_tx.set_quark_chain_config(self.qc)
         if sign:
@@ -135,11 +136,11 @@ class Chain:
         self.clock += seconds
         return self.clock
 
-    def make_minor(self, fsid, txs, seconds=3):
+    def make_minor(self, fsid, txs, seconds=3, miner=None):
         """A finalized block on the shard's tip holding `txs` in order (not added)."""
         st = self.shards[fsid]
         block = st.create_block_to_mine(
-            create_time=self.tick(seconds), address=self.miner.addr(key_of(fsid)), include_tx=False
+            create_time=self.tick(seconds), address=(miner or self.miner).addr(key_of(fsid)), include_tx=False
         )
         for t in txs:
             block.add_tx(t)
@@ -176,8 +177,8 @@ class Chain:
         self.nonces = {k: v for k, v in self.nonces.items() if k[1] != fsid}
         return block
 
-    def minor(self, fsid, txs, seconds=3):
-        return self.add_minor(self.make_minor(fsid, txs, seconds))
+    def minor(self, fsid, txs, seconds=3, miner=None):
+        return self.add_minor(self.make_minor(fsid, txs, seconds, miner))
 
     def make_root(self, seconds=10, limit=6):
         """A root block on the root tip confirming up to `limit` unconfirmed blocks per shard."""
@@ -213,3 +214,16 @@ class Chain:
 
     def token(self, name):
         return token_id_encode(name)
+
+    def resync_unconfirmed(self):
+        """After a root fork reset a shard's tip: the blocks not yet confirmed on the best chain."""
+        for fsid, st in self.shards.items():
+            confirmed = st.confirmed_header_tip.get_hash() if st.confirmed_header_tip else None
+            headers, h = [], st.header_tip
+            while h is not None and h.get_hash() != confirmed:
+                headers.append(h)
+                if h.height == 0:
+                    break
+                h = st.db.get_minor_block_header_by_hash(h.hash_prev_minor_block)
+            self.unconfirmed[fsid] = headers[::-1]
+        self.nonces = {}

@@ -7,7 +7,7 @@ OPS = {
     "CALLDATACOPY": 0x37, "CODECOPY": 0x39, "NUMBER": 0x43, "TIMESTAMP": 0x42, "GAS": 0x5A,
     "POP": 0x50, "MLOAD": 0x51, "MSTORE": 0x52, "SLOAD": 0x54, "SSTORE": 0x55, "JUMP": 0x56,
     "JUMPI": 0x57, "JUMPDEST": 0x5B, "DUP1": 0x80, "DUP2": 0x81, "SWAP1": 0x90,
-    "LOG0": 0xA0, "LOG1": 0xA1, "LOG2": 0xA2, "CREATE": 0xF0, "RETURN": 0xF3, "CREATE2": 0xF5,
+    "LOG0": 0xA0, "LOG1": 0xA1, "LOG2": 0xA2, "CREATE": 0xF0, "CALL": 0xF1, "RETURN": 0xF3, "CREATE2": 0xF5,
     "REVERT": 0xFD, "INVALID": 0xFE, "SELFDESTRUCT": 0xFF, "BALANCE": 0x31, "ADDRESS": 0x30,
 }
 
@@ -101,6 +101,18 @@ FACTORY = asm(
     ("MARK", "child"), CHILD_INIT,
 )
 
+# Called with target|flag (two words) and a value: CALLs the target with that value and no
+# data, stores the call's success at slot 1 and logs it (LOG1); a non-zero flag then REVERTs
+# the whole call (the inner transfer is undone).
+FORWARDER = asm(
+    P(0), P(0), P(0), P(0), "CALLVALUE", P(0), "CALLDATALOAD", "GAS", "CALL",
+    "DUP1", P(1), "SSTORE",
+    P(0), P(0), "LOG1",
+    P(0x20), "CALLDATALOAD", "ISZERO", ("PUSH2@", "ok"), "JUMPI",
+    P(0), P(0), "REVERT",
+    ("LABEL", "ok"), "STOP",
+)
+
 # Sends everything it holds to the caller and goes.
 SELFDESTRUCT = asm("CALLER", "SELFDESTRUCT")
 
@@ -122,6 +134,7 @@ CREATIONS = {
     "selfdestruct": deploy(SELFDESTRUCT),
     "loop": deploy(LOOP),
     "env": deploy(ENV),
+    "forwarder": deploy(FORWARDER),
 }
 
 

@@ -28,6 +28,18 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     names = args.only or sorted(SCENARIOS)
+    if len(names) > 1:
+        # one process per scenario: a config sets pyquarkchain's precompile and system-contract
+        # switches process-wide (env.py), so scenarios must not share one
+        import subprocess
+
+        for name in names:
+            cmd = [sys.executable, os.path.abspath(__file__), "--out", args.out, "--only", name,
+                   "--interop-dir", args.interop_dir]
+            if subprocess.call(cmd) != 0:
+                print("scenario {} failed".format(name), file=sys.stderr)
+                return 1
+        return 0
     for name in names:
         fn, description = SCENARIOS[name]
         s = fn(args.interop_dir)

@@ -44,6 +44,11 @@ class Traffic:
         self.sent = []  # (tx, fsid, kind)
         self.strangers = []
         self.sol = pyquarkchain_creations()
+        # the rules of the time (scenario "forks"): who may send, whether contracts run, EIP155 transactions
+        self.senders = None
+        self.evm = True
+        self.eip155 = False
+        self.big = False  # transfers of most of a balance (scenario "posw": stakes locked by mining)
 
     def gas_price(self):
         return self.rng.choice([0, 1, GWEI, 2 * GWEI, 3 * GWEI + 7, 10 * GWEI])
@@ -53,11 +58,18 @@ class Traffic:
 
     def one(self, fsid, xshard_ok):
         r, ch = self.rng, self.ch
-        a = r.choice(self.accounts)
+        a = r.choice(self.senders or self.accounts)
         k = key_of(fsid)
-        kinds = ["transfer"] * 5 + ["data", "self", "stranger", "token", "create"] + ["call"] * 5
-        if xshard_ok:
-            kinds += ["xshard"] * 3 + ["xshard_token", "xshard_create", "xshard_call"]
+        if self.evm:
+            kinds = ["transfer"] * 5 + ["data", "self", "stranger", "token", "create"] + ["call"] * 5
+            if xshard_ok:
+                kinds += ["xshard"] * 3 + ["xshard_token", "xshard_create", "xshard_call"]
+        else:
+            kinds = ["transfer"] * 3 + ["self", "stranger", "token"] + (["xshard", "xshard_token"] if xshard_ok else [])
+        if self.eip155 and k == 0:
+            kinds += ["eip155"] * 3
+        if self.big:
+            kinds += ["big"] * 4
         kind = r.choice(kinds)
         if kind in ("call", "xshard_call") and not any(self.contracts.values()):
             kind = "create"
@@ -69,6 +81,14 @@ class Traffic:
             b = r.choice(self.accounts)
             tx = ch.tx(a, k, b.addr(k), value=r.randrange(1, 10**18), gas=60000, gas_price=self.gas_price(),
                        data=bytes(r.randrange(256) for _ in range(r.randrange(1, 80))))
+        elif kind == "eip155":
+            # version 2: signed for the chain's ETH_CHAIN_ID, shard key 0 both ways, QKC only
+            b = r.choice(self.accounts)
+            tx = ch.tx(a, 0, b.addr(0), value=r.randrange(0, 10**18), gas=21000, gas_price=self.gas_price(),
+                       version=2, network_id=ch.qc.CHAINS[0].ETH_CHAIN_ID)
+        elif kind == "big":
+            b = r.choice(self.accounts)
+            tx = ch.tx(a, k, b.addr(k), value=r.randrange(1, 9) * 10**24, gas=21000, gas_price=self.gas_price())
         elif kind == "self":
             tx = ch.tx(a, k, a.addr(k), value=r.randrange(0, 10**19), gas=21000, gas_price=self.gas_price())
         elif kind == "stranger":
@@ -130,12 +150,19 @@ class Traffic:
         gp = self.gas_price()
         if name == "store_log":
             shape = r.choice(["kv", "kv", "kv", "empty", "long"])
-            data = {"kv": word(r.randrange(8)) + word(r.randrange(1, 2**64)), "empty": b"",
+            value = r.choice([0, 0, r.randrange(1, 2**64)])  # 0 clears a slot: a refund
+            data = {"kv": word(r.randrange(8)) + word(value), "empty": b"",
                     "long": bytes(96)}[shape]
             return dict(data=data, gas=r.choice([60000, 100000]), gas_price=gp, value=r.choice([0, 0, 12345]))
         if name == "factory":
             data = b"" if r.random() < 0.4 else word(r.randrange(4))
             return dict(data=data, gas=300000, gas_price=gp, value=0)
+        if name == "forwarder":
+            targets = [a.recipient for a in self.accounts + self.strangers]
+            targets += [c.recipient for cs in self.contracts.values() for _, c in cs]
+            target = int.from_bytes(r.choice(targets), "big")
+            return dict(data=word(target) + word(r.choice([0, 0, 1])), gas=r.choice([60000, 120000]), gas_price=gp,
+                        value=r.choice([0, 10**16, 3]))
         if name == "loop":
             return dict(data=b"", gas=r.choice([50000, 100000]), gas_price=gp, value=0)
         if name in self.sol:
@@ -156,10 +183,16 @@ class Traffic:
         self.pending_creates = still
 
 
-def block_queries(s, block, fsid, traffic, rng, receipts=3):
+def block_queries(s, block, fsid, traffic, rng, receipts=2):
     # a receipt answer carries the whole block: a sample of each block's transactions
+    kinds = {tx.get_hash(): kind for tx, _, kind in traffic.sent}
     txs = list(block.tx_list)
-    for tx in rng.sample(txs, min(receipts, len(txs))):
+    # calls, creations and cross-shard transactions first: plain transfers tell less
+    rich = [tx for tx in txs if kinds.get(tx.get_hash(), "transfer") not in ("transfer", "self", "token")]
+    plain = [tx for tx in txs if tx not in rich]
+    picked = rng.sample(rich, min(receipts, len(rich)))
+    picked += rng.sample(plain, min(receipts - len(picked), len(plain)))
+    for tx in picked:
         s.receipt(tx, fsid)
     a = rng.choice(traffic.accounts + traffic.strangers)
     s.account(a.addr(key_of(rng.choice(s.fsids))))
@@ -180,7 +213,8 @@ def mixed(interop_dir, seed, chain_size, shard_size, rounds, per_block, name):
         xshard_ok = s.chain.root.tip.height >= 1
         for fsid in s.fsids:
             txs = [t.one(fsid, xshard_ok) for _ in range(rng.randrange(0, per_block + 1))]
-            b = s.minor(fsid, txs)
+            # the coinbase is sometimes a sender of the block (fees paid to itself)
+            b = s.minor(fsid, txs, miner=rng.choice(accounts + [None]))
             blocks[fsid].append(b)
             t.learn()
             block_queries(s, b, fsid, t, rng)
@@ -217,10 +251,8 @@ def final_queries(s, t, blocks, rng):
         s.transaction(tx, fsid)
     # deposits are found on the target shard under the source transaction's hash
     for tx, fsid, kind in [x for x in t.sent if x[2].startswith("xshard")][:10]:
-        for other in s.fsids:
-            if other != fsid:
-                s.receipt(tx, other, "GET_TRANSACTION_RECEIPT of {} deposit on shard {}".format(tx.get_hash().hex()[:12], other))
-                break
+        target = ch.qc.get_full_shard_id_by_full_shard_key(tx.tx.to_evm_tx().to_full_shard_key)
+        s.receipt(tx, target, "GET_TRANSACTION_RECEIPT of {} deposit on shard {}".format(tx.get_hash().hex()[:12], target))
     for fsid in s.fsids:
         tip = blocks[fsid][-1].header.height
         caller = t.accounts[0]
@@ -274,3 +306,264 @@ def mixed_2x2(interop_dir, seed=1):
 )
 def mixed_1x2(interop_dir, seed=2):
     return mixed(interop_dir, seed, 1, 2, rounds=14, per_block=10, name="mixed-1x2")
+
+
+@scenario(
+    "long-chain",
+    "One chain of two shards (full shard ids 2 and 3), 56 blocks on shard 2 and root blocks every few blocks: "
+    "steady random traffic, a block of 285 transfers (5,985,000 gas of the 6,000,000 left when no deposits are "
+    "applied), a block of endless-loop calls that burn the rest of the limit, 150 cross-shard transfers from "
+    "shard 3 applied as deposits on shard 2; account data and blocks at many heights.",
+)
+def long_chain(interop_dir, seed=3):
+    from session import Session
+
+    rng = random.Random(seed)
+    accounts = [Account("long account {}".format(i)) for i in range(5)]
+    s = Session(cluster_config(1, 2, fund(accounts, [2, 3])), interop_dir)
+    s.setup()
+    t = Traffic(s, rng, accounts)
+    ch = s.chain
+    blocks = {2: [], 3: []}
+
+    def block(fsid, txs, receipts=2):
+        b = s.minor(fsid, txs)
+        blocks[fsid].append(b)
+        t.learn()
+        block_queries(s, b, fsid, t, rng, receipts=receipts)
+        return b
+
+    loop_addr = None
+    for i in range(56):
+        xshard_ok = ch.root.tip.height >= 1
+        if i == 20:
+            # 285 plain transfers: 5,985,000 gas, the whole in-shard limit but 15,000
+            a = accounts[0]
+            txs = [ch.tx(a, key_of(2), accounts[1 + j % 4].addr(key_of(2)), value=j + 1, gas=21000, gas_price=GWEI)
+                   for j in range(285)]
+            b = block(2, txs, receipts=0)  # a receipt answer carries the whole block: one is enough
+            s.receipt(b.tx_list[-1], 2, "GET_TRANSACTION_RECEIPT of the 285th transfer")
+        elif i == 10:
+            tx = ch.tx(accounts[2], key_of(2), None, gas=200000, gas_price=1, data=CREATIONS["loop"])
+            block(2, [tx])
+            loop_addr = ch.shards[2].get_transaction_receipt(tx.get_hash())[2].contract_address
+        elif i == 30:
+            # five endless loops of 1,190,000 gas each: 5,950,000 gas, all burnt
+            txs = [ch.tx(accounts[3], key_of(2), loop_addr, gas=1190000, gas_price=2) for _ in range(5)]
+            block(2, txs)
+        elif i == 40:
+            txs = [ch.tx(accounts[j % 5], key_of(3), rng.choice(accounts).addr(key_of(2)), value=10**15 + j,
+                         gas=30000, gas_price=rng.choice([0, 1, GWEI])) for j in range(150)]
+            block(3, txs, receipts=1)
+            s.root()
+        else:
+            block(2, [t.one(2, xshard_ok) for _ in range(rng.randrange(0, 5))])
+        if i % 4 == 3:
+            if rng.random() < 0.5:
+                block(3, [t.one(3, xshard_ok) for _ in range(rng.randrange(0, 4))])
+            s.root()
+    s.root()
+    block(2, [])
+    block(3, [])
+    for h in (1, 5, 19, 20, 21, 31, 41, 42, 50):
+        s.account(accounts[1].addr(key_of(2)), h)
+    for h in (0, 20, 21, 30, 31, 41, 42, 56, 57, 58):
+        s.block_by_height(2, h, extra=(h % 2 == 0))
+    final_queries(s, t, blocks, rng)
+    return s
+
+
+@scenario(
+    "root-fork",
+    "Two shards (full shard ids 2 and 3); a minor block built on root block R3a is orphaned when a heavier root "
+    "fork (R3b, R4b, confirming nothing new) arrives: the shard's tip goes back to the last block on the new root "
+    "chain, and new blocks grow from there; a stale block (parent not the tip) and the same block twice; account "
+    "data, blocks, receipts and transactions of the orphaned block before and after; ADD_TRANSACTION of valid and "
+    "invalid transactions (pool answers).",
+)
+def root_fork(interop_dir, seed=4):
+    from session import Session
+
+    rng = random.Random(seed)
+    accounts = [Account("fork account {}".format(i)) for i in range(4)]
+    s = Session(cluster_config(1, 2, fund(accounts, [2, 3])), interop_dir)
+    s.setup()
+    t = Traffic(s, rng, accounts)
+    ch = s.chain
+    blocks = {2: [], 3: []}
+
+    def block(fsid, txs):
+        b = s.minor(fsid, txs)
+        blocks[fsid].append(b)
+        t.learn()
+        block_queries(s, b, fsid, t, rng)
+        return b
+
+    for _ in range(3):
+        block(2, [t.one(2, ch.root.tip.height >= 1) for _ in range(3)])
+        block(3, [t.one(3, ch.root.tip.height >= 1) for _ in range(3)])
+        s.root()
+    r2 = ch.root.tip  # R3: the fork point's parent
+    r3a = s.root(note="ADD_ROOT_BLOCK R4a (the branch that loses)")
+    a = accounts[0]
+    orphan_txs = [ch.tx(a, key_of(2), accounts[1].addr(key_of(2)), value=777, gas=21000, gas_price=GWEI),
+                  ch.tx(a, key_of(2), accounts[2].addr(key_of(3)), value=888, gas=30000, gas_price=GWEI)]
+    orphan = block(2, orphan_txs)  # hash_prev_root_block = R4a
+    s.account(a.addr(key_of(2)), None, "GET_ACCOUNT_DATA of the sender of the block about to be orphaned")
+    # a fork: R4b (same height, not heavier: ignored), then R5b on it (heavier: the shards switch)
+    r3b = ch.fork_root(r3a.header.create_block_to_append and r2, miner=accounts[3])
+    s.send_root(r3b, "ADD_ROOT_BLOCK R4b, a sibling of R4a (equal total difficulty: no switch)")
+    ch.root.add_block(r3b)
+    for st in ch.shards.values():
+        st.add_root_block(r3b)
+    r4b = ch.fork_root(r3b.header, miner=accounts[3])
+    s.send_root(r4b, "ADD_ROOT_BLOCK R5b on R4b: heavier, shard 2's tip goes back before the orphaned block")
+    ch.add_root(r4b)
+    ch.resync_unconfirmed()
+    s.account(a.addr(key_of(2)), None, "GET_ACCOUNT_DATA of the orphaned block's sender after the switch")
+    s.block_by_height(2, orphan.header.height)
+    s.block_by_hash(2, orphan.header.get_hash())
+    for tx in orphan_txs:
+        s.receipt(tx, 2, "GET_TRANSACTION_RECEIPT of a transaction of the orphaned block")
+        s.transaction(tx, 2)
+    s.unconfirmed()
+    # the orphaned block again: its parent is the tip again, so it is looked at (its root block is off-chain)
+    s.send_minor(orphan, "ADD_MINOR_BLOCK the orphaned block again (its root block R4a is no longer on the root chain)")
+    # grow on the new tip, re-sending the orphaned transactions
+    ch.nonces = {}
+    replay = [ch.tx(a, key_of(2), accounts[1].addr(key_of(2)), value=777, gas=21000, gas_price=GWEI)]
+    nb = block(2, replay)
+    s.send_minor(orphan, "ADD_MINOR_BLOCK the orphaned block once more (stale: its parent is not the tip)")
+    s.send_minor(nb, "ADD_MINOR_BLOCK the tip again (stale: dropped unlooked)")
+    block(3, [t.one(3, True) for _ in range(3)])
+    s.root(note="ADD_ROOT_BLOCK R6b confirming the new branch")
+    block(2, [t.one(2, True) for _ in range(4)])
+    # pool answers (ADD_TRANSACTION): valid, duplicate, bad nonce, unaffordable, wrong network, cheap, other shard
+    st2 = ch.shards[2]
+    n = st2.get_transaction_count(accounts[1].recipient)
+    ok = ch.tx(accounts[1], key_of(2), accounts[2].addr(key_of(2)), value=5, gas=21000, gas_price=GWEI, nonce=n)
+    s.add_tx(ok, "a valid transfer")
+    s.add_tx(ok, "the same transfer again")
+    s.transaction(ok, 2)
+    s.add_tx(ch.tx(accounts[1], key_of(2), accounts[2].addr(key_of(2)), value=5, gas=21000, gas_price=GWEI, nonce=n - 1),
+             "a nonce already used")
+    s.add_tx(ch.tx(accounts[1], key_of(2), accounts[2].addr(key_of(2)), value=10**30, gas=21000, gas_price=GWEI, nonce=n + 1),
+             "a value above the balance")
+    s.add_tx(ch.tx(accounts[1], key_of(2), accounts[2].addr(key_of(2)), value=5, gas=21000, gas_price=GWEI, nonce=n + 1,
+                   network_id=99), "a wrong network id")
+    s.add_tx(ch.tx(accounts[1], key_of(2), accounts[2].addr(key_of(2)), value=5, gas=21000, gas_price=1, nonce=n + 1),
+             "a gas price below MIN_TX_POOL_GAS_PRICE")
+    s.add_tx(ch.tx(accounts[1], key_of(2), accounts[2].addr(key_of(2)), value=5, gas=20000, gas_price=GWEI, nonce=n + 1),
+             "start gas below the intrinsic gas")
+    s.add_tx(ch.tx(accounts[1], key_of(2), accounts[2].addr(key_of(2)), value=5, gas=21000, gas_price=GWEI, nonce=n + 1),
+             "the next nonce")
+    s.account(accounts[1].addr(key_of(2)), None, "GET_ACCOUNT_DATA after the pool took two transfers")
+    final_queries(s, t, blocks, rng)
+    return s
+
+
+T0 = 1519147489  # the default genesis TIMESTAMP (root and shards)
+
+
+@scenario(
+    "forks",
+    "One chain of two shards (full shard ids 2 and 3) whose config switches rules on mid-chain: "
+    "ENABLE_TX_TIMESTAMP (only the TX_WHITELIST_SENDERS account sends before it), ENABLE_EVM_TIMESTAMP (no "
+    "contracts, no data, cross-shard deposits without reserved gas and without receipts before it), "
+    "ENABLE_EIP155_SIGNER_TIMESTAMP (version-2 transactions after it), XSHARD_GAS_DDOS_FIX_ROOT_HEIGHT 4; "
+    "REWARD_TAX_RATE 0.3, BLOCK_REWARD_DECAY_FACTOR 0.6 with EPOCH_INTERVAL 8 (shards) and 4 (root), so coinbase "
+    "amounts decay along the chain; seeded random traffic within the rules of each block's time.",
+)
+def forks(interop_dir, seed=5):
+    from session import Session
+
+    rng = random.Random(seed)
+    accounts = [Account("forks account {}".format(i)) for i in range(5)]
+
+    def tweak(qc):
+        qc.REWARD_TAX_RATE = 0.3
+        qc.BLOCK_REWARD_DECAY_FACTOR = 0.6
+        qc.ROOT.EPOCH_INTERVAL = 4
+        for c in qc.CHAINS:
+            c.EPOCH_INTERVAL = 8
+        qc.ENABLE_TX_TIMESTAMP = T0 + 20
+        qc.TX_WHITELIST_SENDERS = [accounts[0].recipient.hex()]
+        qc.ENABLE_EVM_TIMESTAMP = T0 + 70
+        qc.ENABLE_EIP155_SIGNER_TIMESTAMP = T0 + 110
+        qc.XSHARD_GAS_DDOS_FIX_ROOT_HEIGHT = 4
+
+    s = Session(cluster_config(1, 2, fund(accounts, [2, 3]), tweak=tweak), interop_dir)
+    s.setup()
+    t = Traffic(s, rng, accounts)
+    ch = s.chain
+    qc = ch.qc
+    blocks = {2: [], 3: []}
+    for rnd in range(12):
+        for fsid in (2, 3):
+            at = ch.clock + 3  # the next block's create_time
+            t.senders = None if at >= qc.ENABLE_TX_TIMESTAMP else accounts[:1]
+            t.evm = at >= qc.ENABLE_EVM_TIMESTAMP
+            t.eip155 = at >= qc.ENABLE_EIP155_SIGNER_TIMESTAMP
+            txs = [t.one(fsid, ch.root.tip.height >= 1) for _ in range(rng.randrange(1, 7))]
+            b = s.minor(fsid, txs)
+            blocks[fsid].append(b)
+            t.learn()
+            block_queries(s, b, fsid, t, rng)
+        s.root()
+        t.learn()
+    for fsid in (2, 3):
+        b = s.minor(fsid, [])
+        blocks[fsid].append(b)
+        block_queries(s, b, fsid, t, rng)
+    for h in (1, 4, 8, 9, 12):
+        s.block_by_height(2, h)
+    final_queries(s, t, blocks, rng)
+    return s
+
+
+@scenario(
+    "posw",
+    "One chain of two shards (full shard ids 2 and 3) with PoSW on (WINDOW_SIZE 4, TOTAL_STAKE_PER_BLOCK 2e24, "
+    "ENABLE_POSW_STAKING_DECAY_TIMESTAMP mid-chain, EPOCH_INTERVAL 6): funded accounts take turns as coinbase, so "
+    "their balances are partly locked for the blocks they mined in the window, and transfers of most of a balance "
+    "succeed or fail by that lock; blocks with extra info (effective difficulty, PoSW mineable and mined blocks), "
+    "account data of the miners.",
+)
+def posw(interop_dir, seed=6):
+    from session import Session
+
+    rng = random.Random(seed)
+    accounts = [Account("posw account {}".format(i)) for i in range(4)]
+
+    def tweak(qc):
+        qc.ENABLE_POSW_STAKING_DECAY_TIMESTAMP = T0 + 60
+        for c in qc.CHAINS:
+            c.EPOCH_INTERVAL = 6
+            c.POSW_CONFIG.ENABLED = True
+            c.POSW_CONFIG.ENABLE_TIMESTAMP = 0
+            c.POSW_CONFIG.WINDOW_SIZE = 4
+            c.POSW_CONFIG.TOTAL_STAKE_PER_BLOCK = 2 * 10**24
+
+    s = Session(cluster_config(1, 2, fund(accounts, [2, 3], qkc=10**25), tweak=tweak), interop_dir)
+    s.setup()
+    t = Traffic(s, rng, accounts)
+    t.big = True
+    ch = s.chain
+    blocks = {2: [], 3: []}
+    for rnd in range(10):
+        for fsid in (2, 3):
+            txs = [t.one(fsid, ch.root.tip.height >= 1) for _ in range(rng.randrange(1, 6))]
+            miner = rng.choice(accounts[:2] + [None])
+            b = s.minor(fsid, txs, miner=miner)
+            blocks[fsid].append(b)
+            t.learn()
+            block_queries(s, b, fsid, t, rng)
+            if miner is not None:
+                s.account(miner.addr(key_of(fsid)), None, "GET_ACCOUNT_DATA of this block's coinbase")
+        if rnd % 2 == 1:
+            s.root()
+    s.root()
+    for h in range(1, len(blocks[2]) + 1):
+        s.block_by_height(2, h)
+    final_queries(s, t, blocks, rng)
+    return s

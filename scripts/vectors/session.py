@@ -19,6 +19,7 @@ from quarkchain.cluster.rpc import (
     GetTransactionReceiptRequest,
     GetTransactionRequest,
     GetUnconfirmedHeadersRequest,
+    AddTransactionRequest,
     Ping,
 )
 from quarkchain.core import Branch
@@ -55,9 +56,9 @@ class Session:
         return self.rec.exchange("block", ClusterOp.ADD_MINOR_BLOCK_REQUEST,
                                  AddMinorBlockRequest(block.serialize()), note)
 
-    def minor(self, fsid, txs, note=None, seconds=3):
+    def minor(self, fsid, txs, note=None, seconds=3, miner=None):
         """Builds, adds (in-process) and sends a block; its error code must be 0."""
-        block = self.chain.minor(fsid, txs, seconds)
+        block = self.chain.minor(fsid, txs, seconds, miner)
         resp = self.send_minor(block, note)
         if resp.error_code != 0:
             raise RuntimeError("the slave refused a valid block: {}".format(note))
@@ -74,6 +75,9 @@ class Session:
         if resp.error_code != 0:
             raise RuntimeError("the slave refused a valid root block")
         return rb
+
+    def add_tx(self, tx, note):
+        return self.rec.exchange("pool", ClusterOp.ADD_TRANSACTION_REQUEST, AddTransactionRequest(tx), "ADD_TRANSACTION " + note)
 
     # ---- queries --------------------------------------------------------------------------
     def q(self, op, req, note):

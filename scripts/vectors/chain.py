@@ -83,17 +83,25 @@ class Chain:
         self.genesis_root = self.root.get_tip_block()
         self.shards = {}
         self.unconfirmed = {}
-        for fsid in sorted(fsids):
-            st = ShardState(self.env, fsid, InMemoryDb())
-            genesis, coinbase = st.init_genesis_state(self.genesis_root)
-            # the first root block confirms the genesis blocks too (as the master's does)
-            self.root.add_validated_minor_block_hash(genesis.header.get_hash(), coinbase.balance_map)
-            self.shards[fsid] = st
-            self.unconfirmed[fsid] = [genesis.header]
+        self.fsids = sorted(fsids)
+        self._create_shards(self.genesis_root)
         self.clock = clock_start or self.genesis_root.header.create_time
         self.nonces = {}
         self.root_miner = Account("root miner")
         self.miner = Account("minor miner")
+
+    def _create_shards(self, root_block):
+        """slave.py:create_shards: a shard starts at the root block of its GENESIS.ROOT_HEIGHT."""
+        for fsid in self.fsids:
+            if fsid in self.shards or self.qc.get_genesis_root_height(fsid) != root_block.header.height:
+                continue
+            st = ShardState(self.env, fsid, InMemoryDb())
+            genesis, coinbase = st.init_genesis_state(root_block)
+            # the next root block confirms the genesis block too (as the master's does)
+            self.root.add_validated_minor_block_hash(genesis.header.get_hash(), coinbase.balance_map)
+            self.shards[fsid] = st
+            self.unconfirmed[fsid] = [genesis.header]
+            self._broadcast(genesis, [], root_block.header.height)  # shard.py:__init_genesis_state
 
     # ---- transactions -------------------------------------------------------------
     def nonce(self, acct, full_shard_id):
@@ -159,8 +167,18 @@ class Chain:
         xshard_list, coinbase_amount_map = st.add_block(block, force=True)
         h = block.header.get_hash()
         st.commit_by_hash(h)
-        # slave.py:broadcast_xshard_tx_list: every initialized neighbour gets its (maybe empty) list
         prev_root_height = st.db.get_root_block_header_by_hash(block.header.hash_prev_root_block).height
+        self._broadcast(block, xshard_list, prev_root_height)
+        self.root.add_validated_minor_block_hash(h, coinbase_amount_map.balance_map)
+        self.unconfirmed[fsid].append(block.header)
+        # nonces are re-read from the new tip (failing transactions of a block still count)
+        self.nonces = {k: v for k, v in self.nonces.items() if k[1] != fsid}
+        return block
+
+    def _broadcast(self, block, xshard_list, prev_root_height):
+        """slave.py:broadcast_xshard_tx_list: every initialized neighbour gets its (maybe empty) list."""
+        fsid = block.header.branch.get_full_shard_id()
+        h = block.header.get_hash()
         initialized = self.qc.get_initialized_full_shard_ids_before_root_height(prev_root_height)
         for other in initialized:
             if other == fsid or not is_neighbor(block.header.branch, Branch(other), len(initialized)):
@@ -171,11 +189,6 @@ class Chain:
                 if self.qc.get_full_shard_id_by_full_shard_key(d.to_address.full_shard_key) == other
             ]
             self.shards[other].add_cross_shard_tx_list_by_minor_block_hash(h, CrossShardTransactionList(deposits))
-        self.root.add_validated_minor_block_hash(h, coinbase_amount_map.balance_map)
-        self.unconfirmed[fsid].append(block.header)
-        # nonces are re-read from the new tip (failing transactions of a block still count)
-        self.nonces = {k: v for k, v in self.nonces.items() if k[1] != fsid}
-        return block
 
     def minor(self, fsid, txs, seconds=3, miner=None):
         return self.add_minor(self.make_minor(fsid, txs, seconds, miner))
@@ -193,6 +206,7 @@ class Chain:
         self.root.add_block(rb)
         for st in self.shards.values():
             st.add_root_block(rb)
+        self._create_shards(rb)
         confirmed = {h.get_hash() for h in rb.minor_block_header_list}
         for fsid in self.unconfirmed:
             self.unconfirmed[fsid] = [h for h in self.unconfirmed[fsid] if h.get_hash() not in confirmed]

@@ -36,7 +36,7 @@ class Session:
     def __init__(self, config_dict, interop_dir):
         self.chain = Chain(config_dict)
         self.rec = Recorder(config_dict, interop_dir)
-        self.fsids = sorted(self.chain.shards)
+        self.fsids = self.chain.fsids  # every shard of the config, started or not
         self.root_height = 0
 
     # ---- setup and blocks ---------------------------------------------------------------

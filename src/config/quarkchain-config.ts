@@ -6,8 +6,10 @@ import {
   type Section,
   asArray,
   asObject,
+  asString,
   fail,
   field,
+  fromHex,
   readSection,
   show,
 } from "./fields.ts";
@@ -38,6 +40,14 @@ const rate =
     if (f.denominator > 100n) fail(p, `${show(j)} is not a percentage (${f.numerator}/${f.denominator})`);
     return f;
   };
+
+/** Recipients as pyquarkchain's tx_whitelist_senders reads them (bytes.fromhex each), as lowercase hex. */
+const senders: Field<ReadonlySet<string>> = (j, p) =>
+  new Set(
+    j === undefined
+      ? []
+      : asArray(j, p).map((x, i) => Buffer.from(fromHex(asString(x, `${p}[${i}]`), `${p}[${i}]`)).toString("hex")),
+  );
 
 const powSpec = { TARGET_BLOCK_TIME: num(10), REMOTE_MINE: bool(false) };
 const poswSpec = {
@@ -122,6 +132,8 @@ const qkcSpec = {
   REWARD_TAX_RATE: rate(0.5),
   BLOCK_REWARD_DECAY_FACTOR: rate(0.5),
   ENABLE_TX_TIMESTAMP: optBig(),
+  /** Who may send before ENABLE_TX_TIMESTAMP. */
+  TX_WHITELIST_SENDERS: senders,
   ENABLE_EVM_TIMESTAMP: optBig(),
   ENABLE_QKCHASHX_HEIGHT: optBig(),
   ENABLE_EIP155_SIGNER_TIMESTAMP: optBig(),

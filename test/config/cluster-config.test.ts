@@ -66,6 +66,7 @@ t.test("pyquarkchain's defaults", async (t) => {
   t.equal(q.NETWORK_ID, 3);
   t.equal(q.genesisToken, 35760n);
   t.same(q.REWARD_TAX_RATE, { numerator: 1n, denominator: 2n });
+  t.same([...q.TX_WHITELIST_SENDERS], [], "nobody is whitelisted by default");
   t.equal(q.ROOT.GENESIS.TIMESTAMP, 1519147489n);
   t.equal(q.ROOT.GENESIS.DIFFICULTY, 1000000n);
   t.equal(q.ROOT.COINBASE_AMOUNT, 120n * 10n ** 18n);
@@ -125,6 +126,7 @@ t.test("a whole cluster config: SLAVE_LIST with hex ids, lossless amounts", asyn
     "DB_PATH_ROOT": "",
     "QUARKCHAIN": ${section((q) => {
       q.REWARD_TAX_RATE = 0.3;
+      q.TX_WHITELIST_SENDERS = ["A92885095A33E45A3C018DF7AA6242B62ACB9718"];
       q.CHAINS[0].COINBASE_AMOUNT = 200000000000000000000000000n;
       q.CHAINS[0].GENESIS.ALLOC = {
         A92885095A33E45A3C018DF7AA6242B62ACB971800000000: { QKC: 1180591620717411303424n, QETC: 0 },
@@ -144,6 +146,7 @@ t.test("a whole cluster config: SLAVE_LIST with hex ids, lossless amounts", asyn
   t.throws(() => slaveConfig(c, "S9"), /no slave with ID "S9"/);
   const q = c.QUARKCHAIN;
   t.same(q.REWARD_TAX_RATE, { numerator: 3n, denominator: 10n });
+  t.same([...q.TX_WHITELIST_SENDERS], ["a92885095a33e45a3c018df7aa6242b62acb9718"], "bytes.fromhex, any case");
   t.equal(q.CHAINS[0]!.COINBASE_AMOUNT, 200000000000000000000000000n);
   const entry = q.CHAINS[0]!.GENESIS.ALLOC[0]!;
   t.equal(Buffer.from(entry.address.recipient).toString("hex"), "a92885095a33e45a3c018df7aa6242b62acb9718");
@@ -233,6 +236,11 @@ t.test("bad input names the field", async (t) => {
     section((q) => (q.REWARD_TAX_RATE = 0.123)),
     "QUARKCHAIN.REWARD_TAX_RATE",
     /123\/1000/,
+  );
+  bad(
+    section((q) => (q.TX_WHITELIST_SENDERS = ["0xa92885095a33e45a3c018df7aa6242b62acb9718"])),
+    "QUARKCHAIN.TX_WHITELIST_SENDERS[0]",
+    /no 0x/,
   );
   bad(
     section((q) => (q.GENESIS_TOKEN = "qkc")),

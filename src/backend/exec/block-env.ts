@@ -124,7 +124,7 @@ export function shardTxRules(config: QuarkChainConfig, chain: ShardChain, xshard
     isNeighbor: (id) => isNeighbor(fullShardId, id, initialized.length),
     xshardGasLimit,
     enableTxTimestamp: config.ENABLE_TX_TIMESTAMP ?? null,
-    txWhitelistSenders: new Set(),
+    txWhitelistSenders: config.TX_WHITELIST_SENDERS,
     enableEvmTimestamp: config.ENABLE_EVM_TIMESTAMP ?? null,
   };
 }

@@ -115,7 +115,7 @@ export class OrderTree {
     this.left[x] = h;
     this.color[x] = this.color[h]!;
     this.color[h] = RED;
-    this.leftCount[x] += this.leftCount[h]! + 1;
+    this.leftCount[x] = this.leftCount[x]! + this.leftCount[h]! + 1;
     this.record(0);
     return x;
   }
@@ -126,15 +126,17 @@ export class OrderTree {
     this.right[x] = h;
     this.color[x] = this.color[h]!;
     this.color[h] = RED;
-    this.leftCount[h] -= this.leftCount[x]! + 1;
+    this.leftCount[h] = this.leftCount[h]! - this.leftCount[x]! - 1;
     this.record(1);
     return x;
   }
 
   private flipColor(h: number): void {
-    this.color[h] ^= 1;
-    this.color[this.left[h]!] ^= 1;
-    this.color[this.right[h]!] ^= 1;
+    this.color[h] = this.color[h]! ^ 1;
+    const l = this.left[h]!;
+    this.color[l] = this.color[l]! ^ 1;
+    const r = this.right[h]!;
+    this.color[r] = this.color[r]! ^ 1;
   }
 
   private newNode(hi: number, lo: number): number {
@@ -154,7 +156,7 @@ export class OrderTree {
     if (hi === this.hi[h] && lo === this.lo[h]) throw new DuplicateValueError("qkchash: a value the set holds");
     if (this.less(hi, lo, h)) {
       this.left[h] = this.insertAt(this.left[h]!, hi, lo);
-      this.leftCount[h]++;
+      this.leftCount[h] = this.leftCount[h]! + 1;
     } else {
       this.right[h] = this.insertAt(this.right[h]!, hi, lo);
     }
@@ -198,7 +200,7 @@ export class OrderTree {
     }
     if (!this.isRed(this.left[h]!) && !this.isRed(this.left[this.left[h]!]!)) h = this.moveRedLeft(h);
     this.left[h] = this.removeMin(this.left[h]!);
-    this.leftCount[h]--;
+    this.leftCount[h] = this.leftCount[h]! - 1;
     return this.fixUp(h);
   }
 
@@ -206,7 +208,7 @@ export class OrderTree {
     if (p < this.leftCount[h]!) {
       if (!this.isRed(this.left[h]!) && !this.isRed(this.left[this.left[h]!]!)) h = this.moveRedLeft(h);
       this.left[h] = this.eraseAt(this.left[h]!, p, out);
-      this.leftCount[h]--;
+      this.leftCount[h] = this.leftCount[h]! - 1;
     } else {
       if (this.isRed(this.left[h]!)) h = this.rotateRight(h);
       if (p === this.leftCount[h] && this.right[h] === NIL) {

@@ -4,12 +4,20 @@
  * QKCHASHX mixes in its rotation history: every rotateLeft shifts a 0 into a 256-bit register,
  * every rotateRight a 1, so the tree must rotate exactly where the C++ one does.
  *
- * Values are held as two uint32 halves in typed arrays (no BigInt on the hot path); nodes are
- * slots of fixed-capacity arrays, so a tree is copied with a few memcpys (qkc_hashx copies the
- * epoch's tree for every hash).
+ * A node is 8 int32 slots of one array (value as two uint32 halves, no BigInt on the hot path;
+ * links; left count; colour), so a visit touches one cache line and a tree is copied with one
+ * memcpy (qkc_hashx copies the epoch's tree for every hash).
  */
 
 const NIL = -1;
+// A node's slots (stride 8: 32 bytes).
+const HI = 0;
+const LO = 1;
+const LEFT = 2;
+const RIGHT = 3;
+const COUNT = 4; // elements in the left subtree (the C++ `size`)
+const COLOR = 5;
+const STRIDE = 8;
 const RED = 1;
 const BLACK = 0;
 
@@ -18,41 +26,29 @@ export class DuplicateValueError extends Error {
 }
 
 export class OrderTree {
-  readonly hi: Uint32Array;
-  readonly lo: Uint32Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  /** Elements in the node's left subtree (the C++ `size`). */
-  readonly leftCount: Int32Array;
-  readonly color: Uint8Array;
-  /** Free node slots, a stack. */
-  readonly free: Int32Array;
+  /** The nodes, as int32 (links, counts, colour) ... */
+  private readonly n: Int32Array;
+  /** ... and the same memory as uint32 (the value halves). */
+  private readonly u: Uint32Array;
+  /** Free node slots (node offsets), a stack. */
+  private readonly free: Int32Array;
   /** The rotation register: four uint64 words as eight uint32, least significant first. */
   readonly stats = new Uint32Array(8);
-  freeTop = 0;
-  root = NIL;
+  private freeTop = 0;
+  private root = NIL;
   count = 0;
 
   constructor(readonly capacity: number) {
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.left = new Int32Array(capacity);
-    this.right = new Int32Array(capacity);
-    this.leftCount = new Int32Array(capacity);
-    this.color = new Uint8Array(capacity);
+    this.n = new Int32Array(capacity * STRIDE);
+    this.u = new Uint32Array(this.n.buffer);
     this.free = new Int32Array(capacity);
-    for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
+    for (let i = 0; i < capacity; i++) this.free[i] = (capacity - 1 - i) * STRIDE;
     this.freeTop = capacity;
   }
 
   /** This tree's nodes, root, free slots and rotation register into `into` (same capacity). */
   copyInto(into: OrderTree): void {
-    into.hi.set(this.hi);
-    into.lo.set(this.lo);
-    into.left.set(this.left);
-    into.right.set(this.right);
-    into.leftCount.set(this.leftCount);
-    into.color.set(this.color);
+    into.n.set(this.n);
     into.free.set(this.free);
     into.stats.set(this.stats);
     into.freeTop = this.freeTop;
@@ -70,10 +66,10 @@ export class OrderTree {
   /** Removes and returns (as [hi, lo] in `out`) the element of order `p` (0-based). */
   eraseByOrder(p: number, out: Uint32Array): void {
     const root = this.root;
-    if (!this.isRed(this.left[root]!) && !this.isRed(this.right[root]!)) this.color[root] = RED;
+    if (!this.isRed(this.n[root + LEFT]!) && !this.isRed(this.n[root + RIGHT]!)) this.n[root + COLOR] = RED;
     const n = this.eraseAt(root, p, out);
     this.root = n;
-    if (n !== NIL) this.color[n] = BLACK;
+    if (n !== NIL) this.n[n + COLOR] = BLACK;
     this.count--;
   }
 
@@ -84,21 +80,21 @@ export class OrderTree {
     while (stack.length > 0 || n !== NIL) {
       while (n !== NIL) {
         stack.push(n);
-        n = this.left[n]!;
+        n = this.n[n + LEFT]!;
       }
       n = stack.pop()!;
-      yield (BigInt(this.hi[n]!) << 32n) | BigInt(this.lo[n]!);
-      n = this.right[n]!;
+      yield (BigInt(this.u[n + HI]!) << 32n) | BigInt(this.u[n + LO]!);
+      n = this.n[n + RIGHT]!;
     }
   }
 
   private isRed(n: number): boolean {
-    return n !== NIL && this.color[n] === RED;
+    return n !== NIL && this.n[n + COLOR] === RED;
   }
 
   private less(hi: number, lo: number, n: number): boolean {
-    const h = this.hi[n]!;
-    return hi < h || (hi === h && lo < this.lo[n]!);
+    const h = this.u[n + HI]!;
+    return hi < h || (hi === h && lo < this.u[n + LO]!);
   }
 
   /** The register shifted left by one over all 256 bits, the top bit wrapping round, `bit` xored in. */
@@ -110,74 +106,74 @@ export class OrderTree {
   }
 
   private rotateLeft(h: number): number {
-    const x = this.right[h]!;
-    this.right[h] = this.left[x]!;
-    this.left[x] = h;
-    this.color[x] = this.color[h]!;
-    this.color[h] = RED;
-    this.leftCount[x] = this.leftCount[x]! + this.leftCount[h]! + 1;
+    const x = this.n[h + RIGHT]!;
+    this.n[h + RIGHT] = this.n[x + LEFT]!;
+    this.n[x + LEFT] = h;
+    this.n[x + COLOR] = this.n[h + COLOR]!;
+    this.n[h + COLOR] = RED;
+    this.n[x + COUNT] = this.n[x + COUNT]! + this.n[h + COUNT]! + 1;
     this.record(0);
     return x;
   }
 
   private rotateRight(h: number): number {
-    const x = this.left[h]!;
-    this.left[h] = this.right[x]!;
-    this.right[x] = h;
-    this.color[x] = this.color[h]!;
-    this.color[h] = RED;
-    this.leftCount[h] = this.leftCount[h]! - this.leftCount[x]! - 1;
+    const x = this.n[h + LEFT]!;
+    this.n[h + LEFT] = this.n[x + RIGHT]!;
+    this.n[x + RIGHT] = h;
+    this.n[x + COLOR] = this.n[h + COLOR]!;
+    this.n[h + COLOR] = RED;
+    this.n[h + COUNT] = this.n[h + COUNT]! - this.n[x + COUNT]! - 1;
     this.record(1);
     return x;
   }
 
   private flipColor(h: number): void {
-    this.color[h] = this.color[h]! ^ 1;
-    const l = this.left[h]!;
-    this.color[l] = this.color[l]! ^ 1;
-    const r = this.right[h]!;
-    this.color[r] = this.color[r]! ^ 1;
+    this.n[h + COLOR] = this.n[h + COLOR]! ^ 1;
+    const l = this.n[h + LEFT]!;
+    this.n[l + COLOR] = this.n[l + COLOR]! ^ 1;
+    const r = this.n[h + RIGHT]!;
+    this.n[r + COLOR] = this.n[r + COLOR]! ^ 1;
   }
 
   private newNode(hi: number, lo: number): number {
     if (this.freeTop === 0) throw new RangeError("order tree is full");
     const n = this.free[--this.freeTop]!;
-    this.left[n] = NIL;
-    this.right[n] = NIL;
-    this.hi[n] = hi;
-    this.lo[n] = lo;
-    this.color[n] = RED;
-    this.leftCount[n] = 0;
+    this.n[n + LEFT] = NIL;
+    this.n[n + RIGHT] = NIL;
+    this.u[n + HI] = hi;
+    this.u[n + LO] = lo;
+    this.n[n + COLOR] = RED;
+    this.n[n + COUNT] = 0;
     return n;
   }
 
   private insertAt(h: number, hi: number, lo: number): number {
     if (h === NIL) return this.newNode(hi, lo);
-    if (hi === this.hi[h] && lo === this.lo[h]) throw new DuplicateValueError("qkchash: a value the set holds");
+    if (hi === this.u[h + HI] && lo === this.u[h + LO]) throw new DuplicateValueError("qkchash: a value the set holds");
     if (this.less(hi, lo, h)) {
-      this.left[h] = this.insertAt(this.left[h]!, hi, lo);
-      this.leftCount[h] = this.leftCount[h]! + 1;
+      this.n[h + LEFT] = this.insertAt(this.n[h + LEFT]!, hi, lo);
+      this.n[h + COUNT] = this.n[h + COUNT]! + 1;
     } else {
-      this.right[h] = this.insertAt(this.right[h]!, hi, lo);
+      this.n[h + RIGHT] = this.insertAt(this.n[h + RIGHT]!, hi, lo);
     }
-    if (this.isRed(this.right[h]!) && !this.isRed(this.left[h]!)) h = this.rotateLeft(h);
-    if (this.isRed(this.left[h]!) && this.isRed(this.left[this.left[h]!]!)) h = this.rotateRight(h);
-    if (this.isRed(this.left[h]!) && this.isRed(this.right[h]!)) this.flipColor(h);
+    if (this.isRed(this.n[h + RIGHT]!) && !this.isRed(this.n[h + LEFT]!)) h = this.rotateLeft(h);
+    if (this.isRed(this.n[h + LEFT]!) && this.isRed(this.n[this.n[h + LEFT]! + LEFT]!)) h = this.rotateRight(h);
+    if (this.isRed(this.n[h + LEFT]!) && this.isRed(this.n[h + RIGHT]!)) this.flipColor(h);
     return h;
   }
 
   private fixUp(h: number): number {
-    if (this.isRed(this.right[h]!)) h = this.rotateLeft(h);
-    if (this.isRed(this.left[h]!) && this.isRed(this.left[this.left[h]!]!)) h = this.rotateRight(h);
-    if (this.isRed(this.left[h]!) && this.isRed(this.right[h]!)) this.flipColor(h);
+    if (this.isRed(this.n[h + RIGHT]!)) h = this.rotateLeft(h);
+    if (this.isRed(this.n[h + LEFT]!) && this.isRed(this.n[this.n[h + LEFT]! + LEFT]!)) h = this.rotateRight(h);
+    if (this.isRed(this.n[h + LEFT]!) && this.isRed(this.n[h + RIGHT]!)) this.flipColor(h);
     return h;
   }
 
   private moveRedLeft(h: number): number {
     this.flipColor(h);
-    const r = this.right[h]!;
-    if (this.isRed(this.left[r]!)) {
-      this.right[h] = this.rotateRight(r);
+    const r = this.n[h + RIGHT]!;
+    if (this.isRed(this.n[r + LEFT]!)) {
+      this.n[h + RIGHT] = this.rotateRight(r);
       h = this.rotateLeft(h);
       this.flipColor(h);
     }
@@ -186,7 +182,7 @@ export class OrderTree {
 
   private moveRedRight(h: number): number {
     this.flipColor(h);
-    if (this.isRed(this.left[this.left[h]!]!)) {
+    if (this.isRed(this.n[this.n[h + LEFT]! + LEFT]!)) {
       h = this.rotateRight(h);
       this.flipColor(h);
     }
@@ -194,40 +190,40 @@ export class OrderTree {
   }
 
   private removeMin(h: number): number {
-    if (this.left[h] === NIL) {
+    if (this.n[h + LEFT] === NIL) {
       this.free[this.freeTop++] = h;
       return NIL;
     }
-    if (!this.isRed(this.left[h]!) && !this.isRed(this.left[this.left[h]!]!)) h = this.moveRedLeft(h);
-    this.left[h] = this.removeMin(this.left[h]!);
-    this.leftCount[h] = this.leftCount[h]! - 1;
+    if (!this.isRed(this.n[h + LEFT]!) && !this.isRed(this.n[this.n[h + LEFT]! + LEFT]!)) h = this.moveRedLeft(h);
+    this.n[h + LEFT] = this.removeMin(this.n[h + LEFT]!);
+    this.n[h + COUNT] = this.n[h + COUNT]! - 1;
     return this.fixUp(h);
   }
 
   private eraseAt(h: number, p: number, out: Uint32Array): number {
-    if (p < this.leftCount[h]!) {
-      if (!this.isRed(this.left[h]!) && !this.isRed(this.left[this.left[h]!]!)) h = this.moveRedLeft(h);
-      this.left[h] = this.eraseAt(this.left[h]!, p, out);
-      this.leftCount[h] = this.leftCount[h]! - 1;
+    if (p < this.n[h + COUNT]!) {
+      if (!this.isRed(this.n[h + LEFT]!) && !this.isRed(this.n[this.n[h + LEFT]! + LEFT]!)) h = this.moveRedLeft(h);
+      this.n[h + LEFT] = this.eraseAt(this.n[h + LEFT]!, p, out);
+      this.n[h + COUNT] = this.n[h + COUNT]! - 1;
     } else {
-      if (this.isRed(this.left[h]!)) h = this.rotateRight(h);
-      if (p === this.leftCount[h] && this.right[h] === NIL) {
-        out[0] = this.hi[h]!;
-        out[1] = this.lo[h]!;
+      if (this.isRed(this.n[h + LEFT]!)) h = this.rotateRight(h);
+      if (p === this.n[h + COUNT] && this.n[h + RIGHT] === NIL) {
+        out[0] = this.u[h + HI]!;
+        out[1] = this.u[h + LO]!;
         this.free[this.freeTop++] = h;
         return NIL;
       }
-      if (!this.isRed(this.right[h]!) && !this.isRed(this.left[this.right[h]!]!)) h = this.moveRedRight(h);
-      if (this.leftCount[h] === p) {
-        out[0] = this.hi[h]!;
-        out[1] = this.lo[h]!;
-        let min = this.right[h]!;
-        while (this.left[min] !== NIL) min = this.left[min]!;
-        this.hi[h] = this.hi[min]!;
-        this.lo[h] = this.lo[min]!;
-        this.right[h] = this.removeMin(this.right[h]!);
+      if (!this.isRed(this.n[h + RIGHT]!) && !this.isRed(this.n[this.n[h + RIGHT]! + LEFT]!)) h = this.moveRedRight(h);
+      if (this.n[h + COUNT] === p) {
+        out[0] = this.u[h + HI]!;
+        out[1] = this.u[h + LO]!;
+        let min = this.n[h + RIGHT]!;
+        while (this.n[min + LEFT] !== NIL) min = this.n[min + LEFT]!;
+        this.u[h + HI] = this.u[min + HI]!;
+        this.u[h + LO] = this.u[min + LO]!;
+        this.n[h + RIGHT] = this.removeMin(this.n[h + RIGHT]!);
       } else {
-        this.right[h] = this.eraseAt(this.right[h]!, p - this.leftCount[h]! - 1, out);
+        this.n[h + RIGHT] = this.eraseAt(this.n[h + RIGHT]!, p - this.n[h + COUNT]! - 1, out);
       }
     }
     return this.fixUp(h);

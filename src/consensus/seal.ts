@@ -7,6 +7,7 @@ import {
   qkchash,
   qkchashSeed,
 } from "./qkchash.ts";
+import { buildEthashCacheOffThread } from "./ethash-worker.ts";
 import { DuplicateValueError } from "./order-tree.ts";
 
 /**
@@ -42,6 +43,12 @@ class EpochCaches<C> {
   has(epoch: number): boolean {
     return this.entries.has(epoch);
   }
+  /** Adds one built elsewhere, as the newest. */
+  put(epoch: number, c: C): void {
+    if (this.entries.has(epoch)) return;
+    if (this.entries.size >= this.keep) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(epoch, c);
+  }
 }
 
 const ethashCaches = new EpochCaches<EthashCache>(2, makeEthashCache);
@@ -54,6 +61,36 @@ export function powCacheReady(algorithm: PowAlgorithm, height: bigint): boolean 
   return algorithm === "ETHASH"
     ? ethashCaches.has(epochOf(height, ETHASH_EPOCH_LENGTH))
     : qkchashCaches.has(epochOf(height, QKCHASH_EPOCH_LENGTH));
+}
+
+const building = new Map<number, Promise<void>>();
+
+/**
+ * Builds, on a worker thread, the ethash caches that blocks at `height` will need and that are
+ * not here yet: its epoch's, and the next one's in the last tenth of the epoch. Validation never
+ * waits for it (a cache still missing when a block needs it is built there and then); this only
+ * keeps the event loop free. Qkchash caches (~0.3-0.8 s) are built where needed. Resolves when
+ * the caches are in (never rejects: a failed build is left to the synchronous path).
+ */
+export function prepareEpochs(algorithm: PowAlgorithm, height: bigint): Promise<void> {
+  if (algorithm !== "ETHASH") return Promise.resolve();
+  const epoch = epochOf(height, ETHASH_EPOCH_LENGTH);
+  const epochs =
+    height % BigInt(ETHASH_EPOCH_LENGTH) >= (BigInt(ETHASH_EPOCH_LENGTH) * 9n) / 10n ? [epoch, epoch + 1] : [epoch];
+  return Promise.all(
+    epochs.map((e) => {
+      if (ethashCaches.has(e)) return undefined;
+      let p = building.get(e);
+      if (!p) {
+        p = buildEthashCacheOffThread(e)
+          .then((cache) => ethashCaches.put(e, cache))
+          .catch(() => undefined)
+          .finally(() => building.delete(e));
+        building.set(e, p);
+      }
+      return p;
+    }),
+  ).then(() => undefined);
 }
 
 /**

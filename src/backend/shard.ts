@@ -16,6 +16,8 @@ import { EBADMSG, PeerFault, type PeerRef, type SlaveContext } from "./api.ts";
 import { ValidationError, maxStaleHeightDiff, xshardTargets } from "./chain/block-rules.ts";
 import { type ChainStore, STATE_KNOWN, STATE_UNKNOWN } from "./chain/chain-store.ts";
 import { minorBlockHash } from "./chain/hashes.ts";
+import { powAlgorithm } from "./chain/seal-check.ts";
+import { prepareEpochs } from "../consensus/seal.ts";
 import { type Reorg, ShardChain, type ValidateOptions } from "./chain/shard-chain.ts";
 import { DerivedStates } from "./exec/derive/derive-state.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
@@ -83,6 +85,14 @@ export class Shard {
     this.gossip = new Gossip(chain, deps.log);
     const atGenesis = chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
     this.tipOrigin = { ran: false, timestamp: atGenesis ? 0n : deps.now() };
+    this.prepareSeal();
+  }
+
+  /** The ethash caches the next blocks' seals need, built off the event loop (consensus/seal.ts). */
+  private prepareSeal(): void {
+    const next = this.chain.headerTip.height + 1n;
+    const algorithm = powAlgorithm(this.deps.config, this.chain.shard, next);
+    if (algorithm) void prepareEpochs(algorithm, next);
   }
 
   // ---- What tools and tests read ----
@@ -332,6 +342,7 @@ export class Shard {
     if (!reorg.tipMoved) return;
     applyReorg(this.pool, reorg);
     this.states.tipMoved(tipState);
+    this.prepareSeal();
   }
 
   // ---- Cross-shard fan-out and propagation (PROTOCOL.md §7.9) ----

@@ -1,4 +1,4 @@
-import { keccak_256 as pureKeccak256 } from "@noble/hashes/sha3.js";
+import { keccak_256 as pureKeccak256, keccak_512 as pureKeccak512 } from "@noble/hashes/sha3.js";
 import { type IHasher, createKeccak } from "hash-wasm";
 
 /**
@@ -19,4 +19,14 @@ export function keccak256(data: Uint8Array): Uint8Array {
   wasm.init();
   wasm.update(data);
   return wasm.digest("binary");
+}
+
+const wasm512: IHasher | undefined = await createKeccak(512).catch(() => undefined);
+
+/** Keccak-512 (ethash's and qkchash's sha3_512): a fresh 64-byte digest. */
+export function keccak512(data: Uint8Array): Uint8Array {
+  if (wasm512 === undefined) return pureKeccak512(data);
+  wasm512.init();
+  wasm512.update(data);
+  return wasm512.digest("binary");
 }

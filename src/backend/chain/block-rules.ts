@@ -61,27 +61,13 @@ export function minorHashForMining(header: MinorBlockHeader): Uint8Array {
   return keccak256(concat(full.subarray(0, bloomAt - 8), full.subarray(bloomAt, mixAt)));
 }
 
-/**
- * validate_seal where it needs neither a DAG nor a PoSW stake: POW_DOUBLESHA256 is checked;
- * NONE and POW_SIMULATE have no seal. Returns false for ETHASH and QKCHASH (not verified here).
- */
-export function checkSeal(shard: ShardConfig, header: MinorBlockHeader): boolean {
-  switch (shard.chain.CONSENSUS_TYPE) {
-    case "NONE":
-    case "POW_SIMULATE":
-      return true;
-    case "POW_DOUBLESHA256": {
-      const diff = header.difficulty === 0n ? 1n : header.difficulty;
-      const target = (1n << 256n) / diff - 1n;
-      const nonce = new Uint8Array(8);
-      new DataView(nonce.buffer).setBigUint64(0, header.nonce);
-      const h = sha256(sha256(concat(minorHashForMining(header), nonce)));
-      if (!(BigInt("0x" + Buffer.from(h).toString("hex")) < target)) throw new ValidationError("invalid pow proof");
-      return true;
-    }
-    default:
-      return false;
-  }
+/** validate_seal's POW_DOUBLESHA256 branch: sha256(sha256(hash_for_mining ‖ nonce)) below 2^256 // diff − 1. */
+export function checkDoubleSha256(header: MinorBlockHeader, difficulty: bigint): void {
+  const target = (1n << 256n) / (difficulty === 0n ? 1n : difficulty) - 1n;
+  const nonce = new Uint8Array(8);
+  new DataView(nonce.buffer).setBigUint64(0, header.nonce);
+  const h = sha256(sha256(concat(minorHashForMining(header), nonce)));
+  if (!(BigInt("0x" + Buffer.from(h).toString("hex")) < target)) throw new ValidationError("invalid pow proof");
 }
 
 /** EthDifficultyCalculator.calculate_diff_with_parent with the shard's cutoff, factor and minimum. */

@@ -20,6 +20,8 @@ import {
   STATE_GENESIS,
 } from "./chain-store.ts";
 import { genesisStateRecords } from "./genesis-state.ts";
+import { MissingTrieNodeError } from "../state/trie/index.ts";
+import { WorldState } from "../state/world-state.ts";
 import { minorBlockHash, rootBlockHash } from "./hashes.ts";
 import { type ValidateOptions, validateBlock, validateRootBlock } from "./validate.ts";
 
@@ -176,6 +178,17 @@ export class ShardChain {
 
   header(hash: Uint8Array): MinorBlockHeader | undefined {
     return this.store.minorBlock(hash)?.header;
+  }
+
+  /** A balance in the state after a stored block (PoSW's stake); undefined when that state is not here. */
+  balanceAfter(blockHash: Uint8Array, recipient: Uint8Array, tokenId: bigint): bigint | undefined {
+    const root = this.store.minorBlock(blockHash)?.meta.hash_evm_state_root;
+    try {
+      return root && WorldState.open(this.store.stateKv, root).getBalance(recipient, tokenId);
+    } catch (err) {
+      if (err instanceof MissingTrieNodeError) return undefined;
+      throw err;
+    }
   }
 
   /** The canonical block at `height`. */

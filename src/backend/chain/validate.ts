@@ -16,7 +16,6 @@ import { keccak256 } from "../../crypto/keccak.ts";
 import {
   ALLOWED_FUTURE_BLOCKS_TIME,
   ValidationError,
-  checkSeal,
   difficultyWithParent,
   isInBranch,
   isNeighbor,
@@ -26,6 +25,7 @@ import {
 } from "./block-rules.ts";
 import type { ChainStore } from "./chain-store.ts";
 import { minorBlockHash } from "./hashes.ts";
+import { type SealChainView, validateMinorBlockSeal } from "./seal-check.ts";
 
 /**
  * ShardState's validation of a minor block and of a root block, against one shard's chain
@@ -34,7 +34,7 @@ import { minorBlockHash } from "./hashes.ts";
  */
 
 /** What the rules read of a shard's chain (ShardChain). */
-export interface ChainView {
+export interface ChainView extends SealChainView {
   readonly fullShardId: number;
   readonly shard: ShardConfig;
   readonly store: ChainStore;
@@ -55,7 +55,7 @@ export interface ValidateOptions {
 /**
  * validate_block without the EVM: version, height and parent link, branch, time, meta hash,
  * extra and tracking data sizes, gas limits, merkle root, coinbase shard, difficulty, the
- * root block reference and its chain, and the seal where it needs no DAG or stake.
+ * root block reference and its chain, and the seal (seal-check.ts: PoSW-adjusted, every consensus type).
  */
 export function validateBlock(
   config: QuarkChainConfig,
@@ -105,7 +105,7 @@ export function validateBlock(
   if (confirmed && !chain.isSameMinorChain(prev, confirmed))
     throw new ValidationError("prev root block's minor block is not in the same chain as the minor block");
   if (!chain.isSameRootChain(root, prevRoot)) throw new ValidationError("prev root blocks are not on the same chain");
-  if (!config.DISABLE_POW_CHECK && !chain.shard.chain.POSW_CONFIG.ENABLED) checkSeal(chain.shard, h);
+  if (!config.DISABLE_POW_CHECK) validateMinorBlockSeal(config, chain, block);
 }
 
 /**

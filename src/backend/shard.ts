@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { hex, sameBytes } from "../codec/bytes.ts";
-import { type QuarkChainConfig, fullShardIdByFullShardKey } from "../config/cluster-config.ts";
-import type { AddXshardTxListRequest, ShardStats } from "../messages/cluster.ts";
+import type { QuarkChainConfig } from "../config/cluster-config.ts";
+import type { ShardStats } from "../messages/cluster.ts";
 import type {
   CrossShardTransactionDeposit,
   CrossShardTransactionList,
@@ -13,12 +13,13 @@ import type {
 } from "../messages/core.ts";
 import type { P2PMessage } from "../messages/p2p.ts";
 import { EBADMSG, PeerFault, type PeerRef, type SlaveContext } from "./api.ts";
-import { ValidationError, maxStaleHeightDiff, xshardTargets } from "./chain/block-rules.ts";
+import { ValidationError, maxStaleHeightDiff } from "./chain/block-rules.ts";
 import { type ChainStore, STATE_KNOWN, STATE_UNKNOWN } from "./chain/chain-store.ts";
 import { minorBlockHash } from "./chain/hashes.ts";
 import { powAlgorithm } from "./chain/seal-check.ts";
 import { prepareEpochs } from "../consensus/seal.ts";
 import { type Reorg, ShardChain, type ValidateOptions } from "./chain/shard-chain.ts";
+import { shardStats } from "./chain/shard-stats.ts";
 import { DerivedStates } from "./exec/derive/derive-state.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
 import { type ExecutedBlock, executeBlock } from "./exec/execute-block.ts";
@@ -28,6 +29,7 @@ import { BLANK_ROOT } from "./state/state-db.ts";
 import { type StateView, WorldStateView } from "./state/state-view.ts";
 import { WorldState } from "./state/world-state.ts";
 import { Gossip } from "./gossip.ts";
+import { broadcastXshard } from "./xshard-fanout.ts";
 import { addTx, applyReorg } from "./pool/pool-gate.ts";
 import { TxPool } from "./pool/tx-pool.ts";
 
@@ -142,7 +144,7 @@ export class Shard {
   }
   /** get_shard_stats. */
   shardStats(): ShardStats {
-    return this.chain.shardStats(this.pool.size);
+    return shardStats(this.chain, this.pool.size);
   }
 
   // ---- Blocks ----
@@ -175,7 +177,7 @@ export class Shard {
     try {
       const rootHeight = this.chain.rootHeader(block.header.hash_prev_root_block)!.height;
       const deposits = this.sends.get(key) ?? [];
-      await this.broadcastXshard([{ hash, rootHeight, deposits }], false);
+      await broadcastXshard(this.deps, this.fullShardId, [{ hash, rootHeight, deposits }], false);
       const res = await this.deps.context().addMinorBlockHeader({
         minor_block_header: block.header,
         tx_count: block.tx_list.length,
@@ -234,7 +236,7 @@ export class Shard {
         const rootHeight = this.chain.rootHeader(block.header.hash_prev_root_block)!.height;
         added.push({ hash, header: block.header, rootHeight, deposits: this.sends.get(hex(hash)) ?? [], done });
       }
-      await this.broadcastXshard(added, true);
+      await broadcastXshard(this.deps, this.fullShardId, added, true);
       const res = await this.deps.context().addMinorBlockHeaderList({
         minor_block_header_list: added.map((a) => a.header),
         coinbase_amount_map_list: added.map((a) => a.header.coinbase_amount_map),
@@ -347,51 +349,14 @@ export class Shard {
 
   // ---- Cross-shard fan-out and propagation (PROTOCOL.md §7.9) ----
 
-  /**
-   * broadcast_xshard_tx_list / batch_broadcast_xshard_tx_list: each target gets the deposits
-   * of the block bound for it (possibly none); local targets store the list, every sibling
-   * link serving a target gets ADD_XSHARD_TX_LIST (one per block) or one
-   * BATCH_ADD_XSHARD_TX_LIST; any failure throws.
-   */
-  private async broadcastXshard(
-    blocks: ReadonlyArray<{ hash: Uint8Array; rootHeight: number; deposits: readonly CrossShardTransactionDeposit[] }>,
-    batch: boolean,
-  ): Promise<void> {
-    const perTarget = new Map<number, AddXshardTxListRequest[]>();
-    for (const { hash, rootHeight, deposits } of blocks) {
-      for (const target of xshardTargets(this.deps.config, this.fullShardId, rootHeight)) {
-        let list = perTarget.get(target);
-        if (!list) perTarget.set(target, (list = []));
-        const tx_list = deposits.filter((d) => this.targetOf(d) === target);
-        list.push({ branch: { value: target }, minor_block_hash: hash, tx_list: { tx_list, version: 1 } });
-      }
-    }
-    if (perTarget.size === 0) return;
-    for (const [target, requests] of perTarget) {
-      const local = this.deps.local(target);
-      if (local) for (const r of requests) local.chain.addXshardTxList(r.minor_block_hash, r.tx_list);
-    }
-    const ctx = this.deps.context();
-    const failures = batch
-      ? (await Promise.all([...perTarget].map(([t, requests]) => ctx.sendXshardTxListBatch(t, requests)))).flat()
-      : await ctx.sendXshardTxLists([...perTarget.values()].flat());
-    // A shard no sibling link serves gets nothing, as in pyquarkchain (it has no connection to write to).
-    const real = failures.filter((f) => f.slave !== "-");
-    if (real.length > 0) {
-      throw new Error(
-        `xshard lists not delivered: ${real.map((f) => `${f.slave}/${f.fullShardId}: ${f.error}`).join("; ")}`,
-      );
-    }
-  }
-
-  /** get_full_shard_id_by_full_shard_key of the deposit's recipient: the shard its list goes to. */
-  private targetOf(deposit: CrossShardTransactionDeposit): number {
-    return fullShardIdByFullShardKey(this.deps.config, deposit.to_address.full_shard_key);
-  }
-
   /** A genesis block's xshard lists and header, before the shard becomes routable. */
   async propagateGenesis(block: MinorBlock, rootHeight: number): Promise<void> {
-    await this.broadcastXshard([{ hash: minorBlockHash(block.header), rootHeight, deposits: [] }], false);
+    await broadcastXshard(
+      this.deps,
+      this.fullShardId,
+      [{ hash: minorBlockHash(block.header), rootHeight, deposits: [] }],
+      false,
+    );
     const res = await this.deps.context().addMinorBlockHeader({
       minor_block_header: block.header,
       tx_count: 0,

@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
 import { encode } from "../../codec/index.ts";
 import type { QuarkChainConfig, ShardConfig } from "../../config/cluster-config.ts";
-import type { ShardStats } from "../../messages/cluster.ts";
 import {
   type CrossShardTransactionList,
   type MinorBlock,
@@ -348,37 +347,9 @@ export class ShardChain {
     });
   }
 
-  /** get_shard_stats, with the pool's size. */
-  shardStats(pendingTxCount: number): ShardStats {
-    const tip = this.headerTip;
-    const cutoff = tip.create_time - 60n;
-    let block = this.tip;
-    let txCount = 0;
-    let blockCount = 0;
-    let stale = 0;
-    let lastBlockTime = 0n;
-    while (block.header.height > 0n && block.header.create_time > cutoff) {
-      txCount += block.tx_list.length;
-      blockCount++;
-      stale += Math.max(0, (this.heightHashes.get(block.header.height)?.size ?? 0) - 1);
-      const prev = this.byHash(block.header.hash_prev_minor_block);
-      if (!prev) break;
-      block = prev;
-      if (lastBlockTime === 0n) lastBlockTime = tip.create_time - block.header.create_time;
-    }
-    return {
-      branch: { value: this.fullShardId },
-      height: tip.height,
-      difficulty: tip.difficulty,
-      coinbase_address: tip.coinbase_address,
-      timestamp: tip.create_time,
-      tx_count60s: txCount,
-      pending_tx_count: pendingTxCount,
-      total_tx_count: this.store.blockNote(this.tipHash)?.total_tx_count ?? 0,
-      block_count60s: blockCount,
-      stale_block_count60s: stale,
-      last_block_time: Number(lastBlockTime),
-    };
+  /** How many blocks of `height` this process has stored (shard stats' stale count; the last 4096 heights). */
+  blocksAtHeight(height: bigint): number {
+    return this.heightHashes.get(height)?.size ?? 0;
   }
 
   // ---- Root blocks ----

@@ -23,6 +23,7 @@ import {
   unconfirmedCoinbaseAmount,
 } from "../shard-queries.ts";
 import { syncFromPeer } from "../sync.ts";
+import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
 
 /** What the master handlers see of the backend: its ready shards and the cluster. */
 export interface Shards {
@@ -63,6 +64,9 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     ADD_MINOR_BLOCK_REQUEST: (req) => addMinorBlock(shards, req),
     CHECK_MINOR_BLOCK_REQUEST: async (req) => checkMinorBlock(shards, req),
     SYNC_MINOR_BLOCK_LIST_REQUEST: (req) => syncMinorBlockList(shards, req),
+    GET_LOG_REQUEST: async (req) => getLog(shards, req),
+    GET_TRANSACTION_LIST_BY_ADDRESS_REQUEST: async (req) => getTransactionListByAddress(shards, req),
+    GET_ALL_TRANSACTIONS_REQUEST: async (req) => getAllTransactions(shards, req),
   };
 }
 

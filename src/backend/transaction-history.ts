@@ -3,6 +3,7 @@ import type { Address, CrossShardTransactionDeposit, MinorBlock } from "../messa
 import { typedTransactionHash } from "../messages/core.ts";
 import { hex, sameBytes } from "../codec/bytes.ts";
 import type { ChainStore } from "./chain/chain-store.ts";
+import { minorBlockHash } from "./chain/hashes.ts";
 import { ADDR_PREFIX, ALLTX_PREFIX, decodedTx, offsetKey, readEntryKey } from "./chain/tx-history.ts";
 import { blockReceipt } from "./exec/receipt-lookup.ts";
 import type { TxPool } from "./pool/tx-pool.ts";
@@ -101,12 +102,15 @@ function details(
   const seen = new Set<string>();
   let next = end;
   let left = limit;
+  const received = new Map<bigint, CrossShardTransactionDeposit[]>(); // a block's list, decoded once a page
   for (const key of store.historyKeysDown(start, end)) {
     if (left <= 0) break;
     const { height, deposit, index } = readEntryKey(key, end.length);
     const block = canonicalBlock(store, height);
     if (deposit) {
-      const d = store.receivedDeposits(store.canonicalHash(height)!)[index];
+      let list = received.get(height);
+      if (list === undefined) received.set(height, (list = store.receivedDeposits(minorBlockHash(block.header))));
+      const d = list[index];
       if (d === undefined) throw new HistoryIndexError(`no deposit ${index} received at height ${height}`);
       if (!seen.has(hex(d.tx_hash)) && !skipDeposit(d, filter)) {
         left--;

@@ -30,7 +30,13 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     }
     log.info({ dbPath: opts.dbPath }, "chain store on disk");
   }
-  const backend = new ChainBackend({ shards: config.self.fullShardIds, genesis: config.genesis, log, db });
+  const backend = new ChainBackend({
+    shards: config.self.fullShardIds,
+    genesis: config.genesis,
+    log,
+    db,
+    transactionHistory: config.transactionHistory,
+  });
   const server = new SlaveServer({
     self: config.self,
     networkShards: config.networkShards,

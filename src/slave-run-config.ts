@@ -16,6 +16,8 @@ export interface SlaveRunConfig {
   port: number;
   quarkchain: QuarkChainConfig;
   genesis: NetworkGenesis;
+  /** The cluster config's ENABLE_TRANSACTION_HISTORY (false standalone). */
+  transactionHistory: boolean;
 }
 
 /**
@@ -27,6 +29,7 @@ export function resolveSlaveConfig(opts: SlaveCliOptions): SlaveRunConfig {
   let quarkchain: QuarkChainConfig;
   let self: SlaveIdentity;
   let port: number;
+  let transactionHistory = false;
   if (opts.cluster_config !== undefined) {
     if (opts.node_id === undefined) throw new ConfigError("--cluster_config needs --node_id");
     const cluster = loadClusterConfigFile(opts.cluster_config);
@@ -34,6 +37,7 @@ export function resolveSlaveConfig(opts: SlaveCliOptions): SlaveRunConfig {
     quarkchain = cluster.QUARKCHAIN;
     self = { id: entry.ID, fullShardIds: entry.FULL_SHARD_ID_LIST };
     port = entry.PORT;
+    transactionHistory = cluster.ENABLE_TRANSACTION_HISTORY;
   } else {
     if (opts.node_id !== undefined) throw new ConfigError("--node_id needs --cluster_config (standalone: --id)");
     quarkchain = configForShards(opts.chainSize, opts.shardSize);
@@ -52,5 +56,5 @@ export function resolveSlaveConfig(opts: SlaveCliOptions): SlaveRunConfig {
   }
   if (self.id.length === 0) throw new ConfigError("the slave id is empty");
   const host = opts.host ?? (opts.cluster_config !== undefined ? "0.0.0.0" : "127.0.0.1");
-  return { self, networkShards, host, port, quarkchain, genesis: new NetworkGenesis(quarkchain) };
+  return { self, networkShards, host, port, quarkchain, genesis: new NetworkGenesis(quarkchain), transactionHistory };
 }

@@ -44,6 +44,8 @@ export interface ChainBackendOptions {
   db?: ChainDb;
   /** SYNC_TIMEOUT for each GET_MINOR_BLOCK_LIST batch of a SYNC_MINOR_BLOCK_LIST (default 30 s). */
   syncTimeoutMs?: number;
+  /** ENABLE_TRANSACTION_HISTORY: keep the history index (chain/tx-history.ts); default false. */
+  transactionHistory?: boolean;
 }
 
 const SYNC_TIMEOUT_MS = 30_000;
@@ -189,7 +191,7 @@ export class ChainBackend implements SlaveBackend {
     const genesis = this.opts.genesis;
     const chainDeps: ShardChainDeps = {
       config: this.config,
-      store: this.db.shard(fullShardId),
+      store: this.db.shard(fullShardId, { transactionHistory: this.opts.transactionHistory ?? false }),
       log: this.opts.log,
       now: this.now,
     };

@@ -13,20 +13,38 @@ export interface Kv {
   write(entries: ReadonlyArray<readonly [key: Uint8Array, value: Uint8Array | undefined]>): void;
 }
 
+/** A Kv whose keys can also be walked in order (a shard's chain store: the transaction history index). */
+export interface RangeKv extends Kv {
+  /** db.py's reversed_range_iter: the keys in (end, start], highest first (bytes compared as unsigned). */
+  keysDown(start: Uint8Array, end: Uint8Array): Iterable<Uint8Array>;
+}
+
 /** Where the Kvs of a slave's shards come from. */
 export interface KvEnv {
   /** The store of one shard (created empty on first use). */
-  shard(fullShardId: number): Kv;
+  shard(fullShardId: number): RangeKv;
   close(): Promise<void>;
   /** Whether records outlive the process. */
   readonly persistent: boolean;
 }
 
-class MemoryKv implements Kv {
+class MemoryKv implements RangeKv {
   private readonly map = new Map<string, Uint8Array>();
 
   get(key: Uint8Array): Uint8Array | undefined {
     return this.map.get(hex(key));
+  }
+
+  /**
+   * Every key is looked at, as pyquarkchain's InMemoryDb does: lowercase hex orders as the
+   * bytes do, prefixes included.
+   */
+  keysDown(start: Uint8Array, end: Uint8Array): Uint8Array[] {
+    const hi = hex(start);
+    const lo = hex(end);
+    const keys: string[] = [];
+    for (const k of this.map.keys()) if (k <= hi && k > lo) keys.push(k);
+    return keys.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)).map((k) => new Uint8Array(Buffer.from(k, "hex")));
   }
 
   write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>): void {
@@ -42,7 +60,7 @@ export class MemoryKvEnv implements KvEnv {
   readonly persistent = false;
   private readonly shards = new Map<number, MemoryKv>();
 
-  shard(fullShardId: number): Kv {
+  shard(fullShardId: number): RangeKv {
     let kv = this.shards.get(fullShardId);
     if (!kv) this.shards.set(fullShardId, (kv = new MemoryKv()));
     return kv;
@@ -51,12 +69,19 @@ export class MemoryKvEnv implements KvEnv {
   async close(): Promise<void> {}
 }
 
-class LmdbKv implements Kv {
+class LmdbKv implements RangeKv {
   constructor(private readonly db: Database<Buffer, Buffer>) {}
 
   get(key: Uint8Array): Uint8Array | undefined {
     const v = this.db.getBinary(Buffer.from(key.buffer, key.byteOffset, key.byteLength));
     return v === undefined ? undefined : new Uint8Array(v);
+  }
+
+  /** LMDB's keys are ordered as unsigned bytes; a reverse range includes `start` and stops before `end`. */
+  *keysDown(start: Uint8Array, end: Uint8Array): Iterable<Uint8Array> {
+    if (Buffer.compare(start, end) <= 0) return;
+    for (const key of this.db.getKeys({ start: Buffer.from(start), end: Buffer.from(end), reverse: true }))
+      yield new Uint8Array(key);
   }
 
   write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>): void {
@@ -92,7 +117,7 @@ export class LmdbKvEnv implements KvEnv {
     });
   }
 
-  shard(fullShardId: number): Kv {
+  shard(fullShardId: number): RangeKv {
     let kv = this.shards.get(fullShardId);
     if (!kv) {
       const name = `shard-${fullShardId.toString(16).padStart(8, "0")}`;

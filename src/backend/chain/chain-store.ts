@@ -10,9 +10,16 @@ import {
   uint64,
   uint8,
 } from "../../codec/index.ts";
-import { CrossShardTransactionList, MinorBlock, RootBlock, typedTransactionHash } from "../../messages/core.ts";
+import {
+  type CrossShardTransactionDeposit,
+  CrossShardTransactionList,
+  MinorBlock,
+  RootBlock,
+  typedTransactionHash,
+} from "../../messages/core.ts";
 import { minorBlockHash, rootBlockHash } from "./hashes.ts";
-import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv } from "../kv.ts";
+import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv, type RangeKv } from "../kv.ts";
+import { historyKeys } from "./tx-history.ts";
 import { hex } from "../../codec/bytes.ts";
 
 /**
@@ -47,6 +54,15 @@ export interface ChainStore {
   commit(hash: Uint8Array): void;
   /** Where a transaction of a canonical block is: (height, index in tx_list). */
   txLocation(txHash: Uint8Array): { height: bigint; index: number } | undefined;
+  /**
+   * ENABLE_TRANSACTION_HISTORY: executed blocks keep the deposits they received, and the
+   * canonical chain's transactions are indexed by address (chain/tx-history.ts).
+   */
+  readonly transactionHistory: boolean;
+  /** The deposits an executed block received, kept with history on (pyquarkchain's xr_ record); else []. */
+  receivedDeposits(hash: Uint8Array): CrossShardTransactionDeposit[];
+  /** The history index's keys in (end, start], highest first. */
+  historyKeysDown(start: Uint8Array, end: Uint8Array): Iterable<Uint8Array>;
   rootBlock(hash: Uint8Array): RootBlock | undefined;
   hasRootBlock(hash: Uint8Array): boolean;
   /** Stores a root block with the hash of the last minor block of this shard it confirms (null: none yet). */
@@ -73,6 +89,8 @@ export interface ExecutedRecords {
   receipts?: Uint8Array;
   /** The tx_hash of each deposit the block received, concatenated (put_minor_block's xshard deposit hash list). */
   depositHashes?: Uint8Array;
+  /** The deposits the block received, kept when the store keeps transaction history. */
+  received?: readonly CrossShardTransactionDeposit[];
 }
 
 export interface CanonicalChange {
@@ -158,10 +176,15 @@ export class KvChainStore implements ChainStore {
   private readonly blocks = new Lru<MinorBlock>(4096);
   private readonly roots = new Lru<RootBlock>(4096);
 
+  readonly transactionHistory: boolean;
+
   constructor(
     readonly fullShardId: number,
-    private readonly kv: Kv,
-  ) {}
+    private readonly kv: RangeKv,
+    opts: StoreOptions = {},
+  ) {
+    this.transactionHistory = opts.transactionHistory ?? false;
+  }
 
   minorBlock(hash: Uint8Array): MinorBlock | undefined {
     return this.cachedBlock(this.blocks, "mb", MinorBlock, hash);
@@ -189,6 +212,11 @@ export class KvChainStore implements ChainStore {
     const writes: Entry[] = [...(executed?.stateWrites ?? [])];
     if (executed?.receipts) writes.push([key("rc", hash), executed.receipts]);
     if (executed?.depositHashes) writes.push([key("xd", hash), executed.depositHashes]);
+    if (executed?.received?.length && this.transactionHistory)
+      writes.push([
+        key("xr", hash),
+        encode(CrossShardTransactionList, { tx_list: [...executed.received], version: 1 }),
+      ]);
     writes.push([key("mb", hash), bytes], [key("mn", hash), encode(BlockNote, note)], ...also);
     this.kv.write(writes);
     this.blocks.set(hex(hash), block);
@@ -220,14 +248,30 @@ export class KvChainStore implements ChainStore {
     for (const block of change.drop) {
       writes.push([key("mi", u64(block.header.height)), undefined]);
       for (const h of this.indexedHashes(block)) writes.push([key("ti", h), undefined]);
+      for (const k of this.historyKeysOf(block)) writes.push([k, undefined]);
     }
     for (const block of change.put) {
       writes.push([key("mi", u64(block.header.height)), minorBlockHash(block.header)]);
       this.indexedHashes(block).forEach((h, index) =>
         writes.push([key("ti", h), encode(TxLocation, { height: block.header.height, index })]),
       );
+      for (const k of this.historyKeysOf(block)) writes.push([k, EMPTY]);
     }
     this.kv.write(writes);
+  }
+
+  private historyKeysOf(block: MinorBlock): Uint8Array[] {
+    if (!this.transactionHistory) return [];
+    return historyKeys(this.fullShardId, block, this.receivedDeposits(minorBlockHash(block.header)));
+  }
+
+  receivedDeposits(hash: Uint8Array): CrossShardTransactionDeposit[] {
+    const raw = this.kv.get(key("xr", hash));
+    return raw ? decode(CrossShardTransactionList, raw).tx_list : [];
+  }
+
+  historyKeysDown(start: Uint8Array, end: Uint8Array): Iterable<Uint8Array> {
+    return this.kv.keysDown(start, end);
   }
 
   isCommitted(hash: Uint8Array): boolean {
@@ -320,6 +364,11 @@ export class KvChainStore implements ChainStore {
 
 const txHashOf = typedTransactionHash;
 
+export interface StoreOptions {
+  /** ENABLE_TRANSACTION_HISTORY (cluster config). */
+  transactionHistory?: boolean;
+}
+
 /** The chain stores of a slave's shards, over one KvEnv. */
 export class ChainDb {
   private readonly stores = new Map<number, ChainStore>();
@@ -340,9 +389,11 @@ export class ChainDb {
     return this.env.persistent;
   }
 
-  shard(fullShardId: number): ChainStore {
+  /** `opts` apply when the shard's store is first asked for. */
+  shard(fullShardId: number, opts: StoreOptions = {}): ChainStore {
     let store = this.stores.get(fullShardId);
-    if (!store) this.stores.set(fullShardId, (store = new KvChainStore(fullShardId, this.env.shard(fullShardId))));
+    if (!store)
+      this.stores.set(fullShardId, (store = new KvChainStore(fullShardId, this.env.shard(fullShardId), opts)));
     return store;
   }
 

@@ -49,6 +49,7 @@ export function executeBlock(
       stateWrites: run.commit.writes,
       receipts: rlpEncode(run.receipts.map(encodeReceipt)),
       depositHashes: Buffer.concat(run.received.map((d) => d.tx_hash)),
+      received: run.received,
     },
   };
 }

@@ -39,7 +39,31 @@ export function blockReceipt(store: ChainStore, block: MinorBlock, i: number): T
   const hash = minorBlockHash(block.header);
   const raw = store.receipts(hash);
   if (raw === undefined) return undefined;
-  const receipts = listOf(rlpDecode(raw)).map((r) => listOf(rlpDecode(bytesOf(r))));
+  return receiptAt(store, block, hash, decodeReceipts(raw), i);
+}
+
+/**
+ * Every receipt stored with an executed block, in order (its transactions', then the deposits'
+ * it ran), as blockReceipt gives each; undefined when the block's receipts are not stored.
+ */
+export function storedReceipts(store: ChainStore, block: MinorBlock): TransactionReceipt[] | undefined {
+  const hash = minorBlockHash(block.header);
+  const raw = store.receipts(hash);
+  if (raw === undefined) return undefined;
+  const receipts = decodeReceipts(raw);
+  return receipts.map((_, i) => receiptAt(store, block, hash, receipts, i)!);
+}
+
+const decodeReceipts = (raw: Uint8Array): RlpItem[][] =>
+  listOf(rlpDecode(raw)).map((r) => listOf(rlpDecode(bytesOf(r))));
+
+function receiptAt(
+  store: ChainStore,
+  block: MinorBlock,
+  hash: Uint8Array,
+  receipts: RlpItem[][],
+  i: number,
+): TransactionReceipt | undefined {
   const r = receipts[i];
   if (!r) return i >= block.tx_list.length ? emptyReceipt(true) : undefined;
   const deposits = i >= block.tx_list.length ? store.depositHashes(hash) : undefined;

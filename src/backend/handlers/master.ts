@@ -24,6 +24,7 @@ import {
 } from "../shard-queries.ts";
 import { syncFromPeer } from "../sync.ts";
 import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-queries.ts";
+import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
 
 /** What the master handlers see of the backend: its ready shards and the cluster. */
 export interface Shards {
@@ -67,6 +68,9 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     EXECUTE_TRANSACTION_REQUEST: async (req) => executeTransaction(shards, req),
     ESTIMATE_GAS_REQUEST: async (req) => estimateGasOf(shards, req),
     GET_ROOT_CHAIN_STAKES_REQUEST: async (req) => getRootChainStakes(shards, req),
+    GET_LOG_REQUEST: async (req) => getLog(shards, req),
+    GET_TRANSACTION_LIST_BY_ADDRESS_REQUEST: async (req) => getTransactionListByAddress(shards, req),
+    GET_ALL_TRANSACTIONS_REQUEST: async (req) => getAllTransactions(shards, req),
   };
 }
 

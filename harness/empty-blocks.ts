@@ -13,12 +13,13 @@ import {
   type MinorBlockMeta,
   type RootBlock,
   type RootBlockHeader,
+  type TypedTransaction,
   MinorBlockMeta as MinorBlockMetaCodec,
 } from "../src/messages/core.ts";
 
 /*
- * Valid blocks that carry nothing, made in-process: the backend tests chain them, and the
- * fan-out load bench submits them to live slaves.
+ * Valid blocks made in-process, empty or of given transactions: the backend tests chain them,
+ * the fan-out load bench and bench:exec submit them to live slaves.
  */
 
 /**
@@ -41,7 +42,7 @@ export function nextRootBlock(prev: RootBlock): RootBlock {
 }
 
 /**
- * An empty block on `parent` as a miner would make it (create_block_to_mine, finalize): run on
+ * An empty block (or one of `txs`, which must all apply) on `parent` as a miner would make it (create_block_to_mine, finalize): run on
  * the parent's state as the slave runs it (the root blocks' coinbase deposits up to `root`, the
  * reward to `miner`), the meta (roots, gas, cursor), coinbase amounts and bloom from that run.
  */
@@ -52,6 +53,7 @@ export function mineEmpty(
   root: RootBlockHeader,
   createTime: bigint,
   miner: Address,
+  txs: readonly TypedTransaction[] = [],
 ): MinorBlock {
   const shard = config.shards.get(chain.fullShardId)!;
   const draft: MinorBlock = {
@@ -72,8 +74,8 @@ export function mineEmpty(
       extra_data: new Uint8Array(0),
       mixhash: new Uint8Array(32),
     },
-    meta: { ...parent.meta, hash_merkle_root: merkleRoot([]), evm_xshard_gas_limit: shard.GENESIS.GAS_LIMIT / 2n },
-    tx_list: [],
+    meta: { ...parent.meta, hash_merkle_root: merkleRoot(txs), evm_xshard_gas_limit: shard.GENESIS.GAS_LIMIT / 2n },
+    tx_list: [...txs],
     tracking_data: new Uint8Array(0),
   };
   const world = WorldState.open(chain.store.stateKv, parent.meta.hash_evm_state_root);

@@ -7,6 +7,8 @@
  *
  *   npm run bench:exec [-- --blocks N]     throughput table (default 8 blocks a workload)
  *   npm run bench:exec -- --profile        + where import time goes, in % (in-process profile)
+ *                         [--profile-top]  + the 15 functions with the most self time, per workload
+ *                         [--no-py]        without pyquarkchain (the profile alone, quicker)
  *   npm run bench:exec -- --rss [N]        qkc-slave's RSS across N imported blocks (default 10000)
  *                         [--rss-txs K]    transfers a block in the RSS run (default 10)
  */
@@ -90,7 +92,7 @@ async function throughput(dir: string): Promise<number> {
   console.log(`qkc-slave importing ...  (${uptime()})`);
   const qkc = await drive((port) => startQkcSlaveFromConfig(configFile(dir, chain, port, "qkc"), port), chain);
   let py: Awaited<ReturnType<typeof drive>> | undefined;
-  const interop = findInterop();
+  const interop = flag("--no-py") ? "--no-py given" : findInterop();
   if (typeof interop === "string") {
     console.log(`pyquarkchain column skipped: ${interop}`);
   } else {
@@ -159,7 +161,7 @@ async function throughput(dir: string): Promise<number> {
   console.log("\ntargets (issue 14: 5x pyquarkchain; issue 17: 10x on (a) and (b), 60% of the ideal on (a)):");
   for (const v of verdicts) console.log("  " + v);
 
-  if (flag("--profile")) {
+  if (flag("--profile") || flag("--profile-top")) {
     console.log(`\nimport profile, in-process (decode + Shard.addBlock), self time in % (${uptime()})`);
     const prof = await profileImport(chain, chain.steps);
     const names = [...prof.values().next().value!.pct.keys()];
@@ -169,6 +171,9 @@ async function throughput(dir: string): Promise<number> {
       console.log(
         "  " + n.padEnd(40) + cols.map((c) => `${prof.get(c)!.pct.get(n)!.toFixed(1)}%`.padStart(22)).join(""),
       );
+    if (flag("--profile-top"))
+      for (const c of cols)
+        console.log(`\n  ${LABEL[c]}, top functions by self time:\n    ${prof.get(c)!.top.join("\n    ")}`);
     console.log(
       "  " +
         "in-process import, tx/s".padEnd(40) +

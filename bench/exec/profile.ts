@@ -32,11 +32,37 @@ interface ProfileNode {
   children?: number[];
 }
 
+/** The `n` functions with the most self time, in % of all samples (--profile-top). */
+export function topFunctions(profile: { nodes: ProfileNode[]; samples?: number[] }, n: number): string[] {
+  const parent = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node);
+  const label = (node: ProfileNode) =>
+    `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.replace(/^.*\/(src|node_modules)\//, "$1/")}`;
+  const nameOf = new Map<number, string>();
+  for (const node of profile.nodes) {
+    const caller = parent.get(node.id);
+    const native = !node.callFrame.url && !/^\(/.test(node.callFrame.functionName) && caller;
+    nameOf.set(node.id, native ? `${label(node).trim()} (native) < ${label(caller)}` : label(node));
+  }
+  const counts = new Map<string, number>();
+  for (const id of profile.samples ?? []) counts.set(nameOf.get(id)!, (counts.get(nameOf.get(id)!) ?? 0) + 1);
+  const total = Math.max(1, profile.samples?.length ?? 0);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, c]) => `${((100 * c) / total).toFixed(1).padStart(5)}%  ${name}`);
+}
+
 /** Self time per bucket, in % of all samples. */
 function buckets(profile: { nodes: ProfileNode[]; samples?: number[] }): Map<string, number> {
+  // Native code (the libsecp256k1 addon, Buffer's hex) has no URL: it counts for its nearest JS caller.
+  const parent = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
   const bucketOf = new Map<number, string>();
   for (const n of profile.nodes) {
-    const key = n.callFrame.url || n.callFrame.functionName;
+    let at: ProfileNode | undefined = n;
+    while (at && !at.callFrame.url && !/^\(/.test(at.callFrame.functionName)) at = parent.get(at.id);
+    const key = at ? at.callFrame.url || at.callFrame.functionName : "";
     bucketOf.set(n.id, BUCKETS.find(([, re]) => re.test(key))?.[0] ?? OTHER);
   }
   const counts = new Map<string, number>();
@@ -52,14 +78,14 @@ function buckets(profile: { nodes: ProfileNode[]; samples?: number[] }): Map<str
 export async function profileImport(
   chain: ExecChain,
   steps: readonly Step[],
-): Promise<Map<Workload, { ms: number; pct: Map<string, number> }>> {
+): Promise<Map<Workload, { ms: number; pct: Map<string, number>; top: string[] }>> {
   const backend = benchBackend(chain.config);
   await backend.createShards(chain.genesisRoot);
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.setSamplingInterval", { interval: 200 });
-  const out = new Map<Workload, { ms: number; pct: Map<string, number> }>();
+  const out = new Map<Workload, { ms: number; pct: Map<string, number>; top: string[] }>();
   let i = 0;
   while (i < steps.length) {
     const step = steps[i]!;
@@ -83,7 +109,8 @@ export async function profileImport(
     const ms = performance.now() - t0;
     if (profiled) {
       const { profile } = await session.post("Profiler.stop");
-      out.set(step.workload, { ms, pct: buckets(profile as unknown as { nodes: ProfileNode[]; samples: number[] }) });
+      const p = profile as unknown as { nodes: ProfileNode[]; samples: number[] };
+      out.set(step.workload, { ms, pct: buckets(p), top: topFunctions(p, 15) });
     }
   }
   session.disconnect();

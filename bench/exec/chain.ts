@@ -25,7 +25,7 @@ import { parseQuarkChainConfig } from "../../src/config/quarkchain-config.ts";
 import { tokenIdEncode } from "../../src/config/token.ts";
 import { AddMinorBlockRequest, ClusterOp } from "../../src/messages/cluster.ts";
 import { MinorBlock, type RootBlock, type TypedTransaction } from "../../src/messages/core.ts";
-import { type Signer, addressOf, signTx, signer } from "./accounts.ts";
+import { type Signer, addressOf, signTx, signer } from "../../harness/signers.ts";
 import { TOKEN_CODE, balanceSlot, transferCall } from "./token.ts";
 
 export type Workload = "transfer" | "token" | "deposit" | "xshard-send";

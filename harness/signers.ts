@@ -1,12 +1,12 @@
 /**
- * The bench's signers: deterministic keys, their addresses, and transactions signed as a
+ * Signers for benches and tests: deterministic keys, their addresses, and transactions signed as a
  * wallet signs them (version 0: hash_unsigned, v = 27 + recovery id), so the importer under
  * test recovers every sender for real.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { keccak256 } from "../../src/crypto/keccak.ts";
-import { type EvmTransaction, encodeEvmTransaction, unsignedHash } from "../../src/tx/transaction.ts";
-import type { TypedTransaction } from "../../src/messages/core.ts";
+import { keccak256 } from "../src/crypto/keccak.ts";
+import { type EvmTransaction, encodeEvmTransaction, unsignedHash } from "../src/tx/transaction.ts";
+import type { TypedTransaction } from "../src/messages/core.ts";
 
 export interface Signer {
   readonly key: Uint8Array;

@@ -7,13 +7,17 @@
 import { performance } from "node:perf_hooks";
 import { AddRootBlockRequest, ClusterOp, Ping } from "../../src/messages/cluster.ts";
 import { BenchConn, MASTER_CONNECT_RETRY_MS, Sampler, sample } from "../load/conn.ts";
+import { cpuSeconds } from "../load/proc.ts";
 import { SLAVE_ID, type Target } from "../load/targets.ts";
 import type { ExecChain, Step, Workload } from "./chain.ts";
 
 export interface Timed {
   blocks: number;
   txs: number;
+  /** Wall time, from the first block sent to the last answer. */
   ms: number;
+  /** The slave process's CPU time (user + system) meanwhile: steadier than wall time on a busy machine. */
+  cpuMs: number;
 }
 
 export class Driver {
@@ -54,10 +58,13 @@ export class Driver {
       let end = i;
       const run: Extract<Step, { kind: "block" }>[] = [];
       for (let s = steps[end]; s?.kind === "block" && s.workload === step.workload; s = steps[++end]) run.push(s);
+      const cpu0 = cpuSeconds(this.target.pid);
       const ms = await this.blocks(run);
-      const t = timed.get(step.workload) ?? { blocks: 0, txs: 0, ms: 0 };
+      const cpu1 = cpuSeconds(this.target.pid);
+      const t = timed.get(step.workload) ?? { blocks: 0, txs: 0, ms: 0, cpuMs: 0 };
       t.blocks += run.length;
       t.ms += ms;
+      t.cpuMs += cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) * 1000;
       // (c)'s blocks carry deposits, not transactions: count what the cursor ran.
       for (const b of run) t.txs += step.workload === "deposit" ? depositCount(b.block) : b.block.tx_list.length;
       timed.set(step.workload, t);

@@ -78,14 +78,14 @@ function buckets(profile: { nodes: ProfileNode[]; samples?: number[] }): Map<str
 export async function profileImport(
   chain: ExecChain,
   steps: readonly Step[],
-): Promise<Map<Workload, { ms: number; pct: Map<string, number>; top: string[] }>> {
+): Promise<Map<Workload, { ms: number; cpuMs: number; pct: Map<string, number>; top: string[] }>> {
   const backend = benchBackend(chain.config);
   await backend.createShards(chain.genesisRoot);
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.setSamplingInterval", { interval: 200 });
-  const out = new Map<Workload, { ms: number; pct: Map<string, number>; top: string[] }>();
+  const out = new Map<Workload, { ms: number; cpuMs: number; pct: Map<string, number>; top: string[] }>();
   let i = 0;
   while (i < steps.length) {
     const step = steps[i]!;
@@ -99,6 +99,7 @@ export async function profileImport(
     const profiled = step.workload !== "xshard-send";
     if (profiled) await session.post("Profiler.start");
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (const b of run) {
       const payload = b.frame.subarray(headerSize("master"));
       const req = decode(AddMinorBlockRequest, payload);
@@ -107,10 +108,12 @@ export async function profileImport(
       if (!(await shard.addBlock(block))) throw new Error(`profile: ${b.workload} block refused`);
     }
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     if (profiled) {
       const { profile } = await session.post("Profiler.stop");
       const p = profile as unknown as { nodes: ProfileNode[]; samples: number[] };
-      out.set(step.workload, { ms, pct: buckets(p), top: topFunctions(p, 15) });
+      out.set(step.workload, { ms, cpuMs, pct: buckets(p), top: topFunctions(p, 15) });
     }
   }
   session.disconnect();

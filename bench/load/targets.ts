@@ -118,6 +118,14 @@ export async function startQkcSlave(net: Network = MAIN_NETWORK): Promise<Target
   return startProcess("qkc-slave", process.execPath, args, /slave listening/, port);
 }
 
+/** qkc-slave from a cluster config file (--cluster_config), as slave S0 of its SLAVE_LIST, on `port`. */
+export async function startQkcSlaveFromConfig(configFile: string, port: number): Promise<Target> {
+  const extra = (process.env["BENCH_SLAVE_NODE_ARGS"] ?? "").split(/\s+/).filter(Boolean);
+  const args = [...extra, "--import", "tsx", "bin/slave.ts", "--cluster_config", configFile];
+  args.push("--node_id", SLAVE_ID, "--host", "127.0.0.1");
+  return startProcess("qkc-slave", process.execPath, args, /slave listening/, port);
+}
+
 export async function startIdealSlave(repliesFile: string): Promise<Target> {
   const port = await freePort();
   const args = ["--import", "tsx", "bench/ideal-slave.ts", String(port), repliesFile];
@@ -164,6 +172,21 @@ export async function startPyquarkchain(interop: Interop, net: Network = MAIN_NE
     ...networkArgs(net),
     "--max-seconds",
     "900",
+  ];
+  return startProcess("pyquarkchain", "bash", args, /real_slave_listening/, port, interopEnv(interop));
+}
+
+/** pyquarkchain's real SlaveServer from a cluster config file (--config-json), as slave S0, on `port`. */
+export async function startPyquarkchainFromConfig(interop: Interop, configFile: string, port: number): Promise<Target> {
+  const args = [
+    interop.runSh,
+    "py_real_slave.py",
+    "--id",
+    SLAVE_ID,
+    "--config-json",
+    configFile,
+    "--max-seconds",
+    "3600",
   ];
   return startProcess("pyquarkchain", "bash", args, /real_slave_listening/, port, interopEnv(interop));
 }

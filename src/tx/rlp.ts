@@ -12,38 +12,84 @@ export class RlpDecodingError extends Error {
   override name = "DecodingError";
 }
 
-function lengthPrefix(length: number, offset: number): Uint8Array {
-  if (length < 56) return Uint8Array.of(offset + length);
-  const be: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) be.unshift(n % 256);
-  return Uint8Array.of(offset + 55 + be.length, ...be);
+/** Bytes of the big-endian length in a long prefix. */
+function bytesOf(length: number): number {
+  let n = 0;
+  for (let l = length; l > 0; l = Math.floor(l / 256)) n++;
+  return n;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
+const prefixSize = (length: number): number => (length < 56 ? 1 : 1 + bytesOf(length));
+
+function writePrefix(out: Uint8Array, pos: number, length: number, offset: number): number {
+  if (length < 56) {
+    out[pos] = offset + length;
+    return pos + 1;
   }
-  return out;
+  const ll = bytesOf(length);
+  out[pos] = offset + 55 + ll;
+  for (let i = ll, l = length; i > 0; i--, l = Math.floor(l / 256)) out[pos + i] = l % 256;
+  return pos + 1 + ll;
 }
 
 /** An unsigned integer as RLP's big-endian string: no leading zeros, 0 is the empty string. */
 export function rlpInt(v: bigint | number): Uint8Array {
   if (v < 0) throw new RangeError(`negative integer ${v} has no big-endian form`);
   if (v === 0 || v === 0n) return new Uint8Array(0);
+  if (v <= Number.MAX_SAFE_INTEGER) {
+    // Most integers (nonces, gas, small values) fit a double: no hex round trip.
+    let n = Number(v);
+    const out = new Uint8Array(bytesOf(n));
+    for (let i = out.length - 1; i >= 0; i--, n = Math.floor(n / 256)) out[i] = n % 256;
+    return out;
+  }
   const h = v.toString(16);
   return new Uint8Array(Buffer.from(h.length % 2 ? "0" + h : h, "hex"));
 }
 
-export function rlpEncode(item: RlpItem): Uint8Array {
+/*
+ * Encoding in two passes over the item: the payload length of every list, in visiting order,
+ * then each byte written once into one buffer (no copy per nesting level). Not reentrant,
+ * and never called from inside itself.
+ */
+let listLengths: number[] = [];
+let nextList = 0;
+
+function measure(item: RlpItem): number {
   if (item instanceof Uint8Array) {
-    if (item.length === 1 && item[0]! < 0x80) return Uint8Array.from(item);
-    return concat([lengthPrefix(item.length, 0x80), item]);
+    const n = item.length;
+    return n === 1 && item[0]! < 0x80 ? 1 : prefixSize(n) + n;
   }
-  const payload = concat(item.map(rlpEncode));
-  return concat([lengthPrefix(payload.length, 0xc0), payload]);
+  const slot = listLengths.length;
+  listLengths.push(0);
+  let payload = 0;
+  for (const child of item) payload += measure(child);
+  listLengths[slot] = payload;
+  return prefixSize(payload) + payload;
+}
+
+function write(item: RlpItem, out: Uint8Array, pos: number): number {
+  if (item instanceof Uint8Array) {
+    const n = item.length;
+    if (n === 1 && item[0]! < 0x80) {
+      out[pos] = item[0]!;
+      return pos + 1;
+    }
+    pos = writePrefix(out, pos, n, 0x80);
+    out.set(item, pos);
+    return pos + n;
+  }
+  pos = writePrefix(out, pos, listLengths[nextList++]!, 0xc0);
+  for (const child of item) pos = write(child, out, pos);
+  return pos;
+}
+
+export function rlpEncode(item: RlpItem): Uint8Array {
+  listLengths = [];
+  nextList = 0;
+  const out = new Uint8Array(measure(item));
+  write(item, out, 0);
+  return out;
 }
 
 interface Prefix {

@@ -7,7 +7,6 @@ import { MissingTrieNodeError, type TrieNodeCache } from "../state/trie/index.ts
 import { WorldState } from "../state/world-state.ts";
 import { MissingParentError, runBlockEnv } from "./block-env.ts";
 import { checkBlockResult } from "./check-block.ts";
-import { encodeReceipt } from "./receipt.ts";
 import { BlockRunError, type RunBlockResult, runBlock } from "./run-block.ts";
 import { CursorError } from "./xshard-cursor.ts";
 
@@ -47,7 +46,7 @@ export function executeBlock(
     run,
     records: {
       stateWrites: run.commit.writes,
-      receipts: rlpEncode(run.receipts.map(encodeReceipt)),
+      receipts: rlpEncode([...run.encodedReceipts]),
       depositHashes: Buffer.concat(run.received.map((d) => d.tx_hash)),
       received: run.received,
     },

@@ -8,8 +8,8 @@ import { applyXshardDeposit } from "./apply-xshard-deposit.ts";
 import { type Bloom, bloomOr, emptyBloom } from "./bloom.ts";
 import { isCrossShard } from "./cross-shard.ts";
 import { addBlockFee, type ExecRules, type ExecState } from "./exec-state.ts";
-import type { Receipt } from "./receipt.ts";
-import { receiptRoot } from "./receipt-root.ts";
+import { type Receipt, encodeReceipt } from "./receipt.ts";
+import { encodedReceiptRoot } from "./receipt-root.ts";
 import { type ShardTxRules, validateShardTransaction } from "./validate-shard-tx.ts";
 import type { TxValidationEnv } from "./validate-tx.ts";
 import { type CursorSource, XshardTxCursor } from "./xshard-cursor.ts";
@@ -42,6 +42,8 @@ export interface RunBlockResult {
   readonly cursor: XshardTxCursorInfo;
   /** Transaction receipts, then deposit receipts (mk_receipt_sha's order). */
   readonly receipts: readonly Receipt[];
+  /** rlp(receipt) of each, in that order (the receipt trie's values, and what the store keeps). */
+  readonly encodedReceipts: readonly Uint8Array[];
   readonly receiptRoot: Uint8Array;
   readonly gasUsed: bigint;
   readonly xshardReceiveGasUsed: bigint;
@@ -122,6 +124,7 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
   const commit = world.commit();
 
   const receipts = [...txState.receipts, ...txState.xshardDepositReceipts];
+  const encodedReceipts = receipts.map(encodeReceipt);
   const bloom = emptyBloom();
   for (const r of receipts) bloomOr(bloom, r.bloom);
   const coinbaseAmounts = new Map(env.reward);
@@ -131,7 +134,8 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
     commit,
     cursor: cursor.info(),
     receipts,
-    receiptRoot: receiptRoot(receipts),
+    encodedReceipts,
+    receiptRoot: encodedReceiptRoot(encodedReceipts),
     gasUsed: txState.gasUsed,
     xshardReceiveGasUsed,
     coinbaseAmounts,

@@ -104,6 +104,8 @@ export function applyReorg(pool: TxPool, reorg: Reorg): void {
       if (entry) pool.add(entry);
     }
   }
+  // Only a pooled transaction can leave: with none, the block's need not even be decoded.
+  if (pool.size === 0) return;
   const included = reorg.put.flatMap((b) => b.tx_list).flatMap((tx) => decodable(tx));
   if (included.length > 0) pool.removeIncluded(included);
 }

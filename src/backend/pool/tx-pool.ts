@@ -98,8 +98,14 @@ export class TxPool {
 
   /** diff: drops every transaction with the (sender, nonce) of one of `txs`. */
   removeIncluded(txs: readonly PoolEntry[]): void {
-    const gone = new Set(txs.map((t) => `${t.sender ? hex(t.sender) : "-"}/${t.evm.nonce}`));
+    // A sender is recovered (the costly part) only where the nonces already match.
+    const pooledNonces = new Set(this.ordered.map((o) => o.entry.evm.nonce));
+    const matching = txs.filter((t) => pooledNonces.has(t.evm.nonce));
+    if (matching.length === 0) return;
+    const nonces = new Set(matching.map((t) => t.evm.nonce));
+    const gone = new Set(matching.map((t) => `${t.sender ? hex(t.sender) : "-"}/${t.evm.nonce}`));
     this.ordered = this.ordered.filter((o) => {
+      if (!nonces.has(o.entry.evm.nonce)) return true;
       const keep = !gone.has(`${o.entry.sender ? hex(o.entry.sender) : "-"}/${o.entry.evm.nonce}`);
       if (!keep) this.byHash.delete(hex(o.entry.hash));
       return keep;

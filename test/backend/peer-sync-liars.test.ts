@@ -3,6 +3,9 @@ import { minorBlockHash } from "../../src/backend/genesis.ts";
 import { MAX_SYNC_AHEAD } from "../../src/backend/synchronizer.ts";
 import type { MinorBlock, MinorBlockHeader } from "../../src/messages/core.ts";
 import type { P2PMessage } from "../../src/messages/p2p.ts";
+import { serveMetrics } from "../../src/metrics/metrics-server.ts";
+import { slaveMetrics } from "../../src/metrics/slave-metrics.ts";
+import { httpGet, sample } from "../helpers/scrape.ts";
 import { fixtureBlock, hex } from "./chain-helpers.ts";
 import {
   type Answer,
@@ -69,6 +72,7 @@ async function dropped(
   } else {
     t.equal(shard().headerTip.height, opts.tipHeight, "what was added before the lie stays");
   }
+  return { slave, backend };
 }
 
 t.test("headers that do not link to the one asked for", async (t) => {
@@ -156,8 +160,19 @@ t.test("a block whose header is the one asked for but whose body is not (invalid
   );
 });
 
-t.test("a peer that never answers, then an honest peer's tip", async (t) => {
-  await dropped(t, () => undefined, "timeout", { timeoutMs: 300, honestToo: true });
+t.test("a peer that never answers, then an honest peer's tip; the metrics count both tasks", async (t) => {
+  const { slave, backend } = await dropped(t, () => undefined, "timeout", { timeoutMs: 300, honestToo: true });
+  const metrics = await serveMetrics(
+    slaveMetrics(slave.server, backend.syncStats),
+    () => slave.server.health(),
+    "127.0.0.1",
+    0,
+  );
+  t.teardown(() => metrics.close());
+  const text = (await httpGet(metrics.address.port, "/metrics")).body;
+  t.equal(sample(text, "qkc_sync_tasks_total"), 2);
+  t.equal(sample(text, "qkc_sync_blocks_total"), 123, "B3 .. the honest peer's tip at 125");
+  t.equal(sample(text, "qkc_sync_peers_dropped_total", { reason: "timeout" }), 1);
 });
 
 t.test("a tip too far ahead starts no task; nothing is asked of that peer", async (t) => {

@@ -79,6 +79,11 @@ export class Synchronizer {
     }
   }
 
+  /** Tips waiting for a task. */
+  get queued(): number {
+    return this.queue.size;
+  }
+
   /** A peer's PeerConn closed: its tip is no longer worth a task. */
   forget(clusterPeerId: bigint): void {
     this.queue.delete(clusterPeerId);

@@ -62,7 +62,12 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
   try {
     // Metrics first: a scraper sees the slave (and /healthz 503) from the moment it listens.
     if (opts.metricsPort !== undefined) {
-      metrics = await serveMetrics(slaveMetrics(server), () => server.health(), metricsHost, opts.metricsPort);
+      metrics = await serveMetrics(
+        slaveMetrics(server, backend.syncStats),
+        () => server.health(),
+        metricsHost,
+        opts.metricsPort,
+      );
       log.info({ host: metrics.address.address, port: metrics.address.port }, "metrics listening");
     }
   } catch (err) {

@@ -18,6 +18,7 @@ import type { EvmState } from "./exec/derive/evm-state.ts";
 import { masterHandlers } from "./handlers/master.ts";
 import { peerHandlers } from "./handlers/peer.ts";
 import { Shard, type ShardDeps } from "./shard.ts";
+import { type SyncStats, newSyncStats } from "./synchronizer.ts";
 
 /** Where a shard's first block comes from (config + genesis rules). */
 export interface GenesisProvider {
@@ -42,7 +43,7 @@ export interface ChainBackendOptions {
   now?: () => bigint;
   /** Where the chains are kept: ChainDb.memory() (the default) or ChainDb.open(dir). */
   db?: ChainDb;
-  /** SYNC_TIMEOUT for each GET_MINOR_BLOCK_LIST batch of a SYNC_MINOR_BLOCK_LIST (default 30 s). */
+  /** SYNC_TIMEOUT for each request of a SYNC_MINOR_BLOCK_LIST or a peer-triggered sync task (default 30 s). */
   syncTimeoutMs?: number;
   /** ENABLE_TRANSACTION_HISTORY: keep the history index (chain/tx-history.ts); default false. */
   transactionHistory?: boolean;
@@ -61,6 +62,8 @@ export class ChainBackend implements SlaveBackend {
   readonly readyShards = new Set<number>();
   readonly master: MasterHandlers;
   readonly peer: PeerHandlers;
+  /** Peer-triggered sync counters of every shard (README "Metrics": qkc_sync_*). */
+  readonly syncStats: SyncStats = newSyncStats();
   private readonly shards = new Map<number, Shard>();
   private readonly creating = new Map<number, Promise<void>>();
   private readonly opts: ChainBackendOptions;
@@ -84,7 +87,8 @@ export class ChainBackend implements SlaveBackend {
     this.now = opts.now ?? unixSeconds();
     this.localShards = [...this.config.shards.keys()].filter((s) => opts.shards.includes(s));
     const context = () => this.context();
-    this.shardDeps = { config: this.config, log: opts.log, now: this.now, context, local: (s) => this.ready(s) };
+    const sync = { timeoutMs: opts.syncTimeoutMs ?? SYNC_TIMEOUT_MS, stats: this.syncStats };
+    this.shardDeps = { config: this.config, log: opts.log, now: this.now, context, local: (s) => this.ready(s), sync };
     this.master = masterHandlers({
       config: this.config,
       log: opts.log,
@@ -163,7 +167,9 @@ export class ChainBackend implements SlaveBackend {
   }
 
   peerClosed(peer: PeerRef): void {
-    this.shards.get(peer.fullShardId)?.gossip.forget(peer.clusterPeerId);
+    const shard = this.shards.get(peer.fullShardId);
+    shard?.gossip.forget(peer.clusterPeerId);
+    shard?.synchronizer.forget(peer.clusterPeerId);
   }
 
   async close(): Promise<void> {

@@ -44,8 +44,8 @@ export class Gossip {
 
   /**
    * handle_new_minor_block_header_list_command: one header of this shard, never going back
-   * against what the peer showed before (else the connection closes). A higher tip would
-   * start pyquarkchain's peer-triggered sync task, which this backend does not run.
+   * against what the peer showed before (else the connection closes). Whether a higher tip
+   * starts a sync task is the Synchronizer's to decide (Synchronizer.announce).
    */
   newTip(clusterPeerId: bigint, cmd: P2PMessage<"NEW_MINOR_BLOCK_HEADER_LIST">): void {
     const chain = this.chain;
@@ -65,12 +65,6 @@ export class Gossip {
     }
     o.root = cmd.root_block_header;
     o.minor = m;
-    if (chain.headerTip.height < m.height) {
-      this.log.debug(
-        { shard: chain.fullShardId, peer: clusterPeerId, height: m.height },
-        "peer shows a higher tip (peer-triggered sync is not run; the master's SYNC_MINOR_BLOCK_LIST is)",
-      );
-    }
   }
 
   /** Shard.broadcast_new_tip: NEW_MINOR_BLOCK_HEADER_LIST to each peer not known to be as far along. */

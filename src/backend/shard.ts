@@ -30,6 +30,7 @@ import { type StateView, WorldStateView } from "./state/state-view.ts";
 import { WorldState } from "./state/world-state.ts";
 import { Gossip } from "./gossip.ts";
 import { broadcastXshard } from "./xshard-fanout.ts";
+import { type SyncStats, Synchronizer, newSyncStats } from "./synchronizer.ts";
 import { addTx, applyReorg } from "./pool/pool-gate.ts";
 import { TxPool } from "./pool/tx-pool.ts";
 
@@ -44,6 +45,8 @@ export interface ShardDeps {
   context: () => SlaveContext;
   /** Another local shard, if it is ready (xshard lists to local targets are stored directly). */
   local: (fullShardId: number) => Shard | undefined;
+  /** Peer-triggered sync: each request's deadline (default 30 s, SYNC_TIMEOUT) and the counters. */
+  sync?: { timeoutMs: number; stats: SyncStats };
 }
 
 interface Deferred {
@@ -68,6 +71,7 @@ export class Shard {
   readonly states: DerivedStates;
   readonly pool: TxPool;
   readonly gossip: Gossip;
+  readonly synchronizer: Synchronizer;
   private readonly deps: ShardDeps;
   /** Blocks added whose propagation is under way, by hex hash (Shard.add_block_futures). */
   private readonly committing = new Map<string, Promise<void>>();
@@ -87,6 +91,10 @@ export class Shard {
     this.gossip = new Gossip(chain, deps.log);
     const atGenesis = chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
     this.tipOrigin = { ran: false, timestamp: atGenesis ? 0n : deps.now() };
+    const { timeoutMs = 30_000, stats = newSyncStats() } = deps.sync ?? {};
+    const maxStale = maxStaleHeightDiff(deps.config, chain.shard);
+    const peer = (id: bigint) => deps.context().peer(id, this.fullShardId);
+    this.synchronizer = new Synchronizer(this, { log: deps.log, timeoutMs, maxStale, stats, peer });
     this.prepareSeal();
   }
 
@@ -288,7 +296,10 @@ export class Shard {
     const pool = this.gossip.newBlockPool;
     if (pool.has(hex(hash)) || chain.store.hasMinorBlock(hash)) return;
     const prevHash = block.header.hash_prev_minor_block;
-    if (!pool.has(hex(prevHash)) && !chain.store.hasMinorBlock(prevHash)) return;
+    // pyquarkchain ignores the block while syncing or when its parent is unknown; here the block's
+    // header is also a tip to sync to, as the peer's NEW_MINOR_BLOCK_HEADER_LIST would be.
+    if (this.synchronizer.running || (!pool.has(hex(prevHash)) && !chain.store.hasMinorBlock(prevHash)))
+      return this.synchronizer.announce(peer.clusterPeerId, block.header);
     if (block.header.create_time > this.deps.now() + 15n) return;
     const stale = maxStaleHeightDiff(this.deps.config, chain.shard);
     if (stale !== undefined && chain.headerTip.height - block.header.height > stale) return;

@@ -1,4 +1,5 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
+import type { SyncStats } from "../backend/synchronizer.ts";
 import type { SlaveServer } from "../cluster/slave-server.ts";
 import { LATENCY_BUCKETS } from "../cluster/rpc-timings.ts";
 import { type OpCounts, TRAFFIC_KINDS, type TrafficKind } from "../cluster/wire-traffic.ts";
@@ -32,9 +33,10 @@ function byKind(counts: ReadonlyMap<string, number> | Record<string, number>, la
 
 /**
  * Every metric of one slave (README "Metrics"), in a registry of its own. All values are
- * read from the slave's counters at scrape time.
+ * read from the slave's counters at scrape time; `sync`, the backend's peer-sync counters
+ * (ChainBackend.syncStats), adds the qkc_sync_* metrics.
  */
-export function slaveMetrics(server: SlaveServer): Registry {
+export function slaveMetrics(server: SlaveServer, sync?: SyncStats): Registry {
   const registry = new Registry();
   const stats = server.linkStats;
   stats.rpc.latency = true;
@@ -119,6 +121,17 @@ export function slaveMetrics(server: SlaveServer): Registry {
   reg("qkc_peer_queued_frames", "Peer frames waiting for a handler", "gauge", () => [
     { labels: {}, value: server.stats().peerQueuedFrames },
   ]);
+  if (sync) {
+    reg("qkc_sync_tasks_total", "Peer-triggered sync tasks run (one per announced better tip taken)", "counter", () => [
+      { labels: {}, value: sync.tasks },
+    ]);
+    reg("qkc_sync_blocks_total", "Blocks downloaded and added by peer-triggered sync tasks", "counter", () => [
+      { labels: {}, value: sync.blocks },
+    ]);
+    reg("qkc_sync_peers_dropped_total", "Peers a sync task dropped, by reason", "counter", () =>
+      byKind(sync.dropped, "reason"),
+    );
+  }
   collectDefaultMetrics({ register: registry });
   return registry;
 }

@@ -21,7 +21,11 @@ export function peerHandlers(shardOf: ShardOf): PeerHandlers {
     GET_MINOR_BLOCK_HEADER_LIST_REQUEST: async (peer, req) => getHeaderList(shardOf(peer), peer, req),
     GET_MINOR_BLOCK_HEADER_LIST_WITH_SKIP_REQUEST: async (peer, req) => getHeaderListWithSkip(shardOf(peer), peer, req),
     NEW_TRANSACTION_LIST: async (peer, cmd) => shardOf(peer).newTransactions(peer, cmd),
-    NEW_MINOR_BLOCK_HEADER_LIST: async (peer, cmd) => shardOf(peer).gossip.newTip(peer.clusterPeerId, cmd),
+    NEW_MINOR_BLOCK_HEADER_LIST: async (peer, cmd) => {
+      const shard = shardOf(peer);
+      shard.gossip.newTip(peer.clusterPeerId, cmd);
+      shard.synchronizer.announce(peer.clusterPeerId, cmd.minor_block_header_list[0]!);
+    },
     NEW_BLOCK_MINOR: (peer, cmd) => shardOf(peer).newBlock(peer, cmd.block),
   };
 }

@@ -42,7 +42,7 @@ export function nextRootBlock(prev: RootBlock): RootBlock {
 }
 
 /**
- * An empty block (or one of `txs`, which must all apply) on `parent` as a miner would make it (create_block_to_mine, finalize): run on
+ * An empty block on `parent` as a miner would make it (create_block_to_mine, finalize): run on
  * the parent's state as the slave runs it (the root blocks' coinbase deposits up to `root`, the
  * reward to `miner`), the meta (roots, gas, cursor), coinbase amounts and bloom from that run.
  */
@@ -53,7 +53,6 @@ export function mineEmpty(
   root: RootBlockHeader,
   createTime: bigint,
   miner: Address,
-  txs: readonly TypedTransaction[] = [],
 ): MinorBlock {
   return mineBlock(config, chain, parent, root, createTime, miner, []);
 }

@@ -11,7 +11,7 @@
  * not the genesis root block: lists of blocks on the genesis root go nowhere (PROTOCOL.md §7.9).
  */
 import { pino } from "pino";
-import { mineEmpty, nextRootBlock } from "../../harness/empty-blocks.ts";
+import { mineBlock, nextRootBlock } from "../../harness/empty-blocks.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { maxBlocksInOneRootBlock } from "../../src/backend/chain/block-rules.ts";
 import { BlockRunError } from "../../src/backend/exec/run-block.ts";
@@ -232,7 +232,7 @@ export class ExecChain {
     const parent = shard.chain.tip;
     // The coinbase must be in the block's shard: chain id in the full shard key's high half.
     const miner = { recipient: addressOf("qkc-bench/miner"), full_shard_key: shard.fullShardId & 0xffff0000 };
-    return mineEmpty(this.config, shard, parent, this.root.header, parent.header.create_time + 1n, miner, txs);
+    return mineBlock(this.config, shard, parent, this.root.header, parent.header.create_time + 1n, miner, txs);
   }
 
   private async addBlock(workload: Workload, shard: Shard, block: MinorBlock): Promise<void> {

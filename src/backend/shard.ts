@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { hex, sameBytes } from "../codec/bytes.ts";
 import type { QuarkChainConfig } from "../config/cluster-config.ts";
+import type { BlockEnv } from "../evm/env.ts";
 import type { ShardStats } from "../messages/cluster.ts";
 import type {
   CrossShardTransactionDeposit,
@@ -23,7 +24,7 @@ import { shardStats } from "./chain/shard-stats.ts";
 import { DerivedStates } from "./exec/derive/derive-state.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
 import { type ExecutedBlock, executeBlock } from "./exec/execute-block.ts";
-import { type TipStateOrigin, tipExecState } from "./exec/tip-state.ts";
+import { type TipStateOrigin, tipBlockEnv, tipExecState } from "./exec/tip-state.ts";
 import { TrieNodeCache } from "./state/trie/index.ts";
 import { BLANK_ROOT } from "./state/state-db.ts";
 import { type StateView, WorldStateView } from "./state/state-view.ts";
@@ -79,8 +80,10 @@ export class Shard {
   private readonly sends = new Map<string, readonly CrossShardTransactionDeposit[]>();
   /** Decoded trie nodes, shared by the states of this shard's blocks. */
   readonly nodeCache = new TrieNodeCache();
-  /** How ShardState.evm_state came to be, which add_tx validates against. */
+  /** How ShardState.evm_state came to be, which add_tx validates against and the tip's queries run on. */
   private tipOrigin: TipStateOrigin;
+  /** The tip's block env, built once per tip and origin (tipBlock). */
+  private tipEnv?: { readonly tipHash: Uint8Array; readonly origin: TipStateOrigin; readonly block: BlockEnv };
 
   constructor(deps: ShardDeps, chain: ShardChain, genesisState: () => EvmState) {
     this.deps = deps;
@@ -90,7 +93,7 @@ export class Shard {
     this.pool = new TxPool(deps.config.TRANSACTION_QUEUE_SIZE_LIMIT_PER_SHARD);
     this.gossip = new Gossip(chain, deps.log);
     const atGenesis = chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
-    this.tipOrigin = { ran: false, timestamp: atGenesis ? 0n : deps.now() };
+    this.tipOrigin = atGenesis ? { how: "genesis" } : { how: "created", timestamp: deps.now() };
     const { timeoutMs = 30_000, stats = newSyncStats() } = deps.sync ?? {};
     const maxStale = maxStaleHeightDiff(deps.config, chain.shard);
     const peer = (id: bigint) => deps.context().peer(id, this.fullShardId);
@@ -149,6 +152,18 @@ export class Shard {
     if (!root) return undefined;
     const world = WorldState.open(this.store.stateKv, root, { nodeCache: this.nodeCache });
     return sameBytes(root, BLANK_ROOT) || world.db.nodes.has(root) ? world : undefined;
+  }
+  /**
+   * The block context of ShardState.evm_state, the state after the tip: what add_tx validates in
+   * and EXECUTE_TRANSACTION / ESTIMATE_GAS run in at the tip. Built once per tip and origin.
+   */
+  tipBlock(): BlockEnv {
+    const tipHash = this.chain.tipHash;
+    const env = this.tipEnv;
+    if (env && env.origin === this.tipOrigin && sameBytes(env.tipHash, tipHash)) return env.block;
+    const block = tipBlockEnv(this.deps.config, this.chain, this.tipOrigin);
+    this.tipEnv = { tipHash, origin: this.tipOrigin, block };
+    return block;
   }
   /** get_shard_stats. */
   shardStats(): ShardStats {
@@ -346,7 +361,7 @@ export class Shard {
       executed.records,
     );
     if (derived) this.states.stored(hash, derived.state);
-    if (reorg.tipMoved) this.tipOrigin = { ran: true };
+    if (reorg.tipMoved) this.tipOrigin = { how: "ran" };
     this.followReorg(reorg, derived?.state);
     return undefined;
   }
@@ -385,7 +400,7 @@ export class Shard {
   addRootBlock(root: RootBlock): boolean {
     const reorg = this.chain.addRootBlock(root);
     if (!reorg) return false;
-    if (reorg.tipMoved) this.tipOrigin = { ran: false, timestamp: this.deps.now() };
+    if (reorg.tipMoved) this.tipOrigin = { how: "created", timestamp: this.deps.now() };
     this.followReorg(reorg, undefined);
     return true;
   }
@@ -403,7 +418,7 @@ export class Shard {
     const { config, log } = this.deps;
     const tipState = () => {
       const world = this.worldAfterBlock(this.chain.tipHash);
-      return world && tipExecState(config, this.chain, world, this.tipOrigin);
+      return world && tipExecState(config, world, this.tipBlock());
     };
     return addTx(this.pool, { config, chain: this.chain, tipState, log }, tx);
   }

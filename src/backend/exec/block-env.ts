@@ -130,24 +130,29 @@ export function shardTxRules(config: QuarkChainConfig, chain: ShardChain, xshard
 }
 
 /**
- * ShardState._get_sender_disallow_map(parent, recipient): when PoSW is on for the parent, the
- * coinbase recipients of the last WINDOW_SIZE − 1 blocks up to the parent (posw.py:
- * get_posw_coinbase_blockcnt) plus this block's, each count × TOTAL_STAKE_PER_BLOCK.
+ * ShardState._get_sender_disallow_map(header, recipient): when PoSW is on for `header`, the
+ * coinbase recipients of the last WINDOW_SIZE − 1 blocks up to `header` (posw.py:
+ * get_posw_coinbase_blockcnt) plus `recipient` if given (a new block's own), each count ×
+ * TOTAL_STAKE_PER_BLOCK.
  */
-function senderDisallowMap(chain: ShardChain, parent: MinorBlockHeader, recipient: Uint8Array): Map<string, bigint> {
+export function senderDisallowMap(
+  chain: ShardChain,
+  header: MinorBlockHeader,
+  recipient?: Uint8Array,
+): Map<string, bigint> {
   const posw = chain.shard.chain.POSW_CONFIG;
   const out = new Map<string, bigint>();
-  if (!posw.ENABLED || parent.create_time < posw.ENABLE_TIMESTAMP) return out;
+  if (!posw.ENABLED || header.create_time < posw.ENABLE_TIMESTAMP) return out;
   const counts = new Map<string, bigint>();
   const add = (a: Uint8Array) => counts.set(hexOf(a), (counts.get(hexOf(a)) ?? 0n) + 1n);
-  let h: MinorBlockHeader | undefined = parent;
+  let h: MinorBlockHeader | undefined = header;
   for (let i = 0; i < posw.WINDOW_SIZE - 1 && h; i++) {
     add(h.coinbase_address.recipient);
     if (h.height === 0n) break;
     h = chain.header(h.hash_prev_minor_block);
     if (!h) throw new MissingParentError("a block in the PoSW window is missing");
   }
-  add(recipient);
+  if (recipient) add(recipient);
   for (const [k, v] of counts) out.set(k, v * posw.TOTAL_STAKE_PER_BLOCK);
   return out;
 }

@@ -8,8 +8,7 @@ import type { ShardConfig } from "../../config/cluster-config.ts";
 import type { EvmTransaction } from "../../tx/transaction.ts";
 import type { WorldState } from "../state/world-state.ts";
 import { applyTransaction } from "./apply-tx.ts";
-import { execRules } from "./block-env.ts";
-import { scheduleOf } from "./call-state.ts";
+import { configSchedule, execRules } from "./block-env.ts";
 import { newExecState } from "./exec-state.ts";
 
 /** What GET_ROOT_CHAIN_STAKES answers: the locked stakes and the signer of a root-chain PoSW staker. */
@@ -76,7 +75,7 @@ export function rootChainStakes(
     prevHashes: [],
     defaultChainToken: tokenIdEncode(shard.chain.DEFAULT_CHAIN_TOKEN),
     senderDisallowMap: new Map(),
-    schedule: scheduleOf(config),
+    schedule: configSchedule(config),
   };
   const applied = applyTransaction(
     newExecState(world, block, execRules(config), block.gasLimit),

@@ -42,7 +42,13 @@ export function executeTransaction(
   return answer(shards, "EXECUTE_TRANSACTION", { error_code: 1, result: new Uint8Array(0) }, () => {
     const tx = decoded(req.tx.tx.serialized_tx);
     const shard = local(shards, tx.from_full_shard_key);
-    const state = callStateAt(shards.config, shard.chain, worldAfter(shard), req.block_height ?? undefined);
+    const state = callStateAt(
+      shards.config,
+      shard.chain,
+      worldAfter(shard),
+      () => shard.tipBlock(),
+      req.block_height ?? undefined,
+    );
     const outcome = executeTx(state, tx, req.from_address);
     if (!outcome.ok) throw new Refused(outcome.why);
     return { error_code: 0, result: outcome.output };
@@ -57,7 +63,7 @@ export function estimateGasOf(
   return answer(shards, "ESTIMATE_GAS", { error_code: 1, result: 0 }, () => {
     const tx = decoded(req.tx.tx.serialized_tx);
     const shard = local(shards, req.from_address.full_shard_key);
-    const state: CallState = tipCallState(shards.config, shard.chain, worldAfter(shard));
+    const state: CallState = tipCallState(shards.config, shard.chain, worldAfter(shard), shard.tipBlock());
     const gas = estimateGas(state, tx, req.from_address, shard.fullShardId);
     if (gas === undefined) throw new Refused("the transaction does not succeed with the most gas allowed");
     // EstimateGasResponse.result is a uint32, which pyquarkchain would fail to serialize.

@@ -22,6 +22,7 @@ import { mineBlock, nextRootBlock } from "./empty-blocks.ts";
 import { addressOf, qkcTx, signedTx } from "./exec-env.ts";
 import type { Mulberry32 } from "./random.ts";
 import { pino } from "pino";
+import { WorldState } from "../src/backend/state/world-state.ts";
 
 /*
  * The block stream the durability runs feed a slave: root blocks and minor blocks of two shards
@@ -206,6 +207,34 @@ export async function buildStream(rng: Mulberry32, minorBlocks: number): Promise
 }
 
 const sameHash = (a: Uint8Array, b: Uint8Array) => hexOf(a) === hexOf(b);
+
+/**
+ * A new block of `shard` on `parent` (a block of the stream) and the root block `root`, made by the
+ * model as the stream's are: on SHARD_A a transfer from the sender (its nonce read from the parent's
+ * state) to a recipient of the other shard once `root` is past genesis, else of its own.
+ */
+export function blockOn(stream: Stream, shard: number, parent: MinorBlock, root: RootBlock): MinorBlock {
+  const chain = stream.model.chain(shard)!;
+  const txs: TypedTransaction[] = [];
+  if (shard === SHARD_A) {
+    const nonce = WorldState.open(chain.store.stateKv, parent.meta.hash_evm_state_root).getNonce(SENDER);
+    const to = stream.addresses.find((a, i) => i > 0 && a.full_shard_key === (root.header.height > 0 ? 1 : 0))!;
+    const tx = qkcTx({
+      nonce,
+      gasprice: 2n,
+      startgas: 30000n,
+      to: to.recipient,
+      value: 10n ** 9n,
+      to_full_shard_key: to.full_shard_key,
+    });
+    txs.push(signedTx(tx, KEY));
+  }
+  const after =
+    parent.header.create_time > root.header.create_time ? parent.header.create_time : root.header.create_time;
+  // Another miner than the stream's: else the block may be the stream's own, stored and above the tip.
+  const miner = { recipient: new Uint8Array(20).fill(0xee), full_shard_key: shard - SHARD_A };
+  return mineBlock(stream.config, chain, parent, root.header, after + 3n, miner, txs);
+}
 
 /** The model's GET_ACCOUNT_DATA (at its tip) for each address, the entry of `shard`. */
 async function accountsAt(model: ChainBackend, shard: number, addresses: Address[]): Promise<Map<string, string>> {

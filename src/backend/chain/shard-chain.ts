@@ -96,13 +96,16 @@ export class ShardChain {
     deps.store.putGenesisBlock(rootHash, genesis, GENESIS_NOTE, genesisStateRecords(deps.config, deps.store, genesis));
     const chain = new ShardChain(deps, shard, root.header, genesis.header);
     chain.countHeight(genesis);
-    chain.settle(false);
+    chain.rewriteIndexTo(genesis);
+    chain.saveTips();
     return chain;
   }
 
   /**
    * init_from_root_block after a restart: the tip is the last block of this shard the root
-   * tip confirms (else the stored genesis block), or the committed tip the store had past it (settle).
+   * tip confirms (else the stored genesis block); the blocks above it stay stored. pyquarkchain's
+   * master shuts down when it loses a slave (master.py SlaveConnection.close), so a slave restart is
+   * a cluster restart, and the cluster goes on from the confirmed tips.
    */
   static recover(deps: ShardChainDeps, root: RootBlock): ShardChain {
     const { store } = deps;
@@ -124,33 +127,9 @@ export class ShardChain {
     if (genesis) store.stateKv.write(genesisStateRecords(deps.config, store, genesis).stateWrites);
     const chain = new ShardChain(deps, shard, root.header, tip.header);
     chain.confirmedTip = confirmed?.header;
-    chain.settle(true);
+    chain.rewriteIndexTo(tip);
+    chain.saveTips();
     return chain;
-  }
-
-  /**
-   * The tip made the canonical chain and saved. With `resume` (a restart past the genesis root), the
-   * tip first goes on along the stored tip's line, up to the last of an unbroken run of committed
-   * blocks (Shard.addBlock commits after the xshard lists and the master's answer) on the root tip's
-   * chain. init_from_root_block stops at the confirmed block, and the master's next ADD_MINOR_BLOCK
-   * is then "dropped stale". Blocks past the tip stay stored, uncommitted, and run again later.
-   */
-  private settle(resume: boolean): void {
-    const line: MinorBlock[] = [];
-    const stored = resume ? this.store.tips()?.header : undefined;
-    let b = stored && this.store.minorBlock(stored);
-    for (; b && b.header.height > this.headerTip.height; b = this.store.minorBlock(b.header.hash_prev_minor_block))
-      line.push(b);
-    if (b && sameMinorHeader(b.header, this.headerTip)) {
-      for (const block of line.reverse()) {
-        const prevRoot = this.rootHeader(block.header.hash_prev_root_block);
-        if (!this.store.isCommitted(minorBlockHash(block.header))) break;
-        if (!prevRoot || !this.isSameRootChain(this.rootTip, prevRoot)) break;
-        this.headerTip = block.header;
-      }
-    }
-    this.rewriteIndexTo(this.tip);
-    this.saveTips();
   }
 
   get tip(): MinorBlock {

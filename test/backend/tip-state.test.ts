@@ -110,7 +110,7 @@ t.test("a coinbase's stake is locked while its block is among the last WINDOW_SI
 });
 
 t.test(
-  "after a restart the tip's queries run in __create_evm_state's context: the wall clock, State's defaults",
+  "after a run the tip's queries run in run_block's context: the tip's number, time, coinbase, gas limit",
   async (t) => {
     const config = network();
     const db = ChainDb.memory();
@@ -134,11 +134,8 @@ t.test(
       "run_block's: the tip's number, time, coinbase, gas limit less the unused xshard gas",
     );
 
-    const r1 = nextRootBlock(new NetworkGenesis(config).rootBlock());
-    t.same(await first.backend.addRootBlock(r1), { error_code: 0, switched: true });
-
-    const second = await boot(config, db, () => 1_700_000_000n, r1);
-    t.equal(second.backend.chain(1)!.tip.header.height, 2n, "recovered at block 2");
-    t.same(await words(second.master), [0n, 1_700_000_000n, 0n, 3_141_592n], "rebuilt: now, number 0, no coinbase");
+    // r1 confirms both blocks: a restart with it resumes at block 2 (init_from_root_block's confirmed tip).
+    // The restart side (wall clock, State's defaults at a recovered tip past genesis) is pool.test's
+    // "after a restart" case, from pyquarkchain's own ShardState (fixtures/pool.json).
   },
 );

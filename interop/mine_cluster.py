@@ -46,19 +46,37 @@ from quarkchain.cluster.rpc import (  # noqa: E402
     GenTxRequest,
     GetEcoInfoListRequest,
     GetMinorBlockRequest,
+    GetTransactionReceiptRequest,
 )
-from quarkchain.core import Branch, SerializedEvmTransaction, TypedTransaction  # noqa: E402
+from quarkchain.core import Address, Branch, Identity, SerializedEvmTransaction, TypedTransaction  # noqa: E402
 from quarkchain.evm.transactions import Transaction as EvmTransaction  # noqa: E402
+from quarkchain.utils import sha3_256  # noqa: E402
 
 HARNESS_DIR = os.path.dirname(os.path.abspath(qkc_harness_common.__file__))
 PYQKC_GENESIS_DATA = os.path.join(os.path.dirname(os.path.abspath(qm.__file__)), "..", "genesis_data")
 READY = {"qkc": "slave listening", "py": "real_slave_listening"}
 
 
-def write_genesis_dir(path, chains, accounts):
+class Sender:
+    """One of the driver's own senders of cross-shard transfers: funded in its shard by GENESIS_DIR's
+    alloc/<chain>.json (the file form pyquarkchain reads beside loadtest.json)."""
+
+    def __init__(self, fsid, i):
+        self.fsid = fsid
+        self.identity = Identity.create_from_key(sha3_256("qkc-slave mine cluster {} {}".format(fsid, i).encode()))
+        self.address = Address.create_from_identity(self.identity, fsid)
+        self.nonce = 0
+
+
+def senders_of(full_shard_ids, per_shard):
+    return [Sender(fsid, i) for fsid in full_shard_ids for i in range(per_shard)]
+
+
+def write_genesis_dir(path, chains, accounts, senders):
     """A GENESIS_DIR as pyquarkchain's genesis_data/: loadtest.json with the first `accounts` of
-    pyquarkchain's own loadtest accounts (each funded in every shard by update_genesis_alloc) and an empty
-    alloc/<chain>.json per chain (pyquarkchain drops the whole alloc import when one file is missing)."""
+    pyquarkchain's own loadtest accounts (each funded in every shard by update_genesis_alloc) and
+    alloc/<chain>.json with the driver's senders of that chain (one file per chain: pyquarkchain drops the
+    whole alloc import when one is missing)."""
     with open(os.path.join(PYQKC_GENESIS_DATA, "loadtest.json")) as f:
         loadtest = json.load(f)[:accounts]
     os.makedirs(os.path.join(path, "alloc"), exist_ok=True)
@@ -66,7 +84,7 @@ def write_genesis_dir(path, chains, accounts):
         json.dump(loadtest, f, indent=1)
     for c in range(chains):
         with open(os.path.join(path, "alloc", "{}.json".format(c)), "w") as f:
-            json.dump([], f)
+            json.dump([{"address": x.address.serialize().hex()} for x in senders if x.fsid >> 16 == c], f, indent=1)
     return len(loadtest)
 
 
@@ -109,7 +127,37 @@ def sample_tx(qc):
         gas_token_id=qc.genesis_token, transfer_token_id=qc.genesis_token)))
 
 
-async def mine(args, master, kinds, stats):
+async def driver_transfers(master, senders, stats):
+    """One cross-shard transfer from each of the driver's senders to its own address in the next shard,
+    through the master's ADD_TRANSACTION (to every slave of the source shard): cross-shard traffic out of
+    pyquarkchain's shards too, whose generator cannot make any."""
+    qc = master.env.quark_chain_config
+    ids = sorted(qc.get_full_shard_ids())
+    for x in senders:
+        to = ids[(ids.index(x.fsid) + 1) % len(ids)]
+        try:
+            data = await asyncio.wait_for(master.get_primary_account_data(x.address), 20)
+            x.nonce = max(x.nonce, data.transaction_count if data else 0)
+            evm_tx = EvmTransaction(
+                nonce=x.nonce, gasprice=10 ** 9, startgas=30000, to=x.address.recipient, value=1, data=b"",
+                from_full_shard_key=x.fsid, to_full_shard_key=to, network_id=qc.NETWORK_ID,
+                gas_token_id=qc.genesis_token, transfer_token_id=qc.genesis_token)
+            evm_tx.set_quark_chain_config(qc)
+            evm_tx.sign(key=x.identity.get_key())
+            ok = await asyncio.wait_for(master.add_transaction(TypedTransaction(SerializedEvmTransaction.from_evm_tx(evm_tx))), 20)
+        except Exception as e:
+            stats["failures"].append("driver transfer from 0x{:x}: {}: {}".format(x.fsid, type(e).__name__, e))
+            continue
+        stats["driver_xshard"]["sent"] += 1
+        if ok:
+            stats["driver_xshard"]["accepted"] += 1
+            x.nonce += 1
+        else:
+            stats["failures"].append("ADD_TRANSACTION refused the driver's transfer 0x{:x} -> 0x{:x} nonce {}".format(
+                x.fsid, to, x.nonce))
+
+
+async def mine(args, master, kinds, senders, stats):
     """start_mining, GEN_TX rounds until the time is up, stop_mining."""
     qc = master.env.quark_chain_config
     try:
@@ -135,6 +183,9 @@ async def mine(args, master, kinds, stats):
                         stats["failures"].append("GEN_TX to {}: error_code {}".format(sid, resp.error_code))
                 except Exception as e:
                     stats["failures"].append("GEN_TX to {}: {}: {}".format(sid, type(e).__name__, e))
+        # pyquarkchain's add_tx takes a cross-shard transfer once the root chain is past the target's genesis
+        if senders and master.root_state.tip.height >= 1:
+            await driver_transfers(master, senders, stats)
         if time.monotonic() >= next_report:
             next_report += 30
             out("progress", seconds=round(time.monotonic() - t0), root_height=master.root_state.tip.height,
@@ -150,13 +201,14 @@ async def mine(args, master, kinds, stats):
 
 
 def classify(qc, fsid, block):
-    """(in-shard, cross-shard) transactions of a block: cross-shard when the transfer's to_full_shard_key
-    lies in another shard (the block's deposits are not in its tx_list)."""
-    inside = xshard = 0
+    """(in-shard count, cross-shard transfers as (tx hash, target full shard id)) of a block: cross-shard
+    when the transfer's to_full_shard_key lies in another shard (the block's deposits are not in its
+    tx_list)."""
+    inside, xshard = 0, []
     for tx in block.tx_list:
-        evm = tx.tx.to_evm_tx()
-        if qc.get_full_shard_id_by_full_shard_key(evm.to_full_shard_key) != fsid:
-            xshard += 1
+        to = qc.get_full_shard_id_by_full_shard_key(tx.tx.to_evm_tx().to_full_shard_key)
+        if to != fsid:
+            xshard.append((tx.get_hash(), to))
         else:
             inside += 1
     return inside, xshard
@@ -166,8 +218,10 @@ async def check_blocks(master, root0, stats):
     """Every minor header the root chain confirmed since root0, asked of every slave serving its shard."""
     qc = master.env.quark_chain_config
     shards = {fsid: {"confirmed": 0, "max_confirmed_height": -1, "txs": 0, "in_shard": 0, "xshard": 0,
-                     "held": {}, "tip": {}} for fsid in sorted(qc.get_full_shard_ids())}
+                     "held": {}, "tip": {}, "deposits_sent": 0, "deposits_due": 0,
+                     "deposits_applied": {}} for fsid in sorted(qc.get_full_shard_ids())}
     rs = master.root_state
+    transfers = []  # cross-shard: (tx hash, source, target, height of the root block confirming the source)
     for h in range(root0 + 1, rs.tip.height + 1):
         rb = rs.get_root_block_by_height(h)
         if rb is None:
@@ -202,18 +256,65 @@ async def check_blocks(master, root0, stats):
                     counted = True
                     inside, xs = classify(qc, fsid, resp.minor_block)
                     s["in_shard"] += inside
-                    s["xshard"] += xs
-                    s["txs"] += inside + xs
+                    s["xshard"] += len(xs)
+                    s["txs"] += inside + len(xs)
+                    transfers += [(th, fsid, to, h) for th, to in xs]
     for slave in master.slave_pool:
         sid = slave.id.decode()
         try:
             _, resp, _ = await asyncio.wait_for(slave.write_rpc_request(
                 ClusterOp.GET_ECO_INFO_LIST_REQUEST, GetEcoInfoListRequest()), 20)
             for eco in resp.eco_info_list:
-                shards[eco.branch.get_full_shard_id()]["tip"][sid] = eco.height
+                # EcoInfo.height is the next block's (slave.py: header_tip.height + 1)
+                shards[eco.branch.get_full_shard_id()]["tip"][sid] = eco.height - 1
         except Exception as e:
             stats["failures"].append("GET_ECO_INFO_LIST from {}: {}: {}".format(sid, type(e).__name__, e))
+    await check_deposits(master, shards, transfers, stats)
     return shards
+
+
+async def check_deposits(master, shards, transfers, stats):
+    """Each confirmed cross-shard transfer, asked of every slave of its target shard as a deposit
+    (GET_TRANSACTION_RECEIPT on the target branch: pyquarkchain keeps a receipt per applied deposit). A
+    deposit is due when the root block confirming its source lies below the root block the slave's tip
+    block points at (hash_prev_root_block): that tip's chain has run the cursor past it (one root block of
+    margin; the few deposits here are far below a block's cross-shard gas)."""
+    rs = master.root_state
+    due_below = {}  # (slave id, target) -> the root height the slave's tip block points at
+    for fsid, s in shards.items():
+        for slave in master.branch_to_slaves[fsid]:
+            sid = slave.id.decode()
+            s["deposits_applied"][sid] = 0
+            tip = s["tip"].get(sid)
+            if tip is None:
+                continue
+            try:
+                _, resp, _ = await asyncio.wait_for(slave.write_rpc_request(
+                    ClusterOp.GET_MINOR_BLOCK_REQUEST, GetMinorBlockRequest(Branch(fsid), height=tip)), 20)
+                prev_root = rs.db.get_root_block_header_by_hash(resp.minor_block.header.hash_prev_root_block)
+                due_below[(sid, fsid)] = prev_root.height if prev_root is not None else -1
+            except Exception as e:
+                stats["failures"].append("tip block {}/{} from {}: {}: {}".format(fsid, tip, sid, type(e).__name__, e))
+    out("deposit_due_below", **{"{}/0x{:x}".format(k[0], k[1]): v for k, v in due_below.items()})
+    for th, src, dst, root_height in transfers:
+        s = shards[dst]
+        s["deposits_sent"] += 1
+        for slave in master.branch_to_slaves[dst]:
+            sid = slave.id.decode()
+            due = root_height < due_below.get((sid, dst), -1)
+            s["deposits_due"] += 1 if due else 0
+            try:
+                _, resp, _ = await asyncio.wait_for(slave.write_rpc_request(
+                    ClusterOp.GET_TRANSACTION_RECEIPT_REQUEST, GetTransactionReceiptRequest(th, Branch(dst))), 20)
+            except Exception as e:
+                stats["failures"].append("GET_TRANSACTION_RECEIPT {} from {}: {}: {}".format(th.hex(), sid, type(e).__name__, e))
+                continue
+            if resp.error_code == 0:
+                s["deposits_applied"][sid] += 1
+            elif due:
+                stats["failures"].append("{} has no deposit 0x{} in shard 0x{:x} (source 0x{:x} confirmed in root block {}, "
+                                         "its tip is past root block {})".format(sid, th.hex(), dst, src, root_height,
+                                                                                due_below[(sid, dst)]))
 
 
 def count_root_broadcasts(master, stats):
@@ -250,6 +351,8 @@ def main():
     ap.add_argument("--gen-tx", type=int, default=200, help="GEN_TX: transactions per shard per round (0: none)")
     ap.add_argument("--gen-every", type=float, default=10.0, help="seconds between GEN_TX rounds")
     ap.add_argument("--xshard", type=int, default=20, help="GEN_TX cross-shard percentage for qkc-slaves (pyquarkchain's get 0)")
+    ap.add_argument("--driver-xshard", type=int, default=2,
+                    help="senders per shard whose cross-shard transfers the driver signs each round (every kind of slave)")
     ap.add_argument("--min-root", type=int, default=2, help="root blocks the run must add")
     ap.add_argument("--min-minor", type=int, default=2, help="height each shard's chain must reach in the root chain's confirmed blocks")
     ap.add_argument("--timeout", type=float, default=60, help="for a slave and the cluster to come up")
@@ -268,7 +371,8 @@ def main():
     kinds = dict(zip(ids, order))
     slaves = [(ids[i], "127.0.0.1", args.base_port + i, all_ids[i::len(order)]) for i in range(len(order))]
     gdir = os.path.join(args.dir, "genesis")
-    accounts = write_genesis_dir(gdir, args.chain_size, args.accounts)
+    senders = senders_of(all_ids, args.driver_xshard)
+    accounts = write_genesis_dir(gdir, args.chain_size, args.accounts, senders)
     cfg = os.path.join(args.dir, "cluster_config.json")
     d = write_config(cfg, slaves, args.chain_size, args.shard_size, args.root_block_time, args.minor_block_time, gdir)
     out("config_written", file=cfg, slaves={s[0]: {"kind": kinds[s[0]], "shards": s[3]} for s in slaves},
@@ -312,7 +416,7 @@ def main():
     asyncio.set_event_loop(loop)
     root_state = RootState(env)
     master = qm.MasterServer(env, root_state, name="mine_cluster_master")
-    stats = {"failures": [], "gen_tx": {}, "root_added": 0}
+    stats = {"failures": [], "gen_tx": {}, "root_added": 0, "driver_xshard": {"sent": 0, "accepted": 0}}
     count_root_broadcasts(master, stats)
     master.start()
     t0 = time.time()
@@ -322,7 +426,7 @@ def main():
     try:
         loop.run_until_complete(asyncio.wait_for(asyncio.shield(master.cluster_active_future), args.timeout))
         out("cluster_active", slaves=kinds)
-        loop.run_until_complete(mine(args, master, kinds, stats))
+        loop.run_until_complete(mine(args, master, kinds, senders, stats))
         shards = loop.run_until_complete(asyncio.wait_for(check_blocks(master, root0, stats), args.timeout * 5))
     except asyncio.TimeoutError:
         stats["failures"].append("timeout (cluster not active or a request unanswered)")
@@ -341,9 +445,10 @@ def main():
                        for s in slaves)
     print("mine-cluster: pyquarkchain master mining over {} ({})".format("+".join(order), layout))
     print("  mining {:.1f} min, POW_SIMULATE root {} s / minor {} s, GEN_TX {} per shard every {} s "
-          "(cross-shard {}% on qkc-slaves, 0% on pyquarkchain's), {} loadtest accounts; load {}".format(
+          "(cross-shard {}% on qkc-slaves, 0% on pyquarkchain's), {} loadtest accounts; "
+          "driver's cross-shard transfers {} accepted of {}; load {}".format(
               args.minutes, args.root_block_time, args.minor_block_time, args.gen_tx, args.gen_every, args.xshard,
-              accounts, " ".join("{:.2f}".format(x) for x in os.getloadavg())))
+              accounts, stats["driver_xshard"]["accepted"], stats["driver_xshard"]["sent"], " ".join("{:.2f}".format(x) for x in os.getloadavg())))
     root_grew = root_state.tip.height - root0
     if shards is not None:
         print("  root height {} (+{} in the run; {} root blocks added and broadcast by the master)".format(
@@ -357,6 +462,9 @@ def main():
                       fsid, tips or "?", s["confirmed"], s["max_confirmed_height"], s["txs"], s["in_shard"],
                       s["xshard"], st.total_tx_count if st else "?"))
             print("  shard 0x{:x}: confirmed blocks held (GET_MINOR_BLOCK by hash): {}".format(fsid, held or "nobody"))
+            print("  shard 0x{:x}: cross-shard deposits in: {} confirmed at their source, {} due; applied (receipts): {}".format(
+                fsid, s["deposits_sent"], s["deposits_due"],
+                ", ".join("{} {}".format(k, v) for k, v in sorted(s["deposits_applied"].items())) or "-"))
         if root_grew < args.min_root:
             stats["failures"].append("root chain grew by {} < {}".format(root_grew, args.min_root))
         for fsid, s in shards.items():
@@ -365,8 +473,8 @@ def main():
                 stats["failures"].append("shard 0x{:x}: confirmed up to height {} < {}".format(fsid, past_genesis, args.min_minor))
             if args.gen_tx > 0 and s["txs"] == 0:
                 stats["failures"].append("shard 0x{:x}: no transaction confirmed".format(fsid))
-            if args.gen_tx > 0 and args.xshard > 0 and s["xshard"] == 0 and \
-                    all(kinds[x.id.decode()] == "qkc" for x in master.branch_to_slaves[fsid]):
+            if s["xshard"] == 0 and (args.driver_xshard > 0 or (args.gen_tx > 0 and args.xshard > 0 and all(
+                    kinds[x.id.decode()] == "qkc" for x in master.branch_to_slaves[fsid]))):
                 stats["failures"].append("shard 0x{:x}: no cross-shard transaction confirmed".format(fsid))
     for f in stats["failures"][:20]:
         print("  FAIL: " + f)

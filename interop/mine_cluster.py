@@ -157,7 +157,7 @@ async def driver_transfers(master, senders, stats):
                 x.fsid, to, x.nonce))
 
 
-async def mine(args, master, kinds, senders, stats):
+async def mine(args, master, kinds, senders, procs, stats):
     """start_mining, GEN_TX rounds until the time is up, stop_mining."""
     qc = master.env.quark_chain_config
     try:
@@ -188,8 +188,15 @@ async def mine(args, master, kinds, senders, stats):
             await driver_transfers(master, senders, stats)
         if time.monotonic() >= next_report:
             next_report += 30
+            heights = {k: s.height for k, s in sorted(master.branch_to_shard_stats.items())}
             out("progress", seconds=round(time.monotonic() - t0), root_height=master.root_state.tip.height,
-                shard_heights={"0x{:08x}".format(k): s.height for k, s in sorted(master.branch_to_shard_stats.items())})
+                shard_heights={"0x{:08x}".format(k): v for k, v in heights.items()})
+            print("  after {:.0f} s: root height {}, {}".format(time.monotonic() - t0, master.root_state.tip.height, ", ".join(
+                "shard 0x{:x} height {}".format(k, v) for k, v in heights.items())), flush=True)
+        dead = [sid for sid, p in procs.items() if p.poll() is not None]
+        if dead:
+            stats["failures"].append("slave {} exited during the run (see its .out)".format(", ".join(dead)))
+            return
         await asyncio.sleep(max(0.0, min(args.gen_every, end - time.monotonic(), next_report - time.monotonic())))
     try:
         await asyncio.wait_for(master.stop_mining(), 20)
@@ -426,7 +433,7 @@ def main():
     try:
         loop.run_until_complete(asyncio.wait_for(asyncio.shield(master.cluster_active_future), args.timeout))
         out("cluster_active", slaves=kinds)
-        loop.run_until_complete(mine(args, master, kinds, senders, stats))
+        loop.run_until_complete(mine(args, master, kinds, senders, dict(zip(ids, procs)), stats))
         shards = loop.run_until_complete(asyncio.wait_for(check_blocks(master, root0, stats), args.timeout * 5))
     except asyncio.TimeoutError:
         stats["failures"].append("timeout (cluster not active or a request unanswered)")

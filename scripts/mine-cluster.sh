@@ -46,13 +46,14 @@ for run in "${runs[@]}"; do
   out="$QKC_INTEROP_HOME/mine/$run"
   mkdir -p "$out"
   # node --import tsx, not npx (npx doubles the start-up on a busy machine); started in $ROOT so
-  # node resolves the repo's tsx
-  rc=0
+  # node resolves the repo's tsx. Shown: the progress and summary lines as they come (the JSON event
+  # lines and pyquarkchain's warnings stay in the log).
+  set +e
   "$INTEROP/run.sh" "$ROOT/interop/mine_cluster.py" --slaves "$slaves" --cwd "$ROOT" --dir "$out" \
     --base-port "${QKC_MINE_PORT:-38560}" --qkc-cmd "node --import tsx $ROOT/bin/slave.ts" ${opts[@]+"${opts[@]}"} \
-    >"$out/driver.log" 2>&1 || rc=$?
-  # the summary (the JSON event lines and pyquarkchain's warnings stay in the log)
-  grep -E '^(mine-cluster|  [a-zA-Z])' "$out/driver.log" || true
+    2>&1 | tee "$out/driver.log" | grep --line-buffered -E '^(mine-cluster|  [a-zA-Z])'
+  rc=${PIPESTATUS[0]}
+  set -e
   if [ $rc -ne 0 ]; then
     status=1
     echo "mine-cluster: $run exited $rc; see $out/ (driver.log, the slaves' .out)"

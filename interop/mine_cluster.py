@@ -483,10 +483,13 @@ def main():
             if s["xshard"] == 0 and (args.driver_xshard > 0 or (args.gen_tx > 0 and args.xshard > 0 and all(
                     kinds[x.id.decode()] == "qkc" for x in master.branch_to_slaves[fsid]))):
                 stats["failures"].append("shard 0x{:x}: no cross-shard transaction confirmed".format(fsid))
-    for f in stats["failures"][:20]:
-        print("  FAIL: " + f)
-    if len(stats["failures"]) > 20:
-        print("  FAIL: ... {} more".format(len(stats["failures"]) - 20))
+    seen = {}  # the same failure every round (GEN_TX refused ...) once, with its count
+    for f in stats["failures"]:
+        seen[f] = seen.get(f, 0) + 1
+    for f, n in list(seen.items())[:20]:
+        print("  FAIL: " + f + (" (x{})".format(n) if n > 1 else ""))
+    if len(seen) > 20:
+        print("  FAIL: ... {} more".format(len(seen) - 20))
     ok = rc == 0 and shards is not None and not stats["failures"]
     print("mine-cluster: {} ({:.0f} s; logs in {})".format("PASS" if ok else "FAIL", elapsed, args.dir))
     sys.stdout.flush()

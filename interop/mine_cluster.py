@@ -128,13 +128,17 @@ def sample_tx(qc):
 
 
 async def driver_transfers(master, senders, stats):
-    """One cross-shard transfer from each of the driver's senders to its own address in the next shard,
-    through the master's ADD_TRANSACTION (to every slave of the source shard): cross-shard traffic out of
-    pyquarkchain's shards too, whose generator cannot make any."""
+    """One cross-shard transfer from each of the driver's senders to its own address in the same shard of
+    the next chain (the next shard with one chain), through the master's ADD_TRANSACTION (to every slave
+    of the source shard): cross-shard traffic out of pyquarkchain's shards too, whose generator cannot make
+    any, and across chains, where qkc-slave's GEN_TX sends none (it keeps to the chain)."""
     qc = master.env.quark_chain_config
     ids = sorted(qc.get_full_shard_ids())
     for x in senders:
-        to = ids[(ids.index(x.fsid) + 1) % len(ids)]
+        if qc.CHAIN_SIZE > 1:
+            to = (((x.fsid >> 16) + 1) % qc.CHAIN_SIZE) << 16 | (x.fsid & 0xFFFF)
+        else:
+            to = ids[(ids.index(x.fsid) + 1) % len(ids)]
         try:
             data = await asyncio.wait_for(master.get_primary_account_data(x.address), 20)
             x.nonce = max(x.nonce, data.transaction_count if data else 0)
@@ -144,13 +148,15 @@ async def driver_transfers(master, senders, stats):
                 gas_token_id=qc.genesis_token, transfer_token_id=qc.genesis_token)
             evm_tx.set_quark_chain_config(qc)
             evm_tx.sign(key=x.identity.get_key())
-            ok = await asyncio.wait_for(master.add_transaction(TypedTransaction(SerializedEvmTransaction.from_evm_tx(evm_tx))), 20)
+            tx = TypedTransaction(SerializedEvmTransaction.from_evm_tx(evm_tx))
+            ok = await asyncio.wait_for(master.add_transaction(tx), 20)
         except Exception as e:
             stats["failures"].append("driver transfer from 0x{:x}: {}: {}".format(x.fsid, type(e).__name__, e))
             continue
         stats["driver_xshard"]["sent"] += 1
         if ok:
             stats["driver_xshard"]["accepted"] += 1
+            stats["driver_hashes"].add(tx.get_hash())
             x.nonce += 1
         else:
             stats["failures"].append("ADD_TRANSACTION refused the driver's transfer 0x{:x} -> 0x{:x} nonce {}".format(
@@ -226,7 +232,7 @@ async def check_blocks(master, root0, stats):
     qc = master.env.quark_chain_config
     shards = {fsid: {"confirmed": 0, "max_confirmed_height": -1, "txs": 0, "in_shard": 0, "xshard": 0,
                      "held": {}, "tip": {}, "deposits_sent": 0, "deposits_due": 0,
-                     "deposits_applied": {}} for fsid in sorted(qc.get_full_shard_ids())}
+                     "deposits_applied": {}, "xshard_driver": 0} for fsid in sorted(qc.get_full_shard_ids())}
     rs = master.root_state
     transfers = []  # cross-shard: (tx hash, source, target, height of the root block confirming the source)
     for h in range(root0 + 1, rs.tip.height + 1):
@@ -264,6 +270,7 @@ async def check_blocks(master, root0, stats):
                     inside, xs = classify(qc, fsid, resp.minor_block)
                     s["in_shard"] += inside
                     s["xshard"] += len(xs)
+                    s["xshard_driver"] += sum(1 for th, _ in xs if th in stats["driver_hashes"])
                     s["txs"] += inside + len(xs)
                     transfers += [(th, fsid, to, h) for th, to in xs]
     for slave in master.slave_pool:
@@ -350,7 +357,8 @@ def main():
     ap.add_argument("--dir", default="/tmp/qkc-mine", help="config, genesis dir and logs")
     ap.add_argument("--base-port", type=int, default=38560)
     ap.add_argument("--chain-size", type=int, default=2)
-    ap.add_argument("--shard-size", type=int, default=1)
+    ap.add_argument("--shard-size", type=int, default=2,
+                    help="two: GEN_TX's cross-shard transfers have a shard of their own chain to go to")
     ap.add_argument("--minutes", type=float, default=5)
     ap.add_argument("--root-block-time", type=float, default=3)
     ap.add_argument("--minor-block-time", type=float, default=1)
@@ -423,7 +431,8 @@ def main():
     asyncio.set_event_loop(loop)
     root_state = RootState(env)
     master = qm.MasterServer(env, root_state, name="mine_cluster_master")
-    stats = {"failures": [], "gen_tx": {}, "root_added": 0, "driver_xshard": {"sent": 0, "accepted": 0}}
+    stats = {"failures": [], "gen_tx": {}, "root_added": 0, "driver_xshard": {"sent": 0, "accepted": 0},
+             "driver_hashes": set()}
     count_root_broadcasts(master, stats)
     master.start()
     t0 = time.time()
@@ -465,9 +474,9 @@ def main():
             tips = ", ".join("{} by {}".format(v, k) for k, v in sorted(s["tip"].items()))
             held = ", ".join("{} {}/{}".format(k, v, s["confirmed"]) for k, v in sorted(s["held"].items()))
             print("  shard 0x{:x}: tip height {}; {} blocks confirmed by the root chain (up to height {}) with {} txs "
-                  "({} in-shard, {} cross-shard); total_tx_count {} in the master's shard stats".format(
-                      fsid, tips or "?", s["confirmed"], s["max_confirmed_height"], s["txs"], s["in_shard"],
-                      s["xshard"], st.total_tx_count if st else "?"))
+                  "({} in-shard, {} cross-shard of which {} the driver's); total_tx_count {} in the master's shard "
+                  "stats".format(fsid, tips or "?", s["confirmed"], s["max_confirmed_height"], s["txs"], s["in_shard"],
+                                 s["xshard"], s["xshard_driver"], st.total_tx_count if st else "?"))
             print("  shard 0x{:x}: confirmed blocks held (GET_MINOR_BLOCK by hash): {}".format(fsid, held or "nobody"))
             print("  shard 0x{:x}: cross-shard deposits in: {} confirmed at their source, {} due; applied (receipts): {}".format(
                 fsid, s["deposits_sent"], s["deposits_due"],
@@ -480,9 +489,11 @@ def main():
                 stats["failures"].append("shard 0x{:x}: confirmed up to height {} < {}".format(fsid, past_genesis, args.min_minor))
             if args.gen_tx > 0 and s["txs"] == 0:
                 stats["failures"].append("shard 0x{:x}: no transaction confirmed".format(fsid))
-            if s["xshard"] == 0 and (args.driver_xshard > 0 or (args.gen_tx > 0 and args.xshard > 0 and all(
-                    kinds[x.id.decode()] == "qkc" for x in master.branch_to_slaves[fsid]))):
-                stats["failures"].append("shard 0x{:x}: no cross-shard transaction confirmed".format(fsid))
+            if args.driver_xshard > 0 and s["xshard_driver"] == 0:
+                stats["failures"].append("shard 0x{:x}: none of the driver's cross-shard transfers confirmed".format(fsid))
+            if args.gen_tx > 0 and args.xshard > 0 and args.shard_size > 1 and s["xshard"] == s["xshard_driver"] and \
+                    all(kinds[x.id.decode()] == "qkc" for x in master.branch_to_slaves[fsid]):
+                stats["failures"].append("shard 0x{:x}: none of GEN_TX's cross-shard transfers confirmed".format(fsid))
     seen = {}  # the same failure every round (GEN_TX refused ...) once, with its count
     for f in stats["failures"]:
         seen[f] = seen.get(f, 0) + 1

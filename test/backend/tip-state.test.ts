@@ -8,6 +8,7 @@ import { type QuarkChainConfig, loadQuarkChainConfig, tokenIdEncode } from "../.
 import { MinorBlock, type RootBlock, type TypedTransaction } from "../../src/messages/core.ts";
 import { type EvmTransaction, encodeEvmTransaction } from "../../src/tx/transaction.ts";
 import { mineEmpty, nextRootBlock } from "../../harness/empty-blocks.ts";
+import { qkcTx } from "../../harness/exec-env.ts";
 import { TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
 
@@ -66,24 +67,7 @@ async function mine(config: QuarkChainConfig, booted: Awaited<ReturnType<typeof 
 }
 
 function typed(f: Partial<EvmTransaction>): TypedTransaction {
-  const tx: EvmTransaction = {
-    nonce: 0n,
-    gasprice: 0n,
-    startgas: 0n,
-    to: h(ENV),
-    value: 0n,
-    data: new Uint8Array(0),
-    network_id: 3n,
-    from_full_shard_key: 0,
-    to_full_shard_key: 0,
-    gas_token_id: QKC,
-    transfer_token_id: QKC,
-    version: 0n,
-    v: 0n,
-    r: 0n,
-    s: 0n,
-    ...f,
-  };
+  const tx = qkcTx({ gasprice: 0n, startgas: 0n, to: h(ENV), ...f });
   return { tx: { type: 0, serialized_tx: encodeEvmTransaction(tx) } };
 }
 const from = { recipient: h(MINER), full_shard_key: 0 };

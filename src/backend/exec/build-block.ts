@@ -7,7 +7,7 @@ import { difficultyWithParent, merkleRoot } from "../chain/block-rules.ts";
 import { minorBlockMetaHash, rootBlockHash } from "../chain/hashes.ts";
 import type { ShardChain } from "../chain/shard-chain.ts";
 import type { PoolEntry, TxPool } from "../pool/tx-pool.ts";
-import type { TrieNodeCache } from "../state/trie/index.ts";
+import { MissingTrieNodeError, type TrieNodeCache } from "../state/trie/index.ts";
 import { WorldState } from "../state/world-state.ts";
 import { applyTransaction } from "./apply-tx.ts";
 import { runBlockEnv } from "./block-env.ts";
@@ -156,22 +156,26 @@ function rootReference(chain: ShardChain, tip: MinorBlockHeader): Uint8Array {
 function addTransactionsToBlock(b: BlockBuilder, state: ExecState, createTime: bigint): TypedTransaction[] {
   const { config, pool, log } = b;
   const included: PoolEntry[] = [];
-  while (state.gasUsed < state.gasLimit) {
-    const entry = pool.pop((sender) => state.world.getNonce(sender), state.gasLimit - state.gasUsed);
-    if (!entry) break;
-    const skipped = notMineable(config, state, entry, createTime);
-    if (skipped !== undefined) {
-      log.debug({ tx: hex(entry.hash), reason: skipped }, "pooled transaction skipped");
-      continue;
+  try {
+    while (state.gasUsed < state.gasLimit) {
+      const entry = pool.pop((sender) => state.world.getNonce(sender), state.gasLimit - state.gasUsed);
+      if (!entry) break;
+      const skipped = notMineable(config, state, entry, createTime);
+      if (skipped !== undefined) {
+        log.debug({ tx: hex(entry.hash), reason: skipped }, "pooled transaction skipped");
+        continue;
+      }
+      const refused = tryApply(state, entry);
+      if (refused !== undefined) {
+        log.debug({ tx: hex(entry.hash), reason: refused }, "failed to include transaction");
+        continue;
+      }
+      included.push(entry);
     }
-    const refused = tryApply(state, entry);
-    if (refused !== undefined) {
-      log.debug({ tx: hex(entry.hash), reason: refused }, "failed to include transaction");
-      continue;
-    }
-    included.push(entry);
+  } finally {
+    // Also when the state cannot be read here (the block is then not made): nothing of the pool is lost.
+    for (const entry of included) pool.add(entry);
   }
-  for (const entry of included) pool.add(entry);
   return included.map((e) => e.tx);
 }
 
@@ -214,6 +218,7 @@ function tryApply(state: ExecState, entry: PoolEntry): string | undefined {
     const applied = applyTransaction(state, entry.evm, entry.sender, entry.hash);
     return "rule" in applied ? `${applied.rule}: ${applied.message}` : undefined;
   } catch (err) {
+    if (err instanceof MissingTrieNodeError) throw err; // the store's fault, not the transaction's
     state.world.revert(snap);
     state.gasUsed = mark.gasUsed;
     state.receipts.length = mark.receipts;

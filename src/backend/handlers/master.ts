@@ -25,6 +25,7 @@ import {
 import { syncFromPeer } from "../sync.ts";
 import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-queries.ts";
 import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
+import { getNextBlockToMine } from "./next-block.ts";
 
 /** What the master handlers see of the backend: its ready shards and the cluster. */
 export interface Shards {
@@ -71,6 +72,7 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     GET_LOG_REQUEST: async (req) => getLog(shards, req),
     GET_TRANSACTION_LIST_BY_ADDRESS_REQUEST: async (req) => getTransactionListByAddress(shards, req),
     GET_ALL_TRANSACTIONS_REQUEST: async (req) => getAllTransactions(shards, req),
+    GET_NEXT_BLOCK_TO_MINE_REQUEST: async (req) => getNextBlockToMine(shards, req),
   };
 }
 

@@ -25,9 +25,10 @@ import {
 import { syncFromPeer } from "../sync.ts";
 import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-queries.ts";
 import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
+import { type GenTxShards, genTx } from "./gen-tx.ts";
 
 /** What the master handlers see of the backend: its ready shards and the cluster. */
-export interface Shards {
+export interface Shards extends GenTxShards {
   readonly config: QuarkChainConfig;
   readonly log: Logger;
   /** SYNC_TIMEOUT for each GET_MINOR_BLOCK_LIST batch of a SYNC_MINOR_BLOCK_LIST. */
@@ -71,6 +72,7 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     GET_LOG_REQUEST: async (req) => getLog(shards, req),
     GET_TRANSACTION_LIST_BY_ADDRESS_REQUEST: async (req) => getTransactionListByAddress(shards, req),
     GET_ALL_TRANSACTIONS_REQUEST: async (req) => getAllTransactions(shards, req),
+    GEN_TX_REQUEST: async (req) => genTx(shards, req),
   };
 }
 

@@ -1,4 +1,4 @@
-import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { signRecoverable } from "../crypto/secp256k1-sign.ts";
 import { type EvmTransaction, InvalidTransactionError, unsignedHash } from "./transaction.ts";
 
 /**
@@ -12,14 +12,11 @@ export function signEvmTransaction(tx: EvmTransaction, key: Uint8Array): EvmTran
   const unsigned: EvmTransaction = { ...tx, v: 0n, r: 0n, s: 0n };
   let sig;
   try {
-    sig = secp256k1.Signature.fromBytes(
-      secp256k1.sign(unsignedHash(unsigned), key, { prehash: false, format: "recovered" }),
-      "recovered",
-    );
+    sig = signRecoverable(unsignedHash(unsigned), key);
   } catch (err) {
     throw new InvalidTransactionError(`cannot sign: ${(err as Error).message}`);
   }
-  let v = 27n + BigInt(sig.recovery ?? 0);
+  let v = 27n + BigInt(sig.recovery);
   if (tx.version === 2n) v += 35n - 27n + tx.network_id * 2n;
   return { ...unsigned, v, r: sig.r, s: sig.s };
 }

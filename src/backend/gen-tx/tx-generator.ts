@@ -13,8 +13,8 @@ export interface GenTxOptions {
   batchSize?: number;
   /** The pause after each batch, ms: random.uniform(8, 12) seconds. */
   pauseMs?: () => number;
-  /** Transactions signed and added between two turns of the event loop. */
-  sliceSize?: number;
+  /** How long the generator works before it lets the event loop turn, ms. */
+  sliceMs?: number;
   draw?: Draw;
 }
 
@@ -26,7 +26,7 @@ export interface GenTxContext {
 }
 
 const BATCH = 600;
-const SLICE = 25;
+const SLICE_MS = 10;
 const pyPause = () => 8000 + Math.random() * 4000;
 
 /**
@@ -44,7 +44,7 @@ const pyPause = () => 8000 + Math.random() * 4000;
 export class TransactionGenerator {
   private running = false;
   private readonly batchSize: number;
-  private readonly sliceSize: number;
+  private readonly sliceMs: number;
   private readonly pauseMs: () => number;
   private readonly draw: Draw;
 
@@ -54,7 +54,7 @@ export class TransactionGenerator {
     opts: GenTxOptions = {},
   ) {
     this.batchSize = opts.batchSize ?? BATCH;
-    this.sliceSize = opts.sliceSize ?? SLICE;
+    this.sliceMs = opts.sliceMs ?? SLICE_MS;
     this.pauseMs = opts.pauseMs ?? pyPause;
     this.draw = opts.draw ?? mathRandom;
   }
@@ -83,15 +83,17 @@ export class TransactionGenerator {
     try {
       if (numTx <= 0) return 0;
       let targets = xshardTargets(config, fullShardId, poolTxRules(config, this.shard.chain));
+      let tip = this.shard.stateAfterBlock(this.shard.tipHash);
+      let sliceStart = performance.now();
       for (const account of accounts) {
-        const nonce = this.shard.stateAfterBlock(this.shard.tipHash)?.nonce(account.address.recipient);
-        if (nonce === undefined) break; // the tip's state is not stored here (a shard closing)
+        if (!tip) break; // the tip's state is not stored here (a shard closing)
         const shard = { config, fullShardId, accounts, xshardTargets: targets };
+        const cross = isCrossShardAt(total, xShardPercent);
         const tx = createLoadtestTransaction(
           shard,
           account,
-          nonce,
-          isCrossShardAt(total, xShardPercent),
+          tip.nonce(account.address.recipient),
+          cross,
           sample,
           this.draw,
         );
@@ -99,16 +101,22 @@ export class TransactionGenerator {
         total++;
         inBatch++;
         if (this.shard.addTx(tx)) accepted.push(tx);
-        if (inBatch >= this.batchSize || total >= numTx) {
+        const batchDone = inBatch >= this.batchSize || total >= numTx;
+        if (batchDone) {
           this.broadcast(accepted);
           accepted = [];
           inBatch = 0;
           await pause(this.pauseMs());
-          targets = xshardTargets(config, fullShardId, poolTxRules(config, this.shard.chain));
-        } else if (total % this.sliceSize === 0) {
+        } else if (performance.now() - sliceStart >= this.sliceMs) {
           await turn();
+        } else {
+          continue;
         }
         if (total >= numTx) break;
+        // The event loop turned: blocks or root blocks may have moved the tip meanwhile.
+        sliceStart = performance.now();
+        tip = this.shard.stateAfterBlock(this.shard.tipHash);
+        if (batchDone) targets = xshardTargets(config, fullShardId, poolTxRules(config, this.shard.chain));
       }
       this.broadcast(accepted);
     } catch (err) {

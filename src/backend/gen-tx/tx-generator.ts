@@ -80,7 +80,9 @@ export class TransactionGenerator {
     let total = 0;
     let accepted: TypedTransaction[] = [];
     let inBatch = 0;
+    let pooled = 0;
     try {
+      await turn(); // GEN_TX is answered first, as pyquarkchain's ensure_future runs the generator later
       if (numTx <= 0) return 0;
       let targets = xshardTargets(config, fullShardId, poolTxRules(config, this.shard.chain));
       let tip = this.shard.stateAfterBlock(this.shard.tipHash);
@@ -100,7 +102,10 @@ export class TransactionGenerator {
         if (!tx) continue;
         total++;
         inBatch++;
-        if (this.shard.addTx(tx)) accepted.push(tx);
+        if (this.shard.addTx(tx)) {
+          accepted.push(tx);
+          pooled++;
+        }
         const batchDone = inBatch >= this.batchSize || total >= numTx;
         if (batchDone) {
           this.broadcast(accepted);
@@ -123,7 +128,7 @@ export class TransactionGenerator {
       log.error({ shard: fullShardId, err }, "generating transactions failed");
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
-    log.info({ shard: fullShardId, total, seconds }, "generated transactions");
+    log.info({ shard: fullShardId, total, pooled, seconds }, "generated transactions");
     return total;
   }
 

@@ -92,8 +92,8 @@ export class Shard {
     this.states = new DerivedStates(chain, deps.config, genesisState);
     this.pool = new TxPool(deps.config.TRANSACTION_QUEUE_SIZE_LIMIT_PER_SHARD);
     this.gossip = new Gossip(chain, deps.log);
-    const atGenesis = chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
-    this.tipOrigin = atGenesis ? { how: "genesis" } : { how: "created", timestamp: deps.now() };
+    const fresh = !chain.recovered && chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
+    this.tipOrigin = fresh ? { how: "genesis" } : { how: "created", timestamp: deps.now() };
     const { timeoutMs = 30_000, stats = newSyncStats() } = deps.sync ?? {};
     const maxStale = maxStaleHeightDiff(deps.config, chain.shard);
     const peer = (id: bigint) => deps.context().peer(id, this.fullShardId);

@@ -20,6 +20,7 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     log.fatal({ reason: err.message }, "bad configuration");
     return EXIT.USAGE;
   }
+  for (const note of config.genesisNotes) log[note.level]({ genesisDir: true }, note.msg);
   let db: ChainDb | undefined;
   if (opts.dbPath !== undefined) {
     try {

@@ -26,9 +26,10 @@ import { syncFromPeer } from "../sync.ts";
 import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-queries.ts";
 import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
 import { getNextBlockToMine } from "./next-block.ts";
+import { type GenTxShards, genTx } from "./gen-tx.ts";
 
 /** What the master handlers see of the backend: its ready shards and the cluster. */
-export interface Shards {
+export interface Shards extends GenTxShards {
   readonly config: QuarkChainConfig;
   readonly log: Logger;
   /** SYNC_TIMEOUT for each GET_MINOR_BLOCK_LIST batch of a SYNC_MINOR_BLOCK_LIST. */
@@ -73,6 +74,7 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     GET_TRANSACTION_LIST_BY_ADDRESS_REQUEST: async (req) => getTransactionListByAddress(shards, req),
     GET_ALL_TRANSACTIONS_REQUEST: async (req) => getAllTransactions(shards, req),
     GET_NEXT_BLOCK_TO_MINE_REQUEST: async (req) => getNextBlockToMine(shards, req),
+    GEN_TX_REQUEST: async (req) => genTx(shards, req),
   };
 }
 

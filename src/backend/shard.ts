@@ -95,9 +95,8 @@ export class Shard {
     const atGenesis = chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
     this.tipOrigin = atGenesis ? { how: "genesis" } : { how: "created", timestamp: deps.now() };
     const { timeoutMs = 30_000, stats = newSyncStats() } = deps.sync ?? {};
-    const maxStale = maxStaleHeightDiff(deps.config, chain.shard);
     const peer = (id: bigint) => deps.context().peer(id, this.fullShardId);
-    this.synchronizer = new Synchronizer(this, { log: deps.log, timeoutMs, maxStale, stats, peer });
+    this.synchronizer = new Synchronizer(this, { log: deps.log, timeoutMs, config: deps.config, stats, peer });
     this.prepareSeal();
   }
 

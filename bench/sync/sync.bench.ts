@@ -8,6 +8,7 @@
  *
  *   npm run bench:sync [-- --blocks N]   blocks in the peer's chain (default 200)
  *                      [--no-py]         without pyquarkchain
+ *                      [--profile]       + where qkc-slave's CPU goes during the sync (bench/sync/profile.ts)
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,6 +23,7 @@ import {
   startPyquarkchainFromConfig,
   startQkcSlaveFromConfig,
 } from "../load/targets.ts";
+import { syncProfile } from "./profile.ts";
 import { type SyncTimed, syncRun } from "./sync-run.ts";
 
 const argv = process.argv.slice(2);
@@ -60,6 +62,10 @@ async function main(dir: string): Promise<void> {
   await chain.add("transfer", BLOCKS);
   console.log(`  built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+  const profDir = join(dir, "prof");
+  if (flag("--profile"))
+    process.env["BENCH_SLAVE_NODE_ARGS"] =
+      `${process.env["BENCH_SLAVE_NODE_ARGS"] ?? ""} --cpu-prof --cpu-prof-dir=${profDir}`;
   console.log(`qkc-slave syncing ...  (${uptime()})`);
   const qkc = await measure(
     "qkc-slave",
@@ -89,6 +95,16 @@ async function main(dir: string): Promise<void> {
   console.log(row("qkc-slave", qkc));
   if (py) console.log(row("pyquarkchain", py));
   console.log(`  ${(qkc.txs / qkc.blocks).toFixed(0)} transfers a block`);
+  if (flag("--profile")) {
+    const { parts, sampledMs } = syncProfile(profDir);
+    console.log(
+      `\nqkc-slave's CPU during the sync, by part (V8 --cpu-prof, ${(sampledMs / 1000).toFixed(1)} s sampled):`,
+    );
+    for (const [name, ms] of parts)
+      console.log(
+        `  ${name.padEnd(48)} ${((100 * ms) / sampledMs).toFixed(1).padStart(5)}%  ${(ms / 1000).toFixed(2)} s`,
+      );
+  }
   if (py) {
     const wall = py.ms / qkc.ms;
     const cpu = py.cpuMs / qkc.cpuMs;

@@ -100,12 +100,24 @@ export async function runSyncTask(
     }
   }
 
-  // Ascending heights, in batches of MINOR_BLOCK_BATCH_SIZE.
+  // Ascending heights, in batches of MINOR_BLOCK_BATCH_SIZE. Each batch is asked for while the
+  // one before it is added (pyquarkchain asks after): the peer's time and the transfer overlap
+  // execution instead of adding to it. A prefetched answer is dropped if the task ends first.
   headers.reverse();
+  const batches: Uint8Array[][] = [];
+  for (let at = 0; at < headers.length; at += MINOR_BLOCK_BATCH_SIZE)
+    batches.push(headers.slice(at, at + MINOR_BLOCK_BATCH_SIZE).map(minorBlockHash));
+  const download = (wanted: Uint8Array[]) => {
+    const answer = ask(peer, "GET_MINOR_BLOCK_LIST_REQUEST", opts.timeoutMs, { minor_block_hash_list: wanted });
+    answer.catch(() => undefined); // awaited below, or dropped with the task
+    return answer;
+  };
   let blocks = 0;
-  for (let at = 0; at < headers.length; at += MINOR_BLOCK_BATCH_SIZE) {
-    const wanted = headers.slice(at, at + MINOR_BLOCK_BATCH_SIZE).map(minorBlockHash);
-    const res = await ask(peer, "GET_MINOR_BLOCK_LIST_REQUEST", opts.timeoutMs, { minor_block_hash_list: wanted });
+  let next = batches.length > 0 ? download(batches[0]!) : undefined;
+  for (let b = 0; b < batches.length; b++) {
+    const wanted = batches[b]!;
+    const res = await next!;
+    next = b + 1 < batches.length ? download(batches[b + 1]!) : undefined;
     const got = res.minor_block_list;
     if (got.length !== wanted.length)
       throw new SyncFault("missing-blocks", `asked ${wanted.length} blocks, got ${got.length}`);

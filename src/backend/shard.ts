@@ -87,9 +87,8 @@ export class Shard {
     const fresh = !chain.recovered && chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
     this.tipOrigin = fresh ? { how: "genesis" } : { how: "created", timestamp: deps.now() };
     const { timeoutMs = 30_000, stats = newSyncStats() } = deps.sync ?? {};
-    const maxStale = maxStaleHeightDiff(deps.config, chain.shard);
     const peer = (id: bigint) => deps.context().peer(id, this.fullShardId);
-    this.synchronizer = new Synchronizer(this, { log: deps.log, timeoutMs, maxStale, stats, peer });
+    this.synchronizer = new Synchronizer(this, { log: deps.log, timeoutMs, config: deps.config, stats, peer });
     this.prepareSeal();
   }
 

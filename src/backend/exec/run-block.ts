@@ -1,7 +1,8 @@
 import type { BlockEnv } from "../../evm/env.ts";
 import type { CrossShardTransactionDeposit, MinorBlock, RootBlock, XshardTxCursorInfo } from "../../messages/core.ts";
 import { typedTransactionHash } from "../../messages/core.ts";
-import { decodeEvmTransaction, recoverSender, type EvmTransaction } from "../../tx/transaction.ts";
+import { senderOf } from "../../tx/senders.ts";
+import { decodeEvmTransaction, type EvmTransaction } from "../../tx/transaction.ts";
 import type { WorldState, StateCommit } from "../state/world-state.ts";
 import { applyTransaction } from "./apply-tx.ts";
 import { applyXshardDeposit } from "./apply-xshard-deposit.ts";
@@ -103,7 +104,7 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
     } catch (err) {
       throw new BlockRunError(`tx ${idx}: ${(err as Error).message}`);
     }
-    const sender = recoverSender(tx);
+    const sender = senderOf(typed.tx.serialized_tx, tx); // recovered ahead when the block is big
     const env2 = validationEnv(txState);
     const shardRejection = validateShardTransaction(
       world,

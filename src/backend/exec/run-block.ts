@@ -127,7 +127,7 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
   const receipts = [...txState.receipts, ...txState.xshardDepositReceipts];
   const encodedReceipts = receipts.map(encodeReceipt);
   const bloom = emptyBloom();
-  for (const r of receipts) bloomOr(bloom, r.bloom);
+  for (const r of receipts) if (r.logs.length > 0) bloomOr(bloom, r.bloom); // no logs: an empty bloom
   const coinbaseAmounts = new Map(env.reward);
   for (const [token, fee] of txState.blockFeeTokens)
     coinbaseAmounts.set(token, (coinbaseAmounts.get(token) ?? 0n) + fee);

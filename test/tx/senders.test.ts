@@ -5,6 +5,9 @@ import { decodeEvmTransaction, encodeEvmTransaction, recoverSender } from "../..
 import { addressOf, signTx, signer } from "../../harness/signers.ts";
 import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
+// Threads used whatever the machine's load (without it they stand aside on a busy machine).
+process.env["QKC_SENDER_THREADS"] ??= "1";
+
 const hex = (b: Uint8Array | null): string => (b === null ? "null" : Buffer.from(b).toString("hex"));
 
 /** A block's worth of transfers by random signers, some with signatures that recover nobody, one undecodable. */

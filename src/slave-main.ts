@@ -31,7 +31,7 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     }
     log.info({ dbPath: opts.dbPath }, "chain store on disk");
   }
-  void startSenderThreads(); // up before the first big block (senders.ts)
+  void startSenderThreads(); // up before the first big block, when a core is free for them (senders.ts)
   const backend = new ChainBackend({
     shards: config.self.fullShardIds,
     genesis: config.genesis,

@@ -134,10 +134,12 @@ function readyThreads(): SenderThread[] {
 }
 
 /**
- * Start the sender threads now (they start with the first big block otherwise, and serve from the
- * block after they are up); resolves to how many are ready.
+ * Start the sender threads now when a core is free for them (else they start with the first big
+ * block that finds one, and serve from the block after they are up); resolves to how many are
+ * ready. A busy machine never starts them: their start-up (a module loader each) is CPU too.
  */
 export async function startSenderThreads(): Promise<number> {
+  if (!coreFree()) return 0;
   readyThreads();
   await Promise.all(threads!.map((t) => t.started));
   return readyThreads().length;

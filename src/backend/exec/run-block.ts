@@ -7,7 +7,8 @@ import type {
   XshardTxCursorInfo,
 } from "../../messages/core.ts";
 import { typedTransactionHash } from "../../messages/core.ts";
-import { decodeEvmTransaction, recoverSender, type EvmTransaction } from "../../tx/transaction.ts";
+import { senderOf } from "../../tx/senders.ts";
+import { decodeEvmTransaction, type EvmTransaction } from "../../tx/transaction.ts";
 import type { WorldState, StateCommit } from "../state/world-state.ts";
 import { applyTransaction } from "./apply-tx.ts";
 import { applyXshardDeposit } from "./apply-xshard-deposit.ts";
@@ -84,7 +85,7 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
     } catch (err) {
       throw new BlockRunError(`tx ${idx}: ${(err as Error).message}`);
     }
-    const sender = recoverSender(tx);
+    const sender = senderOf(typed.tx.serialized_tx, tx); // recovered ahead when the block is big
     const env2 = validationEnv(txState);
     const shardRejection = validateShardTransaction(
       world,
@@ -152,7 +153,7 @@ export function finishBlock(world: WorldState, env: RunBlockEnv, received: Recei
   const receipts = [...txState.receipts, ...txState.xshardDepositReceipts];
   const encodedReceipts = receipts.map(encodeReceipt);
   const bloom = emptyBloom();
-  for (const r of receipts) bloomOr(bloom, r.bloom);
+  for (const r of receipts) if (r.logs.length > 0) bloomOr(bloom, r.bloom); // no logs: an empty bloom
   const coinbaseAmounts = new Map(env.reward);
   for (const [token, fee] of txState.blockFeeTokens)
     coinbaseAmounts.set(token, (coinbaseAmounts.get(token) ?? 0n) + fee);

@@ -22,6 +22,7 @@ import {
   totalBalance,
   unconfirmedCoinbaseAmount,
 } from "../shard-queries.ts";
+import { recoverSendersAhead } from "../../tx/senders.ts";
 import { syncFromPeer } from "../sync.ts";
 import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-queries.ts";
 import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
@@ -260,6 +261,7 @@ async function addMinorBlock(
   }
   const shard = shards.get(block.header.branch.value);
   if (!shard) return { error_code: EBADMSG };
+  await recoverSendersAhead(block.tx_list); // on the sender threads; blocks keep their order
   if (!sameBytes(block.header.hash_prev_minor_block, shard.tipHash)) {
     shards.log.info({ shard: shard.fullShardId, height: block.header.height }, "dropped stale block mined locally");
     return { error_code: 0 };

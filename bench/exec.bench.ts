@@ -13,7 +13,7 @@
  *                         [--rss-txs K]    transfers a block in the RSS run (default 10)
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -25,7 +25,7 @@ import {
   startPyquarkchainFromConfig,
   startQkcSlaveFromConfig,
 } from "./load/targets.ts";
-import { ExecChain, SHARD0, SHARD1, type Workload } from "./exec/chain.ts";
+import { ExecChain, type Workload, clusterConfigFile } from "./exec/chain.ts";
 import { Driver, type Timed } from "./exec/drive.ts";
 import { idealMs } from "./exec/ideal.ts";
 import { profileImport } from "./exec/profile.ts";
@@ -49,14 +49,6 @@ const LABEL: Record<string, string> = {
 /** Issue 14: 5x pyquarkchain; issue 17: 10x on (a) and (b), 60% of the ideal on (a). */
 const TARGET_PY: Record<string, number> = { transfer: 10, token: 10, deposit: 5 };
 const TARGET_IDEAL: Record<string, number> = { transfer: 0.6 };
-
-/** A cluster config file for slave S0 on `port` serving both shards, with the bench's genesis. */
-function configFile(dir: string, chain: ExecChain, port: number, name: string): string {
-  const file = join(dir, `${name}.json`);
-  const slaves = `[{"ID":"S0","HOST":"127.0.0.1","PORT":${port},"FULL_SHARD_ID_LIST":["0x${SHARD0.toString(16).padStart(8, "0")}","0x${SHARD1.toString(16).padStart(8, "0")}"]}]`;
-  writeFileSync(file, `{"QUARKCHAIN":${chain.quarkchainJson},"SLAVE_LIST":${slaves}}`);
-  return file;
-}
 
 async function drive(
   start: (port: number) => Promise<Target>,
@@ -90,14 +82,17 @@ async function throughput(dir: string): Promise<void> {
   for (const w of ["transfer", "token"] as const) ideal.set(w, idealMs(chain.steps, w));
 
   console.log(`qkc-slave importing ...  (${uptime()})`);
-  const qkc = await drive((port) => startQkcSlaveFromConfig(configFile(dir, chain, port, "qkc"), port), chain);
+  const qkc = await drive((port) => startQkcSlaveFromConfig(clusterConfigFile(dir, chain, port, "qkc"), port), chain);
   let py: Awaited<ReturnType<typeof drive>> | undefined;
   const interop = flag("--no-py") ? "--no-py given" : findInterop();
   if (typeof interop === "string") {
     console.log(`pyquarkchain column skipped: ${interop}`);
   } else {
     console.log(`pyquarkchain importing ...  (${uptime()})`);
-    py = await drive((port) => startPyquarkchainFromConfig(interop, configFile(dir, chain, port, "py"), port), chain);
+    py = await drive(
+      (port) => startPyquarkchainFromConfig(interop, clusterConfigFile(dir, chain, port, "py"), port),
+      chain,
+    );
     console.log(`  pyquarkchain accepted all ${chain.steps.length} steps (every block answered error_code 0)`);
   }
 
@@ -198,7 +193,7 @@ async function rssRun(dir: string): Promise<void> {
   const chunk = 500;
   const chain = await ExecChain.create();
   const port = await freePort();
-  const target = await startQkcSlaveFromConfig(configFile(dir, chain, port, "qkc"), port);
+  const target = await startQkcSlaveFromConfig(clusterConfigFile(dir, chain, port, "qkc"), port);
   console.log(`qkc-slave RSS across ${total} imported blocks of ${txs} QKC transfers (${uptime()})`);
   try {
     const driver = await Driver.open(target, chain);

@@ -7,6 +7,7 @@ import { resolveSlaveConfig } from "./slave-run-config.ts";
 import { AllowList, ConfigError, EXIT, type SlaveCliOptions } from "./config/slave-options.ts";
 import { type MetricsServer, serveMetrics } from "./metrics/metrics-server.ts";
 import { slaveMetrics } from "./metrics/slave-metrics.ts";
+import { startSenderThreads } from "./tx/senders.ts";
 
 /** Runs one slave until its master disconnects or a signal stops it; returns the exit code. */
 export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<number> {
@@ -20,6 +21,7 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     log.fatal({ reason: err.message }, "bad configuration");
     return EXIT.USAGE;
   }
+  for (const note of config.genesisNotes) log[note.level]({ genesisDir: true }, note.msg);
   let db: ChainDb | undefined;
   if (opts.dbPath !== undefined) {
     try {
@@ -30,6 +32,7 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     }
     log.info({ dbPath: opts.dbPath }, "chain store on disk");
   }
+  void startSenderThreads(); // up before the first big block, when a core is free for them (senders.ts)
   const backend = new ChainBackend({
     shards: config.self.fullShardIds,
     genesis: config.genesis,

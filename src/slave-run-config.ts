@@ -1,6 +1,7 @@
 import { NetworkGenesis } from "./backend/genesis.ts";
 import type { SlaveIdentity } from "./cluster/xshard/xshard-conn.ts";
 import { loadClusterConfigFile, slaveConfig } from "./config/cluster-config.ts";
+import { type GenesisDirNote, applyGenesisDir } from "./config/genesis-dir.ts";
 import { type QuarkChainConfig, configForShards, fullShardIds } from "./config/quarkchain-config.ts";
 import { ConfigError, type SlaveCliOptions, parseShardList } from "./config/slave-options.ts";
 
@@ -18,6 +19,8 @@ export interface SlaveRunConfig {
   genesis: NetworkGenesis;
   /** The cluster config's ENABLE_TRANSACTION_HISTORY (false standalone). */
   transactionHistory: boolean;
+  /** What reading GENESIS_DIR found (update_genesis_alloc's log lines), for the caller to log. */
+  genesisNotes: GenesisDirNote[];
 }
 
 /**
@@ -30,11 +33,15 @@ export function resolveSlaveConfig(opts: SlaveCliOptions): SlaveRunConfig {
   let self: SlaveIdentity;
   let port: number;
   let transactionHistory = false;
+  let genesisNotes: GenesisDirNote[] = [];
   if (opts.cluster_config !== undefined) {
     if (opts.node_id === undefined) throw new ConfigError("--cluster_config needs --node_id");
     const cluster = loadClusterConfigFile(opts.cluster_config);
     const entry = slaveConfig(cluster, opts.node_id);
     quarkchain = cluster.QUARKCHAIN;
+    // create_from_args runs update_genesis_alloc on every process's config (Python truthiness: "" is off).
+    if (cluster.GENESIS_DIR)
+      ({ config: quarkchain, notes: genesisNotes } = applyGenesisDir(quarkchain, cluster.GENESIS_DIR));
     self = { id: entry.ID, fullShardIds: entry.FULL_SHARD_ID_LIST };
     port = entry.PORT;
     transactionHistory = cluster.ENABLE_TRANSACTION_HISTORY;
@@ -56,5 +63,14 @@ export function resolveSlaveConfig(opts: SlaveCliOptions): SlaveRunConfig {
   }
   if (self.id.length === 0) throw new ConfigError("the slave id is empty");
   const host = opts.host ?? (opts.cluster_config !== undefined ? "0.0.0.0" : "127.0.0.1");
-  return { self, networkShards, host, port, quarkchain, genesis: new NetworkGenesis(quarkchain), transactionHistory };
+  return {
+    self,
+    networkShards,
+    host,
+    port,
+    quarkchain,
+    genesis: new NetworkGenesis(quarkchain),
+    transactionHistory,
+    genesisNotes,
+  };
 }

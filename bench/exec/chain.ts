@@ -10,9 +10,12 @@
  * cursor (9,000 gas each, until the 6,000,000 xshard gas limit). Blocks are on root block 1,
  * not the genesis root block: lists of blocks on the genesis root go nowhere (PROTOCOL.md §7.9).
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { pino } from "pino";
 import { acceptingContext } from "../../harness/accepting-context.ts";
 import { mineBlock, nextRootBlock } from "../../harness/empty-blocks.ts";
+import type { PeerHandlers } from "../../src/backend/api.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { maxBlocksInOneRootBlock } from "../../src/backend/chain/block-rules.ts";
 import { BlockRunError } from "../../src/backend/exec/run-block.ts";
@@ -25,7 +28,7 @@ import { parseConfigJson } from "../../src/config/json.ts";
 import { parseQuarkChainConfig } from "../../src/config/quarkchain-config.ts";
 import { tokenIdEncode } from "../../src/config/token.ts";
 import { AddMinorBlockRequest, ClusterOp } from "../../src/messages/cluster.ts";
-import { MinorBlock, type RootBlock, type TypedTransaction } from "../../src/messages/core.ts";
+import { MinorBlock, type RootBlock, type RootBlockHeader, type TypedTransaction } from "../../src/messages/core.ts";
 import { type Signer, addressOf, signTx, signer } from "../../harness/signers.ts";
 import { TOKEN_CODE, balanceSlot, transferCall } from "./token.ts";
 
@@ -154,6 +157,21 @@ export class ExecChain {
     return self;
   }
 
+  /** What an honest peer holding this chain answers: the backend's own peer handlers (bench:sync's peer). */
+  get peer(): PeerHandlers {
+    return this.backend.peer;
+  }
+
+  /** The root block the chain's blocks are on. */
+  get rootTip(): RootBlockHeader {
+    return this.root.header;
+  }
+
+  /** The tip of shard `id` as this backend has it. */
+  tip(id: number): MinorBlock {
+    return this.shard(id).tip;
+  }
+
   private shard(id: number): Shard {
     return this.backend.chain(id)!;
   }
@@ -237,4 +255,12 @@ export class ExecChain {
   drain(): Step[] {
     return this.steps.splice(0);
   }
+}
+
+/** A cluster config file for slave S0 on `port` serving both shards, with the bench's genesis. */
+export function clusterConfigFile(dir: string, chain: ExecChain, port: number, name: string): string {
+  const file = join(dir, `${name}.json`);
+  const slaves = `[{"ID":"S0","HOST":"127.0.0.1","PORT":${port},"FULL_SHARD_ID_LIST":["0x${SHARD0.toString(16).padStart(8, "0")}","0x${SHARD1.toString(16).padStart(8, "0")}"]}]`;
+  writeFileSync(file, `{"QUARKCHAIN":${chain.quarkchainJson},"SLAVE_LIST":${slaves}}`);
+  return file;
 }

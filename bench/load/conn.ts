@@ -112,6 +112,10 @@ export class BenchConn {
   readonly samples = new Map<number, Buffer>();
   /** The slave's own requests this link answered, per op, and the first frame of each (replayed by the ideal slave). */
   readonly slaveRequests = new Map<number, { count: number; frame: Buffer }>();
+  /** Frames the slave sends on behalf of a forwarded peer (cluster_peer_id != 0): the bench plays that peer. */
+  onPeerFrame: ((frame: RawFrame) => void) | undefined;
+  /** Each ADD_MINOR_BLOCK_HEADER_REQUEST of the slave, once answered. */
+  onHeaderReport: ((frame: RawFrame) => void) | undefined;
 
   private constructor(socket: Socket, link: LinkKind) {
     this.socket = socket;
@@ -367,8 +371,10 @@ export class BenchConn {
       const res = { error_code: 0, artificial_tx_config: { target_root_block_time: 60, target_minor_block_time: 10 } };
       const rop = ClusterOp.ADD_MINOR_BLOCK_HEADER_RESPONSE;
       this.socket.write(this.frame(rop, clusterOps.byOp(rop)!.message, res, ROOT, frame.rpcId));
+      this.onHeaderReport?.(frame);
       return;
     }
+    if (frame.peer !== 0 && this.onPeerFrame) return this.onPeerFrame(frame);
     if (frame.peer === 0 && frame.op === ClusterOp.ADD_MINOR_BLOCK_HEADER_LIST_REQUEST) {
       const rop = ClusterOp.ADD_MINOR_BLOCK_HEADER_LIST_RESPONSE;
       this.socket.write(this.frame(rop, clusterOps.byOp(rop)!.message, { error_code: 0 }, ROOT, frame.rpcId));

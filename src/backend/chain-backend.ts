@@ -16,6 +16,7 @@ import { ChainDb } from "./chain/chain-store.ts";
 import { ShardChain, type ShardChainDeps } from "./chain/shard-chain.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
 import { masterHandlers } from "./handlers/master.ts";
+import type { GenTxOptions } from "./gen-tx/tx-generator.ts";
 import { peerHandlers } from "./handlers/peer.ts";
 import { Shard, type ShardDeps } from "./shard.ts";
 import { type SyncStats, newSyncStats } from "./synchronizer.ts";
@@ -47,6 +48,8 @@ export interface ChainBackendOptions {
   syncTimeoutMs?: number;
   /** ENABLE_TRANSACTION_HISTORY: keep the history index (chain/tx-history.ts); default false. */
   transactionHistory?: boolean;
+  /** GEN_TX's pacing (gen-tx/tx-generator.ts; pyquarkchain's 600 per 8-12 s by default). */
+  genTx?: GenTxOptions;
 }
 
 const SYNC_TIMEOUT_MS = 30_000;
@@ -93,6 +96,7 @@ export class ChainBackend implements SlaveBackend {
       config: this.config,
       log: opts.log,
       syncTimeoutMs: opts.syncTimeoutMs ?? SYNC_TIMEOUT_MS,
+      genTx: opts.genTx,
       ready: () => this.readyList,
       get: (shard) => this.ready(shard),
       now: this.now,

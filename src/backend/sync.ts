@@ -3,6 +3,7 @@ import { hex } from "../codec/bytes.ts";
 import type { ClusterOpDefs } from "../messages/cluster.ts";
 import type { TokenBalanceMap } from "../messages/core.ts";
 import type { ResponseOf } from "../messages/ops.ts";
+import { recoverSendersAhead } from "../tx/senders.ts";
 import { PeerFault, type PeerRpc } from "./api.ts";
 import { minorBlockHash } from "./chain/hashes.ts";
 import type { Shard } from "./shard.ts";
@@ -37,6 +38,7 @@ export async function syncFromPeer(
         if (!b) throw new PeerFault(`the peer did not send block ${hex(h)}`);
         return b;
       });
+      await recoverSendersAhead(blocks.flatMap((b) => b.tx_list)); // on the sender threads
       const result = await shard.addBlockListForSync(blocks);
       if (!result.ok) throw new Error("failed to add the synced blocks");
       wanted.forEach((h, i) => coinbaseMap.push([h, result.coinbase[i]!]));

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { QuarkChainConfig } from "../config/cluster-config.ts";
 import type { MinorBlockHeader } from "../messages/core.ts";
 import type { PeerRpc } from "./api.ts";
 import { SyncFault, type SyncTarget, runSyncTask } from "./sync-task.ts";
@@ -25,7 +26,8 @@ export interface SynchronizerDeps {
   log: Logger;
   /** Each request's deadline (SYNC_TIMEOUT). */
   timeoutMs: number;
-  maxStale: bigint | undefined;
+  /** The seal rules and max_stale_minor_block_height_diff. */
+  config: QuarkChainConfig;
   stats: SyncStats;
   /** The open PeerConn of a peer on this shard. */
   peer: (clusterPeerId: bigint) => PeerRpc | undefined;
@@ -115,7 +117,7 @@ export class Synchronizer {
     try {
       const { outcome } = await runSyncTask(this.target, header, peer, {
         timeoutMs: this.deps.timeoutMs,
-        maxStale: this.deps.maxStale,
+        config: this.deps.config,
         onBlock: () => {
           blocks++;
           stats.blocks++;

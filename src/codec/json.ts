@@ -1,5 +1,6 @@
 import { JsonShapeError } from "./errors.ts";
 import type { Json } from "./codec.ts";
+import { hex } from "./bytes.ts";
 
 /** Integers render as JSON numbers while exact, as decimal strings beyond 2^53 - 1. */
 export function intToJson(v: number | bigint): Json {
@@ -22,7 +23,7 @@ export function jsonToNumber(j: Json): number {
 }
 
 export function bytesToJson(b: Uint8Array): string {
-  return "0x" + Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+  return "0x" + hex(b);
 }
 
 export function jsonToBytes(j: Json): Buffer {

@@ -179,6 +179,14 @@ export interface ShardConfig {
   COINBASE_ADDRESS: Address;
 }
 
+/** One account of GENESIS_DIR/loadtest.json (config/genesis-dir.ts): funded on every shard, GEN_TX's senders. */
+export interface LoadtestAccount {
+  /** As written (recipient and a full_shard_key); GEN_TX uses the recipient. */
+  address: Address;
+  /** The 32-byte private key GEN_TX signs with. */
+  key: Uint8Array;
+}
+
 export type QuarkChainConfig = Section<typeof qkcSpec> & {
   ROOT: RootConfig;
   CHAINS: ChainConfig[];
@@ -186,6 +194,8 @@ export type QuarkChainConfig = Section<typeof qkcSpec> & {
   shards: ReadonlyMap<number, ShardConfig>;
   /** token_id_encode(GENESIS_TOKEN). */
   genesisToken: bigint;
+  /** qkc_config.loadtest_accounts: GENESIS_DIR/loadtest.json's accounts (none without GENESIS_DIR). */
+  loadtestAccounts?: readonly LoadtestAccount[];
 };
 
 /**

@@ -21,6 +21,23 @@ export function keccak256(data: Uint8Array): Uint8Array {
   return wasm.digest("binary");
 }
 
+/** keccak256 of a ‖ b ‖ c (c optional), without building the concatenation. */
+export function keccak256Of(a: Uint8Array, b: Uint8Array, c?: Uint8Array): Uint8Array {
+  if (wasm === undefined) return pureKeccak256(c === undefined ? concat(a, b) : concat(concat(a, b), c));
+  wasm.init();
+  wasm.update(a);
+  wasm.update(b);
+  if (c !== undefined) wasm.update(c);
+  return wasm.digest("binary");
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 const wasm512: IHasher | undefined = await createKeccak(512).catch(() => undefined);
 
 /** Keccak-512 (ethash's and qkchash's sha3_512): a fresh 64-byte digest. */

@@ -13,8 +13,9 @@ export interface RecoveryBackend {
   /**
    * The 64-byte public key x || y, or undefined where no key recovers. r and s may be any value
    * of [0, 2^256); msgHash is 32 bytes; recoveryBit is 0..3 (the caller checks those three).
+   * `compact`, when given, is r and s already as 64 big-endian bytes (a transaction's own bytes).
    */
-  recover(msgHash: Uint8Array, r: bigint, s: bigint, recoveryBit: number): Uint8Array | undefined;
+  recover(msgHash: Uint8Array, r: bigint, s: bigint, recoveryBit: number, compact?: Uint8Array): Uint8Array | undefined;
 }
 
 /** Pure JS: about 25x slower than libsecp256k1 (bench/secp256k1.bench.ts), but loads everywhere. */
@@ -47,10 +48,13 @@ export function loadLibsecp256k1(): RecoveryBackend {
   const addon = createRequire(import.meta.url)("secp256k1/bindings.js") as Secp256k1Addon;
   return {
     name: "libsecp256k1",
-    recover(msgHash, r, s, recoveryBit) {
-      const sig = new Uint8Array(64);
-      sig.set(numberToBytesBE(r, 32), 0);
-      sig.set(numberToBytesBE(s, 32), 32);
+    recover(msgHash, r, s, recoveryBit, compact) {
+      let sig = compact;
+      if (sig === undefined) {
+        sig = new Uint8Array(64);
+        sig.set(numberToBytesBE(r, 32), 0);
+        sig.set(numberToBytesBE(s, 32), 32);
+      }
       try {
         return addon.ecdsaRecover(sig, recoveryBit, msgHash, false).subarray(1);
       } catch {

@@ -27,15 +27,25 @@ export function recoverPublicKey(
   r: bigint,
   s: bigint,
   recoveryBit: number,
+  compact?: Uint8Array,
 ): Uint8Array | undefined {
   if (msgHash.length !== 32) throw new TypeError(`a recovery signs a 32-byte hash, got ${msgHash.length} bytes`);
   if (r <= 0n || r >= SECP256K1_N || s <= 0n || s >= SECP256K1_N) return undefined;
   if (!Number.isInteger(recoveryBit) || recoveryBit < 0 || recoveryBit > 3) return undefined;
-  return backend.recover(msgHash, r, s, recoveryBit);
+  return backend.recover(msgHash, r, s, recoveryBit, compact);
 }
 
-/** The signer's 20-byte address, keccak256(x || y)[12:], or undefined as recoverPublicKey. */
-export function recoverAddress(msgHash: Uint8Array, r: bigint, s: bigint, recoveryBit: number): Uint8Array | undefined {
-  const key = recoverPublicKey(msgHash, r, s, recoveryBit);
+/**
+ * The signer's 20-byte address, keccak256(x || y)[12:], or undefined as recoverPublicKey.
+ * `compact`: r ‖ s as 64 big-endian bytes when the caller has them (no bigint -> bytes round trip).
+ */
+export function recoverAddress(
+  msgHash: Uint8Array,
+  r: bigint,
+  s: bigint,
+  recoveryBit: number,
+  compact?: Uint8Array,
+): Uint8Array | undefined {
+  const key = recoverPublicKey(msgHash, r, s, recoveryBit, compact);
   return key === undefined ? undefined : keccak256(key).slice(12);
 }

@@ -1,4 +1,4 @@
-import { keccak256 } from "../crypto/keccak.ts";
+import { keccak256, keccak256Of } from "../crypto/keccak.ts";
 import {
   type Infer,
   biguint,
@@ -162,9 +162,34 @@ export type HashList = Infer<typeof HashList>;
 
 /** The QuarkChain transaction hash: Keccak-256 of the whole TypedTransaction encoding. */
 export function typedTransactionHash(tx: { tx: SerializedEvmTransaction }): Uint8Array {
-  // A TypedTransaction is its one field, so hashing the field's encoding hashes the whole.
-  return keccak256(encode(typedTransactionTx, tx.tx));
+  const inner = tx.tx;
+  const known = txHashes.get(inner);
+  if (known !== undefined && known.bytes === inner.serialized_tx && known.type === inner.type) return known.hash;
+  // A TypedTransaction is its one field, so hashing the field's encoding hashes the whole: for the
+  // one variant, its tag (the type byte), the 4-byte length, the bytes, hashed without a copy.
+  const bytes = inner.serialized_tx;
+  const hash =
+    inner.type === TransactionType.SERIALIZED_EVM && bytes.length < 2 ** 32
+      ? keccak256Of(
+          Uint8Array.of(
+            inner.type,
+            bytes.length >>> 24,
+            (bytes.length >>> 16) & 255,
+            (bytes.length >>> 8) & 255,
+            bytes.length & 255,
+          ),
+          bytes,
+        )
+      : keccak256(encode(typedTransactionTx, inner));
+  txHashes.set(inner, { bytes, type: inner.type, hash });
+  return hash;
 }
+
+/**
+ * A transaction's hash is asked for several times while its block is added (run_block's deposits,
+ * the tx index, the pool): kept by the decoded object, and for as long as its bytes are the same.
+ */
+const txHashes = new WeakMap<SerializedEvmTransaction, { bytes: Uint8Array; type: number; hash: Uint8Array }>();
 
 /** Frame metadata (quarkchain/cluster/protocol.py). */
 export const ClusterMetadata = struct("ClusterMetadata", { branch: Branch, cluster_peer_id: uint64 });

@@ -4,16 +4,20 @@ import type { ShardChain } from "../../src/backend/chain/shard-chain.ts";
 import { Synchronizer, newSyncStats } from "../../src/backend/synchronizer.ts";
 import { MinorBlockHeader, RootBlockHeader } from "../../src/messages/core.ts";
 import { silentLog } from "../helpers/test-log.ts";
+import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
+import { chainFixture } from "./chain-helpers.ts";
 
 /*
  * The synchronizer's queue is bounded whatever the peers announce: one tip per peer (its
  * latest), at most 64, and a closed peer's tip goes.
  */
 
+const config = loadQuarkChainConfig(chainFixture().cluster_config_json);
 const root = RootBlockHeader.zero();
 const tip = { ...MinorBlockHeader.zero(), height: 10n };
 /** A chain at height 10 that knows every root block and no minor block but its tip. */
 const chain = {
+  shard: [...config.shards.values()][0],
   headerTip: tip,
   confirmedTip: undefined,
   rootHeader: () => root,
@@ -32,7 +36,7 @@ t.test("one tip per peer, 64 at most, a forgotten peer's tip goes", async (t) =>
   const stats = newSyncStats();
   const sync = new Synchronizer(
     { fullShardId: 1, chain, addBlock: async () => true },
-    { log: silentLog, timeoutMs: 60_000, maxStale: undefined, stats, peer: () => silentPeer },
+    { log: silentLog, timeoutMs: 60_000, config, stats, peer: () => silentPeer },
   );
   const at = (height: bigint) => ({ ...tip, height });
   sync.announce(0n, at(11n));

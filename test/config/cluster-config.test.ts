@@ -270,10 +270,15 @@ t.test("bad input names the field", async (t) => {
   failsAt(t, () => cluster({ ID: "S0", FULL_SHARD_ID_LIST: ["0xg"] }), "SLAVE_LIST[0].FULL_SHARD_ID_LIST[0]");
   failsAt(t, () => cluster({ ID: "S0", FULL_SHARD_ID_LIST: ["0x1"], CHAIN_MASK_LIST: [1] }), "SLAVE_LIST[0]");
   failsAt(t, () => cluster({ ID: "S0", FULL_SHARD_ID_LIST: ["0x1"], PORT: 70000 }), "SLAVE_LIST[0].PORT");
+  // GENESIS_DIR is read (config/genesis-dir.ts applies it: test/config/genesis-dir.test.ts); a non-string is refused.
+  t.equal(
+    cluster({ ID: "S0", FULL_SHARD_ID_LIST: ["0x1"] }, `"GENESIS_DIR": "./genesis_data",`).GENESIS_DIR,
+    "./genesis_data",
+  );
   failsAt(
     t,
-    () => cluster({ ID: "S0", FULL_SHARD_ID_LIST: ["0x1"] }, `"GENESIS_DIR": "./genesis_data",`),
-    "GENESIS_DIR",
+    () => cluster({ ID: "S0", FULL_SHARD_ID_LIST: ["0x1"] }, `"GENESIS_DIR": 5,`),
+    "cluster config.GENESIS_DIR",
   );
   failsAt(t, () => loadClusterConfig(`{"SLAVE_LIST": []}`), "QUARKCHAIN");
 });

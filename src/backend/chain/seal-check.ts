@@ -35,13 +35,31 @@ export function powAlgorithm(config: QuarkChainConfig, shard: ShardConfig, heigh
 }
 
 export function validateMinorBlockSeal(config: QuarkChainConfig, chain: SealChainView, block: MinorBlock): void {
-  const h = block.header;
-  const type = chain.shard.chain.CONSENSUS_TYPE;
   // NONE and POW_SIMULATE have no seal: the PoSW difficulty (pyquarkchain computes it first) is not read.
-  if (type === "NONE" || type === "POW_SIMULATE") return;
-  const diff = poswDifficulty(config, chain, block) ?? h.difficulty;
-  if (type === "POW_DOUBLESHA256") return checkDoubleSha256(h, diff);
-  const algorithm = powAlgorithm(config, chain.shard, h.height)!;
+  if (!hasSeal(chain.shard)) return;
+  validateSeal(config, chain.shard, block.header, poswDifficulty(config, chain, block) ?? block.header.difficulty);
+}
+
+/**
+ * The seal check of SyncTask.__validate_block_headers (shard.py): a header alone, no state, so
+ * validate_seal with the difficulty divided by get_diff_divider whenever PoSW is ENABLED
+ * ("PoSW may lower diff, so checks here are necessary but not sufficient"; add_block does the
+ * rest). Like pyquarkchain it does not read DISABLE_POW_CHECK. Throws ValidationError.
+ */
+export function validateHeaderSeal(config: QuarkChainConfig, shard: ShardConfig, header: MinorBlockHeader): void {
+  if (!hasSeal(shard)) return;
+  const posw = shard.chain.POSW_CONFIG;
+  const diff = posw.ENABLED ? header.difficulty / diffDivider(shard, header.create_time) : header.difficulty;
+  validateSeal(config, shard, header, diff);
+}
+
+const hasSeal = (shard: ShardConfig) =>
+  shard.chain.CONSENSUS_TYPE !== "NONE" && shard.chain.CONSENSUS_TYPE !== "POW_SIMULATE";
+
+/** validate_seal (cluster/miner.py) at difficulty `diff`, for a shard whose consensus has a seal. */
+function validateSeal(config: QuarkChainConfig, shard: ShardConfig, h: MinorBlockHeader, diff: bigint): void {
+  if (shard.chain.CONSENSUS_TYPE === "POW_DOUBLESHA256") return checkDoubleSha256(h, diff);
+  const algorithm = powAlgorithm(config, shard, h.height)!;
   if (!checkPow(algorithm, h.height, minorHashForMining(h), h.mixhash, h.nonce, diff))
     throw new ValidationError("invalid pow proof");
 }

@@ -15,8 +15,12 @@ export interface Receipt {
   readonly contractFullShardKey: number;
 }
 
+/** The bloom of a receipt without logs, shared by all of them: nothing writes into a receipt's bloom. */
+const NO_LOGS_BLOOM: Bloom = emptyBloom();
+
 /** Log.bloomables: the address, then each topic as a 32-byte word. */
 export function logsBloom(logs: readonly Log[]): Bloom {
+  if (logs.length === 0) return NO_LOGS_BLOOM;
   const bloom = emptyBloom();
   for (const log of logs) {
     bloomInsert(bloom, log.address);
@@ -51,15 +55,20 @@ function fixedBytes(v: bigint, size: number): Uint8Array {
 /** A topic is BigEndianInt(32): always 32 bytes. */
 const topicBytes = (topic: bigint): Uint8Array => fixedBytes(topic, 32);
 
+const shardKeyBytes = (k: number): Uint8Array => Uint8Array.of(k >>> 24, (k >>> 16) & 255, (k >>> 8) & 255, k & 255);
+
+const SUCCESS = Uint8Array.of(1);
+const FAILURE = new Uint8Array(0);
+
 /** rlp(Receipt): [state_root b"\x01"|b"", gas_used, bloom (256 bytes), logs, contract_address, fsk (4 bytes)]. */
 export function encodeReceipt(r: Receipt): Uint8Array {
   const logs: RlpItem[] = r.logs.map((l) => [l.address, l.topics.map(topicBytes), l.data]);
   return rlpEncode([
-    r.success ? Uint8Array.of(1) : new Uint8Array(0),
+    r.success ? SUCCESS : FAILURE,
     rlpInt(r.gasUsed),
     r.bloom,
     logs,
     r.contractAddress,
-    fixedBytes(BigInt(r.contractFullShardKey), 4),
+    shardKeyBytes(r.contractFullShardKey),
   ]);
 }

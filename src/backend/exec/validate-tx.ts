@@ -63,22 +63,25 @@ export function validateTransaction(
   if (tx.startgas < intrinsic) {
     return reject("InsufficientStartGas", `startgas ${tx.startgas} below the intrinsic ${intrinsic}`);
   }
-  // (4) a non-default token must have a non-zero balance
-  const balances = new Map<bigint, bigint>([[tx.transfer_token_id, world.getBalance(sender, tx.transfer_token_id)]]);
-  if (tx.transfer_token_id !== tx.gas_token_id) {
-    balances.set(tx.gas_token_id, world.getBalance(sender, tx.gas_token_id));
+  // (4) a non-default token must have a non-zero balance (the transfer token's, then the gas token's)
+  const transfer = tx.transfer_token_id;
+  const gas = tx.gas_token_id;
+  const transferBalance = world.getBalance(sender, transfer);
+  const gasBalance = gas === transfer ? transferBalance : world.getBalance(sender, gas);
+  if (transfer !== env.defaultChainToken && transferBalance === 0n) {
+    return reject("InvalidNativeToken", `non-default token ${transfer} has zero balance`);
   }
-  for (const token of [tx.transfer_token_id, tx.gas_token_id]) {
-    if (token !== env.defaultChainToken && balances.get(token) === 0n) {
-      return reject("InvalidNativeToken", `non-default token ${token} has zero balance`);
-    }
+  if (gas !== env.defaultChainToken && gasBalance === 0n) {
+    return reject("InvalidNativeToken", `non-default token ${gas} has zero balance`);
   }
-  // (5) the up-front cost, per token
-  const cost = new Map<bigint, bigint>([[tx.transfer_token_id, tx.value]]);
-  cost.set(tx.gas_token_id, (cost.get(tx.gas_token_id) ?? 0n) + tx.gasprice * tx.startgas);
-  for (const [token, balance] of balances) {
-    const need = cost.get(token) ?? 0n;
-    if (balance < need) return reject("InsufficientBalance", `token ${token} balance ${balance} below ${need}`);
+  // (5) the up-front cost, per token (one token: value and gas together)
+  const gasCost = tx.gasprice * tx.startgas;
+  const transferNeed = gas === transfer ? tx.value + gasCost : tx.value;
+  if (transferBalance < transferNeed) {
+    return reject("InsufficientBalance", `token ${transfer} balance ${transferBalance} below ${transferNeed}`);
+  }
+  if (gas !== transfer && gasBalance < gasCost) {
+    return reject("InsufficientBalance", `token ${gas} balance ${gasBalance} below ${gasCost}`);
   }
   // (6) a non-default gas token needs the general native token manager's conversion and reserve
   if (tx.gasprice !== 0n && tx.gas_token_id !== env.defaultChainToken) {

@@ -22,12 +22,15 @@ import {
   totalBalance,
   unconfirmedCoinbaseAmount,
 } from "../shard-queries.ts";
+import { recoverSendersAhead } from "../../tx/senders.ts";
 import { syncFromPeer } from "../sync.ts";
 import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-queries.ts";
 import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
+import { getNextBlockToMine } from "./next-block.ts";
+import { type GenTxShards, genTx } from "./gen-tx.ts";
 
 /** What the master handlers see of the backend: its ready shards and the cluster. */
-export interface Shards {
+export interface Shards extends GenTxShards {
   readonly config: QuarkChainConfig;
   readonly log: Logger;
   /** SYNC_TIMEOUT for each GET_MINOR_BLOCK_LIST batch of a SYNC_MINOR_BLOCK_LIST. */
@@ -71,6 +74,8 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     GET_LOG_REQUEST: async (req) => getLog(shards, req),
     GET_TRANSACTION_LIST_BY_ADDRESS_REQUEST: async (req) => getTransactionListByAddress(shards, req),
     GET_ALL_TRANSACTIONS_REQUEST: async (req) => getAllTransactions(shards, req),
+    GET_NEXT_BLOCK_TO_MINE_REQUEST: async (req) => getNextBlockToMine(shards, req),
+    GEN_TX_REQUEST: async (req) => genTx(shards, req),
   };
 }
 
@@ -256,6 +261,7 @@ async function addMinorBlock(
   }
   const shard = shards.get(block.header.branch.value);
   if (!shard) return { error_code: EBADMSG };
+  await recoverSendersAhead(block.tx_list); // on the sender threads; blocks keep their order
   if (!sameBytes(block.header.hash_prev_minor_block, shard.tipHash)) {
     shards.log.info({ shard: shard.fullShardId, height: block.header.height }, "dropped stale block mined locally");
     return { error_code: 0 };

@@ -10,9 +10,26 @@ export const toSigned = (x: bigint): bigint => (x >= TT255 ? x - TT256 : x);
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+/**
+ * Where words and addresses are read through native 64-bit loads. Copying the bytes in beats a DataView
+ * over the source: most sources (hashes, addresses) are fresh arrays of 64 bytes or less, which V8 keeps
+ * on its heap, and a DataView would first move each one's bytes out to a new backing store.
+ */
+const SCRATCH = new Uint8Array(128);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+
 /** Big-endian bytes (any length, empty = 0) to an unsigned bigint (utils.big_endian_to_int). */
 export function bytesToBigint(b: Uint8Array, start = 0, end = b.length): bigint {
   const n = end - start;
+  if (n === 32) {
+    for (let i = 0; i < 32; i++) SCRATCH[i] = b[start + i]!;
+    return readWordAt(SCRATCH_VIEW, 0);
+  }
+  if (n === 20) {
+    for (let i = 0; i < 20; i++) SCRATCH[i] = b[start + i]!;
+    const v = SCRATCH_VIEW;
+    return (((BigInt(v.getUint32(0)) << 64n) | v.getBigUint64(4)) << 64n) | v.getBigUint64(12);
+  }
   if (n <= 6) {
     let v = 0;
     for (let i = start; i < end; i++) v = v * 256 + b[i]!;

@@ -63,6 +63,10 @@ t.test("bytesToBigint reads every length up to 40 bytes as big-endian hex does",
       if (k === 0) b.fill(0xff);
       const want = n === 0 ? 0n : BigInt("0x" + Buffer.from(b).toString("hex"));
       if (bytesToBigint(b) !== want) t.fail(`length ${n}: ${Buffer.from(b).toString("hex")}`);
+      // The same bytes inside a view that starts mid-buffer (call data, a hash in a larger buffer).
+      const host = new Uint8Array(n + 9).fill(0xaa);
+      host.set(b, 5);
+      if (bytesToBigint(host.subarray(3), 2, 2 + n) !== want) t.fail(`length ${n} at an offset`);
     }
   }
   t.pass("all lengths agree");

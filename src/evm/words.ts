@@ -3,7 +3,6 @@
 export const TT256 = 1n << 256n;
 export const TT256M1 = TT256 - 1n;
 export const TT255 = 1n << 255n;
-const TT160M1 = (1n << 160n) - 1n;
 
 /** Two's-complement reading of a word (utils.to_signed). */
 export const toSigned = (x: bigint): bigint => (x >= TT255 ? x - TT256 : x);
@@ -95,11 +94,20 @@ export function word32(v: bigint): Uint8Array {
 /** The low 160 bits of a word as a 20-byte address (utils.int_to_addr). */
 export function addrFromWord(w: bigint): Uint8Array {
   const out = new Uint8Array(20);
-  let v = w & TT160M1;
-  for (let i = 19; i >= 0 && v !== 0n; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
+  if (w < 0x100000000n) {
+    // A small word (a precompile, a test address): the low four bytes.
+    const x = Number(w);
+    out[16] = x >>> 24;
+    out[17] = (x >>> 16) & 0xff;
+    out[18] = (x >>> 8) & 0xff;
+    out[19] = x & 0xff;
+    return out;
   }
+  const v = SCRATCH_VIEW;
+  v.setUint32(0, Number(BigInt.asUintN(32, w >> 128n)));
+  v.setBigUint64(4, BigInt.asUintN(64, w >> 64n));
+  v.setBigUint64(12, BigInt.asUintN(64, w));
+  for (let i = 0; i < 20; i++) out[i] = SCRATCH[i]!;
   return out;
 }
 

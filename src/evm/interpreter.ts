@@ -21,8 +21,8 @@ import {
   GSTORAGEMOD,
   GSTORAGEREFUND,
   MAX_DEPTH,
-  STACK_IN,
-  STACK_OUT,
+  MAX_SP,
+  MIN_SP,
 } from "./gas.ts";
 import { Frame, Pending, splitGas, type Request } from "./frame.ts";
 import type { Memory } from "./memory.ts";
@@ -116,8 +116,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
     gas -= fee;
     pc++;
     if (gas < 0 && (gasHi === 0n || gasHi + BigInt(gas) < 0n)) return FAILED;
-    if (sp < STACK_IN[op]!) return FAILED;
-    if (sp - STACK_IN[op]! + STACK_OUT[op]! > 1024) return FAILED;
+    if (sp < MIN_SP[op]! || sp > MAX_SP[op]!) return FAILED;
 
     if (op >= 0x60 && op <= 0x7f) {
       // PUSHn: bytes past the end of the code read as zero (preprocess_code pads 32 zeros).

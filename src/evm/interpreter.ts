@@ -148,8 +148,9 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       }
       case 0x02: {
-        const a = stack[--sp]!;
-        stack[sp - 1] = (a * stack[sp - 1]!) & TT256M1;
+        // The mask only when the product overflows: one bigint for a product that fits, as ADD.
+        const r = stack[--sp]! * stack[sp - 1]!;
+        stack[sp - 1] = r > TT256M1 ? r & TT256M1 : r;
         break;
       }
       case 0x03: {
@@ -269,7 +270,11 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       }
       case 0x1b: {
         const s = stack[--sp]!;
-        stack[sp - 1] = s >= 256n ? 0n : (stack[sp - 1]! << s) & TT256M1;
+        if (s >= 256n) stack[sp - 1] = 0n;
+        else {
+          const r = stack[sp - 1]! << s;
+          stack[sp - 1] = r > TT256M1 ? r & TT256M1 : r;
+        }
         break;
       }
       case 0x1c: {

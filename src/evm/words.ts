@@ -55,7 +55,9 @@ export function bytesToBigint(b: Uint8Array, start = 0, end = b.length): bigint 
 
 /** Write `v` (0 ≤ v < 2^256) as 32 big-endian bytes at `out[off..off+32)` (utils.encode_int32). */
 export function writeWord(out: Uint8Array, off: number, v: bigint): void {
-  writeWordAt(new DataView(out.buffer, out.byteOffset, out.byteLength), off, v);
+  // Through the scratch view, not a DataView over `out` (a small fresh array: see SCRATCH).
+  writeWordAt(SCRATCH_VIEW, 0, v);
+  for (let i = 0; i < 32; i++) out[off + i] = SCRATCH[i]!;
 }
 
 /** writeWord through a view the caller keeps (memory): four native 64-bit stores. */

@@ -13,6 +13,7 @@
 import { pino } from "pino";
 import { mineBlock, nextRootBlock } from "../../harness/empty-blocks.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
+import type { ChainDb } from "../../src/backend/chain/chain-store.ts";
 import { maxBlocksInOneRootBlock } from "../../src/backend/chain/block-rules.ts";
 import { BlockRunError } from "../../src/backend/exec/run-block.ts";
 import { NetworkGenesis, genesisRootBlock } from "../../src/backend/genesis.ts";
@@ -79,9 +80,10 @@ const base = {
 };
 
 /** A ChainBackend over both shards whose master accepts every header (no sibling, no peer). */
-export function benchBackend(config: QuarkChainConfig): ChainBackend {
+/** `db`: where the chains are kept (default: in memory). */
+export function benchBackend(config: QuarkChainConfig, db?: ChainDb): ChainBackend {
   const log = pino({ level: process.env["BENCH_EXEC_LOG"] ?? "silent" });
-  const backend = new ChainBackend({ shards: [SHARD0, SHARD1], genesis: new NetworkGenesis(config), log });
+  const backend = new ChainBackend({ shards: [SHARD0, SHARD1], genesis: new NetworkGenesis(config), log, db });
   backend.attach({
     addMinorBlockHeader: async () => ({
       error_code: 0,

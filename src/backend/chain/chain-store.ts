@@ -20,6 +20,8 @@ import {
 import { minorBlockHash, rootBlockHash } from "./hashes.ts";
 import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv, type RangeKv } from "../kv.ts";
 import { historyKeys } from "./tx-history.ts";
+import { Lru } from "./lru.ts";
+import { BatchedKv } from "../batched-kv.ts";
 import { hex } from "../../codec/bytes.ts";
 
 /**
@@ -31,6 +33,13 @@ import { hex } from "../../codec/bytes.ts";
  */
 export interface ChainStore {
   readonly fullShardId: number;
+  /**
+   * Runs `fn` with the store's writes held back, then applies them in one Kv write (one LMDB
+   * transaction): a block, its indexes and the tips go to disk together or not at all. Reads
+   * inside `fn` see the held writes; if `fn` throws, nothing is written. Nested calls join the
+   * outer one.
+   */
+  batch<T>(fn: () => T): T;
   minorBlock(hash: Uint8Array): MinorBlock | undefined;
   hasMinorBlock(hash: Uint8Array): boolean;
   /** What was derived when the block was added (undefined for a block not stored). */
@@ -152,38 +161,34 @@ const u64 = (v: bigint) => {
 const EMPTY = new Uint8Array(0);
 type Entry = readonly [Uint8Array, Uint8Array | undefined];
 
-/** A small LRU of decoded values, keyed by hash. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(k: string): V | undefined {
-    const v = this.map.get(k);
-    if (v !== undefined) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
-  }
-  set(k: string, v: V): void {
-    this.map.delete(k);
-    this.map.set(k, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-  }
-}
-
 /** A ChainStore over a Kv: each record encoded with the wire codecs, recent blocks kept decoded. */
 export class KvChainStore implements ChainStore {
   private readonly blocks = new Lru<MinorBlock>(4096);
   private readonly roots = new Lru<RootBlock>(4096);
+  private readonly kv: BatchedKv;
+  /** The Kv the world state reads and writes through (a batch holds its writes too). */
+  readonly stateKv: Kv;
 
   readonly transactionHistory: boolean;
 
   constructor(
     readonly fullShardId: number,
-    private readonly kv: RangeKv,
+    kv: RangeKv,
     opts: StoreOptions = {},
   ) {
+    this.kv = new BatchedKv(kv);
+    this.stateKv = this.kv;
     this.transactionHistory = opts.transactionHistory ?? false;
+  }
+
+  batch<T>(fn: () => T): T {
+    return this.kv.batch(fn);
+  }
+
+  /** Keeps a decoded block; inside a batch, only if the batch is written. */
+  private keep<B>(cache: Lru<B>, k: string, block: B): void {
+    cache.set(k, block);
+    this.kv.ifDropped(() => cache.delete(k));
   }
 
   minorBlock(hash: Uint8Array): MinorBlock | undefined {
@@ -197,10 +202,6 @@ export class KvChainStore implements ChainStore {
   blockNote(hash: Uint8Array): BlockNote | undefined {
     const raw = this.kv.get(key("mn", hash));
     return raw && (decode(BlockNote, raw) as BlockNote);
-  }
-
-  get stateKv(): Kv {
-    return this.kv;
   }
 
   putMinorBlock(block: MinorBlock, note: BlockNote, executed?: ExecutedRecords, also: Entry[] = []): void {
@@ -219,7 +220,7 @@ export class KvChainStore implements ChainStore {
       ]);
     writes.push([key("mb", hash), bytes], [key("mn", hash), encode(BlockNote, note)], ...also);
     this.kv.write(writes);
-    this.blocks.set(hex(hash), block);
+    this.keep(this.blocks, hex(hash), block);
   }
 
   receipts(hash: Uint8Array): Uint8Array | undefined {
@@ -305,7 +306,7 @@ export class KvChainStore implements ChainStore {
     if (!raw) return undefined;
     const block = decode(codec, raw);
     codec.remember?.(block, owned(raw)); // the KV's value is not changed afterwards (a copy from disk)
-    cache.set(h, block);
+    this.keep(cache, h, block);
     return block;
   }
 
@@ -319,7 +320,7 @@ export class KvChainStore implements ChainStore {
       [key("rb", hash), encode(RootBlock, block)],
       [key("rl", hash), lastConfirmed ?? EMPTY],
     ]);
-    this.roots.set(hex(hash), block);
+    this.keep(this.roots, hex(hash), block);
   }
 
   lastConfirmedAt(rootHash: Uint8Array): Uint8Array | null | undefined {

@@ -80,6 +80,20 @@ t.test("a block goes to the store in one write, with its state, indexes and tips
   await backend.close();
 });
 
+t.test("the next block finds the trie nodes the last one wrote in the node cache", async (t) => {
+  const env = new CountingEnv();
+  const { backend, master } = await start(env);
+  t.same(await add(master, "B1"), { error_code: 0 });
+  env.reset();
+  t.same(await add(master, "B2"), { error_code: 0 }, "B2 runs on B1's state");
+  t.equal(env.reads.filter((tag) => tag === "tn").length, 0, "no trie node read from the store");
+  t.equal(hex(backend.chain(SHARD)!.tipHash), snapshot(f, "B2").tip_hash);
+  // What the cache answers is what the store has: the state after B2, opened afresh, reads the same.
+  const fresh = backend.chain(SHARD)!.worldAfterBlock(minorBlockHash(fixtureBlock(f, "B2").header))!;
+  t.equal(hex(fresh.root()), snapshot(f, "B2").evm_state_root);
+  await backend.close();
+});
+
 t.test("a batch that throws writes nothing and leaves no decoded block behind", async (t) => {
   const env = new CountingEnv();
   const store = new ChainDb(env).shard(SHARD);

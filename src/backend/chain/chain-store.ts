@@ -22,6 +22,7 @@ import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv, type RangeKv } from "../kv
 import { historyKeys } from "./tx-history.ts";
 import { Lru } from "./lru.ts";
 import { BatchedKv } from "../batched-kv.ts";
+import type { ResolvedNode, TrieNodeCache } from "../state/trie/index.ts";
 import { hex } from "../../codec/bytes.ts";
 
 /**
@@ -95,6 +96,8 @@ export interface ChainStore {
  */
 export interface ExecutedRecords {
   stateWrites: ReadonlyArray<readonly [Uint8Array, Uint8Array]>;
+  /** The trie nodes among stateWrites, for the shard's node cache to admit once they are stored. */
+  stateNodes?: { cache: TrieNodeCache; nodes: readonly ResolvedNode[] };
   receipts?: Uint8Array;
   /** The tx_hash of each deposit the block received, concatenated (put_minor_block's xshard deposit hash list). */
   depositHashes?: Uint8Array;
@@ -221,6 +224,8 @@ export class KvChainStore implements ChainStore {
     writes.push([key("mb", hash), bytes], [key("mn", hash), encode(BlockNote, note)], ...also);
     this.kv.write(writes);
     this.keep(this.blocks, hex(hash), block);
+    const made = executed?.stateNodes;
+    if (made !== undefined) this.kv.afterWrite(() => made.cache.admit(made.nodes));
   }
 
   receipts(hash: Uint8Array): Uint8Array | undefined {

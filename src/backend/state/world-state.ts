@@ -4,7 +4,7 @@ import type { Kv } from "../kv.ts";
 import { Journal } from "./journal.ts";
 import { CachedAccount } from "./qkc-account.ts";
 import { BLANK_ROOT, StateDb, type StateWrite } from "./state-db.ts";
-import type { SecureTrie, TrieNodeCache } from "./trie/index.ts";
+import type { ResolvedNode, SecureTrie, TrieNodeCache } from "./trie/index.ts";
 
 export interface WorldStateOptions {
   /**
@@ -18,10 +18,14 @@ export interface WorldStateOptions {
   nodeCache?: TrieNodeCache;
 }
 
-/** What a commit produced: the new root, and the records to store with the block, in one batch. */
+/**
+ * What a commit produced: the new root, the records to store with the block in one batch, and
+ * the trie nodes among them, for the shard's node cache to admit once the batch is stored.
+ */
 export interface StateCommit {
   root: Uint8Array;
   writes: StateWrite[];
+  nodes: ResolvedNode[];
 }
 
 /** A snapshot taken before a commit: pyquarkchain could only go back to a root the cache no longer matches. */
@@ -279,6 +283,6 @@ export class WorldState implements World {
     this.cache.clear();
     this.journal.clear();
     this.commits++;
-    return { root: this.trie.root(), writes: this.db.takeBatch() };
+    return { root: this.trie.root(), writes: this.db.takeBatch(), nodes: this.db.takeNodes() };
   }
 }

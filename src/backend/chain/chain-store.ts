@@ -166,8 +166,12 @@ type Entry = readonly [Uint8Array, Uint8Array | undefined];
 
 /** A ChainStore over a Kv: each record encoded with the wire codecs, recent blocks kept decoded. */
 export class KvChainStore implements ChainStore {
-  private readonly blocks = new Lru<MinorBlock>(4096);
-  private readonly roots = new Lru<RootBlock>(4096);
+  /**
+   * Recent blocks, decoded (the tip, its parents, the blocks of the last root blocks), bounded by
+   * their encoded size too: a full block decoded takes several hundred kB, and RSS must stay flat.
+   */
+  private readonly blocks = new Lru<MinorBlock>(1024, 4 << 20, (b) => MinorBlock.remembered(b)?.length ?? 0);
+  private readonly roots = new Lru<RootBlock>(256);
   private readonly kv: BatchedKv;
   /** The Kv the world state reads and writes through (a batch holds its writes too). */
   readonly stateKv: Kv;

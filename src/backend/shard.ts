@@ -256,7 +256,7 @@ export class Shard {
         coinbase_amount_map_list: added.map((a) => a.header.coinbase_amount_map),
       });
       if (res.error_code !== 0) throw new Error(`master refused the header list: error_code ${res.error_code}`);
-      for (const a of added) this.chain.store.commit(a.hash);
+      this.chain.store.batch(() => added.forEach((a) => this.chain.store.commit(a.hash))); // one write
     } finally {
       for (const a of added) {
         this.committing.delete(hex(a.hash));

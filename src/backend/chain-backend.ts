@@ -16,6 +16,7 @@ import { ChainDb } from "./chain/chain-store.ts";
 import { ShardChain, type ShardChainDeps } from "./chain/shard-chain.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
 import { masterHandlers } from "./handlers/master.ts";
+import { type BlockTemplate, SlaveMining } from "./mining/slave-mining.ts";
 import { peerHandlers } from "./handlers/peer.ts";
 import { Shard, type ShardDeps } from "./shard.ts";
 import { type SyncStats, newSyncStats } from "./synchronizer.ts";
@@ -47,6 +48,8 @@ export interface ChainBackendOptions {
   syncTimeoutMs?: number;
   /** ENABLE_TRANSACTION_HISTORY: keep the history index (chain/tx-history.ts); default false. */
   transactionHistory?: boolean;
+  /** The miners' create_block_to_mine (default: the shard's own); tests may hand blocks of their own. */
+  blockTemplate?: BlockTemplate;
 }
 
 const SYNC_TIMEOUT_MS = 30_000;
@@ -64,6 +67,8 @@ export class ChainBackend implements SlaveBackend {
   readonly peer: PeerHandlers;
   /** Peer-triggered sync counters of every shard (README "Metrics": qkc_sync_*). */
   readonly syncStats: SyncStats = newSyncStats();
+  /** Each local shard's miner (MINE_REQUEST, GET_WORK, SUBMIT_WORK). */
+  readonly mining: SlaveMining;
   private readonly shards = new Map<number, Shard>();
   private readonly creating = new Map<number, Promise<void>>();
   private readonly opts: ChainBackendOptions;
@@ -88,6 +93,12 @@ export class ChainBackend implements SlaveBackend {
     this.localShards = [...this.config.shards.keys()].filter((s) => opts.shards.includes(s));
     const context = () => this.context();
     const sync = { timeoutMs: opts.syncTimeoutMs ?? SYNC_TIMEOUT_MS, stats: this.syncStats };
+    this.mining = new SlaveMining({
+      config: this.config,
+      log: opts.log,
+      template: opts.blockTemplate ?? noTemplate,
+      now: opts.now ? () => Number(this.now()) : () => Date.now() / 1000,
+    });
     this.shardDeps = { config: this.config, log: opts.log, now: this.now, context, local: (s) => this.ready(s), sync };
     this.master = masterHandlers({
       config: this.config,
@@ -97,6 +108,7 @@ export class ChainBackend implements SlaveBackend {
       get: (shard) => this.ready(shard),
       now: this.now,
       context,
+      mining: this.mining,
     });
     this.peer = peerHandlers((peer) => {
       const shard = this.shards.get(peer.fullShardId);
@@ -107,7 +119,7 @@ export class ChainBackend implements SlaveBackend {
 
   attach(ctx: SlaveContext): void {
     if (this.ctx) throw new Error("a SlaveContext is attached once");
-    this.ctx = ctx;
+    this.ctx = this.mining.follow(ctx);
   }
 
   async createShards(root: RootBlock): Promise<number[]> {
@@ -173,6 +185,7 @@ export class ChainBackend implements SlaveBackend {
   }
 
   async close(): Promise<void> {
+    this.mining.close();
     await this.db.close();
   }
 
@@ -217,12 +230,17 @@ export class ChainBackend implements SlaveBackend {
     this.shards.set(fullShardId, shard);
     this.readyShards.add(fullShardId);
     this.readyList = this.localShards.filter((s) => this.readyShards.has(s)).map((s) => this.shards.get(s)!);
+    this.mining.shardReady(shard);
   }
 
   private ready(fullShardId: number): Shard | undefined {
     return this.readyShards.has(fullShardId) ? this.shards.get(fullShardId) : undefined;
   }
 }
+
+const noTemplate: BlockTemplate = () => {
+  throw new Error("create_block_to_mine is not here yet");
+};
 
 /** The wall clock in whole seconds, as a bigint made once per second (the master polls eco info hard). */
 function unixSeconds(): () => bigint {

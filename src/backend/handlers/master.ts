@@ -25,6 +25,8 @@ import {
 import { syncFromPeer } from "../sync.ts";
 import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-queries.ts";
 import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
+import { getWork, mineRequest, submitWork } from "./mining.ts";
+import type { SlaveMining } from "../mining/slave-mining.ts";
 
 /** What the master handlers see of the backend: its ready shards and the cluster. */
 export interface Shards {
@@ -39,6 +41,8 @@ export interface Shards {
   /** Unix time in seconds. */
   now(): bigint;
   context(): SlaveContext;
+  /** Each local shard's miner (MINE_REQUEST, GET_WORK, SUBMIT_WORK). */
+  readonly mining: SlaveMining;
 }
 
 type Request<N extends BackendOp> = ClusterMessage<N>;
@@ -71,6 +75,9 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     GET_LOG_REQUEST: async (req) => getLog(shards, req),
     GET_TRANSACTION_LIST_BY_ADDRESS_REQUEST: async (req) => getTransactionListByAddress(shards, req),
     GET_ALL_TRANSACTIONS_REQUEST: async (req) => getAllTransactions(shards, req),
+    MINE_REQUEST: (req) => mineRequest(shards, req),
+    GET_WORK_REQUEST: (req) => getWork(shards, req),
+    SUBMIT_WORK_REQUEST: (req) => submitWork(shards, req),
   };
 }
 

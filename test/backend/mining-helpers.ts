@@ -14,7 +14,7 @@ export const SHARD = 1;
 /** A one-shard network of this consensus, its genesis a minute ago (blocks follow the wall clock). */
 export function miningNetwork(
   consensus: string,
-  opts: { difficulty: number; remote: boolean; rootHeight?: number },
+  opts: { difficulty: number; remote: boolean; rootHeight?: number; posw?: object; alloc?: object },
 ): QuarkChainConfig {
   return loadQuarkChainConfig(
     JSON.stringify({
@@ -32,8 +32,9 @@ export function miningNetwork(
           SHARD_SIZE: 1,
           CONSENSUS_TYPE: consensus,
           CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 3, REMOTE_MINE: opts.remote },
-          POSW_CONFIG: {},
+          POSW_CONFIG: opts.posw ?? {},
           GENESIS: {
+            ALLOC: opts.alloc ?? {},
             TIMESTAMP: Math.floor(Date.now() / 1000) - 60,
             DIFFICULTY: opts.difficulty,
             ROOT_HEIGHT: opts.rootHeight ?? 0,

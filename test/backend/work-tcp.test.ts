@@ -95,6 +95,31 @@ t.test("POW_QKCHASH with REMOTE_MINE: a wrong mix hash is refused, the right one
   t.equal(hex(shard.tip.header.mixhash), hex(found.mixhash));
 });
 
+t.test("GET_WORK's difficulty is PoSW's for the coinbase, and a seal meeting it makes the block", async (t) => {
+  // slave.py get_work: posw_diff_adjust(block) replaces the difficulty when it differs.
+  const staker = { recipient: new Uint8Array(20).fill(0x11), full_shard_key: 0 };
+  const posw = { ENABLED: true, ENABLE_TIMESTAMP: 0, DIFF_DIVIDER: 1000, WINDOW_SIZE: 4, TOTAL_STAKE_PER_BLOCK: 1e18 };
+  const alloc = { [Buffer.from(staker.recipient).toString("hex") + "00000000"]: { QKC: 2e18 } };
+  const config = miningNetwork("POW_DOUBLESHA256", { difficulty: 20_000, remote: true, posw, alloc });
+  const { master, shard } = await bootMiningSlave(t, config);
+  const staked = await master.call("GET_WORK_REQUEST", { branch, coinbase_addr: staker });
+  const unstaked = await master.call("GET_WORK_REQUEST", { branch, coinbase_addr: otherCoinbase });
+  t.same([staked.error_code, staked.difficulty], [0, 20n], "a staker's work: 20000 / DIFF_DIVIDER");
+  t.same([unstaked.error_code, unstaked.difficulty], [0, 20_000n], "no stake: the block's difficulty");
+  const work = { algorithm: "DOUBLESHA256" as const, height: 1n, hashForMining: staked.header_hash };
+  const easy = searchNonces({ ...work, difficulty: 20n }, 0n, 1e6)!;
+  t.ok(!searchNonces({ ...work, difficulty: 20_000n }, easy.nonce, 1), "a seal that meets 20 only");
+  const res = await master.call("SUBMIT_WORK_REQUEST", {
+    branch,
+    header_hash: staked.header_hash,
+    nonce: easy.nonce,
+    mixhash: new Uint8Array(32),
+    signature: null,
+  });
+  t.same(res, { error_code: 0, success: true }, "validate_block checks it at the PoSW difficulty");
+  t.equal(hex(shard.tip.header.coinbase_address.recipient), hex(staker.recipient));
+});
+
 t.test("a shard mined here answers GET_WORK and SUBMIT_WORK with error 1 (miner.py: remote only)", async (t) => {
   const config = miningNetwork("POW_DOUBLESHA256", { difficulty: 1000, remote: false });
   const { master } = await bootMiningSlave(t, config);

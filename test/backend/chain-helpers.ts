@@ -66,3 +66,4 @@ export const fixtureBlock = (f: ChainFixture, name: string) => {
 };
 export const fixtureRoot = (f: ChainFixture, name: "R0" | "R1") => decode(RootBlock, bytes(f.root_blocks[name]));
 export const snapshot = (f: ChainFixture, name: string) => f.snapshots.find((s) => s.name === name)!;
+

@@ -66,6 +66,7 @@ export class Miner {
   private mining: MinorBlock | undefined;
   private timer: NodeJS.Timeout | undefined;
   private tipWatch: NodeJS.Timeout | undefined;
+  private templateFailing = false;
 
   constructor(private readonly deps: MinerDeps) {}
 
@@ -144,9 +145,13 @@ export class Miner {
   private template(): MinorBlock | undefined {
     try {
       // __create_block: an empty coinbase (create_empty_account) gets this shard's full_shard_key.
-      return this.deps.createBlock({ recipient: new Uint8Array(20), full_shard_key: this.deps.fullShardId });
+      const block = this.deps.createBlock({ recipient: new Uint8Array(20), full_shard_key: this.deps.fullShardId });
+      this.templateFailing = false;
+      return block;
     } catch (err) {
-      this.deps.log.error({ shard: this.deps.fullShardId, err }, "no block to mine");
+      // Tried again each second: logged when it starts failing, not each time.
+      if (!this.templateFailing) this.deps.log.error({ shard: this.deps.fullShardId, err }, "no block to mine");
+      this.templateFailing = true;
       return undefined;
     }
   }

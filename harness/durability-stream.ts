@@ -1,4 +1,3 @@
-import type { SlaveContext } from "../src/backend/api.ts";
 import { ChainBackend } from "../src/backend/chain-backend.ts";
 import { NetworkGenesis, minorBlockHash } from "../src/backend/genesis.ts";
 import type { Shard } from "../src/backend/shard.ts";
@@ -18,6 +17,7 @@ import {
   typedTransactionHash as minorBlockTxHash,
 } from "../src/messages/core.ts";
 import { maxBlocksInOneRootBlock } from "../src/backend/chain/block-rules.ts";
+import { acceptingContext } from "./accepting-context.ts";
 import { mineBlock, nextRootBlock } from "./empty-blocks.ts";
 import { addressOf, qkcTx, signedTx } from "./exec-env.ts";
 import type { Mulberry32 } from "./random.ts";
@@ -94,17 +94,7 @@ export interface Stream {
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 /** The model's cluster: the master accepts every header; xshard lists go to the local shards directly. */
-const modelContext: SlaveContext = {
-  addMinorBlockHeader: async () => ({
-    error_code: 0,
-    artificial_tx_config: { target_root_block_time: 10, target_minor_block_time: 3 },
-  }),
-  addMinorBlockHeaderList: async () => ({ error_code: 0 }),
-  peer: () => undefined,
-  peers: () => [],
-  sendXshardTxLists: async () => [],
-  sendXshardTxListBatch: async () => [],
-};
+const modelContext = acceptingContext();
 
 /**
  * `minorBlocks` minor blocks (about three of SHARD_A to one of SHARD_B), a root block confirming

@@ -11,6 +11,7 @@
  * not the genesis root block: lists of blocks on the genesis root go nowhere (PROTOCOL.md §7.9).
  */
 import { pino } from "pino";
+import { acceptingContext } from "../../harness/accepting-context.ts";
 import { mineBlock, nextRootBlock } from "../../harness/empty-blocks.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { maxBlocksInOneRootBlock } from "../../src/backend/chain/block-rules.ts";
@@ -82,17 +83,7 @@ const base = {
 export function benchBackend(config: QuarkChainConfig): ChainBackend {
   const log = pino({ level: process.env["BENCH_EXEC_LOG"] ?? "silent" });
   const backend = new ChainBackend({ shards: [SHARD0, SHARD1], genesis: new NetworkGenesis(config), log });
-  backend.attach({
-    addMinorBlockHeader: async () => ({
-      error_code: 0,
-      artificial_tx_config: { target_root_block_time: 60, target_minor_block_time: 1 },
-    }),
-    addMinorBlockHeaderList: async () => ({ error_code: 0 }),
-    peer: () => undefined,
-    peers: () => [],
-    sendXshardTxLists: async () => [],
-    sendXshardTxListBatch: async () => [],
-  });
+  backend.attach(acceptingContext({ target_root_block_time: 60, target_minor_block_time: 1 }));
   return backend;
 }
 

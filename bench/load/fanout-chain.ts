@@ -21,6 +21,7 @@ import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { AddMinorBlockRequest, ClusterOp } from "../../src/messages/cluster.ts";
 import { MinorBlock, RootBlock } from "../../src/messages/core.ts";
 import { mineEmpty, nextRootBlock } from "../../harness/empty-blocks.ts";
+import { acceptingContext } from "../../harness/accepting-context.ts";
 import { encodeFrame } from "../../src/cluster/frame/format.ts";
 
 export const FANOUT_CHAINS = 4;
@@ -57,18 +58,7 @@ export class FanoutChain {
       log: pino({ level: "silent" }),
     });
     const genesis = genesisRootBlock(config);
-    // A master that accepts every header; no peer, no sibling (the bench sends the lists itself).
-    backend.attach({
-      addMinorBlockHeader: async () => ({
-        error_code: 0,
-        artificial_tx_config: { target_root_block_time: 10, target_minor_block_time: 3 },
-      }),
-      addMinorBlockHeaderList: async () => ({ error_code: 0 }),
-      peer: () => undefined,
-      peers: () => [],
-      sendXshardTxLists: async () => [],
-      sendXshardTxListBatch: async () => [],
-    });
+    backend.attach(acceptingContext());
     await backend.createShards(genesis);
     const self = new FanoutChain(backend.chain(SOURCE_SHARD)!);
     const added = await backend.addRootBlock(self.root);

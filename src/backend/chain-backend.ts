@@ -48,7 +48,7 @@ export interface ChainBackendOptions {
   syncTimeoutMs?: number;
   /** ENABLE_TRANSACTION_HISTORY: keep the history index (chain/tx-history.ts); default false. */
   transactionHistory?: boolean;
-  /** The miners' create_block_to_mine (default: the shard's own); tests may hand blocks of their own. */
+  /** The miners' create_block_to_mine (default: Shard.createBlockToMine); tests may hand blocks of their own. */
   blockTemplate?: BlockTemplate;
 }
 
@@ -96,7 +96,7 @@ export class ChainBackend implements SlaveBackend {
     this.mining = new SlaveMining({
       config: this.config,
       log: opts.log,
-      template: opts.blockTemplate ?? noTemplate,
+      template: opts.blockTemplate ?? ((shard, address) => shard.createBlockToMine({ address })),
       now: opts.now ? () => Number(this.now()) : () => Date.now() / 1000,
     });
     this.shardDeps = { config: this.config, log: opts.log, now: this.now, context, local: (s) => this.ready(s), sync };
@@ -237,10 +237,6 @@ export class ChainBackend implements SlaveBackend {
     return this.readyShards.has(fullShardId) ? this.shards.get(fullShardId) : undefined;
   }
 }
-
-const noTemplate: BlockTemplate = () => {
-  throw new Error("create_block_to_mine is not here yet");
-};
 
 /** The wall clock in whole seconds, as a bigint made once per second (the master polls eco info hard). */
 function unixSeconds(): () => bigint {

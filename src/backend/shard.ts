@@ -34,6 +34,8 @@ import { broadcastXshard } from "./xshard-fanout.ts";
 import { type SyncStats, Synchronizer, newSyncStats } from "./synchronizer.ts";
 import { addTx, applyReorg } from "./pool/pool-gate.ts";
 import { TxPool } from "./pool/tx-pool.ts";
+import { type Deferred, deferred } from "./deferred.ts";
+import { type BlockToMineOptions, createBlockToMine } from "./exec/build-block.ts";
 
 const NEW_TRANSACTION_LIST_LIMIT = 1000;
 
@@ -48,16 +50,6 @@ export interface ShardDeps {
   local: (fullShardId: number) => Shard | undefined;
   /** Peer-triggered sync: each request's deadline (default 30 s, SYNC_TIMEOUT) and the counters. */
   sync?: { timeoutMs: number; stats: SyncStats };
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-}
-function deferred(): Deferred {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /**
@@ -92,8 +84,8 @@ export class Shard {
     this.states = new DerivedStates(chain, deps.config, genesisState);
     this.pool = new TxPool(deps.config.TRANSACTION_QUEUE_SIZE_LIMIT_PER_SHARD);
     this.gossip = new Gossip(chain, deps.log);
-    const atGenesis = chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
-    this.tipOrigin = atGenesis ? { how: "genesis" } : { how: "created", timestamp: deps.now() };
+    const fresh = !chain.recovered && chain.headerTip.height === chain.shard.GENESIS.HEIGHT;
+    this.tipOrigin = fresh ? { how: "genesis" } : { how: "created", timestamp: deps.now() };
     const { timeoutMs = 30_000, stats = newSyncStats() } = deps.sync ?? {};
     const maxStale = maxStaleHeightDiff(deps.config, chain.shard);
     const peer = (id: bigint) => deps.context().peer(id, this.fullShardId);
@@ -409,6 +401,11 @@ export class Shard {
   async addGenesisOnFork(root: RootBlock, genesis: MinorBlock): Promise<void> {
     this.chain.addGenesisOnFork(root, genesis);
     await this.propagateGenesis(genesis, root.header.height);
+  }
+
+  /** ShardState.create_block_to_mine (exec/build-block.ts): a block on the tip, filled from the pool. */
+  createBlockToMine(opts?: BlockToMineOptions): MinorBlock {
+    return createBlockToMine({ ...this.deps, chain: this.chain, pool: this.pool, nodeCache: this.nodeCache }, opts);
   }
 
   // ---- Transactions ----

@@ -200,9 +200,12 @@ t.test("what is not local or not known gets an error answer", { skip: missing },
     (await master.GET_ACCOUNT_DATA_REQUEST(remote)).account_branch_data_list.map((d) => d.branch.value),
     [1],
   );
-  // Mining stays unserved (the cluster layer answers error_code 1).
-  for (const op of ["GET_NEXT_BLOCK_TO_MINE_REQUEST"] as const) t.equal(master[op], undefined, `${op} is not served`);
+  // pyquarkchain's check() raises for a shard not local; error 1 is answered.
+  const toMine = { branch: { value: 65537 }, address: remote.address, artificial_tx_config: ARTIFICIAL };
+  t.equal((await master.GET_NEXT_BLOCK_TO_MINE_REQUEST(toMine)).error_code, 1, "no block to mine for a remote shard");
 });
+
+const ARTIFICIAL = { target_root_block_time: 10, target_minor_block_time: 3 };
 
 /** A two-chain network from its CHAINS[i] overrides (POW_SIMULATE; root block time 10 s, shards 3 s). */
 function network(top: object, ...chains: object[]): QuarkChainConfig {

@@ -9,6 +9,7 @@ import { GetRootChainStakesResponse } from "../../src/messages/cluster.ts";
 import { type Address, MinorBlock, type TypedTransaction } from "../../src/messages/core.ts";
 import { type EvmTransaction, encodeEvmTransaction } from "../../src/tx/transaction.ts";
 import { mineEmpty, nextRootBlock } from "../../harness/empty-blocks.ts";
+import { qkcTx } from "../../harness/exec-env.ts";
 import { TestContext } from "../helpers/test-context.ts";
 import { captureLog, silentLog } from "../helpers/test-log.ts";
 
@@ -89,28 +90,8 @@ async function mine(config: QuarkChainConfig, n: number) {
   return { ...booted, shard };
 }
 
-function evmTx(f: Partial<EvmTransaction> = {}): EvmTransaction {
-  return {
-    nonce: 0n,
-    gasprice: 0n,
-    startgas: 0n,
-    to: h(ADDR.env),
-    value: 0n,
-    data: new Uint8Array(0),
-    network_id: 3n,
-    from_full_shard_key: 0,
-    to_full_shard_key: 0,
-    gas_token_id: QKC,
-    transfer_token_id: QKC,
-    version: 0n,
-    v: 0n,
-    r: 0n,
-    s: 0n,
-    ...f,
-  };
-}
 const typed = (f: Partial<EvmTransaction> = {}): TypedTransaction => ({
-  tx: { type: 0, serialized_tx: encodeEvmTransaction(evmTx(f)) },
+  tx: { type: 0, serialized_tx: encodeEvmTransaction(qkcTx({ gasprice: 0n, startgas: 0n, to: h(ADDR.env), ...f })) },
 });
 const from = (recipient: string, key = 0): Address => ({ recipient: h(recipient), full_shard_key: key });
 const execute = (f: Partial<EvmTransaction> = {}, sender = SENDER, height: bigint | null = null) => ({

@@ -8,6 +8,7 @@ import { type QuarkChainConfig, loadQuarkChainConfig, tokenIdEncode } from "../.
 import { MinorBlock, type RootBlock, type TypedTransaction } from "../../src/messages/core.ts";
 import { type EvmTransaction, encodeEvmTransaction } from "../../src/tx/transaction.ts";
 import { mineEmpty, nextRootBlock } from "../../harness/empty-blocks.ts";
+import { qkcTx } from "../../harness/exec-env.ts";
 import { TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
 
@@ -66,24 +67,7 @@ async function mine(config: QuarkChainConfig, booted: Awaited<ReturnType<typeof 
 }
 
 function typed(f: Partial<EvmTransaction>): TypedTransaction {
-  const tx: EvmTransaction = {
-    nonce: 0n,
-    gasprice: 0n,
-    startgas: 0n,
-    to: h(ENV),
-    value: 0n,
-    data: new Uint8Array(0),
-    network_id: 3n,
-    from_full_shard_key: 0,
-    to_full_shard_key: 0,
-    gas_token_id: QKC,
-    transfer_token_id: QKC,
-    version: 0n,
-    v: 0n,
-    r: 0n,
-    s: 0n,
-    ...f,
-  };
+  const tx = qkcTx({ gasprice: 0n, startgas: 0n, to: h(ENV), ...f });
   return { tx: { type: 0, serialized_tx: encodeEvmTransaction(tx) } };
 }
 const from = { recipient: h(MINER), full_shard_key: 0 };
@@ -137,5 +121,36 @@ t.test(
     // r1 confirms both blocks: a restart with it resumes at block 2 (init_from_root_block's confirmed tip).
     // The restart side (wall clock, State's defaults at a recovered tip past genesis) is pool.test's
     // "after a restart" case, from pyquarkchain's own ShardState (fixtures/pool.json).
+  },
+);
+
+t.test(
+  "a restart whose root tip confirms nothing of the shard resumes at genesis with a created state: the wall clock",
+  async (t) => {
+    const config = network();
+    const db = ChainDb.memory();
+    const first = await boot(config, db);
+    const genesisRoot = first.backend.chain(1)!.tip.header.hash_prev_root_block;
+    t.ok(genesisRoot, "the shard starts at genesis");
+    const words = async (master: Required<MasterHandlers>) => {
+      const res = await master.EXECUTE_TRANSACTION_REQUEST({ tx: typed({}), from_address: from, block_height: null });
+      t.equal(res.error_code, 0);
+      return [0, 1, 2, 3].map((i) =>
+        BigInt("0x" + Buffer.from(res.result.subarray(32 * i, 32 * i + 32)).toString("hex")),
+      );
+    };
+    // init_genesis_state: the genesis state's timestamp 0 and State's defaults.
+    t.same(await words(first.master), [0n, 0n, 0n, 3141592n], "a new shard at genesis: timestamp 0");
+
+    // r1 confirms no block of shard 1: init_from_root_block takes the genesis block from the db and
+    // __create_evm_state gives its state int(time.time()).
+    const r1 = nextRootBlock(new NetworkGenesis(config).rootBlock());
+    const restarted = await boot(config, db, () => 1_700_000_000n, r1);
+    t.equal(restarted.backend.chain(1)!.tip.header.height, 0n, "resumed at the genesis block");
+    t.same(
+      await words(restarted.master),
+      [0n, 1_700_000_000n, 0n, 3141592n],
+      "a recovered shard at genesis: the wall clock",
+    );
   },
 );

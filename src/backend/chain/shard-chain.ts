@@ -66,6 +66,8 @@ export class ShardChain {
   headerTip: MinorBlockHeader;
   /** The last block of this shard a root block on the root tip's chain confirmed. */
   confirmedTip: MinorBlockHeader | undefined;
+  /** Made by recover (init_from_root_block), not fromGenesis (init_genesis_state), even when the tip is genesis. */
+  recovered = false;
   private lastUnconfirmed:
     | { tip: MinorBlockHeader; confirmed: MinorBlockHeader | undefined; max: number; list: readonly MinorBlockHeader[] }
     | undefined;
@@ -127,6 +129,7 @@ export class ShardChain {
     if (genesis) store.stateKv.write(genesisStateRecords(deps.config, store, genesis).stateWrites);
     const chain = new ShardChain(deps, shard, root.header, tip.header);
     chain.confirmedTip = confirmed?.header;
+    chain.recovered = true;
     chain.rewriteIndexTo(tip);
     chain.saveTips();
     return chain;

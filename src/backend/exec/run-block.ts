@@ -1,5 +1,11 @@
 import type { BlockEnv } from "../../evm/env.ts";
-import type { CrossShardTransactionDeposit, MinorBlock, RootBlock, XshardTxCursorInfo } from "../../messages/core.ts";
+import type {
+  CrossShardTransactionDeposit,
+  MinorBlock,
+  MinorBlockMeta,
+  RootBlock,
+  XshardTxCursorInfo,
+} from "../../messages/core.ts";
 import { typedTransactionHash } from "../../messages/core.ts";
 import { decodeEvmTransaction, recoverSender, type EvmTransaction } from "../../tx/transaction.ts";
 import type { WorldState, StateCommit } from "../state/world-state.ts";
@@ -7,7 +13,7 @@ import { applyTransaction } from "./apply-tx.ts";
 import { applyXshardDeposit } from "./apply-xshard-deposit.ts";
 import { type Bloom, bloomOr, emptyBloom } from "./bloom.ts";
 import { isCrossShard } from "./cross-shard.ts";
-import { addBlockFee, type ExecRules, type ExecState } from "./exec-state.ts";
+import { addBlockFee, type ExecRules, type ExecState, newExecState } from "./exec-state.ts";
 import { type Receipt, encodeReceipt } from "./receipt.ts";
 import { encodedReceiptRoot } from "./receipt-root.ts";
 import { type ShardTxRules, validateShardTransaction } from "./validate-shard-tx.ts";
@@ -69,33 +75,8 @@ export class BlockRunError extends Error {
  * Throws BlockRunError where pyquarkchain raises.
  */
 export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv): RunBlockResult {
-  const xshardGasLimit = block.meta.evm_xshard_gas_limit;
-  const state: ExecState = {
-    world,
-    block: env.block,
-    rules: env.rules,
-    gasUsed: 0n,
-    gasLimit: env.block.gasLimit,
-    receipts: [],
-    xshardDepositReceipts: [],
-    xshardList: [],
-    blockFeeTokens: new Map(),
-  };
-
-  const cursor = new XshardTxCursor(env.cursor, env.maxRoot, env.parentCursor);
-  const received: CrossShardTransactionDeposit[] = [];
-  for (let deposit = cursor.next(); deposit; deposit = cursor.next()) {
-    received.push(deposit);
-    runOneDeposit(state, env, deposit, cursor.rootHeight >= env.xshardGasDdosFixRootHeight);
-    if (state.gasUsed >= xshardGasLimit) break; // the soft limit of the xshard gas
-  }
-  const xshardReceiveGasUsed = state.gasUsed;
-
-  // Adjust the in-shard gas limit if the xshard gas limit is not exhausted.
-  let gasLimit = state.gasLimit;
-  if (state.gasUsed < xshardGasLimit) gasLimit -= xshardGasLimit - state.gasUsed;
-  const txState: ExecState = { ...state, gasLimit, block: { ...state.block, gasLimit } };
-
+  const received = receiveDeposits(newExecState(world, env.block, env.rules, env.block.gasLimit), env, block.meta);
+  const { txState } = received;
   block.tx_list.forEach((typed, idx) => {
     let tx: EvmTransaction;
     try {
@@ -118,7 +99,52 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
     const applied = applyTransaction(txState, tx, sender, typedTransactionHash(typed));
     if ("rule" in applied) throw new BlockRunError(`tx ${idx}: ${applied.message}`);
   });
+  return finishBlock(world, env, received);
+}
 
+/** The deposits a block received and the state its transactions then run in. */
+export interface ReceivedDeposits {
+  /** The block's state after the deposits, its gas limit lowered by the xshard gas they left unused. */
+  readonly txState: ExecState;
+  readonly cursor: XshardTxCursor;
+  readonly received: readonly CrossShardTransactionDeposit[];
+  readonly xshardReceiveGasUsed: bigint;
+}
+
+/**
+ * __run_cross_shard_tx_with_cursor on `state` (a block's, nothing run yet): the deposits through
+ * the cursor from the parent's cursor info, stopping once gas_used reaches the block's
+ * evm_xshard_gas_limit; then the in-shard gas limit lowered by what the deposits left unused
+ * (run_block and create_block_to_mine alike).
+ */
+export function receiveDeposits(
+  state: ExecState,
+  env: RunBlockEnv,
+  meta: Pick<MinorBlockMeta, "evm_xshard_gas_limit">,
+): ReceivedDeposits {
+  const xshardGasLimit = meta.evm_xshard_gas_limit;
+  const cursor = new XshardTxCursor(env.cursor, env.maxRoot, env.parentCursor);
+  const received: CrossShardTransactionDeposit[] = [];
+  for (let deposit = cursor.next(); deposit; deposit = cursor.next()) {
+    received.push(deposit);
+    runOneDeposit(state, env, deposit, cursor.rootHeight >= env.xshardGasDdosFixRootHeight);
+    if (state.gasUsed >= xshardGasLimit) break; // the soft limit of the xshard gas
+  }
+  const xshardReceiveGasUsed = state.gasUsed;
+
+  // Adjust the in-shard gas limit if the xshard gas limit is not exhausted.
+  let gasLimit = state.gasLimit;
+  if (state.gasUsed < xshardGasLimit) gasLimit -= xshardGasLimit - state.gasUsed;
+  const txState: ExecState = { ...state, gasLimit, block: { ...state.block, gasLimit } };
+  return { txState, cursor, received, xshardReceiveGasUsed };
+}
+
+/**
+ * The block's end once its transactions ran in `received.txState`: the coinbase reward, commit,
+ * the receipts (transactions first, then deposits), the bloom, reward + fees.
+ */
+export function finishBlock(world: WorldState, env: RunBlockEnv, received: ReceivedDeposits): RunBlockResult {
+  const { txState } = received;
   // Pay the miner.
   for (const [token, amount] of env.reward) world.addBalance(env.block.coinbase, token, amount);
   const commit = world.commit();
@@ -132,15 +158,15 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
     coinbaseAmounts.set(token, (coinbaseAmounts.get(token) ?? 0n) + fee);
   return {
     commit,
-    cursor: cursor.info(),
+    cursor: received.cursor.info(),
     receipts,
     encodedReceipts,
     receiptRoot: encodedReceiptRoot(encodedReceipts),
     gasUsed: txState.gasUsed,
-    xshardReceiveGasUsed,
+    xshardReceiveGasUsed: received.xshardReceiveGasUsed,
     coinbaseAmounts,
     bloom,
-    received,
+    received: received.received,
     sent: txState.xshardList,
   };
 }

@@ -27,6 +27,7 @@ import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-qu
 import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
 import { getWork, mineRequest, submitWork } from "./mining.ts";
 import type { SlaveMining } from "../mining/slave-mining.ts";
+import { getNextBlockToMine } from "./next-block.ts";
 
 /** What the master handlers see of the backend: its ready shards and the cluster. */
 export interface Shards {
@@ -78,6 +79,7 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     MINE_REQUEST: (req) => mineRequest(shards, req),
     GET_WORK_REQUEST: (req) => getWork(shards, req),
     SUBMIT_WORK_REQUEST: (req) => submitWork(shards, req),
+    GET_NEXT_BLOCK_TO_MINE_REQUEST: async (req) => getNextBlockToMine(shards, req),
   };
 }
 

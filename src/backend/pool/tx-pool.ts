@@ -96,6 +96,34 @@ export class TxPool {
     this.byHash.set(hex(entry.hash), item);
   }
 
+  /**
+   * pop_transaction: the first transaction in pool order whose nonce is the sender's next one
+   * (`nonceOf`) and whose startgas fits in `maxGas` leaves the pool and is returned; every
+   * transaction passed on the way whose nonce is already spent leaves too (dropped); the others stay.
+   */
+  pop(nonceOf: (sender: Uint8Array) => bigint, maxGas: bigint): PoolEntry | undefined {
+    for (let i = 0; i < this.ordered.length;) {
+      const { entry } = this.ordered[i]!;
+      // add_tx recovered every pooled sender; one that does not recover can never be mined.
+      const nonce = entry.sender === null ? undefined : nonceOf(entry.sender);
+      if (nonce === undefined || entry.evm.nonce < nonce) {
+        this.removeAt(i);
+        continue;
+      }
+      if (entry.evm.startgas <= maxGas && entry.evm.nonce === nonce) {
+        this.removeAt(i);
+        return entry;
+      }
+      i++;
+    }
+    return undefined;
+  }
+
+  private removeAt(i: number): void {
+    const [gone] = this.ordered.splice(i, 1);
+    if (gone) this.byHash.delete(hex(gone.entry.hash));
+  }
+
   /** diff: drops every transaction with the (sender, nonce) of one of `txs`. */
   removeIncluded(txs: readonly PoolEntry[]): void {
     // A sender is recovered (the costly part) only where the nonces already match.

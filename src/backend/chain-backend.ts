@@ -16,7 +16,7 @@ import { ChainDb } from "./chain/chain-store.ts";
 import { ShardChain, type ShardChainDeps } from "./chain/shard-chain.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
 import { masterHandlers } from "./handlers/master.ts";
-import { type BlockTemplate, SlaveMining } from "./mining/slave-mining.ts";
+import { SlaveMining } from "./mining/slave-mining.ts";
 import { peerHandlers } from "./handlers/peer.ts";
 import { Shard, type ShardDeps } from "./shard.ts";
 import { type SyncStats, newSyncStats } from "./synchronizer.ts";
@@ -48,8 +48,6 @@ export interface ChainBackendOptions {
   syncTimeoutMs?: number;
   /** ENABLE_TRANSACTION_HISTORY: keep the history index (chain/tx-history.ts); default false. */
   transactionHistory?: boolean;
-  /** The miners' create_block_to_mine (default: Shard.createBlockToMine); tests may hand blocks of their own. */
-  blockTemplate?: BlockTemplate;
 }
 
 const SYNC_TIMEOUT_MS = 30_000;
@@ -96,7 +94,7 @@ export class ChainBackend implements SlaveBackend {
     this.mining = new SlaveMining({
       config: this.config,
       log: opts.log,
-      template: opts.blockTemplate ?? ((shard, address) => shard.createBlockToMine({ address })),
+      template: (shard, address) => shard.createBlockToMine({ address }),
       now: opts.now ? () => Number(this.now()) : () => Date.now() / 1000,
     });
     this.shardDeps = { config: this.config, log: opts.log, now: this.now, context, local: (s) => this.ready(s), sync };

@@ -1,9 +1,7 @@
 import type { Test } from "tap";
-import { mineEmpty } from "../../harness/empty-blocks.ts";
 import { TestMaster } from "../../harness/test-master.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis } from "../../src/backend/genesis.ts";
-import type { BlockTemplate } from "../../src/backend/mining/slave-mining.ts";
 import { type QuarkChainConfig, loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { silentLog } from "../helpers/test-log.ts";
 import { startSlave } from "../helpers/test-slave.ts";
@@ -45,22 +43,10 @@ export function miningNetwork(
   );
 }
 
-/**
- * create_block_to_mine's stand-in for these tests: an empty block on the tip and the root tip,
- * at max(now, tip + 1), as pyquarkchain times it.
- */
-export function emptyTemplate(config: QuarkChainConfig): BlockTemplate {
-  return (shard, coinbase) => {
-    const now = BigInt(Math.floor(Date.now() / 1000));
-    const after = shard.headerTip.create_time + 1n;
-    return mineEmpty(config, shard, shard.tip, shard.chain.rootTip, now > after ? now : after, coinbase);
-  };
-}
-
 /** A slave of SHARD with a ChainBackend over TCP, its shard made by the master's PING. */
 export async function bootMiningSlave(t: Test, config: QuarkChainConfig) {
   const genesis = new NetworkGenesis(config);
-  const backend = new ChainBackend({ shards: [SHARD], genesis, log: silentLog, blockTemplate: emptyTemplate(config) });
+  const backend = new ChainBackend({ shards: [SHARD], genesis, log: silentLog });
   const slave = await startSlave({ id: "S0", shards: [SHARD], networkShards: [SHARD], backend });
   t.teardown(() => slave.stop());
   const master = await TestMaster.dial(slave.port);

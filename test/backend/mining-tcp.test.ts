@@ -1,5 +1,7 @@
 import t from "tap";
 import { nextRootBlock } from "../../harness/empty-blocks.ts";
+import { qkcTx } from "../../harness/exec-env.ts";
+import { addressOf, signTx, signer } from "../../harness/signers.ts";
 import { minorBlockHash } from "../../src/backend/genesis.ts";
 import { hex } from "./chain-helpers.ts";
 import { bootMiningSlave, mineOff, mineOn, miningNetwork, until } from "./mining-helpers.ts";
@@ -49,6 +51,28 @@ t.test("POW_SIMULATE: MINE_REQUEST mines a chain the master is told about; minin
     );
   }
   t.same(await master.call("MINE_REQUEST", mineOff), { error_code: 0 }, "stopping a stopped miner");
+});
+
+t.test("a mined block carries the pool's transaction (create_block_to_mine)", async (t) => {
+  const alice = signer("mining-tcp", 1);
+  const alloc = { [Buffer.from(alice.address).toString("hex") + "00000000"]: { QKC: 1e18 } };
+  const config = miningNetwork("POW_SIMULATE", { difficulty: 1000, remote: false, alloc });
+  const { master, shard } = await bootMiningSlave(t, config);
+  const { nonce: _n, v: _v, r: _r, s: _s, ...fields } = qkcTx({ startgas: 21_000n, gasprice: 10n ** 9n, value: 5n });
+  const tx = signTx(alice, { ...fields, to: addressOf("mining-tcp/bob") });
+  t.same(await master.call("ADD_TRANSACTION_REQUEST", { tx }), { error_code: 0 }, "pooled");
+  t.same(await master.call("MINE_REQUEST", mineOn(0)), { error_code: 0 });
+  await until(() => minedHeights(master).length >= 1, "a mined block");
+  t.same(await master.call("MINE_REQUEST", mineOff), { error_code: 0 });
+  const report = master.headerReports.find((r) => r.minor_block_header.height === 1n)!;
+  t.equal(report.tx_count, 1, "the header report counts it");
+  const block = shard.chain.byHeight(1n)!;
+  t.same(
+    block.tx_list.map((x) => hex(x.tx.serialized_tx)),
+    [hex(tx.tx.serialized_tx)],
+    "block 1 holds it",
+  );
+  t.equal(shard.pool.size, 0, "and it left the pool");
 });
 
 t.test("POW_DOUBLESHA256: blocks sealed on the search thread pass the seal check", async (t) => {

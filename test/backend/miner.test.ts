@@ -34,7 +34,6 @@ function fakeShard(consensus: MinerDeps["consensus"], remote: boolean) {
     addBlock: async (block) => {
       state.added.push(block);
     },
-    tip: () => MinorBlock.zero().header,
     tipHash: () => state.tip,
     syncing: () => false,
     targetBlockTime: () => 1,

@@ -3,7 +3,7 @@ import { sameBytes } from "../../codec/bytes.ts";
 import type { ConsensusType } from "../../config/cluster-config.ts";
 import type { SearchAlgorithm, SearchResult, SearchWork } from "../../consensus/pow-search.ts";
 import { SearchThread } from "../../consensus/search-thread.ts";
-import type { Address, MinorBlock, MinorBlockHeader } from "../../messages/core.ts";
+import type { Address, MinorBlock } from "../../messages/core.ts";
 import { minorHashForMining } from "../chain/block-rules.ts";
 import { WORK_STALE_SECONDS, WorkCache } from "./work-cache.ts";
 
@@ -30,7 +30,6 @@ export interface MinerDeps {
   createBlock(coinbase: Address): MinorBlock;
   /** __add_block: handle_new_block then add_block; throws when the block is refused by validation. */
   addBlock(block: MinorBlock): Promise<void>;
-  tip(): MinorBlockHeader;
   tipHash(): Uint8Array;
   /** While the shard syncs, __create_block waits (0.1 s at a time). */
   syncing(): boolean;
@@ -59,7 +58,7 @@ const FAILED_RETRY_MS = 1_000;
 const TIP_WATCH_MS = 100;
 
 export class Miner {
-  private enabledFlag = false;
+  private enabled = false;
   private readonly works = new WorkCache();
   private thread: SearchThread | undefined;
   /** The block being searched for (local PoW) or waited on (POW_SIMULATE). */
@@ -70,14 +69,10 @@ export class Miner {
 
   constructor(private readonly deps: MinerDeps) {}
 
-  get enabled(): boolean {
-    return this.enabledFlag;
-  }
-
   /** Miner.start. Starting a started miner is harmless; a remote miner only waits for GET_WORK. */
   start(): void {
-    if (this.enabledFlag) return;
-    this.enabledFlag = true;
+    if (this.enabled) return;
+    this.enabled = true;
     if (this.deps.remote) return;
     if (this.deps.consensus === "NONE") {
       // mine_loop has no algorithm for NONE: pyquarkchain's mining process dies at once.
@@ -91,7 +86,7 @@ export class Miner {
 
   /** Miner.disable: the search thread ends; stopping a stopped miner is harmless. */
   disable(): void {
-    this.enabledFlag = false;
+    this.enabled = false;
     this.mining = undefined;
     clearTimeout(this.timer);
     clearInterval(this.tipWatch);
@@ -111,7 +106,7 @@ export class Miner {
   /** mine_new_block: a block on the tip, then its seal searched (or its simulated time awaited). */
   private mineNew(): void {
     clearTimeout(this.timer);
-    if (!this.enabledFlag || this.deps.remote) return;
+    if (!this.enabled || this.deps.remote) return;
     if (this.deps.syncing()) return this.later(RETRY_MS, () => this.mineNew());
     const block = this.template();
     if (!block) return this.later(FAILED_RETRY_MS, () => this.mineNew());
@@ -173,7 +168,7 @@ export class Miner {
    * tip and the pool as they are now) with a random 32-bit nonce, and added.
    */
   private simulated(): void {
-    if (!this.enabledFlag) return;
+    if (!this.enabled) return;
     const block = this.template();
     if (!block) return this.later(FAILED_RETRY_MS, () => this.mineNew());
     const nonce = BigInt(Math.floor(Math.random() * 2 ** 32));

@@ -43,7 +43,6 @@ export class SlaveMining {
       log,
       createBlock: (coinbase) => this.deps.template(shard, coinbase),
       addBlock: (block) => addMinedBlock(shard, block),
-      tip: () => shard.headerTip,
       tipHash: () => shard.tipHash,
       syncing: () => shard.synchronizer.running,
       targetBlockTime: () => this.artificial?.target_minor_block_time ?? 0,
@@ -76,10 +75,6 @@ export class SlaveMining {
     }
   }
 
-  get enabled(): boolean {
-    return this.mining;
-  }
-
   /**
    * The context the shards report through: an ADD_MINOR_BLOCK_HEADER answer's artificial tx
    * config becomes the slave's (send_minor_block_header_to_master).
@@ -97,11 +92,6 @@ export class SlaveMining {
       sendXshardTxLists: (requests) => ctx.sendXshardTxLists(requests),
       sendXshardTxListBatch: (fullShardId, requests) => ctx.sendXshardTxListBatch(fullShardId, requests),
     };
-  }
-
-  /** The artificial tx config last given by the master (null before any). */
-  get artificialTxConfig(): ArtificialTxConfig | null {
-    return this.artificial;
   }
 
   /**

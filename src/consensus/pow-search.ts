@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import type { MessagePort } from "node:worker_threads";
 import { type PowAlgorithm, minePow } from "./seal.ts";
 
@@ -40,15 +40,19 @@ export function searchNonces(work: SearchWork, start: bigint, rounds: number): S
   for (let i = 0; i < rounds; i++) {
     const nonce = BigInt.asUintN(64, start + BigInt(i));
     input.writeBigUInt64BE(nonce, 32);
-    const h = createHash("sha256").update(createHash("sha256").update(input).digest()).digest();
+    const h = hash("sha256", hash("sha256", input, "buffer"), "buffer");
     if (Buffer.compare(h, targetBytes) < 0) return { nonce, mixhash: new Uint8Array(32) };
   }
   return undefined;
 }
 
-/** Nonces per slice: a slice takes a few milliseconds at most (mine_loop's "rounds" is 100 for all). */
+/**
+ * Nonces per slice, how long new work may wait for the thread: a few milliseconds (mine_loop's
+ * "rounds" is 100 for all, over C hash functions; here a qkchash or ethash nonce takes milliseconds,
+ * a sha256d one microseconds).
+ */
 export function sliceRounds(algorithm: SearchAlgorithm): number {
-  return algorithm === "DOUBLESHA256" ? 2_000 : 20;
+  return algorithm === "DOUBLESHA256" ? 500 : 2;
 }
 
 /** A random start nonce, as mine_loop's random.randint(0, MAX_NONCE). */

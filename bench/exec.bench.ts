@@ -11,13 +11,15 @@
  *                         [--no-py]        without pyquarkchain (the profile alone, quicker)
  *   npm run bench:exec -- --rss [N]        qkc-slave's RSS across N imported blocks (default 10000)
  *                         [--rss-txs K]    transfers a block in the RSS run (default 10)
+ *   --db-path [DIR]      qkc-slave keeps its chain in LMDB (in DIR, else a temporary directory),
+ *                        as a production node does; the in-process profile too. Default: in memory.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { peakRssBytes, rssBytes } from "./load/proc.ts";
+import { peakRssBytes, rssAnonBytes, rssBytes, rssFileBytes } from "./load/proc.ts";
 import {
   type Target,
   findInterop,
@@ -38,6 +40,13 @@ const num = (name: string, dflt: number): number => {
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
 const BLOCKS = num("--blocks", 8);
+/** --db-path [DIR]: LMDB under DIR (a fresh temporary one without DIR); undefined: the in-memory store. */
+const dbPathArg = (tmp: string): string | undefined => {
+  const at = argv.indexOf("--db-path");
+  if (at < 0) return undefined;
+  const given = argv[at + 1];
+  return given !== undefined && !given.startsWith("--") ? given : join(tmp, "db");
+};
 const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
 const mb = (b: number | undefined) => (b === undefined ? "-" : `${(b / 1048576).toFixed(0)} MB`);
 
@@ -82,7 +91,13 @@ async function throughput(dir: string): Promise<void> {
   for (const w of ["transfer", "token"] as const) ideal.set(w, idealMs(chain.steps, w));
 
   console.log(`qkc-slave importing ...  (${uptime()})`);
-  const qkc = await drive((port) => startQkcSlaveFromConfig(clusterConfigFile(dir, chain, port, "qkc"), port), chain);
+  const dbPath = dbPathArg(dir);
+  const store = dbPath === undefined ? [] : ["--db-path", dbPath];
+  console.log(`  qkc-slave's store: ${dbPath === undefined ? "in memory" : `LMDB at ${dbPath}`}`);
+  const qkc = await drive(
+    (port) => startQkcSlaveFromConfig(clusterConfigFile(dir, chain, port, "qkc"), port, store),
+    chain,
+  );
   let py: Awaited<ReturnType<typeof drive>> | undefined;
   const interop = flag("--no-py") ? "--no-py given" : findInterop();
   if (typeof interop === "string") {
@@ -159,7 +174,7 @@ async function throughput(dir: string): Promise<void> {
 
   if (flag("--profile") || flag("--profile-top")) {
     console.log(`\nimport profile, in-process (decode + Shard.addBlock), self time in % (${uptime()})`);
-    const prof = await profileImport(chain, chain.steps);
+    const prof = await profileImport(chain, chain.steps, dbPath && `${dbPath}-profile`);
     const names = [...prof.values().next().value!.pct.keys()];
     const cols = ["transfer", "token", "deposit"] as const;
     console.log("  " + "bucket".padEnd(40) + cols.map((c) => LABEL[c]!.padStart(22)).join(""));
@@ -186,6 +201,17 @@ async function throughput(dir: string): Promise<void> {
   }
 }
 
+/** A point of the RSS curve: blocks imported, then the slave's RSS and its anonymous and file-backed parts. */
+interface RssPoint {
+  blocks: number;
+  rss?: number;
+  anon?: number;
+  file?: number;
+}
+
+/** Flat: over the second half of the run, the anonymous RSS grows less than this a block. */
+const FLAT_BYTES_PER_BLOCK = 2048;
+
 async function rssRun(dir: string): Promise<void> {
   const at = argv.indexOf("--rss");
   const total = Number.isFinite(Number(argv[at + 1])) && Number(argv[at + 1]) > 0 ? Number(argv[at + 1]) : 10_000;
@@ -193,11 +219,21 @@ async function rssRun(dir: string): Promise<void> {
   const chunk = 500;
   const chain = await ExecChain.create();
   const port = await freePort();
-  const target = await startQkcSlaveFromConfig(clusterConfigFile(dir, chain, port, "qkc"), port);
-  console.log(`qkc-slave RSS across ${total} imported blocks of ${txs} QKC transfers (${uptime()})`);
+  const dbPath = dbPathArg(dir);
+  const store = dbPath === undefined ? [] : ["--db-path", dbPath];
+  const target = await startQkcSlaveFromConfig(clusterConfigFile(dir, chain, port, "qkc"), port, store);
+  const where = dbPath === undefined ? "in-memory store" : `LMDB store at ${dbPath}`;
+  console.log(`qkc-slave RSS across ${total} imported blocks of ${txs} QKC transfers, ${where} (${uptime()})`);
+  const point = (blocks: number): RssPoint => ({
+    blocks,
+    rss: rssBytes(target.pid),
+    anon: rssAnonBytes(target.pid),
+    file: rssFileBytes(target.pid),
+  });
+  const show = (p: RssPoint) => `${p.blocks}: ${mb(p.rss)} (anon ${mb(p.anon)}, file ${mb(p.file)})`;
   try {
     const driver = await Driver.open(target, chain);
-    const points: string[] = [`0: ${mb(rssBytes(target.pid))}`];
+    const points: RssPoint[] = [point(0)];
     let imported = 0;
     let importMs = 0;
     const t0 = performance.now();
@@ -209,12 +245,25 @@ async function rssRun(dir: string): Promise<void> {
       importMs += timed.get("transfer")!.ms;
       imported += n;
       if (imported % 1000 === 0 || imported === total) {
-        points.push(`${imported}: ${mb(rssBytes(target.pid))}`);
-        console.log(`  ${points[points.length - 1]}  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+        points.push(point(imported));
+        console.log(`  ${show(points[points.length - 1]!)}  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
       }
     }
-    console.log(`  RSS by blocks imported: ${points.join("  ")}  peak ${mb(peakRssBytes(target.pid))}`);
-    console.log(`  import ${perSec(imported, importMs).toFixed(1)} blocks/s (${uptime()})`);
+    console.log(`  RSS by blocks imported: ${points.map((p) => `${p.blocks}: ${mb(p.rss)}`).join("  ")}`);
+    console.log(
+      `  peak ${mb(peakRssBytes(target.pid))}; import ${perSec(imported, importMs).toFixed(1)} blocks/s (${uptime()})`,
+    );
+    // The first blocks fill the caches (node cache, decoded blocks): flatness is judged on the second half.
+    const mid = points.find((p) => p.blocks >= total / 2)!;
+    const last = points[points.length - 1]!;
+    if (mid !== last && mid.anon !== undefined && last.anon !== undefined) {
+      const perBlock = (last.anon - mid.anon) / (last.blocks - mid.blocks);
+      const flat = perBlock < FLAT_BYTES_PER_BLOCK;
+      console.log(
+        `  anonymous RSS from ${mid.blocks} to ${last.blocks} blocks: ${mb(mid.anon)} -> ${mb(last.anon)}, ` +
+          `${(perBlock / 1024).toFixed(1)} KB a block: ${flat ? "flat" : "NOT flat"} (flat: under ${FLAT_BYTES_PER_BLOCK / 1024} KB a block)`,
+      );
+    }
     driver.close();
   } finally {
     await target.stop(2000);

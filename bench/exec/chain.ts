@@ -17,6 +17,7 @@ import { acceptingContext } from "../../harness/accepting-context.ts";
 import { mineBlock, nextRootBlock } from "../../harness/empty-blocks.ts";
 import type { PeerHandlers } from "../../src/backend/api.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
+import type { ChainDb } from "../../src/backend/chain/chain-store.ts";
 import { maxBlocksInOneRootBlock } from "../../src/backend/chain/block-rules.ts";
 import { BlockRunError } from "../../src/backend/exec/run-block.ts";
 import { NetworkGenesis, genesisRootBlock } from "../../src/backend/genesis.ts";
@@ -83,9 +84,10 @@ const base = {
 };
 
 /** A ChainBackend over both shards whose master accepts every header (no sibling, no peer). */
-export function benchBackend(config: QuarkChainConfig): ChainBackend {
+/** `db`: where the chains are kept (default: in memory). */
+export function benchBackend(config: QuarkChainConfig, db?: ChainDb): ChainBackend {
   const log = pino({ level: process.env["BENCH_EXEC_LOG"] ?? "silent" });
-  const backend = new ChainBackend({ shards: [SHARD0, SHARD1], genesis: new NetworkGenesis(config), log });
+  const backend = new ChainBackend({ shards: [SHARD0, SHARD1], genesis: new NetworkGenesis(config), log, db });
   backend.attach(acceptingContext({ target_root_block_time: 60, target_minor_block_time: 1 }));
   return backend;
 }

@@ -9,6 +9,7 @@ import { decode } from "../../src/codec/index.ts";
 import { AddMinorBlockRequest } from "../../src/messages/cluster.ts";
 import { MinorBlock } from "../../src/messages/core.ts";
 import { type ExecChain, type Step, type Workload, benchBackend, SHARD0 } from "./chain.ts";
+import { ChainDb } from "../../src/backend/chain/chain-store.ts";
 import { headerSize } from "../../src/cluster/frame/format.ts";
 
 /** Buckets in print order; a frame's URL (or name) picks the first that matches. */
@@ -78,8 +79,10 @@ function buckets(profile: { nodes: ProfileNode[]; samples?: number[] }): Map<str
 export async function profileImport(
   chain: ExecChain,
   steps: readonly Step[],
+  /** LMDB here (--db-path); else the in-memory store. */
+  dbPath?: string,
 ): Promise<Map<Workload, { ms: number; cpuMs: number; pct: Map<string, number>; top: string[] }>> {
-  const backend = benchBackend(chain.config);
+  const backend = benchBackend(chain.config, dbPath === undefined ? undefined : ChainDb.open(dbPath));
   await backend.createShards(chain.genesisRoot);
   const session = new Session();
   session.connect();

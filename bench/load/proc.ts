@@ -25,7 +25,7 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-function statusKb(pid: number, key: "VmRSS" | "VmHWM"): number | undefined {
+function statusKb(pid: number, key: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): number | undefined {
   try {
     const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "latin1"));
     return m ? Number(m[1]) * 1024 : undefined;
@@ -36,6 +36,13 @@ function statusKb(pid: number, key: "VmRSS" | "VmHWM"): number | undefined {
 
 /** Resident set size now, in bytes. */
 export const rssBytes = (pid: number): number | undefined => statusKb(pid, "VmRSS");
+
+/**
+ * The resident set's two parts: anonymous memory (the heap, buffers: what the process keeps) and
+ * file-backed pages (the code, and an LMDB store's memory map: pages the kernel drops at will).
+ */
+export const rssAnonBytes = (pid: number): number | undefined => statusKb(pid, "RssAnon");
+export const rssFileBytes = (pid: number): number | undefined => statusKb(pid, "RssFile");
 
 /** Peak resident set size since the process started or since resetPeakRss, in bytes. */
 export const peakRssBytes = (pid: number): number | undefined => statusKb(pid, "VmHWM");

@@ -4,7 +4,7 @@
  * SlaveServer through the shared interop drivers (run.sh py_real_slave.py).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,7 +54,9 @@ function startProcess(
       child.kill("SIGKILL");
       reject(err);
     };
+    const logFile = process.env["BENCH_TARGET_LOG"]; // the target's own output, kept for a failed run
     const watch = (chunk: Buffer): void => {
+      if (logFile) appendFileSync(logFile, chunk);
       if (started) return; // keep draining the pipe so the child never blocks on it
       seen += chunk.toString("utf8");
       if (!ready.test(seen)) return;
@@ -119,10 +121,15 @@ export async function startQkcSlave(net: Network = MAIN_NETWORK): Promise<Target
 }
 
 /** qkc-slave from a cluster config file (--cluster_config), as slave S0 of its SLAVE_LIST, on `port`. */
-export async function startQkcSlaveFromConfig(configFile: string, port: number): Promise<Target> {
+/** `slaveArgs`: more of bin/slave.ts's options (`--db-path DIR`). */
+export async function startQkcSlaveFromConfig(
+  configFile: string,
+  port: number,
+  slaveArgs: string[] = [],
+): Promise<Target> {
   const extra = (process.env["BENCH_SLAVE_NODE_ARGS"] ?? "").split(/\s+/).filter(Boolean);
   const args = [...extra, "--import", "tsx", "bin/slave.ts", "--cluster_config", configFile];
-  args.push("--node_id", SLAVE_ID, "--host", "127.0.0.1");
+  args.push("--node_id", SLAVE_ID, "--host", "127.0.0.1", ...slaveArgs);
   return startProcess("qkc-slave", process.execPath, args, /slave listening/, port);
 }
 

@@ -17,6 +17,7 @@ import { ShardChain, type ShardChainDeps } from "./chain/shard-chain.ts";
 import type { EvmState } from "./exec/derive/evm-state.ts";
 import { masterHandlers } from "./handlers/master.ts";
 import type { GenTxOptions } from "./gen-tx/tx-generator.ts";
+import { SlaveMining } from "./mining/slave-mining.ts";
 import { peerHandlers } from "./handlers/peer.ts";
 import { Shard, type ShardDeps } from "./shard.ts";
 import { type SyncStats, newSyncStats } from "./synchronizer.ts";
@@ -67,6 +68,8 @@ export class ChainBackend implements SlaveBackend {
   readonly peer: PeerHandlers;
   /** Peer-triggered sync counters of every shard (README "Metrics": qkc_sync_*). */
   readonly syncStats: SyncStats = newSyncStats();
+  /** Each local shard's miner (MINE_REQUEST, GET_WORK, SUBMIT_WORK). */
+  readonly mining: SlaveMining;
   private readonly shards = new Map<number, Shard>();
   private readonly creating = new Map<number, Promise<void>>();
   private readonly opts: ChainBackendOptions;
@@ -91,6 +94,12 @@ export class ChainBackend implements SlaveBackend {
     this.localShards = [...this.config.shards.keys()].filter((s) => opts.shards.includes(s));
     const context = () => this.context();
     const sync = { timeoutMs: opts.syncTimeoutMs ?? SYNC_TIMEOUT_MS, stats: this.syncStats };
+    this.mining = new SlaveMining({
+      config: this.config,
+      log: opts.log,
+      template: (shard, address) => shard.createBlockToMine({ address }),
+      now: opts.now ? () => Number(this.now()) : () => Date.now() / 1000,
+    });
     this.shardDeps = { config: this.config, log: opts.log, now: this.now, context, local: (s) => this.ready(s), sync };
     this.master = masterHandlers({
       config: this.config,
@@ -101,6 +110,7 @@ export class ChainBackend implements SlaveBackend {
       get: (shard) => this.ready(shard),
       now: this.now,
       context,
+      mining: this.mining,
     });
     this.peer = peerHandlers((peer) => {
       const shard = this.shards.get(peer.fullShardId);
@@ -111,7 +121,7 @@ export class ChainBackend implements SlaveBackend {
 
   attach(ctx: SlaveContext): void {
     if (this.ctx) throw new Error("a SlaveContext is attached once");
-    this.ctx = ctx;
+    this.ctx = this.mining.follow(ctx);
   }
 
   async createShards(root: RootBlock): Promise<number[]> {
@@ -177,6 +187,7 @@ export class ChainBackend implements SlaveBackend {
   }
 
   async close(): Promise<void> {
+    this.mining.close();
     await this.db.close();
   }
 
@@ -221,6 +232,7 @@ export class ChainBackend implements SlaveBackend {
     this.shards.set(fullShardId, shard);
     this.readyShards.add(fullShardId);
     this.readyList = this.localShards.filter((s) => this.readyShards.has(s)).map((s) => this.shards.get(s)!);
+    this.mining.shardReady(shard);
   }
 
   private ready(fullShardId: number): Shard | undefined {

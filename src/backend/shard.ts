@@ -256,7 +256,7 @@ export class Shard {
         coinbase_amount_map_list: added.map((a) => a.header.coinbase_amount_map),
       });
       if (res.error_code !== 0) throw new Error(`master refused the header list: error_code ${res.error_code}`);
-      for (const a of added) this.chain.store.commit(a.hash);
+      this.chain.store.batch(() => added.forEach((a) => this.chain.store.commit(a.hash))); // one write
     } finally {
       for (const a of added) {
         this.committing.delete(hex(a.hash));
@@ -292,12 +292,12 @@ export class Shard {
 
   /**
    * Shard.handle_new_block, the fast path: ignore what is known, pending, orphaned, too far
-   * ahead in time, too stale, or on an unknown or older root; refuse an invalid block (the
-   * connection closes); rebroadcast a valid one to every peer, then add it (add_block runs it).
+   * ahead in time, too stale, or on an unknown or older root; refuse an invalid block (the peer's
+   * connection closes; no peer: mined here, thrown as is); rebroadcast a valid one, then add it.
    */
-  async newBlock(peer: PeerRef, block: MinorBlock): Promise<void> {
+  async newBlock(peer: PeerRef | undefined, block: MinorBlock): Promise<void> {
     const chain = this.chain;
-    this.gossip.observedBy(peer.clusterPeerId).minor = block.header;
+    if (peer) this.gossip.observedBy(peer.clusterPeerId).minor = block.header;
     const hash = minorBlockHash(block.header);
     const pool = this.gossip.newBlockPool;
     if (pool.has(hex(hash)) || chain.store.hasMinorBlock(hash)) return;
@@ -305,7 +305,7 @@ export class Shard {
     // pyquarkchain ignores the block while syncing or when its parent is unknown; here the block's
     // header is also a tip to sync to, as the peer's NEW_MINOR_BLOCK_HEADER_LIST would be.
     if (this.synchronizer.running || (!pool.has(hex(prevHash)) && !chain.store.hasMinorBlock(prevHash)))
-      return this.synchronizer.announce(peer.clusterPeerId, block.header);
+      return peer && this.synchronizer.announce(peer.clusterPeerId, block.header);
     if (block.header.create_time > this.deps.now() + 15n) return;
     const stale = maxStaleHeightDiff(this.deps.config, chain.shard);
     if (stale !== undefined && chain.headerTip.height - block.header.height > stale) return;
@@ -317,7 +317,7 @@ export class Shard {
     try {
       chain.validate(block, {});
     } catch (err) {
-      if (err instanceof ValidationError) throw new PeerFault(err.message); // the connection closes, as in pyquarkchain
+      if (err instanceof ValidationError && peer) throw new PeerFault(err.message); // the connection closes, as in pyquarkchain
       throw err;
     }
     pool.set(hex(hash), block.header);

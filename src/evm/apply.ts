@@ -7,6 +7,7 @@
  */
 import { keccak256 } from "../crypto/keccak.ts";
 import { mkContractAddress, mkContractAddress2 } from "./address.ts";
+import { analyse } from "./code-analysis.ts";
 import type { Execution, ExecutionSnapshot } from "./execution.ts";
 import { Frame, releaseFrame, type Request } from "./frame.ts";
 import { GCONTRACTBYTE, MAX_CODE_SIZE } from "./gas.ts";
@@ -120,7 +121,9 @@ function start(ex: Execution, req: Request, entries: Entry[]): MessageResult | R
   if (special !== undefined) return special(ex, msg);
   // vm_execute on empty code: the loop never starts, all the gas comes back (a plain value transfer).
   if (req.code.length === 0) return { success: true, gasRemaining: msg.gas, output: EMPTY };
-  const frame = new Frame(msg, req.code);
+  // A create's init code (msg.isCreate) is no account's code yet.
+  const analysis = msg.isCreate ? analyse(req.code) : analyse(req.code, ex.world, msg.codeAddress);
+  const frame = new Frame(msg, req.code, analysis);
   entries.push(frame);
   return frame;
 }

@@ -3,7 +3,8 @@
  * only where an opcode starts, never inside PUSH data) and, filled as they are first executed, the PUSH
  * values (bytes past the end read as zero), so a loop allocates no bigint for its constants.
  */
-import { bytesToBigint } from "./words.ts";
+import { addrKey, bytesToBigint } from "./words.ts";
+import type { Address } from "./world.ts";
 
 export class CodeAnalysis {
   /** 1 where `code[i]` is a JUMPDEST opcode. */
@@ -41,14 +42,59 @@ export class CodeAnalysis {
   }
 }
 
-const cache = new WeakMap<Uint8Array, CodeAnalysis>();
+/** The account code a frame runs, as the world knows it (for the code hash). */
+export interface CodeSource {
+  getCode(addr: Address): Uint8Array;
+  getCodeHash(addr: Address): Uint8Array;
+}
 
-/** The analysis of `code`, cached by code object (the world hands out the same array for an account). */
-export function analyse(code: Uint8Array): CodeAnalysis {
-  let a = cache.get(code);
-  if (a === undefined) {
-    a = new CodeAnalysis(code);
-    cache.set(code, a);
-  }
+/** By code object: the world hands out the same array for an account while its state is open. */
+const byCode = new WeakMap<Uint8Array, CodeAnalysis>();
+/**
+ * By code hash, least recently used first: a state opened per block reads each contract's code afresh, and
+ * the analysis (a byte and a slot per code byte, and the PUSH values met so far) outlives the block.
+ * Bounded by the code it covers; an analysis costs about 9 bytes per code byte.
+ */
+const byHash = new Map<string, CodeAnalysis>();
+const MAX_CACHED_CODE_BYTES = 2 * 1024 * 1024;
+let cachedCodeBytes = 0;
+
+/**
+ * The analysis of `code`. `at` names the account whose code it is (omitted for init code, which has no
+ * hash and runs once): an analysis is then shared by every array holding that account's code.
+ */
+export function analyse(code: Uint8Array, world?: CodeSource, at?: Address): CodeAnalysis {
+  let a = byCode.get(code);
+  if (a !== undefined) return a;
+  // Only the account's current code has its hash (a caller may hold code read before a change).
+  if (world !== undefined && at !== undefined && world.getCode(at) === code) {
+    const key = addrKey(world.getCodeHash(at));
+    a = byHash.get(key);
+    if (a !== undefined) {
+      byHash.delete(key); // most recently used goes last
+      byHash.set(key, a);
+    } else {
+      a = new CodeAnalysis(code);
+      remember(key, a);
+    }
+  } else a = new CodeAnalysis(code);
+  byCode.set(code, a);
   return a;
+}
+
+function remember(key: string, a: CodeAnalysis): void {
+  const size = a.code.length;
+  if (size > MAX_CACHED_CODE_BYTES) return;
+  byHash.set(key, a);
+  cachedCodeBytes += size;
+  for (const [k, old] of byHash) {
+    if (cachedCodeBytes <= MAX_CACHED_CODE_BYTES) break;
+    byHash.delete(k);
+    cachedCodeBytes -= old.code.length;
+  }
+}
+
+/** How much the code-hash cache holds (tests). */
+export function analysisCacheSize(): { entries: number; codeBytes: number } {
+  return { entries: byHash.size, codeBytes: cachedCodeBytes };
 }

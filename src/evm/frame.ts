@@ -3,7 +3,7 @@
  * frame and hand a `Request` to the driver (apply.ts), which runs the child on its own stack of entries and
  * resumes the parent with the child's result. 1024 nested calls thus cost no JavaScript stack.
  */
-import { analyse, type CodeAnalysis } from "./code-analysis.ts";
+import type { CodeAnalysis } from "./code-analysis.ts";
 import { Memory } from "./memory.ts";
 import type { Message } from "./message.ts";
 import type { Address } from "./world.ts";
@@ -48,8 +48,9 @@ export class Frame {
   constructor(
     readonly msg: Message,
     readonly code: Uint8Array,
+    analysis: CodeAnalysis,
   ) {
-    this.analysis = analyse(code);
+    this.analysis = analysis;
     [this.gas, this.gasHi] = splitGas(msg.gas);
   }
 }

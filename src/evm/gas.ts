@@ -27,11 +27,19 @@ export const FEE = new Int32Array(256).fill(-1);
 /** Stack items taken and pushed, by opcode. */
 export const STACK_IN = new Uint8Array(256);
 export const STACK_OUT = new Uint8Array(256);
+/**
+ * The stack depths an opcode may start at, from its items taken and pushed (vm.py's two checks in one
+ * compare each): at least STACK_IN, and at most 1024 + STACK_IN - STACK_OUT so the result fits in 1024.
+ */
+export const MIN_SP = new Uint8Array(256);
+export const MAX_SP = new Uint16Array(256);
 
 function op(code: number, fee: number, ins: number, outs: number): void {
   FEE[code] = fee;
   STACK_IN[code] = ins;
   STACK_OUT[code] = outs;
+  MIN_SP[code] = ins;
+  MAX_SP[code] = 1024 + ins - outs;
 }
 
 // opcodes.py:opcodes

@@ -21,8 +21,8 @@ import {
   GSTORAGEMOD,
   GSTORAGEREFUND,
   MAX_DEPTH,
-  STACK_IN,
-  STACK_OUT,
+  MAX_SP,
+  MIN_SP,
 } from "./gas.ts";
 import { Frame, Pending, splitGas, type Request } from "./frame.ts";
 import type { Memory } from "./memory.ts";
@@ -116,8 +116,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
     gas -= fee;
     pc++;
     if (gas < 0 && (gasHi === 0n || gasHi + BigInt(gas) < 0n)) return FAILED;
-    if (sp < STACK_IN[op]!) return FAILED;
-    if (sp - STACK_IN[op]! + STACK_OUT[op]! > 1024) return FAILED;
+    if (sp < MIN_SP[op]! || sp > MAX_SP[op]!) return FAILED;
 
     if (op >= 0x60 && op <= 0x7f) {
       // PUSHn: bytes past the end of the code read as zero (preprocess_code pads 32 zeros).
@@ -149,8 +148,9 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       }
       case 0x02: {
-        const a = stack[--sp]!;
-        stack[sp - 1] = (a * stack[sp - 1]!) & TT256M1;
+        // The mask only when the product overflows: one bigint for a product that fits, as ADD.
+        const r = stack[--sp]! * stack[sp - 1]!;
+        stack[sp - 1] = r > TT256M1 ? r & TT256M1 : r;
         break;
       }
       case 0x03: {
@@ -270,7 +270,11 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       }
       case 0x1b: {
         const s = stack[--sp]!;
-        stack[sp - 1] = s >= 256n ? 0n : (stack[sp - 1]! << s) & TT256M1;
+        if (s >= 256n) stack[sp - 1] = 0n;
+        else {
+          const r = stack[sp - 1]! << s;
+          stack[sp - 1] = r > TT256M1 ? r & TT256M1 : r;
+        }
         break;
       }
       case 0x1c: {

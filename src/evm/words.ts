@@ -3,16 +3,32 @@
 export const TT256 = 1n << 256n;
 export const TT256M1 = TT256 - 1n;
 export const TT255 = 1n << 255n;
-const TT160M1 = (1n << 160n) - 1n;
 
 /** Two's-complement reading of a word (utils.to_signed). */
 export const toSigned = (x: bigint): bigint => (x >= TT255 ? x - TT256 : x);
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+/**
+ * Where words and addresses are read through native 64-bit loads. Copying the bytes in beats a DataView
+ * over the source: most sources (hashes, addresses) are fresh arrays of 64 bytes or less, which V8 keeps
+ * on its heap, and a DataView would first move each one's bytes out to a new backing store.
+ */
+const SCRATCH = new Uint8Array(128);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+
 /** Big-endian bytes (any length, empty = 0) to an unsigned bigint (utils.big_endian_to_int). */
 export function bytesToBigint(b: Uint8Array, start = 0, end = b.length): bigint {
   const n = end - start;
+  if (n === 32) {
+    for (let i = 0; i < 32; i++) SCRATCH[i] = b[start + i]!;
+    return readWordAt(SCRATCH_VIEW, 0);
+  }
+  if (n === 20) {
+    for (let i = 0; i < 20; i++) SCRATCH[i] = b[start + i]!;
+    const v = SCRATCH_VIEW;
+    return (((BigInt(v.getUint32(0)) << 64n) | v.getBigUint64(4)) << 64n) | v.getBigUint64(12);
+  }
   if (n <= 6) {
     let v = 0;
     for (let i = start; i < end; i++) v = v * 256 + b[i]!;
@@ -39,7 +55,9 @@ export function bytesToBigint(b: Uint8Array, start = 0, end = b.length): bigint 
 
 /** Write `v` (0 ≤ v < 2^256) as 32 big-endian bytes at `out[off..off+32)` (utils.encode_int32). */
 export function writeWord(out: Uint8Array, off: number, v: bigint): void {
-  writeWordAt(new DataView(out.buffer, out.byteOffset, out.byteLength), off, v);
+  // Through the scratch view, not a DataView over `out` (a small fresh array: see SCRATCH).
+  writeWordAt(SCRATCH_VIEW, 0, v);
+  for (let i = 0; i < 32; i++) out[off + i] = SCRATCH[i]!;
 }
 
 /** writeWord through a view the caller keeps (memory): four native 64-bit stores. */
@@ -78,11 +96,20 @@ export function word32(v: bigint): Uint8Array {
 /** The low 160 bits of a word as a 20-byte address (utils.int_to_addr). */
 export function addrFromWord(w: bigint): Uint8Array {
   const out = new Uint8Array(20);
-  let v = w & TT160M1;
-  for (let i = 19; i >= 0 && v !== 0n; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
+  if (w < 0x100000000n) {
+    // A small word (a precompile, a test address): the low four bytes.
+    const x = Number(w);
+    out[16] = x >>> 24;
+    out[17] = (x >>> 16) & 0xff;
+    out[18] = (x >>> 8) & 0xff;
+    out[19] = x & 0xff;
+    return out;
   }
+  const v = SCRATCH_VIEW;
+  v.setUint32(0, Number(BigInt.asUintN(32, w >> 128n)));
+  v.setBigUint64(4, BigInt.asUintN(64, w >> 64n));
+  v.setBigUint64(12, BigInt.asUintN(64, w));
+  for (let i = 0; i < 20; i++) out[i] = SCRATCH[i]!;
   return out;
 }
 

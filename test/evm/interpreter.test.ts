@@ -63,6 +63,10 @@ t.test("bytesToBigint reads every length up to 40 bytes as big-endian hex does",
       if (k === 0) b.fill(0xff);
       const want = n === 0 ? 0n : BigInt("0x" + Buffer.from(b).toString("hex"));
       if (bytesToBigint(b) !== want) t.fail(`length ${n}: ${Buffer.from(b).toString("hex")}`);
+      // The same bytes inside a view that starts mid-buffer (call data, a hash in a larger buffer).
+      const host = new Uint8Array(n + 9).fill(0xaa);
+      host.set(b, 5);
+      if (bytesToBigint(host.subarray(3), 2, 2 + n) !== want) t.fail(`length ${n} at an offset`);
     }
   }
   t.pass("all lengths agree");
@@ -81,4 +85,17 @@ t.test("words round-trip through memory views: small, 160-bit and 256-bit values
   }
   t.equal(buf[32], 0xee, "the byte before is untouched");
   t.equal(buf[65], 0xee, "the byte after is untouched");
+});
+
+t.test("addrFromWord keeps the low 160 bits of any word as 20 big-endian bytes (utils.int_to_addr)", async (t) => {
+  const { addrFromWord, bytesToBigint, TT256M1 } = await import("../../src/evm/words.ts");
+  const values = [0n, 1n, 4n, 0xffffffffn, 0x100000000n, (1n << 160n) - 1n, 1n << 160n, TT256M1];
+  for (let i = 1n; i < 40n; i++) values.push((i * 0x9e3779b97f4a7c15f39cc0605cedc834n ** 3n) % (1n << 256n));
+  for (const w of values) {
+    const want = (w & ((1n << 160n) - 1n)).toString(16).padStart(40, "0");
+    const got = addrFromWord(w);
+    if (Buffer.from(got).toString("hex") !== want || got.length !== 20) t.fail(`0x${w.toString(16)}`);
+    if (bytesToBigint(got) !== BigInt("0x" + want)) t.fail(`round trip 0x${w.toString(16)}`);
+  }
+  t.pass(`${values.length} words`);
 });

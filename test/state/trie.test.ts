@@ -2,7 +2,15 @@ import t from "tap";
 import { hex } from "../../src/codec/bytes.ts";
 import { keccak256 } from "../../src/crypto/keccak.ts";
 import { secureTrieRoot, trieRoot } from "../../harness/trie-oracle.ts";
-import { BLANK_ROOT, MissingTrieNodeError, SecureTrie, Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
+import {
+  BLANK_ROOT,
+  MissingTrieNodeError,
+  SecureTrie,
+  Trie,
+  TrieNodeCache,
+  TrieNodeDb,
+} from "../../src/backend/state/trie/index.ts";
+import { BRANCH, EXTENSION, HASHED } from "../../src/backend/state/trie/node.ts";
 import { type SeededRandom, makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
 /** The expected content of a trie: hex key → [key, value]. */
@@ -96,7 +104,7 @@ t.test("the secure trie agrees with the oracle; deleting every key gives the bla
   for (const key of keys) trie.put(key, new Uint8Array()); // an empty value deletes (update in pyquarkchain's callers)
   t.ok(trie.isEmpty());
   t.equal(hex(trie.root()), hex(BLANK_ROOT));
-  t.same(trie.commit(), { root: BLANK_ROOT, writes: [] });
+  t.same(trie.commit(), { root: BLANK_ROOT, writes: [], nodes: [] });
   t.equal(hex(BLANK_ROOT), "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
 });
 
@@ -233,3 +241,36 @@ t.test("the node cache saves reads from the Kv on a hot path", async (t) => {
   t.notOk(new TrieNodeDb(TrieNodeDb.memory().kv, db.cache).has(trie.root()), "has() asks its own Kv, not the cache");
   t.ok(sibling.has(trie.root()));
 });
+
+t.test(
+  "a commit's nodes, admitted to a node cache, answer for the store: children by hash, nothing missing",
+  async (t) => {
+    reportSeedOnFailure(t);
+    const random = makeRandom("trie-admit");
+    const cache = new TrieNodeCache();
+    let trie = new Trie(TrieNodeDb.memory());
+    const model: Model = new Map();
+    for (let block = 0; block < 5; block++) {
+      for (let i = 0; i < 40; i++) {
+        const key = random.bytes(1 + random.int(8));
+        const value = randomValue(random);
+        trie.put(key, value);
+        model.set(hex(key), [key, value]);
+      }
+      const { root, writes, nodes } = trie.commit();
+      t.equal(nodes.length, writes.length, "a node for each record");
+      trie.db.write(writes);
+      cache.admit(nodes);
+      // A store that lacks every record: only the cache can answer.
+      const cached = new Trie(new TrieNodeDb(TrieNodeDb.memory().kv, cache), root);
+      t.same(listed(cached.entries()), sorted(model), `after commit ${block}, every entry read from the cache`);
+      trie = new Trie(new TrieNodeDb(trie.db.kv, cache), root);
+    }
+    const top = cache.get(trie.root())!;
+    const children = top.kind === BRANCH ? top.children : top.kind === EXTENSION ? [top.child] : [];
+    t.ok(
+      children.every((c) => c === undefined || c.kind === HASHED || (c.enc !== undefined && c.enc.length < 32)),
+      "a cached node holds its children as its record does (by hash), not the nodes a commit made",
+    );
+  },
+);

@@ -20,6 +20,9 @@ import {
 import { minorBlockHash, rootBlockHash } from "./hashes.ts";
 import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv, type RangeKv } from "../kv.ts";
 import { historyKeys } from "./tx-history.ts";
+import { Lru } from "./lru.ts";
+import { BatchedKv } from "../batched-kv.ts";
+import type { ResolvedNode, TrieNodeCache } from "../state/trie/index.ts";
 import { hex } from "../../codec/bytes.ts";
 
 /**
@@ -31,6 +34,13 @@ import { hex } from "../../codec/bytes.ts";
  */
 export interface ChainStore {
   readonly fullShardId: number;
+  /**
+   * Runs `fn` with the store's writes held back, then applies them in one Kv write (one LMDB
+   * transaction): a block, its indexes and the tips go to disk together or not at all. Reads
+   * inside `fn` see the held writes; if `fn` throws, nothing is written. Nested calls join the
+   * outer one.
+   */
+  batch<T>(fn: () => T): T;
   minorBlock(hash: Uint8Array): MinorBlock | undefined;
   hasMinorBlock(hash: Uint8Array): boolean;
   /** What was derived when the block was added (undefined for a block not stored). */
@@ -86,6 +96,8 @@ export interface ChainStore {
  */
 export interface ExecutedRecords {
   stateWrites: ReadonlyArray<readonly [Uint8Array, Uint8Array]>;
+  /** The trie nodes among stateWrites, for the shard's node cache to admit once they are stored. */
+  stateNodes?: { cache: TrieNodeCache; nodes: readonly ResolvedNode[] };
   receipts?: Uint8Array;
   /** The tx_hash of each deposit the block received, concatenated (put_minor_block's xshard deposit hash list). */
   depositHashes?: Uint8Array;
@@ -152,38 +164,38 @@ const u64 = (v: bigint) => {
 const EMPTY = new Uint8Array(0);
 type Entry = readonly [Uint8Array, Uint8Array | undefined];
 
-/** A small LRU of decoded values, keyed by hash. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(k: string): V | undefined {
-    const v = this.map.get(k);
-    if (v !== undefined) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
-  }
-  set(k: string, v: V): void {
-    this.map.delete(k);
-    this.map.set(k, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-  }
-}
-
 /** A ChainStore over a Kv: each record encoded with the wire codecs, recent blocks kept decoded. */
 export class KvChainStore implements ChainStore {
-  private readonly blocks = new Lru<MinorBlock>(4096);
-  private readonly roots = new Lru<RootBlock>(4096);
+  /**
+   * Recent blocks, decoded (the tip, its parents, the blocks of the last root blocks), bounded by
+   * their encoded size too: a full block decoded takes several hundred kB, and RSS must stay flat.
+   */
+  private readonly blocks = new Lru<MinorBlock>(1024, 4 << 20, (b) => MinorBlock.remembered(b)?.length ?? 0);
+  private readonly roots = new Lru<RootBlock>(256);
+  private readonly kv: BatchedKv;
+  /** The Kv the world state reads and writes through (a batch holds its writes too). */
+  readonly stateKv: Kv;
 
   readonly transactionHistory: boolean;
 
   constructor(
     readonly fullShardId: number,
-    private readonly kv: RangeKv,
+    kv: RangeKv,
     opts: StoreOptions = {},
   ) {
+    this.kv = new BatchedKv(kv);
+    this.stateKv = this.kv;
     this.transactionHistory = opts.transactionHistory ?? false;
+  }
+
+  batch<T>(fn: () => T): T {
+    return this.kv.batch(fn);
+  }
+
+  /** Keeps a decoded block; inside a batch, only if the batch is written. */
+  private keep<B>(cache: Lru<B>, k: string, block: B): void {
+    cache.set(k, block);
+    this.kv.ifDropped(() => cache.delete(k));
   }
 
   minorBlock(hash: Uint8Array): MinorBlock | undefined {
@@ -197,10 +209,6 @@ export class KvChainStore implements ChainStore {
   blockNote(hash: Uint8Array): BlockNote | undefined {
     const raw = this.kv.get(key("mn", hash));
     return raw && (decode(BlockNote, raw) as BlockNote);
-  }
-
-  get stateKv(): Kv {
-    return this.kv;
   }
 
   putMinorBlock(block: MinorBlock, note: BlockNote, executed?: ExecutedRecords, also: Entry[] = []): void {
@@ -219,7 +227,9 @@ export class KvChainStore implements ChainStore {
       ]);
     writes.push([key("mb", hash), bytes], [key("mn", hash), encode(BlockNote, note)], ...also);
     this.kv.write(writes);
-    this.blocks.set(hex(hash), block);
+    this.keep(this.blocks, hex(hash), block);
+    const made = executed?.stateNodes;
+    if (made !== undefined) this.kv.afterWrite(() => made.cache.admit(made.nodes));
   }
 
   receipts(hash: Uint8Array): Uint8Array | undefined {
@@ -305,7 +315,7 @@ export class KvChainStore implements ChainStore {
     if (!raw) return undefined;
     const block = decode(codec, raw);
     codec.remember?.(block, owned(raw)); // the KV's value is not changed afterwards (a copy from disk)
-    cache.set(h, block);
+    this.keep(cache, h, block);
     return block;
   }
 
@@ -319,7 +329,7 @@ export class KvChainStore implements ChainStore {
       [key("rb", hash), encode(RootBlock, block)],
       [key("rl", hash), lastConfirmed ?? EMPTY],
     ]);
-    this.roots.set(hex(hash), block);
+    this.keep(this.roots, hex(hash), block);
   }
 
   lastConfirmedAt(rootHash: Uint8Array): Uint8Array | null | undefined {

@@ -242,9 +242,19 @@ export class ShardChain {
     const h = block.header;
     const parentNote = this.store.blockNote(h.hash_prev_minor_block);
     const note = { total_tx_count: (parentNote?.total_tx_count ?? 0) + block.tx_list.length, ...derived };
-    this.store.putMinorBlock(block, note, executed);
-    this.countHeight(block);
-    return this.shouldBecomeTip(block) ? this.updateTip(block) : NO_REORG;
+    const tip = this.headerTip;
+    try {
+      // The block, the canonical index and the tips in one write (one LMDB transaction).
+      const reorg = this.store.batch(() => {
+        this.store.putMinorBlock(block, note, executed);
+        return this.shouldBecomeTip(block) ? this.updateTip(block) : NO_REORG;
+      });
+      this.countHeight(block);
+      return reorg;
+    } catch (err) {
+      this.headerTip = tip; // nothing was written
+      throw err;
+    }
   }
 
   private shouldBecomeTip(block: MinorBlock): boolean {
@@ -259,10 +269,18 @@ export class ShardChain {
   }
 
   private updateTip(block: MinorBlock): Reorg {
-    const change = this.rewriteIndexTo(block);
-    this.headerTip = block.header;
-    this.saveTips();
-    return { tipMoved: true, ...change };
+    const tip = this.headerTip;
+    try {
+      return this.store.batch(() => {
+        const change = this.rewriteIndexTo(block);
+        this.headerTip = block.header;
+        this.saveTips();
+        return { tipMoved: true, ...change };
+      });
+    } catch (err) {
+      this.headerTip = tip; // nothing was written
+      throw err;
+    }
   }
 
   private isLinkedToConfirmedTip(header: MinorBlockHeader): boolean {

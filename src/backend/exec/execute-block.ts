@@ -46,6 +46,7 @@ export function executeBlock(
     run,
     records: {
       stateWrites: run.commit.writes,
+      stateNodes: { cache: nodeCache, nodes: run.commit.nodes },
       receipts: rlpEncode([...run.encodedReceipts]),
       depositHashes: Buffer.concat(run.received.map((d) => d.tx_hash)),
       received: run.received,

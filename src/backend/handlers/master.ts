@@ -26,6 +26,8 @@ import { recoverSendersAhead } from "../../tx/senders.ts";
 import { syncFromPeer } from "../sync.ts";
 import { estimateGasOf, executeTransaction, getRootChainStakes } from "./exec-queries.ts";
 import { getAllTransactions, getLog, getTransactionListByAddress } from "./history.ts";
+import { getWork, mineRequest, submitWork } from "./mining.ts";
+import type { SlaveMining } from "../mining/slave-mining.ts";
 import { getNextBlockToMine } from "./next-block.ts";
 import { type GenTxShards, genTx } from "./gen-tx.ts";
 
@@ -42,6 +44,8 @@ export interface Shards extends GenTxShards {
   /** Unix time in seconds. */
   now(): bigint;
   context(): SlaveContext;
+  /** Each local shard's miner (MINE_REQUEST, GET_WORK, SUBMIT_WORK). */
+  readonly mining: SlaveMining;
 }
 
 type Request<N extends BackendOp> = ClusterMessage<N>;
@@ -74,6 +78,9 @@ export function masterHandlers(shards: Shards): MasterHandlers {
     GET_LOG_REQUEST: async (req) => getLog(shards, req),
     GET_TRANSACTION_LIST_BY_ADDRESS_REQUEST: async (req) => getTransactionListByAddress(shards, req),
     GET_ALL_TRANSACTIONS_REQUEST: async (req) => getAllTransactions(shards, req),
+    MINE_REQUEST: (req) => mineRequest(shards, req),
+    GET_WORK_REQUEST: (req) => getWork(shards, req),
+    SUBMIT_WORK_REQUEST: (req) => submitWork(shards, req),
     GET_NEXT_BLOCK_TO_MINE_REQUEST: async (req) => getNextBlockToMine(shards, req),
     GEN_TX_REQUEST: async (req) => genTx(shards, req),
   };

@@ -27,6 +27,8 @@ export const QKC_TOKEN_ID = tokenIdEncode("QKC");
 export class CachedAccount {
   /** Account.storage_cache: slots read or set since the account was loaded. */
   private storage = new Map<bigint, bigint>();
+  /** keccak256 of each slot read from the trie: its key there, hashed once for the read and the commit. */
+  private readonly hashedSlots = new Map<bigint, Uint8Array>();
   /** Slots set since loading: what a commit writes (a read leaves the trie as it is). */
   private readonly setSlots = new Set<bigint>();
   /** The storage trie reads go to; reset_storage swaps in an empty one. Opened on first use. */
@@ -40,6 +42,8 @@ export class CachedAccount {
   touched = false;
   /** Set by del_account: committed even though del_account leaves it untouched. */
   deleted = false;
+  /** keccak256(address), the account's key in the state trie, once computed (read, then written at commit). */
+  hashedAddress: Uint8Array | undefined;
 
   private constructor(
     private readonly db: StateDb,
@@ -99,7 +103,9 @@ export class CachedAccount {
   getStorage(slot: bigint): bigint {
     const cached = this.storage.get(slot);
     if (cached !== undefined) return cached;
-    const v = decodeTrieInt(this.trie().get(word32(slot)), "storage value");
+    const hashed = keccak256(word32(slot));
+    this.hashedSlots.set(slot, hashed);
+    const v = decodeTrieInt(this.trie().getHashed(hashed), "storage value");
     this.storage.set(slot, v);
     return v;
   }
@@ -132,9 +138,9 @@ export class CachedAccount {
     for (const slot of this.setSlots) {
       const v = this.storage.get(slot);
       if (v === undefined) continue; // set before a reset_storage: the emptied trie never had it
-      const key = word32(slot);
-      if (v === 0n) this.trie().delete(key);
-      else this.trie().put(key, encodeTrieInt(v));
+      const key = this.hashedSlots.get(slot) ?? keccak256(word32(slot));
+      if (v === 0n) this.trie().deleteHashed(key);
+      else this.trie().putHashed(key, encodeTrieInt(v));
       wrote = true;
     }
     if (wrote) this.db.commitTrie(this.trie());

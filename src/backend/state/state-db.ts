@@ -1,7 +1,7 @@
 import { hex } from "../../codec/bytes.ts";
 import { keccak256 } from "../../crypto/keccak.ts";
 import type { Kv } from "../kv.ts";
-import { SecureTrie, TrieNodeCache, TrieNodeDb } from "./trie/index.ts";
+import { type ResolvedNode, SecureTrie, TrieNodeCache, TrieNodeDb } from "./trie/index.ts";
 
 /**
  * The records of a world state — trie nodes, code, secure-trie key preimages — over a Kv, with
@@ -39,6 +39,8 @@ export class StateDb implements Kv {
   private readonly written = new Map<string, Uint8Array>();
   /** Written since the last `takeBatch`. */
   private batch: StateWrite[] = [];
+  /** Trie nodes committed since the last `takeNodes`. */
+  private madeNodes: ResolvedNode[] = [];
 
   /** The trie's node store over this StateDb, so that nodes written by a commit are read back from here. */
   readonly nodes: TrieNodeDb;
@@ -61,8 +63,9 @@ export class StateDb implements Kv {
 
   /** Commits a trie's new nodes into this StateDb's records; returns its root. */
   commitTrie(trie: SecureTrie): Uint8Array {
-    const { root, writes } = trie.commit();
+    const { root, writes, nodes } = trie.commit();
     this.write(writes);
+    for (const node of nodes) this.madeNodes.push(node);
     return root;
   }
 
@@ -83,6 +86,13 @@ export class StateDb implements Kv {
   takeBatch(): StateWrite[] {
     const out = this.batch;
     this.batch = [];
+    return out;
+  }
+
+  /** The trie nodes committed since the last call (their records are in the batches), for a node cache. */
+  takeNodes(): ResolvedNode[] {
+    const out = this.madeNodes;
+    this.madeNodes = [];
     return out;
   }
 

@@ -1,10 +1,11 @@
 import { hex } from "../../codec/bytes.ts";
+import { keccak256 } from "../../crypto/keccak.ts";
 import type { Address, World, WorldSnapshot } from "../../evm/world.ts";
 import type { Kv } from "../kv.ts";
 import { Journal } from "./journal.ts";
 import { CachedAccount } from "./qkc-account.ts";
 import { BLANK_ROOT, StateDb, type StateWrite } from "./state-db.ts";
-import type { SecureTrie, TrieNodeCache } from "./trie/index.ts";
+import type { ResolvedNode, SecureTrie, TrieNodeCache } from "./trie/index.ts";
 
 export interface WorldStateOptions {
   /**
@@ -18,10 +19,14 @@ export interface WorldStateOptions {
   nodeCache?: TrieNodeCache;
 }
 
-/** What a commit produced: the new root, and the records to store with the block, in one batch. */
+/**
+ * What a commit produced: the new root, the records to store with the block in one batch, and
+ * the trie nodes among them, for the shard's node cache to admit once the batch is stored.
+ */
 export interface StateCommit {
   root: Uint8Array;
   writes: StateWrite[];
+  nodes: ResolvedNode[];
 }
 
 /** A snapshot taken before a commit: pyquarkchain could only go back to a root the cache no longer matches. */
@@ -122,12 +127,17 @@ export class WorldState implements World {
     return this.cache.get(hex(addr)) ?? this.load(addr);
   }
 
+  /** The account as stored, with its hashed address (the commit writes it under the same key). */
   private load(addr: Address): CachedAccount {
     const address = Uint8Array.from(addr);
-    const stored = this.trie.get(address);
-    if (stored === undefined) return CachedAccount.blank(this.db, address, this.key);
-    if (this.mockAccounts) return CachedAccount.fromMock(this.db, address, stored, this.key);
-    return CachedAccount.fromStored(this.db, address, stored);
+    const hashed = keccak256(address);
+    const stored = this.trie.getHashed(hashed);
+    let a: CachedAccount;
+    if (stored === undefined) a = CachedAccount.blank(this.db, address, this.key);
+    else if (this.mockAccounts) a = CachedAccount.fromMock(this.db, address, stored, this.key);
+    else a = CachedAccount.fromStored(this.db, address, stored);
+    a.hashedAddress = hashed;
+    return a;
   }
 
   private touch(a: CachedAccount): void {
@@ -271,14 +281,15 @@ export class WorldState implements World {
     for (const a of this.cache.values()) {
       if (!a.touched && !a.deleted) continue;
       a.commit();
+      const hashed = a.hashedAddress ?? keccak256(a.address);
       if (!a.isBlank() || options.allowEmpties)
-        this.trie.put(a.address, this.mockAccounts ? a.encodeMock() : a.encode());
-      else this.trie.delete(a.address);
+        this.trie.putHashed(hashed, this.mockAccounts ? a.encodeMock() : a.encode());
+      else this.trie.deleteHashed(hashed);
     }
     this.db.commitTrie(this.trie);
     this.cache.clear();
     this.journal.clear();
     this.commits++;
-    return { root: this.trie.root(), writes: this.db.takeBatch() };
+    return { root: this.trie.root(), writes: this.db.takeBatch(), nodes: this.db.takeNodes() };
   }
 }

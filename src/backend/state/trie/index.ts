@@ -5,3 +5,4 @@ export { MissingTrieNodeError, TrieNodeDb, type TrieWrite } from "./node-db.ts";
 export { SecureTrie } from "./secure-trie.ts";
 export { BLANK_ROOT, Trie, type TrieCommit } from "./trie.ts";
 export type { TrieEntry } from "./walk.ts";
+export type { ResolvedNode } from "./node.ts";

@@ -27,6 +27,20 @@ export class SecureTrie {
     return this.trie.get(keccak256(key));
   }
 
+  /** `get` by keccak256(key), for a caller that keeps the hash (an account read, then written). */
+  getHashed(hashedKey: Uint8Array): Uint8Array | undefined {
+    return this.trie.get(hashedKey);
+  }
+
+  /** `put` by keccak256(key); the caller must have stored the preimage if it wants one. */
+  putHashed(hashedKey: Uint8Array, value: Uint8Array): void {
+    this.trie.put(hashedKey, value);
+  }
+
+  deleteHashed(hashedKey: Uint8Array): void {
+    this.trie.delete(hashedKey);
+  }
+
   /** Sets key to value; an empty value deletes the key. */
   put(key: Uint8Array, value: Uint8Array): void {
     this.trie.put(keccak256(key), value);

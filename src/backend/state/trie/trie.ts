@@ -4,26 +4,34 @@ import { Arena, nodeHash, nodeRlp } from "./codec.ts";
 import { insert, remove } from "./edit.ts";
 import { sharedLength, toNibbles } from "./nibbles.ts";
 import type { TrieNodeDb, TrieWrite } from "./node-db.ts";
-import { BRANCH, EXTENSION, HASHED, LEAF, type TrieNode } from "./node.ts";
+import { BRANCH, EXTENSION, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
 import { type TrieEntry, walk } from "./walk.ts";
 
 /** keccak256(rlp(b"")): the root of an empty trie (trie.py BLANK_ROOT). */
 export const BLANK_ROOT: Uint8Array = keccak256(Uint8Array.of(0x80));
 
-/** What a commit produced: the root, and the new nodes to write to the Kv in the same batch as the block. */
+/**
+ * What a commit produced: the root, the new nodes to write to the Kv in the same batch as the
+ * block, and those nodes themselves (each with its hash), for a TrieNodeCache to admit once the
+ * batch is stored (TrieNodeCache.admit).
+ */
 export interface TrieCommit {
   root: Uint8Array;
   writes: TrieWrite[];
+  nodes: ResolvedNode[];
 }
 
 /** New nodes below `node` (children first), each marked stored once handed out. */
-function collect(db: TrieNodeDb, node: TrieNode | undefined, writes: TrieWrite[], arena: Arena): void {
+function collect(db: TrieNodeDb, node: TrieNode | undefined, out: TrieCommit, arena: Arena): void {
   if (node === undefined || node.kind === HASHED || node.stored) return;
-  if (node.kind === BRANCH) for (const child of node.children) collect(db, child, writes, arena);
-  else if (node.kind === EXTENSION) collect(db, node.child, writes, arena);
+  if (node.kind === BRANCH) for (const child of node.children) collect(db, child, out, arena);
+  else if (node.kind === EXTENSION) collect(db, node.child, out, arena);
   const rlp = nodeRlp(node, arena);
   // A node under 32 bytes lives inside its parent's RLP and has no record of its own.
-  if (rlp.length >= 32) writes.push([db.keyOf(nodeHash(node)), rlp]);
+  if (rlp.length >= 32) {
+    out.writes.push([db.keyOf(nodeHash(node)), rlp]);
+    out.nodes.push(node);
+  }
   node.stored = true;
 }
 
@@ -97,17 +105,20 @@ export class Trie {
    * nodes are marked stored now, and would otherwise be missing under a later root.
    */
   commit(): TrieCommit {
-    const writes: TrieWrite[] = [];
     const node = this.node;
-    if (node === undefined) return { root: BLANK_ROOT, writes };
-    if (node.kind === HASHED) return { root: node.hash, writes };
+    if (node === undefined) return { root: BLANK_ROOT, writes: [], nodes: [] };
+    if (node.kind === HASHED) return { root: node.hash, writes: [], nodes: [] };
+    const out: TrieCommit = { root: BLANK_ROOT, writes: [], nodes: [] };
     const arena = new Arena();
-    collect(this.db, node, writes, arena);
-    const root = nodeHash(node);
+    collect(this.db, node, out, arena);
+    out.root = nodeHash(node);
     // The root is stored by hash whatever its size (trie.py _update_root_hash), so it can be reopened.
     const rlp = nodeRlp(node, arena);
-    if (rlp.length < 32) writes.push([this.db.keyOf(root), rlp]);
-    return { root, writes };
+    if (rlp.length < 32) {
+      out.writes.push([this.db.keyOf(out.root), rlp]);
+      out.nodes.push(node);
+    }
+    return out;
   }
 
   /** An independent trie with the same content; costs nothing (nodes are shared, never changed). */

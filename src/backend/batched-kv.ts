@@ -1,0 +1,74 @@
+import { hex } from "../codec/bytes.ts";
+import type { RangeKv } from "./kv.ts";
+
+type Entry = readonly [key: Uint8Array, value: Uint8Array | undefined];
+
+/**
+ * A Kv whose writes can be held back and applied together (`batch`): one Kv write, one LMDB
+ * transaction, for everything a block stores. Reads inside a batch see the held writes (the
+ * canonical index rewrite reads what the block's own write holds); `keysDown` does not, and is
+ * not used inside one. Outside a batch, reads and writes go straight through.
+ */
+export class BatchedKv implements RangeKv {
+  /** The held writes by hex key: a later write of a key replaces the earlier one. */
+  private pending: Map<string, Entry> | undefined;
+  private onWritten: Array<() => void> = [];
+  private onDropped: Array<() => void> = [];
+
+  constructor(private readonly inner: RangeKv) {}
+
+  /**
+   * Runs `fn` with writes held back, then writes them in one Kv write. If `fn` or the write
+   * throws, nothing is written and the `ifDropped` callbacks run. Nested calls join the outer one.
+   */
+  batch<T>(fn: () => T): T {
+    if (this.pending !== undefined) return fn();
+    const pending = (this.pending = new Map<string, Entry>());
+    const written: Array<() => void> = (this.onWritten = []);
+    const dropped: Array<() => void> = (this.onDropped = []);
+    let result: T;
+    try {
+      result = fn();
+      this.pending = undefined;
+      this.inner.write([...pending.values()]);
+    } catch (err) {
+      for (const f of dropped) f();
+      throw err;
+    } finally {
+      this.pending = undefined;
+      this.onWritten = this.onDropped = [];
+    }
+    for (const f of written) f();
+    return result;
+  }
+
+  /** Runs `f` once what was written so far is in the Kv: now, or when the open batch is written. */
+  afterWrite(f: () => void): void {
+    if (this.pending === undefined) f();
+    else this.onWritten.push(f);
+  }
+
+  /** Runs `f` if the open batch is dropped (nothing when no batch is open). */
+  ifDropped(f: () => void): void {
+    if (this.pending !== undefined) this.onDropped.push(f);
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const pending = this.pending;
+    if (pending !== undefined) {
+      const held = pending.get(hex(key));
+      if (held !== undefined) return held[1];
+    }
+    return this.inner.get(key);
+  }
+
+  write(entries: ReadonlyArray<Entry>): void {
+    const pending = this.pending;
+    if (pending === undefined) this.inner.write(entries);
+    else for (const e of entries) pending.set(hex(e[0]), e);
+  }
+
+  keysDown(start: Uint8Array, end: Uint8Array): Iterable<Uint8Array> {
+    return this.inner.keysDown(start, end);
+  }
+}

@@ -1,0 +1,124 @@
+import t from "tap";
+import type { MasterHandlers } from "../../src/backend/api.ts";
+import { ChainBackend } from "../../src/backend/chain-backend.ts";
+import { ChainDb, STATE_KNOWN } from "../../src/backend/chain/chain-store.ts";
+import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
+import { type KvEnv, MemoryKvEnv, type RangeKv } from "../../src/backend/kv.ts";
+import { encode } from "../../src/codec/index.ts";
+import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
+import { MinorBlock } from "../../src/messages/core.ts";
+import { TestContext } from "../helpers/test-context.ts";
+import { silentLog } from "../helpers/test-log.ts";
+import { chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
+
+const f = chainFixture();
+const SHARD = f.full_shard_id;
+const config = loadQuarkChainConfig(f.cluster_config_json);
+
+/** Every Kv write and read of the shards' stores, by the two-letter tag of each key. */
+class CountingEnv implements KvEnv {
+  readonly writes: string[][] = [];
+  readonly reads: string[] = [];
+  private readonly inner = new MemoryKvEnv();
+  readonly persistent = false;
+
+  shard(id: number): RangeKv {
+    const kv = this.inner.shard(id);
+    const tag = (k: Uint8Array) => Buffer.from(k.subarray(0, 2)).toString("latin1");
+    return {
+      get: (k) => {
+        this.reads.push(tag(k));
+        return kv.get(k);
+      },
+      write: (entries) => {
+        this.writes.push(entries.map(([k]) => tag(k)));
+        kv.write(entries);
+      },
+      keysDown: (start, end) => kv.keysDown(start, end),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  reset(): void {
+    this.writes.length = 0;
+    this.reads.length = 0;
+  }
+}
+
+async function start(env: KvEnv) {
+  const backend = new ChainBackend({
+    shards: [SHARD],
+    genesis: new NetworkGenesis(config),
+    log: silentLog,
+    db: new ChainDb(env),
+  });
+  backend.attach(new TestContext());
+  await backend.createShards(fixtureRoot(f, "R0"));
+  return { backend, master: backend.master as Required<MasterHandlers> };
+}
+const add = (master: Required<MasterHandlers>, name: string) =>
+  master.ADD_MINOR_BLOCK_REQUEST({ minor_block_data: encode(MinorBlock, fixtureBlock(f, name)) });
+
+t.test("a block goes to the store in one write, with its state, indexes and tips", async (t) => {
+  const env = new CountingEnv();
+  const { backend, master } = await start(env);
+  env.reset();
+  t.same(await add(master, "B1"), { error_code: 0 });
+  const withBlock = env.writes.filter((w) => w.includes("mb"));
+  t.equal(withBlock.length, 1, "one write holds the block");
+  for (const tag of ["tn", "rc", "mb", "mn", "mi", "tp"])
+    t.ok(withBlock[0]!.includes(tag), `the block's write holds its "${tag}" records`);
+  t.same(
+    env.writes.filter((w) => w !== withBlock[0]),
+    [["cm"]],
+    "the only other write is the commit mark, after the master's answer (pyquarkchain's commit_by_hash)",
+  );
+  t.equal(hex(backend.chain(SHARD)!.tipHash), hex(minorBlockHash(fixtureBlock(f, "B1").header)), "B1 is the tip");
+  await backend.close();
+});
+
+t.test("the next block finds the trie nodes the last one wrote in the node cache", async (t) => {
+  const env = new CountingEnv();
+  const { backend, master } = await start(env);
+  t.same(await add(master, "B1"), { error_code: 0 });
+  env.reset();
+  t.same(await add(master, "B2"), { error_code: 0 }, "B2 runs on B1's state");
+  t.equal(env.reads.filter((tag) => tag === "tn").length, 0, "no trie node read from the store");
+  t.equal(hex(backend.chain(SHARD)!.tipHash), snapshot(f, "B2").tip_hash);
+  // What the cache answers is what the store has: the state after B2, opened afresh, reads the same.
+  const fresh = backend.chain(SHARD)!.worldAfterBlock(minorBlockHash(fixtureBlock(f, "B2").header))!;
+  t.equal(hex(fresh.root()), snapshot(f, "B2").evm_state_root);
+  await backend.close();
+});
+
+t.test("a batch that throws writes nothing and leaves no decoded block behind", async (t) => {
+  const env = new CountingEnv();
+  const store = new ChainDb(env).shard(SHARD);
+  const b1 = fixtureBlock(f, "B1");
+  const h1 = minorBlockHash(b1.header);
+  t.throws(
+    () =>
+      store.batch(() => {
+        store.putMinorBlock(b1, { total_tx_count: 0, state: STATE_KNOWN, coinbase_key: 0 });
+        store.rewriteCanonical({ put: [b1], drop: [] });
+        t.ok(store.minorBlock(h1), "inside the batch its writes are read back");
+        t.equal(hex(store.canonicalHash(b1.header.height)!), hex(h1));
+        t.equal(env.writes.length, 0, "held back");
+        throw new Error("disk on fire");
+      }),
+    /disk on fire/,
+  );
+  t.equal(env.writes.length, 0, "nothing written");
+  t.equal(store.minorBlock(h1), undefined, "the block is not served");
+  t.equal(store.hasMinorBlock(h1), false);
+  t.equal(store.canonicalHash(b1.header.height), undefined);
+  store.batch(() => {
+    store.putMinorBlock(b1, { total_tx_count: 0, state: STATE_KNOWN, coinbase_key: 0 });
+    store.batch(() => store.rewriteCanonical({ put: [b1], drop: [] }));
+  });
+  t.equal(env.writes.length, 1, "a nested batch joins the outer one: one write");
+  t.ok(store.minorBlock(h1));
+});

@@ -2,8 +2,9 @@ import t from "tap";
 import { ValidationError, checkDoubleSha256 } from "../../src/backend/chain/block-rules.ts";
 import { validateHeaderSeal } from "../../src/backend/chain/seal-check.ts";
 import { NetworkGenesis } from "../../src/backend/genesis.ts";
-import { type QuarkChainConfig, loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
+import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
 import type { MinorBlockHeader } from "../../src/messages/core.ts";
+import { oneChainNetwork } from "../helpers/one-chain-network.ts";
 
 /*
  * The header-only seal check of the sync walk (SyncTask.__validate_block_headers): with PoSW
@@ -15,28 +16,11 @@ import type { MinorBlockHeader } from "../../src/messages/core.ts";
 const SHARD = 1;
 const T0 = 1_600_000_000;
 const network = (consensus: string, posw: object): QuarkChainConfig =>
-  loadQuarkChainConfig(
-    JSON.stringify({
-      CHAIN_SIZE: 1,
-      NETWORK_ID: 3,
-      ROOT: {
-        CONSENSUS_TYPE: "POW_SIMULATE",
-        CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 10 },
-        GENESIS: {},
-        POSW_CONFIG: {},
-      },
-      CHAINS: [
-        {
-          CHAIN_ID: 0,
-          SHARD_SIZE: 1,
-          CONSENSUS_TYPE: consensus,
-          CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 3 },
-          POSW_CONFIG: posw,
-          GENESIS: { TIMESTAMP: T0, DIFFICULTY: 1_000_000 },
-        },
-      ],
-    }),
-  );
+  oneChainNetwork({
+    CONSENSUS_TYPE: consensus,
+    POSW_CONFIG: posw,
+    GENESIS: { TIMESTAMP: T0, DIFFICULTY: 1_000_000 },
+  });
 const POSW = { ENABLED: true, ENABLE_TIMESTAMP: T0 + 1_000_000, DIFF_DIVIDER: 1000 };
 const header = (config: QuarkChainConfig): MinorBlockHeader => {
   const g = new NetworkGenesis(config);

@@ -2,9 +2,10 @@ import type { Test } from "tap";
 import { TestMaster } from "../../harness/test-master.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { NetworkGenesis } from "../../src/backend/genesis.ts";
-import { type QuarkChainConfig, loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
+import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { silentLog } from "../helpers/test-log.ts";
 import { startSlave } from "../helpers/test-slave.ts";
+import { oneChainNetwork } from "../helpers/one-chain-network.ts";
 
 /** The one shard of the networks below (chain 0, shard 0 of 1). */
 export const SHARD = 1;
@@ -14,33 +15,17 @@ export function miningNetwork(
   consensus: string,
   opts: { difficulty: number; remote: boolean; rootHeight?: number; posw?: object; alloc?: object },
 ): QuarkChainConfig {
-  return loadQuarkChainConfig(
-    JSON.stringify({
-      CHAIN_SIZE: 1,
-      NETWORK_ID: 3,
-      ROOT: {
-        CONSENSUS_TYPE: "POW_SIMULATE",
-        CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 10 },
-        GENESIS: {},
-        POSW_CONFIG: {},
-      },
-      CHAINS: [
-        {
-          CHAIN_ID: 0,
-          SHARD_SIZE: 1,
-          CONSENSUS_TYPE: consensus,
-          CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 3, REMOTE_MINE: opts.remote },
-          POSW_CONFIG: opts.posw ?? {},
-          GENESIS: {
-            ALLOC: opts.alloc ?? {},
-            TIMESTAMP: Math.floor(Date.now() / 1000) - 60,
-            DIFFICULTY: opts.difficulty,
-            ROOT_HEIGHT: opts.rootHeight ?? 0,
-          },
-        },
-      ],
-    }),
-  );
+  return oneChainNetwork({
+    CONSENSUS_TYPE: consensus,
+    CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 3, REMOTE_MINE: opts.remote },
+    POSW_CONFIG: opts.posw ?? {},
+    GENESIS: {
+      ALLOC: opts.alloc ?? {},
+      TIMESTAMP: Math.floor(Date.now() / 1000) - 60,
+      DIFFICULTY: opts.difficulty,
+      ROOT_HEIGHT: opts.rootHeight ?? 0,
+    },
+  });
 }
 
 /** A slave of SHARD with a ChainBackend over TCP, its shard made by the master's PING. */

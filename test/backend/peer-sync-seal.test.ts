@@ -5,7 +5,7 @@ import type { PeerHandlers, PeerRef } from "../../src/backend/api.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { minorHashForMining } from "../../src/backend/chain/block-rules.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
-import { type QuarkChainConfig, loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
+import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { minePow } from "../../src/consensus/seal.ts";
 import type { MinorBlock } from "../../src/messages/core.ts";
 import type { P2PMessage } from "../../src/messages/p2p.ts";
@@ -14,6 +14,7 @@ import { silentLog } from "../helpers/test-log.ts";
 import { startSlave } from "../helpers/test-slave.ts";
 import { hex } from "./chain-helpers.ts";
 import { type Answer, playPeer, until } from "./peer-sync-helpers.ts";
+import { oneChainNetwork } from "../helpers/one-chain-network.ts";
 
 /*
  * The seal of each header during the walk back (SyncTask.__validate_block_headers): on an
@@ -27,28 +28,9 @@ const SHARD = 2;
 const PEER = 9n;
 const T0 = 1_600_000_000n;
 const network = (disablePowCheck: boolean): QuarkChainConfig =>
-  loadQuarkChainConfig(
-    JSON.stringify({
-      CHAIN_SIZE: 1,
-      NETWORK_ID: 3,
-      DISABLE_POW_CHECK: disablePowCheck,
-      ROOT: {
-        CONSENSUS_TYPE: "POW_SIMULATE",
-        CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 10 },
-        GENESIS: {},
-        POSW_CONFIG: {},
-      },
-      CHAINS: [
-        {
-          CHAIN_ID: 0,
-          SHARD_SIZE: 2,
-          CONSENSUS_TYPE: "POW_ETHASH",
-          CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 3 },
-          POSW_CONFIG: {},
-          GENESIS: { TIMESTAMP: Number(T0), DIFFICULTY: 20 },
-        },
-      ],
-    }),
+  oneChainNetwork(
+    { SHARD_SIZE: 2, CONSENSUS_TYPE: "POW_ETHASH", GENESIS: { TIMESTAMP: Number(T0), DIFFICULTY: 20 } },
+    { DISABLE_POW_CHECK: disablePowCheck },
   );
 /** The slave checks seals in add_block; the lying miner's own chain does not. */
 const slaveConfig = network(false);

@@ -4,11 +4,12 @@ import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { minorHashForMining } from "../../src/backend/chain/block-rules.ts";
 import { NetworkGenesis } from "../../src/backend/genesis.ts";
 import type { Shard } from "../../src/backend/shard.ts";
-import { type QuarkChainConfig, loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
+import type { QuarkChainConfig } from "../../src/config/cluster-config.ts";
 import { type PowAlgorithm, checkPow, minePow } from "../../src/consensus/seal.ts";
 import type { Address, MinorBlock, RootBlockHeader } from "../../src/messages/core.ts";
 import { TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
+import { oneChainNetwork } from "../helpers/one-chain-network.ts";
 
 /*
  * The seal over the whole path: blocks of an ETHASH or QKCHASH shard go through
@@ -24,33 +25,18 @@ const STAKER: Address = { recipient: new Uint8Array(20).fill(0x11), full_shard_k
 const NOBODY: Address = { recipient: new Uint8Array(20).fill(0x22), full_shard_key: 0 };
 
 function network(consensus: string, opts: { difficulty?: number; posw?: object; top?: object } = {}) {
-  return loadQuarkChainConfig(
-    JSON.stringify({
-      CHAIN_SIZE: 1,
-      NETWORK_ID: 3,
-      ...opts.top,
-      ROOT: {
-        CONSENSUS_TYPE: "POW_SIMULATE",
-        CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 10 },
-        GENESIS: {},
-        POSW_CONFIG: {},
+  return oneChainNetwork(
+    {
+      CONSENSUS_TYPE: consensus,
+      COINBASE_AMOUNT: 0, // stakes stay what the genesis gave
+      POSW_CONFIG: opts.posw ?? {},
+      GENESIS: {
+        TIMESTAMP: T0,
+        DIFFICULTY: opts.difficulty ?? 20,
+        ALLOC: { [Buffer.from(STAKER.recipient).toString("hex") + "00000000"]: { QKC: 2e18 } }, // 2 QKC (exact as a double)
       },
-      CHAINS: [
-        {
-          CHAIN_ID: 0,
-          SHARD_SIZE: 1,
-          CONSENSUS_TYPE: consensus,
-          CONSENSUS_CONFIG: { TARGET_BLOCK_TIME: 3 },
-          COINBASE_AMOUNT: 0, // stakes stay what the genesis gave
-          POSW_CONFIG: opts.posw ?? {},
-          GENESIS: {
-            TIMESTAMP: T0,
-            DIFFICULTY: opts.difficulty ?? 20,
-            ALLOC: { [Buffer.from(STAKER.recipient).toString("hex") + "00000000"]: { QKC: 2e18 } }, // 2 QKC (exact as a double)
-          },
-        },
-      ],
-    }),
+    },
+    opts.top,
   );
 }
 

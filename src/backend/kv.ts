@@ -86,15 +86,39 @@ class LmdbKv implements RangeKv {
 
   write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>): void {
     if (entries.length === 0) return;
-    this.db.transactionSync(() => {
-      for (const [k, v] of entries) {
-        const key = Buffer.from(k);
-        if (v === undefined) this.db.removeSync(key);
-        else this.db.putSync(key, Buffer.from(v));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.db.transactionSync(() => {
+          for (const [k, v] of entries) {
+            const key = Buffer.from(k);
+            if (v === undefined) this.db.removeSync(key);
+            else this.db.putSync(key, Buffer.from(v));
+          }
+        });
+        return;
+      } catch (err) {
+        if (!isBadTxn(err) || attempt >= BAD_TXN_RETRIES) throw err;
+        process.emitWarning(`LMDB commit aborted (${(err as Error).message.trim()}); retrying`, {
+          code: "QKC_LMDB_BAD_TXN_RETRY",
+        });
       }
-    });
+    }
   }
 }
+
+/**
+ * lmdb-js 3.5.6's own freelist code (mdb.c mdb_freelist_save) can fail a commit with MDB_BAD_TXN
+ * "reserved freelist had a data entry with zero-size, last id 1": its fill loop reads `data.mv_size`
+ * before checking the cursor's MDB_NOTFOUND, so an id it skipped reserving is judged by an unset
+ * MDB_val. bench:exec --rss 10000 --db-path stopped on it at height 1001 (twice) and 2501. The
+ * failed commit is aborted whole (mdb_txn_commit -> mdb_txn_abort) and the abort drops the
+ * in-memory freelist (mdb_txn_end, MDB_END_ABORT), so the same writes are retried on a freelist
+ * reloaded from disk; anything else, or a repeat, is thrown.
+ */
+const MDB_BAD_TXN = -30782;
+const BAD_TXN_RETRIES = 2;
+const isBadTxn = (err: unknown): boolean =>
+  err instanceof Error && (err as Error & { code?: unknown }).code === MDB_BAD_TXN;
 
 /**
  * LMDB under `dir` (created if missing): a named database per shard, `shard-<full id hex>`.
@@ -114,6 +138,12 @@ export class LmdbKvEnv implements KvEnv {
       keyEncoding: "binary",
       // Synchronous transactions only; LMDB's own durability (no async write batching).
       cache: false,
+      // lmdb-js's default on Linux. Our commits are synchronous either way (transactionSync
+      // without its no-sync flag: fsync before it returns); overlappingSync changes which txn the
+      // freelist counts as oldest (me_synced_txn_id) and so the freelist records a commit reuses,
+      // where lmdb-js's MDB_BAD_TXN bug lives (see isBadTxn). bench:exec --rss 10000 --db-path:
+      // with it, one run in four stopped at 1001 here; without, 10000 blocks.
+      overlappingSync: false,
     });
   }
 

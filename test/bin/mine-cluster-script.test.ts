@@ -1,8 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
+import { interopScript } from "../helpers/interop-script.ts";
 import { repoRoot } from "../helpers/slave-process.ts";
 
 /**
@@ -10,38 +9,7 @@ import { repoRoot } from "../helpers/slave-process.ts";
  * SKIP and succeed there, and otherwise hand interop/mine_cluster.py to the tools' run.sh once per asked
  * cluster (qkc-slaves only, then mixed), with the options given, failing when a driver fails.
  */
-const SCRIPT = join(repoRoot, "scripts", "mine-cluster.sh");
-
-function run(env: Record<string, string>, args: string[] = []) {
-  const r = spawnSync("bash", [SCRIPT, ...args], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
-    encoding: "utf8",
-  });
-  return { code: r.status, out: r.stdout + r.stderr };
-}
-
-/** A stand-in for ../shared/interop whose run.sh logs its arguments and exits with `rc`. */
-function fakeTools(rc: number, envReady: boolean) {
-  const dir = mkdtempSync(join(tmpdir(), "qkc-mine-test-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const tools = join(dir, "shared", "interop");
-  const home = join(dir, "home");
-  mkdirSync(tools, { recursive: true });
-  writeFileSync(join(tools, "env.sh"), 'PYQKC_SRC="$QKC_INTEROP_HOME/src"; QKC_VENV="$QKC_INTEROP_HOME/venv"\n');
-  writeFileSync(
-    join(tools, "run.sh"),
-    `#!/usr/bin/env bash\necho "$@" >> ${join(dir, "calls")}\necho "mine-cluster: driver stand-in"\nexit ${rc}\n`,
-  );
-  chmodSync(join(tools, "run.sh"), 0o755);
-  if (envReady) {
-    mkdirSync(join(home, "src", "quarkchain"), { recursive: true });
-    mkdirSync(join(home, "venv", "bin"), { recursive: true });
-    writeFileSync(join(home, "venv", "bin", "python"), "#!/bin/sh\n");
-    chmodSync(join(home, "venv", "bin", "python"), 0o755);
-  }
-  const calls = () => readFileSync(join(dir, "calls"), "utf8").trim().split("\n");
-  return { env: { QKC_SHARED: join(dir, "shared"), QKC_INTEROP_HOME: home }, calls };
-}
+const { run, fakeTools } = interopScript("mine-cluster");
 
 t.test("without the interop tools the script skips and succeeds", async (t) => {
   const r = run({ QKC_SHARED: join(tmpdir(), "no-such-shared-dir") });

@@ -32,7 +32,7 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     }
     log.info({ dbPath: opts.dbPath }, "chain store on disk");
   }
-  void startSenderThreads(); // up before the first big block, when a core is free for them (senders.ts)
+  void startSenderThreads(); // up before the first block (senders.ts; QKC_SENDER_THREADS=0: none)
   const backend = new ChainBackend({
     shards: config.self.fullShardIds,
     genesis: config.genesis,

@@ -4,6 +4,7 @@ import type { MessageOf, ResponseOf } from "../messages/ops.ts";
 import type { P2POpDefs } from "../messages/p2p.ts";
 import type { QuarkChainConfig } from "../config/cluster-config.ts";
 import { prepareEpochs } from "../consensus/seal.ts";
+import { recoverSendersAhead } from "../tx/senders.ts";
 import type { PeerRpc } from "./api.ts";
 import { maxStaleHeightDiff } from "./chain/block-rules.ts";
 import { minorBlockHash } from "./chain/hashes.ts";
@@ -109,7 +110,11 @@ export async function runSyncTask(
     batches.push(headers.slice(at, at + MINOR_BLOCK_BATCH_SIZE).map(minorBlockHash));
   const download = (wanted: Uint8Array[]) => {
     const answer = ask(peer, "GET_MINOR_BLOCK_LIST_REQUEST", opts.timeoutMs, { minor_block_hash_list: wanted });
-    answer.catch(() => undefined); // awaited below, or dropped with the task
+    // Its senders go to the sender threads as it comes, recovered while the batches before it run.
+    answer.then(
+      (res) => res.minor_block_list.forEach((b) => recoverSendersAhead(b.tx_list)),
+      () => undefined,
+    );
     return answer;
   };
   let blocks = 0;

@@ -38,7 +38,7 @@ export async function syncFromPeer(
         if (!b) throw new PeerFault(`the peer did not send block ${hex(h)}`);
         return b;
       });
-      await recoverSendersAhead(blocks.flatMap((b) => b.tx_list)); // on the sender threads
+      for (const b of blocks) recoverSendersAhead(b.tx_list); // on the sender threads while the batch runs
       const result = await shard.addBlockListForSync(blocks);
       if (!result.ok) throw new Error("failed to add the synced blocks");
       wanted.forEach((h, i) => coinbaseMap.push([h, result.coinbase[i]!]));

@@ -1,11 +1,19 @@
 import t from "tap";
 import type { TypedTransaction } from "../../src/messages/core.ts";
-import { PARALLEL_MIN_TXS, recoverSendersAhead, senderOf, startSenderThreads } from "../../src/tx/senders.ts";
+import { spawnSync } from "node:child_process";
+import { CLAIMED, DONE, NO_SENDER, type SenderJob, UNCLAIMED, UNDECODABLE } from "../../src/tx/sender-worker.ts";
+import {
+  PARALLEL_MIN_TXS,
+  recoverSendersAhead,
+  senderOf,
+  startSenderThreads,
+  stopSenderThreads,
+} from "../../src/tx/senders.ts";
 import { decodeEvmTransaction, encodeEvmTransaction, recoverSender } from "../../src/tx/transaction.ts";
 import { addressOf, signTx, signer } from "../../harness/signers.ts";
 import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
-// Threads used whatever the machine's load (without it they stand aside on a busy machine).
+// One sender thread, whatever the machine (a 1-core machine has none by default).
 process.env["QKC_SENDER_THREADS"] ??= "1";
 
 const hex = (b: Uint8Array | null): string => (b === null ? "null" : Buffer.from(b).toString("hex"));
@@ -51,51 +59,137 @@ function block(count: number, stream: string): { txs: TypedTransaction[]; want: 
   return { txs, want };
 }
 
+/** In-place recovery's answer for each transaction, by the decoded transaction itself. */
+function inPlace(txs: readonly TypedTransaction[], want: ReadonlyArray<string | undefined>): void {
+  txs.forEach(({ tx }, i) => {
+    if (want[i] === undefined) return; // undecodable: run_block reports it before it asks
+    const got = hex(senderOf(tx.serialized_tx, decodeEvmTransaction(tx.serialized_tx)));
+    if (got !== want[i]) throw new Error(`tx ${i}: ${got}, want ${want[i]}`);
+  });
+}
+
+const states = (job: SenderJob): number[] => Array.from(job.states);
+
+/** Until the threads have settled every transaction of `job` (or `enough` of them). */
+async function settled(job: SenderJob, enough = job.count): Promise<void> {
+  while (states(job).filter((s) => s !== UNCLAIMED && s !== CLAIMED).length < enough)
+    await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+t.test("a block's senders recovered on a sender thread are the signers (nobody where a signature fails)", async (t) => {
+  reportSeedOnFailure(t);
+  t.equal(await startSenderThreads(), 1, "one sender thread ready");
+  const { txs, want } = block(3 * 48, "big");
+  const job = recoverSendersAhead(txs);
+  if (job === undefined) return t.fail("the block did not go to the thread");
+  await settled(job);
+  t.equal(states(job)[txs.length - 3], UNDECODABLE, "the undecodable transaction is left to run_block");
+  t.ok(states(job).includes(NO_SENDER), "signatures that recover nobody: no sender");
+  // A decoded stand-in that is NOT the transaction: only a sender the thread wrote answers for it.
+  const stranger = decodeEvmTransaction(
+    signTx(signer("senders-stranger", 0), { ...decodeEvmTransaction(txs[0]!.tx.serialized_tx), version: 0n }).tx
+      .serialized_tx,
+  );
+  let fromThread = 0;
+  txs.forEach(({ tx }, i) => {
+    if (want[i] === undefined) return;
+    const got = hex(senderOf(tx.serialized_tx, stranger));
+    if (got !== want[i]) t.fail(`tx ${i}: ${got}, want ${want[i]}`);
+    else fromThread++;
+  });
+  t.equal(fromThread, txs.length - 1, "every decodable transaction's sender came from the thread, as in place");
+});
+
 t.test(
-  "a big block's senders, recovered on the sender threads, are the signers (and nobody where a signature fails)",
+  "run_block takes senders while the thread recovers them: the main thread steals what is unclaimed",
   async (t) => {
-    reportSeedOnFailure(t);
-    const threads = await startSenderThreads();
-    t.ok(threads >= 0, `${threads} sender thread(s) ready`);
-    const { txs, want } = block(3 * PARALLEL_MIN_TXS, "big");
-    await recoverSendersAhead(txs);
-    // A decoded stand-in that is NOT the transaction: only a sender recovered ahead answers for it.
-    const stranger = decodeEvmTransaction(
-      signTx(signer("senders-stranger", 0), { ...decodeEvmTransaction(txs[0]!.tx.serialized_tx), version: 0n }).tx
-        .serialized_tx,
+    await startSenderThreads();
+    const { txs, want } = block(400, "race");
+    const job = recoverSendersAhead(txs);
+    t.ok(job, "the block went to the thread");
+    inPlace(txs, want); // at once: some by the thread, some here, some waited for
+    t.notOk(
+      states(job!).some((s, i) => (s === UNCLAIMED || s === CLAIMED) && want[i] !== undefined),
+      "every transaction asked for is settled",
     );
-    let ahead = 0;
-    txs.forEach(({ tx }, i) => {
-      if (want[i] === undefined) return; // undecodable: run_block reports it
-      const got = hex(senderOf(tx.serialized_tx, stranger));
-      if (got !== want[i]) t.fail(`tx ${i}: ${got}, want ${want[i]}`);
-      else ahead++;
-    });
-    t.equal(ahead, txs.length - 1, "every decodable transaction's sender was recovered ahead, as in place");
   },
 );
 
-t.test("a small block is recovered in place: nothing to wait for, senderOf recovers", async (t) => {
-  const { txs, want } = block(PARALLEL_MIN_TXS - 1, "small");
-  t.equal(recoverSendersAhead(txs), undefined);
-  txs.forEach(({ tx }, i) => {
-    if (want[i] === undefined) return;
-    t.equal(hex(senderOf(tx.serialized_tx, decodeEvmTransaction(tx.serialized_tx))), want[i], `tx ${i}`);
-  });
+t.test("a transaction claimed by a thread that stopped is recovered in place after a bounded wait", async (t) => {
+  await startSenderThreads();
+  const { txs, want } = block(1500, "stalled");
+  const job = recoverSendersAhead(txs)!;
+  job.cancel(); // the thread takes nothing more ...
+  const last = txs.length - 1;
+  t.ok(job.claim(last), "... and the last transaction is claimed as by a thread that then died");
+  t.equal(hex(senderOf(txs[last]!.tx.serialized_tx, decodeEvmTransaction(txs[last]!.tx.serialized_tx))), want[last]);
+  t.equal(states(job)[last], want[last] === "null" ? NO_SENDER : DONE, "written back: a second run does not wait");
+  inPlace(txs, want);
 });
 
-t.test("blocks keep their order: a small block behind a big one waits for it", async (t) => {
+t.test(
+  "a thread killed mid-block: the block's senders are still every signer, and a new thread serves the next",
+  async (t) => {
+    await startSenderThreads();
+    const { txs, want } = block(1500, "killed");
+    const job = recoverSendersAhead(txs)!;
+    await settled(job, 20);
+    await stopSenderThreads();
+    t.ok(states(job).filter((s) => s === UNCLAIMED).length > 0, "killed before the end of the block");
+    inPlace(txs, want);
+    t.equal(await startSenderThreads(), 1, "a new thread");
+    const next = block(100, "after-kill");
+    const nextJob = recoverSendersAhead(next.txs)!;
+    await settled(nextJob);
+    inPlace(next.txs, next.want);
+  },
+);
+
+t.test(
+  "blocks are recovered in the order posted; one that never runs is cancelled once a later one runs",
+  async (t) => {
+    await startSenderThreads();
+    const skipped = block(1500, "skipped");
+    const runs = block(60, "runs");
+    const first = recoverSendersAhead(skipped.txs)!;
+    const second = recoverSendersAhead(runs.txs)!;
+    inPlace(runs.txs.slice(0, 1), runs.want);
+    t.ok(Atomics.load(first.next, 0) >= first.count, "the thread claims nothing more of the block that was overtaken");
+    inPlace(runs.txs, runs.want);
+    await settled(second, second.count - 1); // the thread went on to it (its undecodable one too)
+    inPlace(skipped.txs, skipped.want); // a block overtaken that runs after all is recovered in place
+  },
+);
+
+t.test("a small block is recovered in place", async (t) => {
   await startSenderThreads();
-  const big = block(2 * PARALLEL_MIN_TXS, "order-big").txs;
-  const small = block(3, "order-small").txs;
-  const done: string[] = [];
-  const first = recoverSendersAhead(big);
-  const second = recoverSendersAhead(small);
-  if (first === undefined) {
-    t.equal(second, undefined, "no sender thread here: both in place");
-    return;
-  }
-  t.ok(second, "the small block waits");
-  await Promise.all([first.then(() => done.push("big")), second!.then(() => done.push("small"))]);
-  t.same(done, ["big", "small"]);
+  const { txs, want } = block(PARALLEL_MIN_TXS - 1, "small");
+  t.equal(recoverSendersAhead(txs), undefined);
+  inPlace(txs, want);
+});
+
+t.test("QKC_SENDER_THREADS=0: no thread, every sender in place", async (t) => {
+  await stopSenderThreads();
+  process.env["QKC_SENDER_THREADS"] = "0";
+  t.equal(await startSenderThreads(), 0);
+  const { txs, want } = block(100, "none");
+  t.equal(recoverSendersAhead(txs), undefined);
+  inPlace(txs, want);
+});
+
+t.test("sender threads never hold the process open: it exits once its work is done", async (t) => {
+  const script = `
+    import { recoverSendersAhead, startSenderThreads } from "./src/tx/senders.ts";
+    if ((await startSenderThreads()) !== 1) throw new Error("no sender thread");
+    recoverSendersAhead(Array.from({ length: 50 }, () => ({ tx: { serialized_tx: Uint8Array.of(0xc0) } })));
+    console.log("posted");
+  `;
+  const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    env: { ...process.env, QKC_SENDER_THREADS: "1" },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  t.equal(run.stdout.trim(), "posted");
+  t.equal(run.status, 0, "exited by itself");
+  t.equal(run.stderr.trim(), "", "no warning: the thread was up and never stopped");
 });

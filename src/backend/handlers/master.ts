@@ -268,11 +268,11 @@ async function addMinorBlock(
   }
   const shard = shards.get(block.header.branch.value);
   if (!shard) return { error_code: EBADMSG };
-  await recoverSendersAhead(block.tx_list); // on the sender threads; blocks keep their order
   if (!sameBytes(block.header.hash_prev_minor_block, shard.tipHash)) {
     shards.log.info({ shard: shard.fullShardId, height: block.header.height }, "dropped stale block mined locally");
     return { error_code: 0 };
   }
+  recoverSendersAhead(block.tx_list); // on the sender threads while it runs (senders.ts); nothing waits
   try {
     return { error_code: (await shard.addBlock(block)) ? 0 : EFAULT };
   } catch (err) {

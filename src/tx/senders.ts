@@ -135,23 +135,23 @@ class SenderThread {
 
 let threads: SenderThread[] | undefined;
 
+/** The threads up now (none before startSenderThreads: a library user that never starts them gets none). */
 function readyThreads(): SenderThread[] {
-  threads ??= Array.from({ length: threadCount() }, () => new SenderThread());
-  return threads.filter((t) => t.ready);
+  return threads?.filter((t) => t.ready) ?? [];
 }
 
 /**
- * Start the sender threads now (else they start with the first block, and serve from the block after
- * they are up); resolves to how many are ready. With 2 cores or more there is one a core besides the
+ * Start the sender threads (the daemon does at start; blocks go to them once they are up); resolves
+ * to how many are ready. With 2 cores or more there is one a core besides the
  * main thread's, whatever the load: a slave busy importing is itself the load a load-average gate sees.
  */
 export async function startSenderThreads(): Promise<number> {
-  readyThreads();
+  threads ??= Array.from({ length: threadCount() }, () => new SenderThread());
   await Promise.all(threads!.map((t) => t.started));
   return readyThreads().length;
 }
 
-/** Stop the sender threads (what they were on is recovered in place); the next block starts new ones. */
+/** Stop the sender threads (what they were on is recovered in place) until startSenderThreads. */
 export async function stopSenderThreads(): Promise<void> {
   const stopping = threads ?? [];
   threads = undefined;

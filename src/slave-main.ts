@@ -32,7 +32,6 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     }
     log.info({ dbPath: opts.dbPath }, "chain store on disk");
   }
-  void startSenderThreads(); // up before the first block (senders.ts; QKC_SENDER_THREADS=0: none)
   const backend = new ChainBackend({
     shards: config.self.fullShardIds,
     genesis: config.genesis,
@@ -89,6 +88,7 @@ export async function runSlave(opts: SlaveCliOptions, log: Logger): Promise<numb
     await backend.close();
     return EXIT.LISTEN;
   }
+  void startSenderThreads(); // once listening: a slave that cannot start exits without waiting for them (senders.ts)
   const onSignal = (signal: NodeJS.Signals) => server.shutdown(`${signal} received`);
   const onStats = () => log.info(server.stats(), "stats");
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, onSignal);

@@ -1,5 +1,5 @@
-import { hex } from "../../../codec/bytes.ts";
 import { nodeHash } from "./codec.ts";
+import { hashKey, sameKey } from "./hash-key.ts";
 import { BRANCH, EXTENSION, HASHED, type ResolvedNode, type TrieNode, branch, extension, hashed } from "./node.ts";
 
 /** A child as its parent's record holds it: inline when under 32 bytes, else by hash. */
@@ -24,6 +24,17 @@ function detached(node: ResolvedNode): ResolvedNode {
   return made;
 }
 
+/** A cached node: in its bucket's chain (same four hash bytes) and in the recency ring. */
+interface Slot {
+  hash: Uint8Array;
+  node: ResolvedNode | undefined;
+  /** The next slot of the same bucket. */
+  same: Slot | undefined;
+  /** The ring, from the sentinel through the most recent slot (`next`) to the least recent. */
+  prev: Slot;
+  next: Slot;
+}
+
 /**
  * Decoded trie nodes by hash, least recently used first out. A node is a function of its
  * hash, so an entry is never stale, and one cache may serve every TrieNodeDb over the same
@@ -36,29 +47,36 @@ function detached(node: ResolvedNode): ResolvedNode {
  * here; that is harmless, since a trie only reaches a node from a root that refers to it, and a
  * root's own records are stored with it. Only the question "does the store have this root" must
  * not be asked of the cache, and TrieNodeDb.has does not.
+ *
+ * Lookups take no string: the Map's key is four of the hash's bytes (hash-key.ts), and recency is
+ * a ring of the slots themselves, so a hit moves two links instead of deleting and re-adding a key.
  */
 export class TrieNodeCache {
-  private readonly map = new Map<string, ResolvedNode>();
+  private readonly map = new Map<number, Slot>();
+  /** The ring's sentinel: its `next` is the most recent slot, its `prev` the least recent. */
+  private readonly ring: Slot;
+  private count = 0;
 
   /**
    * A decoded branch node takes 1.2 to 2.3 kB of RSS (its 16 children, their hashes, its record):
    * 25,000 nodes are some 30 to 60 MB, the paths of several full blocks. The store has them all.
    */
-  constructor(readonly capacity = 25_000) {}
+  constructor(readonly capacity = 25_000) {
+    const ring = { hash: new Uint8Array(0), node: undefined, same: undefined } as unknown as Slot;
+    ring.prev = ring.next = ring;
+    this.ring = ring;
+  }
 
   get size(): number {
-    return this.map.size;
+    return this.count;
   }
 
   get(hash: Uint8Array): ResolvedNode | undefined {
-    const id = hex(hash);
-    const hit = this.map.get(id);
-    if (hit !== undefined) {
-      // Refresh its place: a Map iterates in insertion order, so the first key is the least recent.
-      this.map.delete(id);
-      this.map.set(id, hit);
-    }
-    return hit;
+    let s = this.map.get(hashKey(hash));
+    while (s !== undefined && !sameKey(s.hash, hash)) s = s.same;
+    if (s === undefined) return undefined;
+    if (this.ring.next !== s) this.toFront(s);
+    return s.node;
   }
 
   /** The nodes of a commit (TrieCommit.nodes, each hashed), once their records are stored. */
@@ -67,7 +85,48 @@ export class TrieNodeCache {
   }
 
   set(hash: Uint8Array, node: ResolvedNode): void {
-    this.map.set(hex(hash), node);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+    const k = hashKey(hash);
+    const first = this.map.get(k);
+    for (let s = first; s !== undefined; s = s.same) {
+      if (sameKey(s.hash, hash)) {
+        s.node = node;
+        if (this.ring.next !== s) this.toFront(s);
+        return;
+      }
+    }
+    const ring = this.ring;
+    const slot: Slot = { hash, node, same: first, prev: ring, next: ring.next };
+    ring.next.prev = slot;
+    ring.next = slot;
+    this.map.set(k, slot);
+    if (++this.count > this.capacity) this.evict(ring.prev);
+  }
+
+  /** Makes `s` the most recent slot. */
+  private toFront(s: Slot): void {
+    s.prev.next = s.next;
+    s.next.prev = s.prev;
+    const ring = this.ring;
+    s.prev = ring;
+    s.next = ring.next;
+    ring.next.prev = s;
+    ring.next = s;
+  }
+
+  private evict(s: Slot): void {
+    s.prev.next = s.next;
+    s.next.prev = s.prev;
+    const k = hashKey(s.hash);
+    const first = this.map.get(k)!;
+    if (first === s) {
+      if (s.same === undefined) this.map.delete(k);
+      else this.map.set(k, s.same);
+    } else {
+      let before = first;
+      while (before.same !== s) before = before.same!;
+      before.same = s.same;
+    }
+    s.node = undefined;
+    this.count--;
   }
 }

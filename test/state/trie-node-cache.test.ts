@@ -1,7 +1,7 @@
 import t from "tap";
 import { HashKeyedMap, hashKey } from "../../src/backend/state/trie/hash-key.ts";
 import { TrieNodeCache } from "../../src/backend/state/trie/node-cache.ts";
-import { leaf } from "../../src/backend/state/trie/node.ts";
+import { hashed, leaf } from "../../src/backend/state/trie/node.ts";
 
 /** A 32-byte hash whose first four bytes (the bucket) are `bucket`'s and whose last byte is `tag`. */
 function hashOf(bucket: number, tag: number): Uint8Array {
@@ -16,42 +16,50 @@ const tagOf = (cache: TrieNodeCache, h: Uint8Array) => {
   return n === undefined ? undefined : n.kind === 0 ? n.value[0] : -1;
 };
 
-t.test("the node cache drops the least recently used node, a hit making a node the most recent", async (t) => {
+t.test("a full node cache drops a node not read since the clock last passed it, keeping the ones read", async (t) => {
   const cache = new TrieNodeCache(3);
-  const [a, b, c, d] = [1, 2, 3, 4].map((i) => hashOf(i * 1000, i));
+  const [a, b, c, d, e] = [1, 2, 3, 4, 5].map((i) => hashOf(i * 1000, i));
   cache.set(a!, nodeTagged(1));
   cache.set(b!, nodeTagged(2));
   cache.set(c!, nodeTagged(3));
-  t.equal(tagOf(cache, a!), 1, "a read makes a the most recent");
+  t.equal(tagOf(cache, a!), 1, "a read marks a as used");
   cache.set(d!, nodeTagged(4));
   t.equal(cache.size, 3);
-  t.equal(cache.get(b!), undefined, "b, the least recent, went");
+  t.equal(cache.get(b!), undefined, "b, not read, went; a had a second chance");
   t.same(
     [a, c, d].map((h) => tagOf(cache, h!)),
     [1, 3, 4],
+    "(reading each marks all three used)",
   );
-  cache.set(c!, nodeTagged(33));
+  cache.set(e!, nodeTagged(5));
+  t.equal(cache.size, 3, "all used: the hand clears every mark and takes the first it passed");
+  t.same(
+    [a, c, d, e].map((h) => tagOf(cache, h!)),
+    [1, undefined, 4, 5],
+  );
+  cache.set(d!, nodeTagged(44));
   t.equal(cache.size, 3, "setting a cached hash again replaces its node");
-  t.equal(tagOf(cache, c!), 33);
+  t.equal(tagOf(cache, d!), 44);
   t.equal(cache.get(Uint8Array.from(a!)), cache.get(a!), "looked up by the bytes, not the array");
+  t.throws(() => new TrieNodeCache(0), RangeError);
 });
 
-t.test("hashes sharing their first four bytes are told apart, and evicted one by one", async (t) => {
+t.test("hashes sharing their first four bytes are told apart, and dropped one by one", async (t) => {
   const cache = new TrieNodeCache(4);
   const same = [1, 2, 3, 4, 5].map((tag) => hashOf(0xdeadbeef, tag));
   t.equal(new Set(same.map((h) => hashKey(h))).size, 1, "one bucket");
   for (const [i, h] of same.slice(0, 4).entries()) cache.set(h, nodeTagged(i + 1));
-  t.same(
-    same.slice(0, 4).map((h) => tagOf(cache, h)),
-    [1, 2, 3, 4],
-  );
   t.equal(cache.get(same[4]!), undefined, "a hash of the bucket not cached");
-  tagOf(cache, same[0]!); // the first one set is now the most recent: the second goes next
+  t.same(
+    [0, 2, 3].map((i) => tagOf(cache, same[i]!)),
+    [1, 3, 4],
+    "all but the second read",
+  );
   cache.set(same[4]!, nodeTagged(5));
   t.same(
     same.map((h) => tagOf(cache, h)),
     [1, undefined, 3, 4, 5],
-    "the chain's middle entry went",
+    "the chain's second entry went",
   );
   for (let i = 0; i < 10; i++) cache.set(hashOf(i, 100 + i), nodeTagged(100 + i));
   t.equal(cache.size, 4);
@@ -60,6 +68,31 @@ t.test("hashes sharing their first four bytes are told apart, and evicted one by
     [undefined, undefined, undefined, undefined, undefined],
     "all of the bucket gone",
   );
+});
+
+t.test("a child known by hash remembers its cache entry while the node is cached, and only then", async (t) => {
+  const cache = new TrieNodeCache(2);
+  const other = new TrieNodeCache(2);
+  const [a, b, c] = [1, 2, 3].map((i) => hashOf(i * 77, i));
+  const child = hashed(a!);
+  t.equal(cache.resolve(child), undefined, "not cached: nothing, nothing remembered");
+  t.equal(child.cached, undefined);
+  cache.set(a!, nodeTagged(1));
+  t.equal(cache.resolve(child), cache.get(a!), "found by its hash");
+  const entry = child.cached;
+  t.ok(entry);
+  t.equal(cache.resolve(child), cache.get(a!), "then by its entry");
+  t.equal(other.resolve(child), undefined, "another cache does not answer from this one's entry");
+  t.equal(child.cached, entry, "(and a miss there leaves the entry)");
+  // a, read, has one second chance: three more nodes push it out
+  for (const h of [b!, c!, hashOf(9, 9)]) cache.set(h, nodeTagged(h[31]!));
+  t.equal(cache.get(a!), undefined, "a dropped");
+  t.equal(entry!.node, undefined, "its entry emptied");
+  t.equal(cache.resolve(child), undefined, "the child's memory misses");
+  const reread = nodeTagged(1);
+  cache.set(a!, reread, child);
+  t.equal(cache.resolve(child), reread, "cached again, and remembered by the child that was read");
+  t.not(child.cached, entry);
 });
 
 t.test("a hash-keyed map finds keys by their bytes after a tag, whatever their first bytes", async (t) => {

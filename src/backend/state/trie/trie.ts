@@ -64,7 +64,7 @@ export class Trie {
     let at = 0;
     let node = this.node;
     while (node !== undefined) {
-      const n = node.kind === HASHED ? this.db.load(node.hash) : node;
+      const n = this.db.resolve(node);
       if (n.kind === BRANCH) {
         if (at === end) return n.value;
         node = n.children[nibbleAt(key, at++)];

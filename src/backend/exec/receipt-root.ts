@@ -1,5 +1,4 @@
-import { rlpEncode, rlpInt } from "../../tx/rlp.ts";
-import { Trie, TrieNodeDb } from "../state/trie/index.ts";
+import { listRoot } from "../state/trie/index.ts";
 import { encodeReceipt, type Receipt } from "./receipt.ts";
 
 /**
@@ -13,7 +12,5 @@ export function receiptRoot(receipts: readonly Receipt[]): Uint8Array {
 
 /** receiptRoot of receipts already encoded (a block encodes each once, for the root and the store). */
 export function encodedReceiptRoot(encoded: readonly Uint8Array[]): Uint8Array {
-  const trie = new Trie(TrieNodeDb.memory());
-  encoded.forEach((r, i) => trie.put(rlpEncode(rlpInt(i)), r));
-  return trie.root();
+  return listRoot(encoded); // the trie of rlp(i) -> encoded[i], built from its sorted keys
 }

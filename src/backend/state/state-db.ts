@@ -1,6 +1,7 @@
-import { hex } from "../../codec/bytes.ts";
+import { hex, sameBytes } from "../../codec/bytes.ts";
 import { keccak256 } from "../../crypto/keccak.ts";
 import type { Kv } from "../kv.ts";
+import { HashKeyedMap } from "./trie/hash-key.ts";
 import { type ResolvedNode, SecureTrie, TrieNodeCache, TrieNodeDb } from "./trie/index.ts";
 
 /**
@@ -25,7 +26,6 @@ export type StateWrite = readonly [key: Uint8Array, value: Uint8Array];
 const CODE = Uint8Array.of(0x63, 0x64); // "cd"
 const PREIMAGE = Uint8Array.of(0x70, 0x69); // "pi"
 const EMPTY = new Uint8Array(0);
-const BLANK_CODE_HEX = hex(BLANK_CODE_HASH);
 
 function tagged(tag: Uint8Array, hash: Uint8Array): Uint8Array {
   const key = new Uint8Array(tag.length + hash.length);
@@ -35,8 +35,8 @@ function tagged(tag: Uint8Array, hash: Uint8Array): Uint8Array {
 }
 
 export class StateDb implements Kv {
-  /** Everything written through this StateDb, by hex key. */
-  private readonly written = new Map<string, Uint8Array>();
+  /** Everything written through this StateDb (keys are a tag and a hash: the hash picks the bucket). */
+  private readonly written = new HashKeyedMap<Uint8Array>(2);
   /** Written since the last `takeBatch`. */
   private batch: StateWrite[] = [];
   /** Trie nodes committed since the last `takeNodes`. */
@@ -71,7 +71,7 @@ export class StateDb implements Kv {
 
   get(key: Uint8Array): Uint8Array | undefined {
     if (this.written.size === 0) return this.base.get(key); // a state that has not committed yet
-    return this.written.get(hex(key)) ?? this.base.get(key);
+    return this.written.get(key) ?? this.base.get(key);
   }
 
   /** Kv.write as the trie calls it: records, never deletions (nodes are content-addressed). */
@@ -98,7 +98,7 @@ export class StateDb implements Kv {
 
   /** Code by its hash (Account.code); the empty code has no record. */
   code(codeHash: Uint8Array): Uint8Array {
-    if (hex(codeHash) === BLANK_CODE_HEX) return EMPTY;
+    if (sameBytes(codeHash, BLANK_CODE_HASH)) return EMPTY;
     const code = this.get(tagged(CODE, codeHash));
     if (code === undefined) throw new MissingRecordError("code", codeHash);
     return code;
@@ -124,10 +124,8 @@ export class StateDb implements Kv {
   }
 
   private put(key: Uint8Array, value: Uint8Array): void {
-    const k = hex(key);
-    if (this.written.has(k)) return; // content-addressed: the same key is the same record
-    this.written.set(k, value);
-    this.batch.push([key, value]);
+    // Content-addressed: the same key is the same record.
+    if (this.written.add(key, value)) this.batch.push([key, value]);
   }
 }
 

@@ -1,22 +1,30 @@
 import { keccak256 } from "../../../crypto/keccak.ts";
-import { packPath } from "./nibbles.ts";
-import { BRANCH, type BranchNode, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
+import type { Nibbles } from "./nibbles.ts";
+import { BRANCH, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
 
 /**
  * A node's RLP and its reference in a parent: the RLP itself when shorter than 32 bytes, else
  * keccak256 of it (trie.py _encode_node). The reference is cached on the node, so hashing a
  * trie after an edit touches only the nodes the edit made.
  *
- * A node of 32 bytes or more is encoded into one reused scratch buffer, hashed there, and
- * copied out only when a commit writes it: a branch's RLP is over 500 bytes, and a typed
- * array that large lives outside the JS heap: allocating one per edited node (and freeing it)
- * was a third of a commit's CPU time. Only the RLP of a short node is kept, since its parent
- * embeds it.
+ * A node is measured first (its children's references taken, which may encode them), then
+ * written in one pass where it is to live: a short node into an array of its own (its parent
+ * embeds it), a long one being committed straight into the commit's arena (its Kv record,
+ * hashed there: encoded once, never copied), a long one only being hashed into one reused
+ * scratch buffer. A branch's RLP is over 500 bytes, and a typed array that large lives
+ * outside the JS heap: allocating one per edited node (and freeing it) was a third of a
+ * commit's CPU time.
  */
 
 const headerLength = (n: number) => (n < 56 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5);
 
 const itemLength = (b: Uint8Array) => (b.length === 1 && b[0]! < 0x80 ? 1 : headerLength(b.length) + b.length);
+
+/**
+ * A path's hex-prefix item (packPath, then as an RLP string): a single byte (an empty or
+ * one-nibble path, flag < 0x80) is its own item, else a header byte and up to 33 bytes.
+ */
+const pathItemLength = (path: Nibbles) => (path.length < 2 ? 1 : (path.length >> 1) + 2);
 
 function writeHeader(out: Uint8Array, at: number, length: number, offset: number): number {
   if (length < 56) {
@@ -39,13 +47,34 @@ function writeItem(out: Uint8Array, at: number, b: Uint8Array): number {
   return at + b.length;
 }
 
+/** The path's hex-prefix encoding (nibbles.ts packPath) as an RLP item, written in place. */
+function writePath(out: Uint8Array, at: number, path: Nibbles, leaf: boolean): number {
+  const n = path.length;
+  const flag = leaf ? 0x20 : 0;
+  if (n >= 2) out[at++] = 0x80 + (n >> 1) + 1;
+  let i = 0;
+  if (n & 1) out[at++] = flag | 0x10 | path[i++]!;
+  else out[at++] = flag;
+  for (; i < n; i += 2) out[at++] = (path[i]! << 4) | path[i + 1]!;
+  return at;
+}
+
 let scratch = new Uint8Array(1024);
 
-/** The reference of a node that has none yet: encoded in the scratch buffer, its RLP kept if short, else hashed. */
+/** The reference of a node that has none yet: its RLP kept if short, else its hash (encoded in the scratch buffer). */
 function computeReference(node: ResolvedNode): Uint8Array {
-  const length = encode(node);
-  if (length < 32) return (node.enc = scratch.slice(0, length));
+  const length = encodedLength(node);
+  if (length < 32) return (node.enc = encodeShort(node, length));
+  if (scratch.length < length) scratch = new Uint8Array(Math.max(length, 2 * scratch.length));
+  write(node, scratch, 0);
   return (node.hash = keccak256(scratch.subarray(0, length)));
+}
+
+/** A short node's RLP in an array of its own (under 32 bytes: on the JS heap, and cheap). */
+function encodeShort(node: ResolvedNode, length: number): Uint8Array {
+  const enc = new Uint8Array(length);
+  write(node, enc, 0);
+  return enc;
 }
 
 /** The RLP a parent holds for this child: itself if short, else its hash. */
@@ -63,15 +92,18 @@ export function nodeHash(node: ResolvedNode): Uint8Array {
 }
 
 /**
- * The node's RLP as bytes of its own: the cached RLP of a short or stored node, else encoded
- * afresh into `arena` (one buffer for a whole commit's records, which die with the batch).
+ * The node's RLP as bytes of its own: the cached RLP of a short or stored node, else written
+ * into `arena` (one buffer for a whole commit's records, which die with the batch) and hashed
+ * there.
  */
 export function nodeRlp(node: ResolvedNode, arena: Arena): Uint8Array {
   if (node.enc !== undefined) return node.enc;
-  const length = encode(node);
-  if (length < 32) return (node.enc = scratch.slice(0, length));
-  node.hash ??= keccak256(scratch.subarray(0, length));
-  return arena.copy(scratch, length);
+  const length = encodedLength(node);
+  if (length < 32) return (node.enc = encodeShort(node, length));
+  const out = arena.take(length);
+  write(node, out, 0);
+  node.hash ??= keccak256(out);
+  return out;
 }
 
 /** Bump allocation of one commit's records, in chunks that grow with the commit (a one-key commit takes 4 kB). */
@@ -80,14 +112,14 @@ export class Arena {
   private used = 0;
   private next = 4096;
 
-  copy(from: Uint8Array, length: number): Uint8Array {
+  /** `length` fresh bytes of the arena's (to be written by the caller). */
+  take(length: number): Uint8Array {
     if (this.used + length > this.chunk.length) {
       this.chunk = new Uint8Array(Math.max(length, this.next));
       this.next = Math.min(2 * this.next, 256 * 1024);
       this.used = 0;
     }
     const out = this.chunk.subarray(this.used, this.used + length);
-    out.set(from.subarray(0, length));
     this.used += length;
     return out;
   }
@@ -110,35 +142,38 @@ function writeReference(out: Uint8Array, at: number, ref: Uint8Array | undefined
   return at + 33;
 }
 
-/** Room for `length` bytes in the scratch buffer (its contents are dropped). */
-function room(length: number): Uint8Array {
-  if (scratch.length < length) scratch = new Uint8Array(Math.max(length, 2 * scratch.length));
-  return scratch;
+/** The length of the node's list payload; takes (and caches) the children's references. */
+function payloadLength(node: ResolvedNode): number {
+  if (node.kind === BRANCH) {
+    let payload = node.value === undefined ? 1 : itemLength(node.value);
+    const children = node.children;
+    for (let i = 0; i < 16; i++) payload += referenceLength(reference(children[i]));
+    return payload;
+  }
+  const second = node.kind === LEAF ? itemLength(node.value) : referenceLength(reference(node.child));
+  return pathItemLength(node.path) + second;
+}
+
+/** The length of the node's RLP; after it, `write` finds every child's reference cached. */
+function encodedLength(node: ResolvedNode): number {
+  const payload = payloadLength(node);
+  return headerLength(payload) + payload;
 }
 
 /**
- * Writes the node's RLP at the start of the scratch buffer and returns its length. The
- * children's references are taken first (which may encode them in the same buffer), the
- * node's own bytes after: a leaf or extension is [hex-prefix path, value or child], a branch
- * 16 children and a value.
+ * Writes the node's RLP at out[at..] (room for encodedLength(node) bytes, which has been called:
+ * the children's references are cached, so nothing else is encoded meanwhile) and returns its
+ * end. A leaf or extension is [hex-prefix path, value or child], a branch 16 children and a value.
  */
-function encode(node: ResolvedNode): number {
+function write(node: ResolvedNode, out: Uint8Array, at: number): number {
+  at = writeHeader(out, at, payloadLength(node), 0xc0);
   if (node.kind === BRANCH) {
-    const refs = node.children.map(reference);
-    let payload = node.value === undefined ? 1 : itemLength(node.value);
-    for (const r of refs) payload += referenceLength(r);
-    const out = room(headerLength(payload) + payload);
-    let at = writeHeader(out, 0, payload, 0xc0);
-    for (const r of refs) at = writeReference(out, at, r);
+    const children = node.children;
+    for (let i = 0; i < 16; i++) at = writeReference(out, at, reference(children[i]));
     if (node.value !== undefined) return writeItem(out, at, node.value);
     out[at] = 0x80;
     return at + 1;
   }
-  const path = packPath(node.path, node.kind === LEAF);
-  const ref = node.kind === LEAF ? undefined : reference(node.child);
-  const second = node.kind === LEAF ? itemLength(node.value) : referenceLength(ref);
-  const payload = itemLength(path) + second;
-  const out = room(headerLength(payload) + payload);
-  const at = writeItem(out, writeHeader(out, 0, payload, 0xc0), path);
-  return node.kind === LEAF ? writeItem(out, at, node.value) : writeReference(out, at, ref);
+  at = writePath(out, at, node.path, node.kind === LEAF);
+  return node.kind === LEAF ? writeItem(out, at, node.value) : writeReference(out, at, reference(node.child));
 }

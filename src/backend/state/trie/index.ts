@@ -1,5 +1,6 @@
 /** The Merkle Patricia trie of the world state and of receipts (EXECUTION.md §2.1, §3). */
 export { MalformedTrieNodeError } from "./decode.ts";
+export { listRoot } from "./list-root.ts";
 export { TrieNodeCache } from "./node-cache.ts";
 export { MissingTrieNodeError, TrieNodeDb, type TrieWrite } from "./node-db.ts";
 export { SecureTrie } from "./secure-trie.ts";

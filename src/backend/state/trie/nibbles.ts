@@ -16,6 +16,9 @@ export function toNibbles(key: Uint8Array): Nibbles {
   return out;
 }
 
+/** The i-th nibble of `key`'s bytes (high nibble first), without making its nibble array. */
+export const nibbleAt = (key: Uint8Array, i: number): number => (key[i >> 1]! >> ((~i & 1) << 2)) & 0x0f;
+
 /** The key bytes of an even-length nibble path (a full key always is). */
 export function fromNibbles(nibbles: ArrayLike<number>, length = nibbles.length): Uint8Array {
   if (length % 2 !== 0) throw new Error(`a key has whole bytes: ${length} nibbles`);

@@ -1,6 +1,18 @@
-import { hex } from "../../../codec/bytes.ts";
 import { nodeHash } from "./codec.ts";
-import { BRANCH, EXTENSION, HASHED, type ResolvedNode, type TrieNode, branch, extension, hashed } from "./node.ts";
+import { hashKey, sameKey } from "./hash-key.ts";
+import {
+  BRANCH,
+  type CacheEntry,
+  EXTENSION,
+  HASHED,
+  type HashedNode,
+  type ResolvedNode,
+  type TrieNode,
+  branch,
+  extension,
+  hashed,
+  leaf,
+} from "./node.ts";
 
 /** A child as its parent's record holds it: inline when under 32 bytes, else by hash. */
 function asStored(child: TrieNode | undefined): TrieNode | undefined {
@@ -18,17 +30,28 @@ function detached(node: ResolvedNode): ResolvedNode {
   let made: ResolvedNode;
   if (node.kind === BRANCH) made = branch(node.children.map(asStored), node.value, true);
   else if (node.kind === EXTENSION) made = extension(node.path, asStored(node.child)!, true);
-  else made = { ...node, stored: true };
+  else made = leaf(node.path, node.value, true);
   made.enc = node.enc !== undefined && node.enc.length < 32 ? node.enc : undefined;
   made.hash = node.hash;
   return made;
 }
 
+/** A cached node, in its bucket's chain (same four hash bytes) and in the clock's ring of slots. */
+interface Slot extends CacheEntry {
+  hash: Uint8Array;
+  /** The next slot of the same bucket. */
+  same: Slot | undefined;
+  /** Read since the clock's hand last passed. */
+  used: boolean;
+}
+
+const NO_HASH = new Uint8Array(0);
+
 /**
- * Decoded trie nodes by hash, least recently used first out. A node is a function of its
- * hash, so an entry is never stale, and one cache may serve every TrieNodeDb over the same
- * shard's records: a state opened per block at its parent's root then finds the hot paths
- * (the top levels, the accounts the last blocks touched) already decoded.
+ * Decoded trie nodes by hash, the least recently used going first (approximately: a clock). A
+ * node is a function of its hash, so an entry is never stale, and one cache may serve every
+ * TrieNodeDb over the same shard's records: a state opened per block at its parent's root then
+ * finds the hot paths (the top levels, the accounts the last blocks touched) already decoded.
  *
  * Nodes come in from reads of a Kv, and from a commit once its records are stored (`admit`): the
  * nodes a block wrote are the ones the next block reads first (the root and the paths it changed).
@@ -36,29 +59,50 @@ function detached(node: ResolvedNode): ResolvedNode {
  * here; that is harmless, since a trie only reaches a node from a root that refers to it, and a
  * root's own records are stored with it. Only the question "does the store have this root" must
  * not be asked of the cache, and TrieNodeDb.has does not.
+ *
+ * A lookup builds no string: the Map's key is four of the hash's bytes (hash-key.ts), the slot
+ * keeps the whole hash to compare. A HashedNode found here remembers its slot (`cached`), so the
+ * cached parents' children, the top of every path, are resolved with no lookup at all; a dropped
+ * slot is emptied, and the memo then misses. Recency is a clock (second chance): a hit sets one
+ * flag on the slot it already holds, and when the cache is full the hand passes over the slots,
+ * clearing flags, to the first one not used since its last pass.
  */
 export class TrieNodeCache {
-  private readonly map = new Map<string, ResolvedNode>();
+  private readonly map = new Map<number, Slot>();
+  /** The clock's ring: every slot, the hand's next candidate at `hand`. */
+  private readonly slots: Slot[] = [];
+  private hand = 0;
 
   /**
    * A decoded branch node takes 1.2 to 2.3 kB of RSS (its 16 children, their hashes, its record):
    * 25,000 nodes are some 30 to 60 MB, the paths of several full blocks. The store has them all.
    */
-  constructor(readonly capacity = 25_000) {}
+  constructor(readonly capacity = 25_000) {
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`a node cache holds 1 node or more, not ${capacity}`);
+  }
 
   get size(): number {
-    return this.map.size;
+    return this.slots.length;
   }
 
   get(hash: Uint8Array): ResolvedNode | undefined {
-    const id = hex(hash);
-    const hit = this.map.get(id);
-    if (hit !== undefined) {
-      // Refresh its place: a Map iterates in insertion order, so the first key is the least recent.
-      this.map.delete(id);
-      this.map.set(id, hit);
+    const s = this.find(hash);
+    if (s === undefined) return undefined;
+    s.used = true;
+    return s.node;
+  }
+
+  /** The node of a child known by hash, if cached here; the child remembers where. */
+  resolve(child: HashedNode): ResolvedNode | undefined {
+    let s = child.cached as Slot | undefined;
+    if (s === undefined || s.owner !== this || s.node === undefined) {
+      s = this.find(child.hash);
+      if (s === undefined) return undefined;
+      child.cached = s;
     }
-    return hit;
+    s.used = true;
+    return s.node;
   }
 
   /** The nodes of a commit (TrieCommit.nodes, each hashed), once their records are stored. */
@@ -66,8 +110,56 @@ export class TrieNodeCache {
     for (const node of nodes) this.set(node.hash ?? nodeHash(node), detached(node));
   }
 
-  set(hash: Uint8Array, node: ResolvedNode): void {
-    this.map.set(hex(hash), node);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+  set(hash: Uint8Array, node: ResolvedNode, child?: HashedNode): void {
+    const k = hashKey(hash);
+    const first = this.map.get(k);
+    for (let s = first; s !== undefined; s = s.same) {
+      if (sameKey(s.hash, hash)) {
+        s.node = node;
+        s.used = true;
+        if (child !== undefined) child.cached = s;
+        return;
+      }
+    }
+    const slot: Slot = { owner: this, node, hash, same: first, used: false };
+    this.map.set(k, slot);
+    if (child !== undefined) child.cached = slot;
+    if (this.slots.length < this.capacity) {
+      this.slots.push(slot);
+      return;
+    }
+    const slots = this.slots;
+    let victim = slots[this.hand]!;
+    while (victim.used) {
+      victim.used = false;
+      this.hand = this.hand + 1 === slots.length ? 0 : this.hand + 1;
+      victim = slots[this.hand]!;
+    }
+    this.drop(victim);
+    slots[this.hand] = slot;
+    this.hand = this.hand + 1 === slots.length ? 0 : this.hand + 1;
+  }
+
+  private find(hash: Uint8Array): Slot | undefined {
+    let s = this.map.get(hashKey(hash));
+    while (s !== undefined && !sameKey(s.hash, hash)) s = s.same;
+    return s;
+  }
+
+  /** Takes the slot out of its bucket and empties it (a HashedNode may still remember it). */
+  private drop(s: Slot): void {
+    const k = hashKey(s.hash);
+    const first = this.map.get(k)!;
+    if (first === s) {
+      if (s.same === undefined) this.map.delete(k);
+      else this.map.set(k, s.same);
+    } else {
+      let before = first;
+      while (before.same !== s) before = before.same!;
+      before.same = s.same;
+    }
+    s.node = undefined;
+    s.hash = NO_HASH;
+    s.same = undefined;
   }
 }

@@ -2,7 +2,7 @@ import { hex } from "../../../codec/bytes.ts";
 import { type Kv, MemoryKvEnv } from "../../kv.ts";
 import { decodeNode } from "./decode.ts";
 import { TrieNodeCache } from "./node-cache.ts";
-import { HASHED, type ResolvedNode, type TrieNode } from "./node.ts";
+import { HASHED, type HashedNode, type ResolvedNode, type TrieNode } from "./node.ts";
 
 /** One record for Kv.write: a node's RLP under its prefixed hash. */
 export type TrieWrite = readonly [key: Uint8Array, value: Uint8Array];
@@ -43,19 +43,23 @@ export class TrieNodeDb {
 
   /** The node with this hash; throws MissingTrieNodeError if the store does not have it. */
   load(hash: Uint8Array): ResolvedNode {
-    const hit = this.cache.get(hash);
-    if (hit !== undefined) return hit;
-    const rlp = this.kv.get(this.keyOf(hash));
-    if (rlp === undefined) throw new MissingTrieNodeError(hash);
-    this.reads++;
-    const node = decodeNode(rlp, hash);
-    this.cache.set(hash, node);
-    return node;
+    return this.cache.get(hash) ?? this.read(hash);
   }
 
   /** The node itself, reading it from the store if only its hash is known. */
   resolve(node: TrieNode): ResolvedNode {
-    return node.kind === HASHED ? this.load(node.hash) : node;
+    if (node.kind !== HASHED) return node;
+    return this.cache.resolve(node) ?? this.read(node.hash, node);
+  }
+
+  /** A cache miss: the node decoded from its record, and cached (remembered by `child` if given). */
+  private read(hash: Uint8Array, child?: HashedNode): ResolvedNode {
+    const rlp = this.kv.get(this.keyOf(hash));
+    if (rlp === undefined) throw new MissingTrieNodeError(hash);
+    this.reads++;
+    const node = decodeNode(rlp, hash);
+    this.cache.set(hash, node, child);
+    return node;
   }
 
   /** Whether this store's Kv has the node (a root, say); asks the Kv, since a shared cache may hold nodes of another. */

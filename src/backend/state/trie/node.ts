@@ -48,6 +48,17 @@ export interface BranchNode extends Cached {
 export interface HashedNode {
   readonly kind: typeof HASHED;
   readonly hash: Uint8Array;
+  /**
+   * The node cache's entry this hash was last found in (node-cache.ts): the next resolve of this
+   * same child goes straight to it while it holds the node, without looking the hash up.
+   */
+  cached: CacheEntry | undefined;
+}
+
+/** A TrieNodeCache's entry, as a HashedNode remembers it; emptied when the cache drops the node. */
+export interface CacheEntry {
+  readonly owner: object;
+  node: ResolvedNode | undefined;
 }
 
 export type ResolvedNode = LeafNode | ExtensionNode | BranchNode;
@@ -77,6 +88,6 @@ export const branch = (
   stored = false,
 ): BranchNode => ({ kind: BRANCH, children, value, enc: undefined, hash: undefined, stored });
 
-export const hashed = (hash: Uint8Array): HashedNode => ({ kind: HASHED, hash });
+export const hashed = (hash: Uint8Array): HashedNode => ({ kind: HASHED, hash, cached: undefined });
 
 export const EMPTY_CHILDREN: ReadonlyArray<TrieNode | undefined> = Array.from({ length: 16 }, () => undefined);

@@ -2,7 +2,7 @@ import { sameBytes } from "../../../codec/bytes.ts";
 import { keccak256 } from "../../../crypto/keccak.ts";
 import { Arena, nodeHash, nodeRlp } from "./codec.ts";
 import { insert, remove } from "./edit.ts";
-import { sharedLength, toNibbles } from "./nibbles.ts";
+import { nibbleAt, toNibbles } from "./nibbles.ts";
 import type { TrieNodeDb, TrieWrite } from "./node-db.ts";
 import { BRANCH, EXTENSION, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
 import { type TrieEntry, walk } from "./walk.ts";
@@ -58,21 +58,23 @@ export class Trie {
     this.node = sameBytes(root, BLANK_ROOT) ? undefined : db.load(root);
   }
 
+  /** The value under `key`; reads the key's nibbles in place (no path is built for a read). */
   get(key: Uint8Array): Uint8Array | undefined {
-    const path = toNibbles(key);
+    const end = key.length * 2;
     let at = 0;
     let node = this.node;
     while (node !== undefined) {
       const n = this.db.resolve(node);
       if (n.kind === BRANCH) {
-        if (at === path.length) return n.value;
-        node = n.children[path[at++]!];
+        if (at === end) return n.value;
+        node = n.children[nibbleAt(key, at++)];
         continue;
       }
-      const shared = sharedLength(n.path, path, at);
-      if (shared < n.path.length) return undefined;
-      at += shared;
-      if (n.kind === LEAF) return at === path.length ? n.value : undefined;
+      const path = n.path;
+      if (path.length > end - at) return undefined;
+      for (let i = 0; i < path.length; i++) if (path[i] !== nibbleAt(key, at + i)) return undefined;
+      at += path.length;
+      if (n.kind === LEAF) return at === end ? n.value : undefined;
       node = n.child;
     }
     return undefined;
@@ -113,9 +115,10 @@ export class Trie {
     collect(this.db, node, out, arena);
     out.root = nodeHash(node);
     // The root is stored by hash whatever its size (trie.py _update_root_hash), so it can be reopened.
-    const rlp = nodeRlp(node, arena);
-    if (rlp.length < 32) {
-      out.writes.push([this.db.keyOf(out.root), rlp]);
+    // A short node keeps its RLP (codec.ts); a long one was written by collect.
+    const short = node.enc !== undefined && node.enc.length < 32 ? node.enc : undefined;
+    if (short !== undefined) {
+      out.writes.push([this.db.keyOf(out.root), short]);
       out.nodes.push(node);
     }
     return out;

@@ -3,7 +3,7 @@ import {
   bytesInt,
   decodeTokenList,
   decodeTrieInt,
-  encodeTokenList,
+  encodeTaggedTokenList,
   encodeTrieInt,
   word32,
 } from "./account-rlp.ts";
@@ -122,10 +122,13 @@ export class TokenBalances implements Undoable {
   serialize(): Uint8Array {
     if (this.trie !== undefined) {
       if (this.cache.size > 0) throw new Error("TokenBalances.serialize: token trie not committed");
-      return Uint8Array.of(0x01, ...this.trie.root());
+      const out = new Uint8Array(33);
+      out[0] = 0x01;
+      out.set(this.trie.root(), 1);
+      return out;
     }
     if (this.cache.size === 0) return new Uint8Array(0);
-    return Uint8Array.of(0x00, ...encodeTokenList(this.cache));
+    return encodeTaggedTokenList(this.cache);
   }
 
   /** The balance map entries as they stand (list mode only): for the mock-account check. */

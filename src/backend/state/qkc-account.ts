@@ -33,12 +33,12 @@ const RESET_STORAGE = 5;
  * journal, so a revert restores them in place.
  */
 export class CachedAccount implements Undoable {
-  /** Account.storage_cache: slots read or set since the account was loaded. */
-  private storage = new Map<bigint, bigint>();
+  /** Account.storage_cache: slots read or set since the account was loaded (this and the next two made on first use). */
+  private storage: Map<bigint, bigint> | undefined;
   /** keccak256 of each slot read from the trie: its key there, hashed once for the read and the commit. */
-  private readonly hashedSlots = new Map<bigint, Uint8Array>();
+  private hashedSlots: Map<bigint, Uint8Array> | undefined;
   /** Slots set since loading: what a commit writes (a read leaves the trie as it is). */
-  private readonly setSlots = new Set<bigint>();
+  private setSlots: Set<bigint> | undefined;
   /** The storage trie reads go to; reset_storage swaps in an empty one. Opened on first use. */
   private storageTrie: SecureTrie | undefined;
   private storageTrieRoot: Uint8Array;
@@ -132,27 +132,27 @@ export class CachedAccount implements Undoable {
 
   /** Account.get_storage_data: read once from the trie, then from the cache. */
   getStorage(slot: bigint): bigint {
-    const cached = this.storage.get(slot);
+    const cached = this.storage?.get(slot);
     if (cached !== undefined) return cached;
     const hashed = keccak256(word32(slot));
-    this.hashedSlots.set(slot, hashed);
+    (this.hashedSlots ??= new Map()).set(slot, hashed);
     const v = decodeTrieInt(this.trie().getHashed(hashed), "storage value");
-    this.storage.set(slot, v);
+    (this.storage ??= new Map()).set(slot, v);
     return v;
   }
 
   /** State.set_storage_data; the undo writes into whatever cache is current then (see resetStorage). */
   setStorage(journal: Journal, slot: bigint, value: bigint): void {
     const before = this.getStorage(slot);
-    this.storage.set(slot, value);
-    this.setSlots.add(slot);
+    this.storage!.set(slot, value);
+    (this.setSlots ??= new Set()).add(slot);
     journal.push(this, STORAGE, slot, before);
   }
 
   /** State.reset_storage: an empty cache over an empty trie; the stored root changes at commit. */
   resetStorage(journal: Journal): void {
     journal.push(this, RESET_STORAGE, [this.storage, this.storageTrie], this.storageTrieRoot);
-    this.storage = new Map();
+    this.storage = undefined;
     this.storageTrie = undefined;
     this.storageTrieRoot = BLANK_ROOT;
   }
@@ -176,10 +176,10 @@ export class CachedAccount implements Undoable {
         break;
       case STORAGE:
         // writes into whatever cache is current then (see resetStorage)
-        this.storage.set(a as bigint, b as bigint);
+        (this.storage ??= new Map()).set(a as bigint, b as bigint);
         break;
       default:
-        [this.storage, this.storageTrie] = a as [Map<bigint, bigint>, SecureTrie | undefined];
+        [this.storage, this.storageTrie] = a as [Map<bigint, bigint> | undefined, SecureTrie | undefined];
         this.storageTrieRoot = b as Uint8Array;
     }
   }
@@ -190,10 +190,10 @@ export class CachedAccount implements Undoable {
    */
   commit(): void {
     let wrote = false;
-    for (const slot of this.setSlots) {
-      const v = this.storage.get(slot);
+    for (const slot of this.setSlots ?? []) {
+      const v = this.storage?.get(slot);
       if (v === undefined) continue; // set before a reset_storage: the emptied trie never had it
-      const key = this.hashedSlots.get(slot) ?? keccak256(word32(slot));
+      const key = this.hashedSlots?.get(slot) ?? keccak256(word32(slot));
       if (v === 0n) this.trie().deleteHashed(key);
       else this.trie().putHashed(key, encodeTrieInt(v));
       wrote = true;

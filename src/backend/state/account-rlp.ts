@@ -11,17 +11,164 @@ export class AccountEncodingError extends Error {
   override readonly name = "AccountEncodingError";
 }
 
-const EMPTY = new Uint8Array(0);
+const WORD_LIMIT = 1n << 256n;
+/** 2^48: below it an integer's bytes are a double's arithmetic, no bigint operation. */
+const SMALL_LIMIT = 0x1000000000000n;
+/** One 32-byte scratch word (a DataView over a fresh small array would make V8 move it off its heap per call). */
+const scratch = new DataView(new ArrayBuffer(32));
+const scratchBytes = new Uint8Array(scratch.buffer);
 
-/** utils.encode_int32: a 32-byte big-endian word (storage slots and token ids as trie keys). */
+/**
+ * utils.encode_int32: a 32-byte big-endian word (storage slots and token ids as trie keys), without
+ * the hex string round trip (a slot is read and written per SLOAD/SSTORE).
+ */
 export function word32(v: bigint): Uint8Array {
-  if (v < 0n || v >= 1n << 256n) throw new RangeError(`${v} does not fit 32 bytes`);
-  return new Uint8Array(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
+  if (v < 0n || v >= WORD_LIMIT) throw new RangeError(`${v} does not fit 32 bytes`);
+  const out = new Uint8Array(32);
+  if (v < SMALL_LIMIT) {
+    for (let n = Number(v), i = 31; n > 0; i--, n = Math.floor(n / 256)) out[i] = n % 256;
+    return out;
+  }
+  scratch.setBigUint64(24, BigInt.asUintN(64, v));
+  scratch.setBigUint64(16, BigInt.asUintN(64, v >> 64n));
+  scratch.setBigUint64(8, BigInt.asUintN(64, v >> 128n));
+  scratch.setBigUint64(0, v >> 192n);
+  out.set(scratchBytes);
+  return out;
 }
 
-/** utils.big_endian_to_int: lenient (leading zeros allowed), as for trie values. */
+/** utils.big_endian_to_int: lenient (leading zeros allowed), as for trie values; six bytes at a time. */
 export function bytesInt(b: Uint8Array): bigint {
-  return b.length === 0 ? 0n : BigInt("0x" + Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex"));
+  const n = b.length;
+  let i = n % 6;
+  let head = 0;
+  for (let j = 0; j < i; j++) head = head * 256 + b[j]!;
+  if (n <= 6) return BigInt(n === 6 ? sixBytes(b, 0) : head);
+  let r = BigInt(head);
+  for (; i < n; i += 6) r = (r << 48n) | BigInt(sixBytes(b, i));
+  return r;
+}
+
+function sixBytes(b: Uint8Array, i: number): number {
+  return (
+    ((b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!) * 0x1000000 + ((b[i + 3]! << 16) | (b[i + 4]! << 8) | b[i + 5]!)
+  );
+}
+
+/** The minimal big-endian bytes of a non-negative integer (rlp's big_endian_int), into `out` at `at`; returns the end. */
+function writeInt(v: bigint, out: Uint8Array, at: number, size: number): number {
+  if (v < SMALL_LIMIT) {
+    for (let n = Number(v), i = at + size - 1; i >= at; i--, n = Math.floor(n / 256)) out[i] = n % 256;
+    return at + size;
+  }
+  for (let i = at + size - 1; i >= at; i -= 6, v >>= 48n) {
+    let n = Number(BigInt.asUintN(48, v));
+    for (let j = i; j > i - 6 && j >= at; j--, n = Math.floor(n / 256)) out[j] = n % 256;
+  }
+  return at + size;
+}
+
+/** How many bytes the minimal big-endian form of `v` takes (0 for 0). */
+function intSize(v: bigint): number {
+  let size = 0;
+  for (; v >= SMALL_LIMIT; v >>= 48n) size += 6;
+  for (let n = Number(v); n > 0; n = Math.floor(n / 256)) size++;
+  return size;
+}
+
+/*
+ * RLP written straight into one array for the few shapes the state stores (tx/rlp.ts's rlpEncode
+ * takes item trees, and an account was five small arrays and a spread before).
+ */
+
+function lengthBytes(length: number): number {
+  let n = 0;
+  for (; length > 0; length = Math.floor(length / 256)) n++;
+  return n;
+}
+
+const headerSize = (length: number): number => (length < 56 ? 1 : 1 + lengthBytes(length));
+
+/** A string's (base 0x80) or list's (base 0xc0) length prefix. */
+function writeHeader(out: Uint8Array, at: number, length: number, base: number): number {
+  if (length < 56) {
+    out[at] = base + length;
+    return at + 1;
+  }
+  const ll = lengthBytes(length);
+  out[at] = base + 55 + ll;
+  for (let i = ll; i >= 1; i--, length = Math.floor(length / 256)) out[at + i] = length % 256;
+  return at + 1 + ll;
+}
+
+const bytesItemSize = (b: Uint8Array): number => (b.length === 1 && b[0]! < 0x80 ? 1 : headerSize(b.length) + b.length);
+
+function writeBytesItem(out: Uint8Array, at: number, b: Uint8Array): number {
+  if (b.length === 1 && b[0]! < 0x80) {
+    out[at] = b[0]!;
+    return at + 1;
+  }
+  at = writeHeader(out, at, b.length, 0x80);
+  out.set(b, at);
+  return at + b.length;
+}
+
+/** An integer item of `size` (intSize) bytes. */
+const intItemSize = (v: bigint, size: number): number => (size === 1 && v < 0x80n ? 1 : headerSize(size) + size);
+
+function writeIntItem(out: Uint8Array, at: number, v: bigint, size: number): number {
+  if (size === 1 && v < 0x80n) {
+    out[at] = Number(v);
+    return at + 1;
+  }
+  return writeInt(v, out, writeHeader(out, at, size, 0x80), size);
+}
+
+/*
+ * Decoding the same shapes without building item trees: `item` reads one canonical header and
+ * leaves its payload's bounds in `payloadStart`/`payloadEnd`. Anything it does not vouch for (a
+ * long header it cannot read, an item overrunning its list, a non-canonical form) goes to the
+ * generic decoder, which accepts or throws exactly as before.
+ */
+let payloadStart = 0;
+let payloadEnd = 0;
+const NOT_SURE = 0;
+const STRING = 1;
+const LIST = 2;
+
+function readItem(b: Uint8Array, pos: number, end: number): number {
+  if (pos >= end) return NOT_SURE;
+  const p = b[pos]!;
+  let kind = STRING;
+  let length: number;
+  if (p < 0x80) {
+    payloadStart = pos;
+    payloadEnd = pos + 1;
+    return STRING;
+  } else if (p < 0xb8) {
+    length = p - 0x80;
+    payloadStart = pos + 1;
+    if (length === 1 && (payloadStart >= end || b[payloadStart]! < 0x80)) return NOT_SURE;
+  } else if (p < 0xc0 || p >= 0xf8) {
+    kind = p < 0xc0 ? STRING : LIST;
+    const ll = p - (p < 0xc0 ? 0xb7 : 0xf7);
+    if (ll > 2 || pos + 1 + ll > end || b[pos + 1] === 0) return NOT_SURE;
+    length = ll === 1 ? b[pos + 1]! : b[pos + 1]! * 256 + b[pos + 2]!;
+    if (length < 56) return NOT_SURE;
+    payloadStart = pos + 1 + ll;
+  } else {
+    kind = LIST;
+    length = p - 0xc0;
+    payloadStart = pos + 1;
+  }
+  payloadEnd = payloadStart + length;
+  return payloadEnd > end ? NOT_SURE : kind;
+}
+
+/** A canonical integer (no leading zero byte) at the current payload, or undefined. */
+function canonicalInt(b: Uint8Array): bigint | undefined {
+  if (payloadEnd > payloadStart && b[payloadStart] === 0) return undefined;
+  return bytesInt(b.subarray(payloadStart, payloadEnd));
 }
 
 /** rlp's big_endian_int sedes: canonical only (no leading zero byte). */
@@ -67,12 +214,57 @@ export interface StoredAccount {
 
 /** rlp(_Account): [nonce, token_balances, storage, code_hash, full_shard_key (4 bytes), optional]. */
 export function encodeAccount(a: StoredAccount): Uint8Array {
-  const key = new Uint8Array(4);
-  new DataView(key.buffer).setUint32(0, a.fullShardKey >>> 0);
-  return rlpEncode([rlpInt(a.nonce), a.tokenBalances, a.storageRoot, a.codeHash, key, EMPTY]);
+  if (a.nonce < 0n) return rlpEncode(rlpInt(a.nonce)); // rlpInt's RangeError
+  const nonceSize = intSize(a.nonce);
+  const payload =
+    intItemSize(a.nonce, nonceSize) +
+    bytesItemSize(a.tokenBalances) +
+    bytesItemSize(a.storageRoot) +
+    bytesItemSize(a.codeHash) +
+    5 + // full_shard_key: 0x84 and 4 bytes
+    1; // optional: empty
+  const out = new Uint8Array(headerSize(payload) + payload);
+  let at = writeHeader(out, 0, payload, 0xc0);
+  at = writeIntItem(out, at, a.nonce, nonceSize);
+  at = writeBytesItem(out, at, a.tokenBalances);
+  at = writeBytesItem(out, at, a.storageRoot);
+  at = writeBytesItem(out, at, a.codeHash);
+  const key = a.fullShardKey >>> 0;
+  out[at] = 0x84;
+  out[at + 1] = key >>> 24;
+  out[at + 2] = (key >>> 16) & 0xff;
+  out[at + 3] = (key >>> 8) & 0xff;
+  out[at + 4] = key & 0xff;
+  out[at + 5] = 0x80;
+  return out;
 }
 
 export function decodeAccount(rlp: Uint8Array): StoredAccount {
+  return decodeAccountFast(rlp) ?? decodeAccountGeneric(rlp);
+}
+
+/** The well-formed case, field by field off the bytes; undefined for the generic decoder to judge. */
+function decodeAccountFast(rlp: Uint8Array): StoredAccount | undefined {
+  if (readItem(rlp, 0, rlp.length) !== LIST || payloadEnd !== rlp.length) return undefined;
+  const end = payloadEnd;
+  if (readItem(rlp, payloadStart, end) !== STRING) return undefined;
+  const nonce = canonicalInt(rlp);
+  if (nonce === undefined || readItem(rlp, payloadEnd, end) !== STRING) return undefined;
+  const tokenBalances = rlp.slice(payloadStart, payloadEnd);
+  if (readItem(rlp, payloadEnd, end) !== STRING) return undefined;
+  const rootLength = payloadEnd - payloadStart;
+  if (rootLength !== 32 && rootLength !== 0) return undefined;
+  const storageRoot = rlp.slice(payloadStart, payloadEnd);
+  if (readItem(rlp, payloadEnd, end) !== STRING || payloadEnd - payloadStart !== 32) return undefined;
+  const codeHash = rlp.slice(payloadStart, payloadEnd);
+  if (readItem(rlp, payloadEnd, end) !== STRING || payloadEnd - payloadStart !== 4) return undefined;
+  const k = payloadStart;
+  const fullShardKey = ((rlp[k]! << 24) | (rlp[k + 1]! << 16) | (rlp[k + 2]! << 8) | rlp[k + 3]!) >>> 0;
+  if (readItem(rlp, payloadEnd, end) !== STRING || payloadEnd !== end) return undefined;
+  return { nonce, tokenBalances, storageRoot, codeHash, fullShardKey };
+}
+
+function decodeAccountGeneric(rlp: Uint8Array): StoredAccount {
   const f = fields(rlp, 6, "_Account");
   const key = fixedBytes(f[4], 4, "_Account.full_shard_key");
   bytesField(f[5], "_Account.optional");
@@ -106,11 +298,19 @@ export function decodeMockAccount(rlp: Uint8Array): {
 }
 
 /** A storage value or token balance as a trie holds it: rlp.encode(int). */
-export const encodeTrieInt = (v: bigint): Uint8Array => rlpEncode(rlpInt(v));
+export function encodeTrieInt(v: bigint): Uint8Array {
+  if (v < 0n) return rlpEncode(rlpInt(v)); // rlpInt's RangeError
+  const size = intSize(v);
+  const out = new Uint8Array(intItemSize(v, size));
+  writeIntItem(out, 0, v, size);
+  return out;
+}
 
 /** `big_endian_to_int(rlp.decode(v))`; an absent value is 0. */
 export function decodeTrieInt(v: Uint8Array | undefined, what: string): bigint {
   if (v === undefined || v.length === 0) return 0n;
+  if (readItem(v, 0, v.length) === STRING && payloadEnd === v.length)
+    return bytesInt(v.subarray(payloadStart, payloadEnd));
   let item: RlpItem;
   try {
     item = rlpDecode(v);
@@ -123,6 +323,27 @@ export function decodeTrieInt(v: Uint8Array | undefined, what: string): bigint {
 
 /** TokenBalancePair list (`0x00 ‖ rlp([[token_id, balance], …])` without its tag) into a map. */
 export function decodeTokenList(rlp: Uint8Array): Map<bigint, bigint> {
+  return decodeTokenListFast(rlp) ?? decodeTokenListGeneric(rlp);
+}
+
+function decodeTokenListFast(rlp: Uint8Array): Map<bigint, bigint> | undefined {
+  if (readItem(rlp, 0, rlp.length) !== LIST || payloadEnd !== rlp.length) return undefined;
+  const out = new Map<bigint, bigint>();
+  for (let pos = payloadStart, end = payloadEnd; pos < end;) {
+    if (readItem(rlp, pos, end) !== LIST) return undefined;
+    const pairEnd = payloadEnd;
+    pos = pairEnd;
+    if (readItem(rlp, payloadStart, pairEnd) !== STRING) return undefined;
+    const id = canonicalInt(rlp);
+    if (id === undefined || readItem(rlp, payloadEnd, pairEnd) !== STRING) return undefined;
+    const balance = canonicalInt(rlp);
+    if (balance === undefined || payloadEnd !== pairEnd) return undefined;
+    out.set(id, balance);
+  }
+  return out;
+}
+
+function decodeTokenListGeneric(rlp: Uint8Array): Map<bigint, bigint> {
   let item: RlpItem;
   try {
     item = rlpDecode(rlp);
@@ -135,6 +356,27 @@ export function decodeTokenList(rlp: Uint8Array): Map<bigint, bigint> {
     if (!Array.isArray(pair) || pair.length !== 2) throw new AccountEncodingError("TokenBalancePair: not 2 fields");
     out.set(strictInt(pair[0], "TokenBalancePair.token_id"), strictInt(pair[1], "TokenBalancePair.balance"));
   }
+  return out;
+}
+
+/** 0x00 ‖ encodeTokenList: TokenBalances.serialize's list mode; one token written directly. */
+export function encodeTaggedTokenList(balances: ReadonlyMap<bigint, bigint>): Uint8Array {
+  if (balances.size === 1) {
+    for (const [id, v] of balances) {
+      if (v <= 0n || id < 0n) break;
+      const [idSize, vSize] = [intSize(id), intSize(v)];
+      const pair = intItemSize(id, idSize) + intItemSize(v, vSize);
+      const list = headerSize(pair) + pair;
+      const out = new Uint8Array(1 + headerSize(list) + list);
+      let at = writeHeader(out, 1, list, 0xc0);
+      at = writeHeader(out, at, pair, 0xc0);
+      writeIntItem(out, writeIntItem(out, at, id, idSize), v, vSize);
+      return out;
+    }
+  }
+  const body = encodeTokenList(balances);
+  const out = new Uint8Array(1 + body.length);
+  out.set(body, 1);
   return out;
 }
 

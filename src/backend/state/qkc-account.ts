@@ -10,7 +10,7 @@ import {
   encodeTrieInt,
   word32,
 } from "./account-rlp.ts";
-import type { Journal } from "./journal.ts";
+import type { Journal, Undoable } from "./journal.ts";
 import type { SecureTrie } from "./trie/index.ts";
 import { BLANK_CODE_HASH, BLANK_ROOT, type StateDb } from "./state-db.ts";
 import { TokenBalances } from "./token-balances.ts";
@@ -18,19 +18,27 @@ import { TokenBalances } from "./token-balances.ts";
 /** token_id_encode("QKC"): the one token of a mock (Ethereum) account. */
 export const QKC_TOKEN_ID = tokenIdEncode("QKC");
 
+/** Journal ops of a CachedAccount (see `undo`). */
+const NONCE = 0;
+const TOUCHED = 1;
+const DELETED = 2;
+const CODE = 3;
+const STORAGE = 4;
+const RESET_STORAGE = 5;
+
 /**
  * One account as a block's execution sees it (pyquarkchain evm/state.py: Account): its fields, its
  * token balances, and a cache of the storage slots read or written. Accounts live in the world
  * state's cache from their first read until the block's commit; every change goes through the
  * journal, so a revert restores them in place.
  */
-export class CachedAccount {
-  /** Account.storage_cache: slots read or set since the account was loaded. */
-  private storage = new Map<bigint, bigint>();
+export class CachedAccount implements Undoable {
+  /** Account.storage_cache: slots read or set since the account was loaded (this and the next two made on first use). */
+  private storage: Map<bigint, bigint> | undefined;
   /** keccak256 of each slot read from the trie: its key there, hashed once for the read and the commit. */
-  private readonly hashedSlots = new Map<bigint, Uint8Array>();
+  private hashedSlots: Map<bigint, Uint8Array> | undefined;
   /** Slots set since loading: what a commit writes (a read leaves the trie as it is). */
-  private readonly setSlots = new Set<bigint>();
+  private setSlots: Set<bigint> | undefined;
   /** The storage trie reads go to; reset_storage swaps in an empty one. Opened on first use. */
   private storageTrie: SecureTrie | undefined;
   private storageTrieRoot: Uint8Array;
@@ -44,6 +52,8 @@ export class CachedAccount {
   deleted = false;
   /** keccak256(address), the account's key in the state trie, once computed (read, then written at commit). */
   hashedAddress: Uint8Array | undefined;
+  /** The world state's cache chains accounts whose addresses hash alike (see AccountTable). */
+  nextInBucket: CachedAccount | undefined;
 
   private constructor(
     private readonly db: StateDb,
@@ -88,12 +98,33 @@ export class CachedAccount {
     return (this.codeBytes ??= this.db.code(this.codeHash));
   }
 
+  /** State.set_and_journal(acct, "nonce", …). */
+  setNonce(journal: Journal, nonce: bigint): void {
+    journal.push(this, NONCE, this.nonce, undefined);
+    this.nonce = nonce;
+  }
+
+  /**
+   * State.set_and_journal(acct, "touched", True). Recorded only when it changes anything: every
+   * change of `touched` is journaled, so undoing the entries after it leaves it true, and an undo
+   * to true would change nothing.
+   */
+  touch(journal: Journal): void {
+    if (this.touched) return;
+    journal.push(this, TOUCHED, false, undefined);
+    this.touched = true;
+  }
+
+  /** del_account's last step: deleted, and untouched, both journaled. */
+  markDeleted(journal: Journal): void {
+    journal.push(this, DELETED, this.deleted, this.touched);
+    this.deleted = true;
+    this.touched = false;
+  }
+
   /** Account.code's setter, journaled (State.set_code); the code is stored at commit, if still set. */
   setCode(journal: Journal, code: Uint8Array): void {
-    const [hash, bytes, isNew] = [this.codeHash, this.codeBytes, this.codeIsNew];
-    journal.record(() => {
-      [this.codeHash, this.codeBytes, this.codeIsNew] = [hash, bytes, isNew];
-    });
+    journal.push(this, CODE, [this.codeHash, this.codeBytes], this.codeIsNew);
     this.codeBytes = code;
     this.codeHash = code.length === 0 ? BLANK_CODE_HASH : keccak256(code);
     this.codeIsNew = code.length > 0;
@@ -101,32 +132,56 @@ export class CachedAccount {
 
   /** Account.get_storage_data: read once from the trie, then from the cache. */
   getStorage(slot: bigint): bigint {
-    const cached = this.storage.get(slot);
+    const cached = this.storage?.get(slot);
     if (cached !== undefined) return cached;
     const hashed = keccak256(word32(slot));
-    this.hashedSlots.set(slot, hashed);
+    (this.hashedSlots ??= new Map()).set(slot, hashed);
     const v = decodeTrieInt(this.trie().getHashed(hashed), "storage value");
-    this.storage.set(slot, v);
+    (this.storage ??= new Map()).set(slot, v);
     return v;
   }
 
   /** State.set_storage_data; the undo writes into whatever cache is current then (see resetStorage). */
   setStorage(journal: Journal, slot: bigint, value: bigint): void {
     const before = this.getStorage(slot);
-    this.storage.set(slot, value);
-    this.setSlots.add(slot);
-    journal.record(() => this.storage.set(slot, before));
+    this.storage!.set(slot, value);
+    (this.setSlots ??= new Set()).add(slot);
+    journal.push(this, STORAGE, slot, before);
   }
 
   /** State.reset_storage: an empty cache over an empty trie; the stored root changes at commit. */
   resetStorage(journal: Journal): void {
-    const [cache, trie, root] = [this.storage, this.storageTrie, this.storageTrieRoot];
-    journal.record(() => {
-      [this.storage, this.storageTrie, this.storageTrieRoot] = [cache, trie, root];
-    });
-    this.storage = new Map();
+    journal.push(this, RESET_STORAGE, [this.storage, this.storageTrie], this.storageTrieRoot);
+    this.storage = undefined;
     this.storageTrie = undefined;
     this.storageTrieRoot = BLANK_ROOT;
+  }
+
+  /** The journal's undo of one of the changes above. */
+  undo(op: number, a: unknown, b: unknown): void {
+    switch (op) {
+      case NONCE:
+        this.nonce = a as bigint;
+        break;
+      case TOUCHED:
+        this.touched = a as boolean;
+        break;
+      case DELETED:
+        this.deleted = a as boolean;
+        this.touched = b as boolean;
+        break;
+      case CODE:
+        [this.codeHash, this.codeBytes] = a as [Uint8Array, Uint8Array | undefined];
+        this.codeIsNew = b as boolean;
+        break;
+      case STORAGE:
+        // writes into whatever cache is current then (see resetStorage)
+        (this.storage ??= new Map()).set(a as bigint, b as bigint);
+        break;
+      default:
+        [this.storage, this.storageTrie] = a as [Map<bigint, bigint> | undefined, SecureTrie | undefined];
+        this.storageTrieRoot = b as Uint8Array;
+    }
   }
 
   /**
@@ -135,10 +190,10 @@ export class CachedAccount {
    */
   commit(): void {
     let wrote = false;
-    for (const slot of this.setSlots) {
-      const v = this.storage.get(slot);
+    for (const slot of this.setSlots ?? []) {
+      const v = this.storage?.get(slot);
       if (v === undefined) continue; // set before a reset_storage: the emptied trie never had it
-      const key = this.hashedSlots.get(slot) ?? keccak256(word32(slot));
+      const key = this.hashedSlots?.get(slot) ?? keccak256(word32(slot));
       if (v === 0n) this.trie().deleteHashed(key);
       else this.trie().putHashed(key, encodeTrieInt(v));
       wrote = true;

@@ -3,16 +3,20 @@ import {
   bytesInt,
   decodeTokenList,
   decodeTrieInt,
-  encodeTokenList,
+  encodeTaggedTokenList,
   encodeTrieInt,
   word32,
 } from "./account-rlp.ts";
-import type { Journal } from "./journal.ts";
+import type { Journal, Undoable } from "./journal.ts";
 import type { SecureTrie } from "./trie/index.ts";
 import { BLANK_ROOT, type StateDb } from "./state-db.ts";
 
 /** Past this many non-zero tokens at a commit, the balances move into a trie (state.TOKEN_TRIE_THRESHOLD). */
 export const TOKEN_TRIE_THRESHOLD = 16;
+
+/** Journal ops of a TokenBalances (see `undo`). */
+const SET = 0;
+const RESET = 1;
 
 /**
  * One account's native-token balances (pyquarkchain evm/state.py: TokenBalances). Two modes:
@@ -22,7 +26,7 @@ export const TOKEN_TRIE_THRESHOLD = 16;
  * The trie is sticky: a commit moves the balances into it when more than 16 are non-zero, and
  * nothing but `reset` (SELFDESTRUCT) leaves it, even at zero tokens (0x01 ‖ BLANK_ROOT).
  */
-export class TokenBalances {
+export class TokenBalances implements Undoable {
   /** TokenBalances._balances: zero entries are kept until a commit, and they matter to serialize(). */
   private cache: Map<bigint, bigint>;
   private trie: SecureTrie | undefined;
@@ -66,7 +70,7 @@ export class TokenBalances {
   set(journal: Journal, tokenId: bigint, value: bigint): void {
     const before = this.balance(tokenId);
     this.cache.set(tokenId, value);
-    journal.record(() => this.cache.set(tokenId, before));
+    journal.push(this, SET, tokenId, before);
   }
 
   /**
@@ -79,7 +83,13 @@ export class TokenBalances {
     this.cache = new Map();
     const trie = this.trie;
     this.trie = undefined;
-    journal.record(() => (this.trie = trie));
+    journal.push(this, RESET, trie, undefined);
+  }
+
+  /** The journal's undo: a `set` writes its old value into whatever map is current; a `reset` gets its trie back. */
+  undo(op: number, a: unknown, b: unknown): void {
+    if (op === SET) this.cache.set(a as bigint, b as bigint);
+    else this.trie = a as SecureTrie | undefined;
   }
 
   /** TokenBalances.is_blank: no trie and no non-zero balance. */
@@ -112,10 +122,13 @@ export class TokenBalances {
   serialize(): Uint8Array {
     if (this.trie !== undefined) {
       if (this.cache.size > 0) throw new Error("TokenBalances.serialize: token trie not committed");
-      return Uint8Array.of(0x01, ...this.trie.root());
+      const out = new Uint8Array(33);
+      out[0] = 0x01;
+      out.set(this.trie.root(), 1);
+      return out;
     }
     if (this.cache.size === 0) return new Uint8Array(0);
-    return Uint8Array.of(0x00, ...encodeTokenList(this.cache));
+    return encodeTaggedTokenList(this.cache);
   }
 
   /** The balance map entries as they stand (list mode only): for the mock-account check. */

@@ -2,7 +2,7 @@ import { hex } from "../../codec/bytes.ts";
 import { keccak256 } from "../../crypto/keccak.ts";
 import type { Address, World, WorldSnapshot } from "../../evm/world.ts";
 import type { Kv } from "../kv.ts";
-import { Journal } from "./journal.ts";
+import { Journal, type Undoable } from "./journal.ts";
 import { CachedAccount } from "./qkc-account.ts";
 import { BLANK_ROOT, StateDb, type StateWrite } from "./state-db.ts";
 import type { ResolvedNode, SecureTrie, TrieNodeCache } from "./trie/index.ts";
@@ -37,6 +37,46 @@ export class StaleSnapshotError extends Error {
 /** A snapshot is commits·2^32 + journal length, so that one taken before a commit is recognized. */
 const EPOCH = 2 ** 32;
 
+/** A number from an address's bytes (FNV-1a), kept a small integer so that Map keys stay unboxed. */
+function addressHash(addr: Address): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < addr.length; i++) h = Math.imul(h ^ addr[i]!, 0x01000193);
+  return h & 0x3fffffff;
+}
+
+function sameAddress(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * State.cache: the accounts read since the last commit, found by their address's bytes without a
+ * key string per lookup (an account is read several times per transaction), listed in the order
+ * they were first read, as the dict State.commit walks.
+ */
+class AccountTable {
+  private readonly buckets = new Map<number, CachedAccount>();
+  readonly inOrder: CachedAccount[] = [];
+
+  get(addr: Address, hash: number): CachedAccount | undefined {
+    let a = this.buckets.get(hash);
+    while (a !== undefined && !sameAddress(a.address, addr)) a = a.nextInBucket;
+    return a;
+  }
+
+  add(hash: number, a: CachedAccount): void {
+    a.nextInBucket = this.buckets.get(hash);
+    this.buckets.set(hash, a);
+    this.inOrder.push(a);
+  }
+
+  clear(): void {
+    this.buckets.clear();
+    this.inOrder.length = 0;
+  }
+}
+
 /**
  * A shard's world state in the middle of a block (pyquarkchain evm/state.py: State): the account
  * trie at the last committed root, a cache of the accounts read since (each with its storage slots),
@@ -49,8 +89,8 @@ const EPOCH = 2 ** 32;
  * deposits and the block environment in the tx layer. Only `fullShardKey` is here, because account
  * creation reads it. Anything else that must follow revert() can be journaled with `recordUndo`.
  */
-export class WorldState implements World {
-  private readonly cache = new Map<string, CachedAccount>();
+export class WorldState implements World, Undoable {
+  private readonly cache = new AccountTable();
   private readonly journal = new Journal();
   private readonly trie: SecureTrie;
   private key: number;
@@ -98,9 +138,15 @@ export class WorldState implements World {
   }
 
   set fullShardKey(key: number) {
-    const before = this.key;
+    // Every change of the key is journaled: an unchanged key needs no undo (see CachedAccount.touch).
+    if (key === this.key) return;
+    this.journal.push(this, 0, this.key, undefined);
     this.key = key;
-    this.journal.record(() => (this.key = before));
+  }
+
+  /** The journal's undo of a change of the key (the state's one journaled field). */
+  undo(_op: number, a: unknown): void {
+    this.key = a as number;
   }
 
   /** Journals a change the caller made elsewhere, to be undone by a revert past this point. */
@@ -113,18 +159,18 @@ export class WorldState implements World {
    * state's current full_shard_key; cached until commit either way (revert keeps it, and its key).
    */
   account(addr: Address): CachedAccount {
-    const id = hex(addr);
-    let a = this.cache.get(id);
+    const hash = addressHash(addr);
+    let a = this.cache.get(addr, hash);
     if (a === undefined) {
       a = this.load(addr);
-      this.cache.set(id, a);
+      this.cache.add(hash, a);
     }
     return a;
   }
 
   /** get_and_cache_account(should_cache=False): a read that leaves the cache as it is. */
   peekAccount(addr: Address): CachedAccount {
-    return this.cache.get(hex(addr)) ?? this.load(addr);
+    return this.cache.get(addr, addressHash(addr)) ?? this.load(addr);
   }
 
   /** The account as stored, with its hashed address (the commit writes it under the same key). */
@@ -140,12 +186,6 @@ export class WorldState implements World {
     return a;
   }
 
-  private touch(a: CachedAccount): void {
-    const before = a.touched;
-    a.touched = true;
-    this.journal.record(() => (a.touched = before));
-  }
-
   getBalance(addr: Address, tokenId: bigint): bigint {
     return this.account(addr).tokens.balance(tokenId);
   }
@@ -158,14 +198,14 @@ export class WorldState implements World {
       if (value < 0n) throw new RangeError(`balance of ${hex(addr)} in token ${tokenId} would be negative`);
       a.tokens.set(this.journal, tokenId, value);
     }
-    this.touch(a);
+    a.touch(this.journal);
   }
 
   /** State.set_token_balance: setting the same value only touches (no balance entry is made). */
   setBalance(addr: Address, tokenId: bigint, value: bigint): void {
     const a = this.account(addr);
     if (value !== a.tokens.balance(tokenId)) a.tokens.set(this.journal, tokenId, value);
-    this.touch(a);
+    a.touch(this.journal);
   }
 
   getNonce(addr: Address): bigint {
@@ -174,10 +214,8 @@ export class WorldState implements World {
 
   setNonce(addr: Address, nonce: bigint): void {
     const a = this.account(addr);
-    const before = a.nonce;
-    a.nonce = nonce;
-    this.journal.record(() => (a.nonce = before));
-    this.touch(a);
+    a.setNonce(this.journal, nonce);
+    a.touch(this.journal);
   }
 
   getCode(addr: Address): Uint8Array {
@@ -191,7 +229,7 @@ export class WorldState implements World {
   setCode(addr: Address, code: Uint8Array): void {
     const a = this.account(addr);
     a.setCode(this.journal, code);
-    this.touch(a);
+    a.touch(this.journal);
   }
 
   getStorage(addr: Address, slot: bigint): bigint {
@@ -201,7 +239,7 @@ export class WorldState implements World {
   setStorage(addr: Address, slot: bigint, value: bigint): void {
     const a = this.account(addr);
     a.setStorage(this.journal, slot, value);
-    this.touch(a);
+    a.touch(this.journal);
   }
 
   resetStorage(addr: Address): void {
@@ -252,12 +290,7 @@ export class WorldState implements World {
     this.setNonce(addr, 0n);
     this.setCode(addr, new Uint8Array(0));
     a.resetStorage(this.journal);
-    const [deleted, touched] = [a.deleted, a.touched];
-    this.journal.record(() => {
-      [a.deleted, a.touched] = [deleted, touched];
-    });
-    a.deleted = true;
-    a.touched = false;
+    a.markDeleted(this.journal);
   }
 
   snapshot(): WorldSnapshot {
@@ -278,7 +311,7 @@ export class WorldState implements World {
    * earlier one of this state already had: a caller that keeps the root stores every batch, in order.
    */
   commit(options: { allowEmpties?: boolean } = {}): StateCommit {
-    for (const a of this.cache.values()) {
+    for (const a of this.cache.inOrder) {
       if (!a.touched && !a.deleted) continue;
       a.commit();
       const hashed = a.hashedAddress ?? keccak256(a.address);

@@ -1,4 +1,4 @@
-import { hex } from "../codec/bytes.ts";
+import { ByteMap } from "./byte-map.ts";
 import type { RangeKv } from "./kv.ts";
 
 type Entry = readonly [key: Uint8Array, value: Uint8Array | undefined];
@@ -10,8 +10,8 @@ type Entry = readonly [key: Uint8Array, value: Uint8Array | undefined];
  * not used inside one. Outside a batch, reads and writes go straight through.
  */
 export class BatchedKv implements RangeKv {
-  /** The held writes by hex key: a later write of a key replaces the earlier one. */
-  private pending: Map<string, Entry> | undefined;
+  /** The held writes by key: a later write of a key replaces the earlier one. */
+  private pending: ByteMap<Entry> | undefined;
   private onWritten: Array<() => void> = [];
   private onDropped: Array<() => void> = [];
 
@@ -23,14 +23,14 @@ export class BatchedKv implements RangeKv {
    */
   batch<T>(fn: () => T): T {
     if (this.pending !== undefined) return fn();
-    const pending = (this.pending = new Map<string, Entry>());
+    const pending = (this.pending = new ByteMap<Entry>());
     const written: Array<() => void> = (this.onWritten = []);
     const dropped: Array<() => void> = (this.onDropped = []);
     let result: T;
     try {
       result = fn();
       this.pending = undefined;
-      this.inner.write([...pending.values()]);
+      this.inner.write(pending.values());
     } catch (err) {
       for (const f of dropped) f();
       throw err;
@@ -56,7 +56,7 @@ export class BatchedKv implements RangeKv {
   get(key: Uint8Array): Uint8Array | undefined {
     const pending = this.pending;
     if (pending !== undefined) {
-      const held = pending.get(hex(key));
+      const held = pending.get(key);
       if (held !== undefined) return held[1];
     }
     return this.inner.get(key);
@@ -65,7 +65,7 @@ export class BatchedKv implements RangeKv {
   write(entries: ReadonlyArray<Entry>): void {
     const pending = this.pending;
     if (pending === undefined) this.inner.write(entries);
-    else for (const e of entries) pending.set(hex(e[0]), e);
+    else for (const e of entries) pending.set(e[0], e);
   }
 
   keysDown(start: Uint8Array, end: Uint8Array): Iterable<Uint8Array> {

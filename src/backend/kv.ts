@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { type Database, type RootDatabase, open } from "lmdb";
-import { hex } from "../codec/bytes.ts";
+import { owned } from "../codec/memo.ts";
+import { ByteMap } from "./byte-map.ts";
 
 /**
  * The byte-level key-value store a ChainStore keeps its records in: synchronous reads,
@@ -9,7 +10,11 @@ import { hex } from "../codec/bytes.ts";
  */
 export interface Kv {
   get(key: Uint8Array): Uint8Array | undefined;
-  /** Applies the puts (a value) and deletes (undefined) together, durably when on disk. */
+  /**
+   * Applies the puts (a value) and deletes (undefined) together, durably when on disk. The store
+   * may keep the key and value arrays as given (the in-memory one does): do not write into them
+   * afterwards. What `get` returns is the store's: do not write into it either.
+   */
   write(entries: ReadonlyArray<readonly [key: Uint8Array, value: Uint8Array | undefined]>): void;
 }
 
@@ -29,28 +34,27 @@ export interface KvEnv {
 }
 
 class MemoryKv implements RangeKv {
-  private readonly map = new Map<string, Uint8Array>();
+  private readonly map = new ByteMap<Uint8Array>();
 
   get(key: Uint8Array): Uint8Array | undefined {
-    return this.map.get(hex(key));
+    return this.map.get(key);
+  }
+
+  /** Every key is looked at, as pyquarkchain's InMemoryDb does; keys compare as unsigned bytes. */
+  keysDown(start: Uint8Array, end: Uint8Array): Uint8Array[] {
+    const keys: Uint8Array[] = [];
+    for (const [k] of this.map.entries()) if (Buffer.compare(k, start) <= 0 && Buffer.compare(k, end) > 0) keys.push(k);
+    return keys.sort((a, b) => Buffer.compare(b, a)).map((k) => k.slice());
   }
 
   /**
-   * Every key is looked at, as pyquarkchain's InMemoryDb does: lowercase hex orders as the
-   * bytes do, prefixes included.
+   * Keeps the arrays it is given (Kv.write's contract: nothing writes into them afterwards); only
+   * a view into a larger buffer (a frame, Buffer's pool) is copied, so a record pins nothing else.
    */
-  keysDown(start: Uint8Array, end: Uint8Array): Uint8Array[] {
-    const hi = hex(start);
-    const lo = hex(end);
-    const keys: string[] = [];
-    for (const k of this.map.keys()) if (k <= hi && k > lo) keys.push(k);
-    return keys.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)).map((k) => new Uint8Array(Buffer.from(k, "hex")));
-  }
-
   write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>): void {
     for (const [k, v] of entries) {
-      if (v === undefined) this.map.delete(hex(k));
-      else this.map.set(hex(k), v.slice());
+      if (v === undefined) this.map.delete(k);
+      else this.map.set(owned(k), owned(v));
     }
   }
 }

@@ -12,6 +12,8 @@ type Entry = readonly [key: Uint8Array, value: Uint8Array | undefined];
 export class BatchedKv implements RangeKv {
   /** The held writes by key: a later write of a key replaces the earlier one. */
   private pending: ByteMap<Entry> | undefined;
+  /** Held writes of records keyed by their value's hash (writeHashed): not looked up by the batch's reads. */
+  private hashed: Array<ReadonlyArray<Entry>> = [];
   private onWritten: Array<() => void> = [];
   private onDropped: Array<() => void> = [];
 
@@ -24,19 +26,22 @@ export class BatchedKv implements RangeKv {
   batch<T>(fn: () => T): T {
     if (this.pending !== undefined) return fn();
     const pending = (this.pending = new ByteMap<Entry>());
+    const hashed: Array<ReadonlyArray<Entry>> = (this.hashed = []);
     const written: Array<() => void> = (this.onWritten = []);
     const dropped: Array<() => void> = (this.onDropped = []);
     let result: T;
     try {
       result = fn();
       this.pending = undefined;
-      this.inner.write(pending.values());
+      const held = pending.values();
+      this.inner.write(hashed.length === 0 ? held : [...hashed.flat(), ...held]);
     } catch (err) {
       for (const f of dropped) f();
       throw err;
     } finally {
       this.pending = undefined;
       this.onWritten = this.onDropped = [];
+      this.hashed = [];
     }
     for (const f of written) f();
     return result;
@@ -66,6 +71,17 @@ export class BatchedKv implements RangeKv {
     const pending = this.pending;
     if (pending === undefined) this.inner.write(entries);
     else for (const e of entries) pending.set(e[0], e);
+  }
+
+  /**
+   * Writes records whose key is the hash of their value (trie nodes, code, preimages: a block's
+   * state records). Inside a batch they are held without an index: a read of one of these keys
+   * inside the same batch does not see it (nothing reads a block's new state while storing it),
+   * and a read of an older record under the same key finds the same value.
+   */
+  writeHashed(entries: ReadonlyArray<Entry>): void {
+    if (this.pending === undefined) this.inner.write(entries);
+    else if (entries.length > 0) this.hashed.push(entries);
   }
 
   keysDown(start: Uint8Array, end: Uint8Array): Iterable<Uint8Array> {

@@ -34,7 +34,13 @@ export class BatchedKv implements RangeKv {
       result = fn();
       this.pending = undefined;
       const held = pending.values();
-      this.inner.write(hashed.length === 0 ? held : [...hashed.flat(), ...held]);
+      if (hashed.length === 0) this.inner.write(held);
+      else {
+        const all = hashed.flat();
+        const handedOver = all.length;
+        for (const e of held) all.push(e);
+        this.inner.write(all, handedOver);
+      }
     } catch (err) {
       for (const f of dropped) f();
       throw err;
@@ -69,18 +75,19 @@ export class BatchedKv implements RangeKv {
 
   write(entries: ReadonlyArray<Entry>): void {
     const pending = this.pending;
-    if (pending === undefined) this.inner.write(entries);
+    if (pending === undefined)
+      this.inner.write(entries); // nothing handed over: the caller's arrays may be its own
     else for (const e of entries) pending.set(e[0], e);
   }
 
   /**
    * Writes records whose key is the hash of their value (trie nodes, code, preimages: a block's
-   * state records). Inside a batch they are held without an index: a read of one of these keys
+   * state records), handed over to the store (Kv.write's `handedOver`: nothing writes into them). Inside a batch they are held without an index: a read of one of these keys
    * inside the same batch does not see it (nothing reads a block's new state while storing it),
    * and a read of an older record under the same key finds the same value.
    */
   writeHashed(entries: ReadonlyArray<Entry>): void {
-    if (this.pending === undefined) this.inner.write(entries);
+    if (this.pending === undefined) this.inner.write(entries, entries.length);
     else if (entries.length > 0) this.hashed.push(entries);
   }
 

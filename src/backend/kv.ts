@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
 import { type Database, type RootDatabase, open } from "lmdb";
-import { owned } from "../codec/memo.ts";
 import { ByteMap } from "./byte-map.ts";
 
 /**
@@ -11,11 +10,13 @@ import { ByteMap } from "./byte-map.ts";
 export interface Kv {
   get(key: Uint8Array): Uint8Array | undefined;
   /**
-   * Applies the puts (a value) and deletes (undefined) together, durably when on disk. The store
-   * may keep the key and value arrays as given (the in-memory one does): do not write into them
-   * afterwards. What `get` returns is the store's: do not write into it either.
+   * Applies the puts (a value) and deletes (undefined) together, durably when on disk. The first
+   * `handedOver` entries (default none) are records the caller gives up: the store may keep their
+   * arrays as they are (the in-memory store does; a block's state records); the others' values
+   * are copied. Keys may be kept: do not write into a key afterwards. What `get` returns is the
+   * store's: do not write into it.
    */
-  write(entries: ReadonlyArray<readonly [key: Uint8Array, value: Uint8Array | undefined]>): void;
+  write(entries: ReadonlyArray<readonly [key: Uint8Array, value: Uint8Array | undefined]>, handedOver?: number): void;
 }
 
 /** A Kv whose keys can also be walked in order (a shard's chain store: the transaction history index). */
@@ -48,13 +49,15 @@ class MemoryKv implements RangeKv {
   }
 
   /**
-   * Keeps the arrays it is given (Kv.write's contract: nothing writes into them afterwards); only
-   * a view into a larger buffer (a frame, Buffer's pool) is copied, so a record pins nothing else.
+   * Keeps the values handed over as they are (a commit's trie nodes are views into the commit's
+   * own arena chunks, every record of which is stored here), and copies the others as they may be
+   * views into a frame or Buffer's pool. A key is kept unless it is a Buffer (a pool view).
    */
-  write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>): void {
-    for (const [k, v] of entries) {
+  write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>, handedOver = 0): void {
+    for (let i = 0; i < entries.length; i++) {
+      const [k, v] = entries[i]!;
       if (v === undefined) this.map.delete(k);
-      else this.map.set(owned(k), owned(v));
+      else this.map.set(k instanceof Buffer ? new Uint8Array(k) : k, i < handedOver ? v : v.slice());
     }
   }
 }

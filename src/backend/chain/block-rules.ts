@@ -1,5 +1,5 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { keccak256, keccak256Of } from "../../crypto/keccak.ts";
+import { keccak256 } from "../../crypto/keccak.ts";
 import { encode } from "../../codec/index.ts";
 import {
   type QuarkChainConfig,
@@ -36,7 +36,7 @@ export function merkleRoot(txs: readonly TypedTransaction[]): Uint8Array {
   while (tree.length !== 1) {
     if (tree.length % 2 !== 0) tree.push(zero);
     const next: Uint8Array[] = [];
-    for (let i = 0; i < tree.length; i += 2) next.push(keccak256Of(tree[i]!, tree[i + 1]!));
+    for (let i = 0; i < tree.length; i += 2) next.push(keccak256(concat(tree[i]!, tree[i + 1]!)));
     tree = next;
     zero = keccak256(concat(zero, zero));
   }

@@ -1,4 +1,4 @@
-import { hex } from "../codec/bytes.ts";
+import { ByteMap } from "./byte-map.ts";
 import type { RangeKv } from "./kv.ts";
 
 type Entry = readonly [key: Uint8Array, value: Uint8Array | undefined];
@@ -10,8 +10,10 @@ type Entry = readonly [key: Uint8Array, value: Uint8Array | undefined];
  * not used inside one. Outside a batch, reads and writes go straight through.
  */
 export class BatchedKv implements RangeKv {
-  /** The held writes by hex key: a later write of a key replaces the earlier one. */
-  private pending: Map<string, Entry> | undefined;
+  /** The held writes by key: a later write of a key replaces the earlier one. */
+  private pending: ByteMap<Entry> | undefined;
+  /** Held writes of records keyed by their value's hash (writeHashed): not looked up by the batch's reads. */
+  private hashed: Array<ReadonlyArray<Entry>> = [];
   private onWritten: Array<() => void> = [];
   private onDropped: Array<() => void> = [];
 
@@ -23,20 +25,29 @@ export class BatchedKv implements RangeKv {
    */
   batch<T>(fn: () => T): T {
     if (this.pending !== undefined) return fn();
-    const pending = (this.pending = new Map<string, Entry>());
+    const pending = (this.pending = new ByteMap<Entry>());
+    const hashed: Array<ReadonlyArray<Entry>> = (this.hashed = []);
     const written: Array<() => void> = (this.onWritten = []);
     const dropped: Array<() => void> = (this.onDropped = []);
     let result: T;
     try {
       result = fn();
       this.pending = undefined;
-      this.inner.write([...pending.values()]);
+      const held = pending.values();
+      if (hashed.length === 0) this.inner.write(held);
+      else {
+        const all = hashed.flat();
+        const handedOver = all.length;
+        for (const e of held) all.push(e);
+        this.inner.write(all, handedOver);
+      }
     } catch (err) {
       for (const f of dropped) f();
       throw err;
     } finally {
       this.pending = undefined;
       this.onWritten = this.onDropped = [];
+      this.hashed = [];
     }
     for (const f of written) f();
     return result;
@@ -56,7 +67,7 @@ export class BatchedKv implements RangeKv {
   get(key: Uint8Array): Uint8Array | undefined {
     const pending = this.pending;
     if (pending !== undefined) {
-      const held = pending.get(hex(key));
+      const held = pending.get(key);
       if (held !== undefined) return held[1];
     }
     return this.inner.get(key);
@@ -64,8 +75,20 @@ export class BatchedKv implements RangeKv {
 
   write(entries: ReadonlyArray<Entry>): void {
     const pending = this.pending;
-    if (pending === undefined) this.inner.write(entries);
-    else for (const e of entries) pending.set(hex(e[0]), e);
+    if (pending === undefined)
+      this.inner.write(entries); // nothing handed over: the caller's arrays may be its own
+    else for (const e of entries) pending.set(e[0], e);
+  }
+
+  /**
+   * Writes records whose key is the hash of their value (trie nodes, code, preimages: a block's
+   * state records), handed over to the store (Kv.write's `handedOver`: nothing writes into them). Inside a batch they are held without an index: a read of one of these keys
+   * inside the same batch does not see it (nothing reads a block's new state while storing it),
+   * and a read of an older record under the same key finds the same value.
+   */
+  writeHashed(entries: ReadonlyArray<Entry>): void {
+    if (this.pending === undefined) this.inner.write(entries, entries.length);
+    else if (entries.length > 0) this.hashed.push(entries);
   }
 
   keysDown(start: Uint8Array, end: Uint8Array): Iterable<Uint8Array> {

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { type Database, type RootDatabase, open } from "lmdb";
-import { hex } from "../codec/bytes.ts";
+import { ByteMap } from "./byte-map.ts";
 
 /**
  * The byte-level key-value store a ChainStore keeps its records in: synchronous reads,
@@ -9,8 +9,14 @@ import { hex } from "../codec/bytes.ts";
  */
 export interface Kv {
   get(key: Uint8Array): Uint8Array | undefined;
-  /** Applies the puts (a value) and deletes (undefined) together, durably when on disk. */
-  write(entries: ReadonlyArray<readonly [key: Uint8Array, value: Uint8Array | undefined]>): void;
+  /**
+   * Applies the puts (a value) and deletes (undefined) together, durably when on disk. The first
+   * `handedOver` entries (default none) are records the caller gives up: the store may keep their
+   * arrays as they are (the in-memory store does; a block's state records); the others' values
+   * are copied. Keys may be kept: do not write into a key afterwards. What `get` returns is the
+   * store's: do not write into it.
+   */
+  write(entries: ReadonlyArray<readonly [key: Uint8Array, value: Uint8Array | undefined]>, handedOver?: number): void;
 }
 
 /** A Kv whose keys can also be walked in order (a shard's chain store: the transaction history index). */
@@ -29,28 +35,29 @@ export interface KvEnv {
 }
 
 class MemoryKv implements RangeKv {
-  private readonly map = new Map<string, Uint8Array>();
+  private readonly map = new ByteMap<Uint8Array>();
 
   get(key: Uint8Array): Uint8Array | undefined {
-    return this.map.get(hex(key));
+    return this.map.get(key);
+  }
+
+  /** Every key is looked at, as pyquarkchain's InMemoryDb does; keys compare as unsigned bytes. */
+  keysDown(start: Uint8Array, end: Uint8Array): Uint8Array[] {
+    const keys: Uint8Array[] = [];
+    for (const [k] of this.map.entries()) if (Buffer.compare(k, start) <= 0 && Buffer.compare(k, end) > 0) keys.push(k);
+    return keys.sort((a, b) => Buffer.compare(b, a)).map((k) => k.slice());
   }
 
   /**
-   * Every key is looked at, as pyquarkchain's InMemoryDb does: lowercase hex orders as the
-   * bytes do, prefixes included.
+   * Keeps the values handed over as they are (a commit's trie nodes are views into the commit's
+   * own arena chunks, every record of which is stored here), and copies the others as they may be
+   * views into a frame or Buffer's pool. A key is kept unless it is a Buffer (a pool view).
    */
-  keysDown(start: Uint8Array, end: Uint8Array): Uint8Array[] {
-    const hi = hex(start);
-    const lo = hex(end);
-    const keys: string[] = [];
-    for (const k of this.map.keys()) if (k <= hi && k > lo) keys.push(k);
-    return keys.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)).map((k) => new Uint8Array(Buffer.from(k, "hex")));
-  }
-
-  write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>): void {
-    for (const [k, v] of entries) {
-      if (v === undefined) this.map.delete(hex(k));
-      else this.map.set(hex(k), v.slice());
+  write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>, handedOver = 0): void {
+    for (let i = 0; i < entries.length; i++) {
+      const [k, v] = entries[i]!;
+      if (v === undefined) this.map.delete(k);
+      else this.map.set(k instanceof Buffer ? new Uint8Array(k) : k, i < handedOver ? v : v.slice());
     }
   }
 }

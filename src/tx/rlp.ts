@@ -19,7 +19,14 @@ function bytesOf(length: number): number {
   return n;
 }
 
-const prefixSize = (length: number): number => (length < 56 ? 1 : 1 + bytesOf(length));
+/** The size of the prefix of a string or list whose payload is `length` bytes. */
+export const rlpPrefixSize = (length: number): number => (length < 56 ? 1 : 1 + bytesOf(length));
+const prefixSize = rlpPrefixSize;
+
+/** Writes the prefix of a payload of `length` bytes at `pos` (offset 0x80: a string, 0xc0: a list); the position after it. */
+export function writeRlpPrefix(out: Uint8Array, pos: number, length: number, offset: 0x80 | 0xc0): number {
+  return writePrefix(out, pos, length, offset);
+}
 
 function writePrefix(out: Uint8Array, pos: number, length: number, offset: number): number {
   if (length < 56) {

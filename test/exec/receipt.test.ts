@@ -1,8 +1,10 @@
 import t from "tap";
 import { bloomOr, emptyBloom } from "../../src/backend/exec/bloom.ts";
 import { intrinsicGas } from "../../src/backend/exec/intrinsic-gas.ts";
-import { encodeReceipt, logsBloom, makeReceipt } from "../../src/backend/exec/receipt.ts";
-import { receiptRoot } from "../../src/backend/exec/receipt-root.ts";
+import { encodeReceipt, encodeReceiptList, logsBloom, makeReceipt } from "../../src/backend/exec/receipt.ts";
+import { rlpEncode, rlpInt } from "../../src/tx/rlp.ts";
+import { encodedReceiptRoot, receiptRoot } from "../../src/backend/exec/receipt-root.ts";
+import { Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const addr = (byte: number): Uint8Array => new Uint8Array(20).fill(byte);
@@ -57,4 +59,49 @@ t.test("the receipt root is core.py:mk_receipt_sha: rlp(i) -> rlp(receipt) in a 
   t.equal(hex(receiptRoot([])), "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
   t.equal(hex(receiptRoot([transfer])), "02b9f3b5f5dd2170014e196ba91b342d6d950ca09cfb7dddf4d8811058451f6a");
   t.equal(hex(receiptRoot([transfer, failed])), "b27362b5a8135b20d5cfd18debfb70a450b9ca9ccb9c9019da216a126c0397d6");
+});
+
+t.test("a block's receipts are stored as rlp of their encodings, written once into one buffer", async (t) => {
+  const logs = [{ address: addr(0x11), topics: [3n], data: new Uint8Array(70).fill(9) }];
+  const receipts = [
+    makeReceipt(true, 0n, [], new Uint8Array(0), 0), // gas 0: the empty string
+    makeReceipt(true, 0x7fn, [], new Uint8Array(0), 0xffffffff), // a single byte below 0x80 is itself
+    makeReceipt(false, 0x80n, logs, new Uint8Array(0), 1),
+    makeReceipt(true, 2n ** 40n, [], addr(0x44), 0x00010001),
+  ];
+  const { record, each } = encodeReceiptList(receipts);
+  // The generic RLP encoder over messages.py's Receipt fields.
+  const word = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
+  const reference = receipts.map((r) =>
+    rlpEncode([
+      r.success ? Uint8Array.of(1) : new Uint8Array(0),
+      rlpInt(r.gasUsed),
+      r.bloom,
+      r.logs.map((l) => [l.address, l.topics.map(word), l.data]),
+      r.contractAddress,
+      Uint8Array.from(Buffer.from(r.contractFullShardKey.toString(16).padStart(8, "0"), "hex")),
+    ]),
+  );
+  t.same(each.map(hex), reference.map(hex));
+  t.same(
+    receipts.map((r) => hex(encodeReceipt(r))),
+    reference.map(hex),
+  );
+  t.equal(hex(record), hex(rlpEncode(reference)), "the list pyquarkchain stores");
+  t.equal(hex(encodeReceiptList([]).record), "c0");
+  t.equal(hex(encodeReceipt(receipts[1]!)).slice(0, 10), "f9010c017f", "gas 0x7f written as one byte");
+});
+
+t.test("the receipt root from the sorted keys equals the trie's root after a put per receipt", async (t) => {
+  const put = (encoded: Uint8Array[]): string => {
+    const trie = new Trie(TrieNodeDb.memory());
+    encoded.forEach((r, i) => trie.put(rlpEncode(rlpInt(i)), r));
+    return hex(trie.root());
+  };
+  for (const n of [0, 1, 2, 15, 16, 17, 127, 128, 129, 255, 256, 300, 700]) {
+    const encoded = Array.from({ length: n }, (_, i) =>
+      encodeReceipt(makeReceipt(i % 7 !== 3, 21000n * BigInt(i + 1), [], new Uint8Array(0), i)),
+    );
+    t.equal(hex(encodedReceiptRoot(encoded)), put(encoded), `${n} receipts`);
+  }
 });

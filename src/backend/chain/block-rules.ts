@@ -11,7 +11,7 @@ import {
   type TokenBalanceMap,
   type TypedTransaction,
   MinorBlockHeader as MinorBlockHeaderCodec,
-  TypedTransaction as TypedTransactionCodec,
+  typedTransactionHash,
 } from "../../messages/core.ts";
 
 /**
@@ -30,8 +30,8 @@ export const ALLOWED_FUTURE_BLOCKS_TIME = 15n;
 
 /** calculate_merkle_root: an SSZ-style keccak tree of the serialized transactions, then their count. */
 export function merkleRoot(txs: readonly TypedTransaction[]): Uint8Array {
-  let tree: Uint8Array[] =
-    txs.length === 0 ? [new Uint8Array(32)] : txs.map((tx) => keccak256(encode(TypedTransactionCodec, tx)));
+  // A leaf is keccak(serialize(tx)): the transaction's hash, memoized with the decoded tx (run_block asks it again).
+  let tree: Uint8Array[] = txs.length === 0 ? [new Uint8Array(32)] : txs.map(typedTransactionHash);
   let zero: Uint8Array = new Uint8Array(32);
   while (tree.length !== 1) {
     if (tree.length % 2 !== 0) tree.push(zero);

@@ -217,7 +217,7 @@ export class KvChainStore implements ChainStore {
     let bytes = MinorBlock.remembered(block);
     if (bytes === undefined) MinorBlock.remember(block, (bytes = owned(encode(MinorBlock, block))));
     // One write: the block is stored whole (state records, receipts) or not at all.
-    const writes: Entry[] = [...(executed?.stateWrites ?? [])];
+    const writes: Entry[] = [];
     if (executed?.receipts) writes.push([key("rc", hash), executed.receipts]);
     if (executed?.depositHashes) writes.push([key("xd", hash), executed.depositHashes]);
     if (executed?.received?.length && this.transactionHistory)
@@ -226,7 +226,10 @@ export class KvChainStore implements ChainStore {
         encode(CrossShardTransactionList, { tx_list: [...executed.received], version: 1 }),
       ]);
     writes.push([key("mb", hash), bytes], [key("mn", hash), encode(BlockNote, note)], ...also);
-    this.kv.write(writes);
+    this.kv.batch(() => {
+      if (executed !== undefined) this.kv.writeHashed(executed.stateWrites); // not copied into `writes`
+      this.kv.write(writes);
+    });
     this.keep(this.blocks, hex(hash), block);
     const made = executed?.stateNodes;
     if (made !== undefined) this.kv.afterWrite(() => made.cache.admit(made.nodes));

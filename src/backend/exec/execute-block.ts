@@ -1,6 +1,5 @@
 import type { QuarkChainConfig } from "../../config/cluster-config.ts";
 import type { MinorBlock } from "../../messages/core.ts";
-import { rlpEncode } from "../../tx/rlp.ts";
 import type { ExecutedRecords } from "../chain/chain-store.ts";
 import type { ShardChain } from "../chain/shard-chain.ts";
 import { MissingTrieNodeError, type TrieNodeCache } from "../state/trie/index.ts";
@@ -47,7 +46,7 @@ export function executeBlock(
     records: {
       stateWrites: run.commit.writes,
       stateNodes: { cache: nodeCache, nodes: run.commit.nodes },
-      receipts: rlpEncode([...run.encodedReceipts]),
+      receipts: run.receiptsRecord,
       depositHashes: Buffer.concat(run.received.map((d) => d.tx_hash)),
       received: run.received,
     },

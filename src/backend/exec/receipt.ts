@@ -1,4 +1,4 @@
-import { rlpEncode, rlpInt, type RlpItem } from "../../tx/rlp.ts";
+import { rlpEncode, rlpInt, rlpPrefixSize, type RlpItem, writeRlpPrefix } from "../../tx/rlp.ts";
 import type { Log } from "../../evm/effects.ts";
 import { type Bloom, bloomInsert, emptyBloom } from "./bloom.ts";
 
@@ -55,20 +55,99 @@ function fixedBytes(v: bigint, size: number): Uint8Array {
 /** A topic is BigEndianInt(32): always 32 bytes. */
 const topicBytes = (topic: bigint): Uint8Array => fixedBytes(topic, 32);
 
-const shardKeyBytes = (k: number): Uint8Array => Uint8Array.of(k >>> 24, (k >>> 16) & 255, (k >>> 8) & 255, k & 255);
-
-const SUCCESS = Uint8Array.of(1);
-const FAILURE = new Uint8Array(0);
-
 /** rlp(Receipt): [state_root b"\x01"|b"", gas_used, bloom (256 bytes), logs, contract_address, fsk (4 bytes)]. */
 export function encodeReceipt(r: Receipt): Uint8Array {
-  const logs: RlpItem[] = r.logs.map((l) => [l.address, l.topics.map(topicBytes), l.data]);
-  return rlpEncode([
-    r.success ? SUCCESS : FAILURE,
-    rlpInt(r.gasUsed),
-    r.bloom,
-    logs,
-    r.contractAddress,
-    shardKeyBytes(r.contractFullShardKey),
-  ]);
+  const p = partsOf(r);
+  const out = new Uint8Array(rlpPrefixSize(p.payload) + p.payload);
+  writeReceipt(out, 0, r, p);
+  return out;
+}
+
+/** A string item's encoded size: a single byte below 0x80 is itself. */
+const stringSize = (b: Uint8Array): number => (b.length === 1 && b[0]! < 0x80 ? 1 : rlpPrefixSize(b.length) + b.length);
+
+function writeString(out: Uint8Array, pos: number, b: Uint8Array): number {
+  if (b.length === 1 && b[0]! < 0x80) {
+    out[pos] = b[0]!;
+    return pos + 1;
+  }
+  pos = writeRlpPrefix(out, pos, b.length, 0x80);
+  out.set(b, pos);
+  return pos + b.length;
+}
+
+/** A receipt's fields as they are written: the logs list (rarely non-empty) encoded whole. */
+interface ReceiptParts {
+  readonly gas: Uint8Array;
+  readonly logs: Uint8Array | undefined;
+  readonly payload: number;
+}
+
+const EMPTY_LIST = 0xc0;
+
+function partsOf(r: Receipt): ReceiptParts {
+  const gas = rlpInt(r.gasUsed);
+  const logs =
+    r.logs.length === 0 ? undefined : rlpEncode(r.logs.map((l) => [l.address, l.topics.map(topicBytes), l.data]));
+  const payload =
+    1 + // b"\x01" is itself, b"" is 0x80
+    stringSize(gas) +
+    stringSize(r.bloom) +
+    (logs === undefined ? 1 : logs.length) +
+    stringSize(r.contractAddress) +
+    5; // 4 bytes: 0x84
+  return { gas, logs, payload };
+}
+
+function writeReceipt(out: Uint8Array, pos: number, r: Receipt, p: ReceiptParts): number {
+  pos = writeRlpPrefix(out, pos, p.payload, 0xc0);
+  out[pos++] = r.success ? 0x01 : 0x80;
+  pos = writeString(out, pos, p.gas);
+  pos = writeString(out, pos, r.bloom);
+  if (p.logs === undefined) out[pos++] = EMPTY_LIST;
+  else {
+    out.set(p.logs, pos);
+    pos += p.logs.length;
+  }
+  pos = writeString(out, pos, r.contractAddress);
+  const k = r.contractFullShardKey;
+  out[pos] = 0x84;
+  out[pos + 1] = k >>> 24;
+  out[pos + 2] = (k >>> 16) & 255;
+  out[pos + 3] = (k >>> 8) & 255;
+  out[pos + 4] = k & 255;
+  return pos + 5;
+}
+
+/** A block's receipts encoded once: the store's record and each receipt's rlp within it. */
+export interface EncodedReceipts {
+  /** rlp([rlp(receipt) as a string, ...]): the "rc" record, what pyquarkchain stores. */
+  readonly record: Uint8Array;
+  /** rlp(receipt) of each, in order: views into `record` (the receipt trie's values). */
+  readonly each: readonly Uint8Array[];
+}
+
+/**
+ * rlpEncode([...receipts.map(encodeReceipt)]) and the encodeReceipt of each, written into one
+ * buffer (no array of RLP items per receipt, no second copy for the list).
+ */
+export function encodeReceiptList(receipts: readonly Receipt[]): EncodedReceipts {
+  const parts = receipts.map(partsOf);
+  let payload = 0;
+  for (const p of parts) {
+    const size = rlpPrefixSize(p.payload) + p.payload;
+    payload += rlpPrefixSize(size) + size;
+  }
+  const record = new Uint8Array(rlpPrefixSize(payload) + payload);
+  let pos = writeRlpPrefix(record, 0, payload, 0xc0);
+  const each: Uint8Array[] = new Array(receipts.length);
+  for (let i = 0; i < receipts.length; i++) {
+    const p = parts[i]!;
+    const size = rlpPrefixSize(p.payload) + p.payload;
+    pos = writeRlpPrefix(record, pos, size, 0x80);
+    const end = writeReceipt(record, pos, receipts[i]!, p);
+    each[i] = record.subarray(pos, end);
+    pos = end;
+  }
+  return { record, each };
 }

@@ -15,7 +15,7 @@ import { applyXshardDeposit } from "./apply-xshard-deposit.ts";
 import { type Bloom, bloomOr, emptyBloom } from "./bloom.ts";
 import { isCrossShard } from "./cross-shard.ts";
 import { addBlockFee, type ExecRules, type ExecState, newExecState } from "./exec-state.ts";
-import { type Receipt, encodeReceipt } from "./receipt.ts";
+import { type Receipt, encodeReceiptList } from "./receipt.ts";
 import { encodedReceiptRoot } from "./receipt-root.ts";
 import { type ShardTxRules, validateShardTransaction } from "./validate-shard-tx.ts";
 import type { TxValidationEnv } from "./validate-tx.ts";
@@ -49,8 +49,10 @@ export interface RunBlockResult {
   readonly cursor: XshardTxCursorInfo;
   /** Transaction receipts, then deposit receipts (mk_receipt_sha's order). */
   readonly receipts: readonly Receipt[];
-  /** rlp(receipt) of each, in that order (the receipt trie's values, and what the store keeps). */
+  /** rlp(receipt) of each, in that order (the receipt trie's values): views into receiptsRecord. */
   readonly encodedReceipts: readonly Uint8Array[];
+  /** rlp of that list of strings: what the store keeps (pyquarkchain's receipt record), encoded with them. */
+  readonly receiptsRecord: Uint8Array;
   readonly receiptRoot: Uint8Array;
   readonly gasUsed: bigint;
   readonly xshardReceiveGasUsed: bigint;
@@ -151,7 +153,7 @@ export function finishBlock(world: WorldState, env: RunBlockEnv, received: Recei
   const commit = world.commit();
 
   const receipts = [...txState.receipts, ...txState.xshardDepositReceipts];
-  const encodedReceipts = receipts.map(encodeReceipt);
+  const { record: receiptsRecord, each: encodedReceipts } = encodeReceiptList(receipts);
   const bloom = emptyBloom();
   for (const r of receipts) if (r.logs.length > 0) bloomOr(bloom, r.bloom); // no logs: an empty bloom
   const coinbaseAmounts = new Map(env.reward);
@@ -162,6 +164,7 @@ export function finishBlock(world: WorldState, env: RunBlockEnv, received: Recei
     cursor: received.cursor.info(),
     receipts,
     encodedReceipts,
+    receiptsRecord,
     receiptRoot: encodedReceiptRoot(encodedReceipts),
     gasUsed: txState.gasUsed,
     xshardReceiveGasUsed: received.xshardReceiveGasUsed,

@@ -15,7 +15,7 @@ import { resumeFrame, runFrame } from "./interpreter.ts";
 import { FAILED, type Message, type MessageResult } from "./message.ts";
 import { specialFor } from "./specials.ts";
 import { addrKey, sameAddr } from "./words.ts";
-import type { Address } from "./world.ts";
+import type { Address, WorldSnapshot } from "./world.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -44,21 +44,44 @@ export function transferFailureByPoswBalanceCheck(ex: Execution, msg: Message): 
   return locked !== undefined && msg.value + locked > ex.world.getBalance(msg.sender, ex.block.defaultChainToken);
 }
 
+/**
+ * State.snapshot taken where a message or create opens, kept in the entry that will need it (one object
+ * per message rather than an entry and a snapshot): `ex.revert(end)` goes back to it.
+ */
+class Mark implements ExecutionSnapshot {
+  readonly world: WorldSnapshot;
+  readonly logs: number;
+  readonly suicides: number;
+  readonly refunds: number;
+
+  constructor(ex: Execution) {
+    const e = ex.effects;
+    this.world = ex.world.snapshot();
+    this.logs = e.logs.length;
+    this.suicides = e.suicides.length;
+    this.refunds = e.refunds;
+  }
+}
+
 /** What _apply_msg does once the body (code or special) has answered. */
-class MsgEnd {
+class MsgEnd extends Mark {
   constructor(
+    ex: Execution,
     readonly msg: Message,
     readonly code: Uint8Array,
-    readonly snap: ExecutionSnapshot,
-  ) {}
+  ) {
+    super(ex);
+  }
 }
 
 /** What create_contract does once its _apply_msg has answered. */
-class CreateEnd {
+class CreateEnd extends Mark {
   constructor(
+    ex: Execution,
     readonly msg: Message,
-    readonly snap: ExecutionSnapshot,
-  ) {}
+  ) {
+    super(ex);
+  }
 }
 
 type Entry = Frame | MsgEnd | CreateEnd;
@@ -113,9 +136,9 @@ function start(ex: Execution, req: Request, entries: Entry[]): MessageResult | R
   if (req.kind === "create") return startCreate(ex, msg, req.recipient, req.salt, entries);
 
   if (transferFailureByPoswBalanceCheck(ex, msg)) return FAILED;
-  const snap = ex.snapshot();
+  const end = new MsgEnd(ex, msg, req.code); // the snapshot, before the value moves
   if (msg.transfersValue && !transferValue(ex, msg.sender, msg.to, msg.transferTokenId, msg.value)) return FAILED;
-  entries.push(new MsgEnd(msg, req.code, snap));
+  entries.push(end);
   // messages.py:674: a special runs only when block_timestamp > its enable timestamp (strict).
   const special = specialFor(ex, msg.codeAddress);
   if (special !== undefined) return special(ex, msg);
@@ -142,7 +165,7 @@ function endMessage(ex: Execution, end: MsgEnd, res: MessageResult): MessageResu
     res = { success: false, gasRemaining: res.gasRemaining, output: res.output };
   }
   if (!res.success) {
-    ex.revert(end.snap);
+    ex.revert(end);
     // State tests only (Ethereum layout): the failed call's touch of 0x…03 survives its own revert, journaled
     // in the caller's frame so that an outer revert still undoes it (failed_tx_xcf416c53 against
     // RevertPrecompiledTouch*; pyquarkchain skips the former).
@@ -197,17 +220,17 @@ function startCreate(
 
   msg.isCreate = true;
   msg.data = EMPTY;
-  const snap = ex.snapshot();
+  const end = new CreateEnd(ex, msg);
   w.setNonce(to, 1n);
   w.resetStorage(to);
-  entries.push(new CreateEnd(msg, snap));
+  entries.push(end);
   return { kind: "msg", msg, code };
 }
 
 /** messages.py:create_contract after its _apply_msg: the code deposit (EIP-170, 200 gas a byte). */
 function endCreate(ex: Execution, end: CreateEnd, res: MessageResult): MessageResult {
   if (!res.success) {
-    ex.revert(end.snap);
+    ex.revert(end);
     return res;
   }
   const to = end.msg.to;
@@ -215,7 +238,7 @@ function endCreate(ex: Execution, end: CreateEnd, res: MessageResult): MessageRe
   if (out.length === 0) return { success: true, gasRemaining: res.gasRemaining, output: to };
   const cost = BigInt(out.length * GCONTRACTBYTE);
   if (res.gasRemaining < cost || out.length > MAX_CODE_SIZE) {
-    ex.revert(end.snap);
+    ex.revert(end);
     return FAILED;
   }
   ex.world.setCode(to, out.slice());

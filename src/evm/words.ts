@@ -70,6 +70,14 @@ export function writeWordAt(dv: DataView, off: number, v: bigint): void {
     dv.setUint32(off + 28, Number(v));
     return;
   }
+  if (v <= 0xffffffffffffffffn) {
+    // An amount: one store of the word's low limb, no shifted copies.
+    dv.setBigUint64(off, 0n);
+    dv.setBigUint64(off + 8, 0n);
+    dv.setBigUint64(off + 16, 0n);
+    dv.setBigUint64(off + 24, v);
+    return;
+  }
   dv.setBigUint64(off, v >> 192n);
   dv.setBigUint64(off + 8, BigInt.asUintN(64, v >> 128n));
   dv.setBigUint64(off + 16, BigInt.asUintN(64, v >> 64n));

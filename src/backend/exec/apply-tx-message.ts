@@ -53,7 +53,8 @@ export function applyTransactionMessage(state: ExecState, m: TransactionMessage)
   let gasUsed = evmGasStart - gasRemained + m.gasUsedStart;
 
   if (result.success) {
-    const refunds = BigInt(effects.refunds) + BigInt(effects.distinctSuicides().length) * GSUICIDEREFUND;
+    const suicided = effects.suicides.length === 0 ? 0 : effects.distinctSuicides().length;
+    const refunds = BigInt(effects.refunds) + BigInt(suicided) * GSUICIDEREFUND;
     if (refunds > 0n) {
       const refund = refunds < gasUsed / 2n ? refunds : gasUsed / 2n;
       gasRemained += refund;

@@ -1,14 +1,15 @@
 import { TxEffects } from "../../evm/effects.ts";
-import { makeMessage } from "../../evm/message.ts";
+import type { Message } from "../../evm/message.ts";
 import { SYSTEM_CONTRACTS } from "../../evm/system-contracts.ts";
 import type { EvmTransaction } from "../../tx/transaction.ts";
 import { applyTransactionMessage, type MessageOutcome } from "./apply-tx-message.ts";
-import { isCrossShard } from "./cross-shard.ts";
+import { isCrossShardIn } from "./cross-shard.ts";
 import { deductValue, type ExecState } from "./exec-state.ts";
-import { gasReserve, payNativeTokenAsGas, tryPayNativeTokenAsGas } from "./gas-token.ts";
+import { payNativeTokenAsGas } from "./gas-token.ts";
 import { intrinsicGas } from "./intrinsic-gas.ts";
 import type { TxRejection } from "./tx-rejection.ts";
 import { validateTransaction } from "./validate-tx.ts";
+import { stateValidationEnv } from "./validation-env.ts";
 import { applyCrossShardSource } from "./xshard-source.ts";
 
 export interface ApplyTxOptions {
@@ -17,7 +18,15 @@ export interface ApplyTxOptions {
    * keys, so contract addresses use Ethereum's formula.
    */
   readonly isTesting?: boolean;
+  /**
+   * The caller has just run validate_transaction on this state and transaction and it passed
+   * (run_block's __validate_tx, right before): apply_transaction's own run of it reads the same
+   * state and can only agree, so it is skipped.
+   */
+  readonly validated?: boolean;
 }
+
+const NO_OPTIONS: ApplyTxOptions = {};
 
 /** A transaction that applied (successfully or not: a failure is still in the block, with its gas). */
 export type ApplyTxResult = { readonly applied: true } & MessageOutcome;
@@ -33,26 +42,18 @@ export function applyTransaction(
   tx: EvmTransaction,
   sender: Uint8Array | null,
   txWrapperHash: Uint8Array,
-  options: ApplyTxOptions = {},
+  options: ApplyTxOptions = NO_OPTIONS,
 ): ApplyTxResult | TxRejection {
   const { world, rules } = state;
-  const effects = new TxEffects();
-  const crossShard = isCrossShard(tx, (chain) => rules.shardSize(chain));
-  const rejection = validateTransaction(world, tx, sender, crossShard, {
-    defaultChainToken: state.block.defaultChainToken,
-    genesisToken: rules.genesisToken,
-    timestamp: state.block.timestamp,
-    gasUsed: state.gasUsed,
-    gasLimit: state.gasLimit,
-    eip155SignerTimestamp: rules.eip155SignerTimestamp,
-    chainDefaultToken: (chain) => rules.chainDefaultToken(chain),
-    tryPayAsGas: (token, startgas, price) => tryPayNativeTokenAsGas(state, token, startgas, price),
-    gasReserve: () => gasReserve(state),
-  });
-  if (rejection !== undefined) return rejection;
+  const crossShard = isCrossShardIn(tx, rules);
+  if (options.validated !== true || sender === null) {
+    const rejection = validateTransaction(world, tx, sender, crossShard, stateValidationEnv(state));
+    if (rejection !== undefined) return rejection;
+  }
   const from = sender!;
 
   // Undoes the transaction if the interpreter ends it where pyquarkchain's assert would.
+  const effects = new TxEffects();
   const before = world.snapshot();
   world.fullShardKey = tx.to_full_shard_key;
   const intrinsic = intrinsicGas(tx, crossShard);
@@ -78,17 +79,23 @@ export function applyTransaction(
   }
 
   const testing = options.isTesting === true;
-  const msg = makeMessage({
+  // vm.py:Message, every field as the constructor's defaults leave them (code_address = to).
+  const msg: Message = {
     sender: from,
     to: tx.to,
     value: tx.value,
     gas: tx.startgas - intrinsic,
     data: tx.data,
+    depth: 0,
     codeAddress: tx.to,
+    isCreate: false,
+    transfersValue: true,
+    isStatic: false,
     toFullShardKey: testing ? undefined : tx.to_full_shard_key,
     transferTokenId: tx.transfer_token_id,
     gasTokenId: rules.genesisToken,
-  });
+    tokenIdQueried: false,
+  };
   const txEnv = { origin: from, gasPrice, chainId: world.fullShardKey >>> 16 };
 
   if (!crossShard) {
@@ -106,7 +113,7 @@ export function applyTransaction(
       world.revert(before);
       return outcome;
     }
-    return { applied: true, ...outcome };
+    return { applied: true, success: outcome.success, output: outcome.output };
   }
   const outcome = applyCrossShardSource(state, {
     tx,
@@ -119,5 +126,5 @@ export function applyTransaction(
     msg,
     txEnv,
   });
-  return { applied: true, ...outcome };
+  return { applied: true, success: outcome.success, output: outcome.output };
 }

@@ -14,3 +14,17 @@ export function isCrossShard(
   if (fromChain !== toChain) return true;
   return (tx.from_full_shard_key & (shardSize(fromChain) - 1)) !== (tx.to_full_shard_key & (shardSize(toChain) - 1));
 }
+
+/** isCrossShard with the chains' shard sizes from `rules` (no closure per call). */
+export function isCrossShardIn(
+  tx: Pick<EvmTransaction, "from_full_shard_key" | "to_full_shard_key">,
+  rules: { shardSize(chainId: number): number },
+): boolean {
+  const fromChain = tx.from_full_shard_key >>> 16;
+  const toChain = tx.to_full_shard_key >>> 16;
+  if (fromChain !== toChain) return true;
+  return (
+    (tx.from_full_shard_key & (rules.shardSize(fromChain) - 1)) !==
+    (tx.to_full_shard_key & (rules.shardSize(toChain) - 1))
+  );
+}

@@ -13,14 +13,14 @@ import type { WorldState, StateCommit } from "../state/world-state.ts";
 import { applyTransaction } from "./apply-tx.ts";
 import { applyXshardDeposit } from "./apply-xshard-deposit.ts";
 import { type Bloom, bloomOr, emptyBloom } from "./bloom.ts";
-import { isCrossShard } from "./cross-shard.ts";
+import { isCrossShardIn } from "./cross-shard.ts";
 import { addBlockFee, type ExecRules, type ExecState, newExecState } from "./exec-state.ts";
 import { type Receipt, encodeReceiptList } from "./receipt.ts";
 import { encodedReceiptRoot } from "./receipt-root.ts";
 import { type ShardTxRules, validateShardTransaction } from "./validate-shard-tx.ts";
 import type { TxValidationEnv } from "./validate-tx.ts";
 import { type CursorSource, XshardTxCursor } from "./xshard-cursor.ts";
-import { gasReserve, tryPayNativeTokenAsGas } from "./gas-token.ts";
+import { stateValidationEnv } from "./validation-env.ts";
 
 /** opcodes.GTXXSHARDCOST. */
 const GTXXSHARDCOST = 9000n;
@@ -80,6 +80,8 @@ export class BlockRunError extends Error {
 export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv): RunBlockResult {
   const received = receiveDeposits(newExecState(world, env.block, env.rules, env.block.gasLimit), env, block.meta);
   const { txState } = received;
+  const crossShard = (t: EvmTransaction): boolean => isCrossShardIn(t, env.rules);
+  const env2 = validationEnv(txState); // live: reads the state's gas used when asked
   block.tx_list.forEach((typed, idx) => {
     let tx: EvmTransaction;
     try {
@@ -88,18 +90,11 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
       throw new BlockRunError(`tx ${idx}: ${(err as Error).message}`);
     }
     const sender = senderOf(typed.tx.serialized_tx, tx); // recovered ahead when the block is big
-    const env2 = validationEnv(txState);
-    const shardRejection = validateShardTransaction(
-      world,
-      tx,
-      sender,
-      (t) => isCrossShard(t, (c) => env.rules.shardSize(c)),
-      env.txRules,
-      env2,
-    );
+    const shardRejection = validateShardTransaction(world, tx, sender, crossShard, env.txRules, env2);
     if (shardRejection !== undefined && "rule" in shardRejection)
       throw new BlockRunError(`tx ${idx}: ${shardRejection.message}`);
-    const applied = applyTransaction(txState, tx, sender, typedTransactionHash(typed));
+    const validated = shardRejection === undefined; // validate_transaction passed just now
+    const applied = applyTransaction(txState, tx, sender, typedTransactionHash(typed), { validated });
     if ("rule" in applied) throw new BlockRunError(`tx ${idx}: ${applied.message}`);
   });
   return finishBlock(world, env, received);
@@ -177,18 +172,7 @@ export function finishBlock(world: WorldState, env: RunBlockEnv, received: Recei
 
 /** validate_transaction's view of `state` as it stands (gas used so far, the gas limit, the gas-token manager). */
 export function validationEnv(state: ExecState): TxValidationEnv {
-  return {
-    defaultChainToken: state.block.defaultChainToken,
-    genesisToken: state.rules.genesisToken,
-    timestamp: state.block.timestamp,
-    gasUsed: state.gasUsed,
-    gasLimit: state.gasLimit,
-    eip155SignerTimestamp: state.rules.eip155SignerTimestamp,
-    chainDefaultToken: (chain: number) => state.rules.chainDefaultToken(chain),
-    tryPayAsGas: (token: bigint, startgas: bigint, price: bigint) =>
-      tryPayNativeTokenAsGas(state, token, startgas, price),
-    gasReserve: () => gasReserve(state),
-  };
+  return stateValidationEnv(state);
 }
 
 /**

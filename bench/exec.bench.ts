@@ -9,8 +9,12 @@
  *   npm run bench:exec -- --profile        + where import time goes, in % (in-process profile)
  *                         [--profile-top]  + the 15 functions with the most self time, per workload
  *                         [--no-py]        without pyquarkchain (the profile alone, quicker)
- *   npm run bench:exec -- --rss [N]        qkc-slave's RSS across N imported blocks (default 10000)
+ *   npm run bench:exec -- --rss [N]        qkc-slave's RSS across N imported blocks (default 10000) on LMDB
+ *                                          (--db-path DIR, else a temporary one), anonymous and file-backed
+ *                                          apart, and whether the anonymous part is flat (bench/exec/rss.ts)
  *                         [--rss-txs K]    transfers a block in the RSS run (default 10)
+ *                         [--rss-memory M] then M blocks on the in-memory store, printed, not judged
+ *                                          (default min(N, 2000); 0: none)
  *   --db-path [DIR]      qkc-slave keeps its chain in LMDB (in DIR, else a temporary directory),
  *                        as a production node does; the in-process profile too. Default: in memory.
  */
@@ -19,7 +23,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { peakRssBytes, rssAnonBytes, rssBytes, rssFileBytes } from "./load/proc.ts";
+import { peakRssBytes, rssBytes } from "./load/proc.ts";
 import {
   type Target,
   findInterop,
@@ -31,6 +35,7 @@ import { ExecChain, type Workload, clusterConfigFile } from "./exec/chain.ts";
 import { Driver, type Timed } from "./exec/drive.ts";
 import { idealMs } from "./exec/ideal.ts";
 import { profileImport } from "./exec/profile.ts";
+import { rssRun } from "./exec/rss.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
@@ -201,79 +206,16 @@ async function throughput(dir: string): Promise<void> {
   }
 }
 
-/** A point of the RSS curve: blocks imported, then the slave's RSS and its anonymous and file-backed parts. */
-interface RssPoint {
-  blocks: number;
-  rss?: number;
-  anon?: number;
-  file?: number;
-}
-
-/** Flat: over the second half of the run, the anonymous RSS grows less than this a block. */
-const FLAT_BYTES_PER_BLOCK = 2048;
-
-async function rssRun(dir: string): Promise<void> {
-  const at = argv.indexOf("--rss");
-  const total = Number.isFinite(Number(argv[at + 1])) && Number(argv[at + 1]) > 0 ? Number(argv[at + 1]) : 10_000;
-  const txs = num("--rss-txs", 10);
-  const chunk = 500;
-  const chain = await ExecChain.create();
-  const port = await freePort();
-  const dbPath = dbPathArg(dir);
-  const store = dbPath === undefined ? [] : ["--db-path", dbPath];
-  const target = await startQkcSlaveFromConfig(clusterConfigFile(dir, chain, port, "qkc"), port, store);
-  const where = dbPath === undefined ? "in-memory store" : `LMDB store at ${dbPath}`;
-  console.log(`qkc-slave RSS across ${total} imported blocks of ${txs} QKC transfers, ${where} (${uptime()})`);
-  const point = (blocks: number): RssPoint => ({
-    blocks,
-    rss: rssBytes(target.pid),
-    anon: rssAnonBytes(target.pid),
-    file: rssFileBytes(target.pid),
-  });
-  const show = (p: RssPoint) => `${p.blocks}: ${mb(p.rss)} (anon ${mb(p.anon)}, file ${mb(p.file)})`;
-  try {
-    const driver = await Driver.open(target, chain);
-    const points: RssPoint[] = [point(0)];
-    let imported = 0;
-    let importMs = 0;
-    const t0 = performance.now();
-    while (imported < total) {
-      const n = Math.min(chunk, total - imported);
-      await chain.add("transfer", n, txs);
-      await chain.confirm(); // a master confirms them in root blocks; unconfirmed headers are not what is measured
-      const timed = await driver.run(chain.drain());
-      importMs += timed.get("transfer")!.ms;
-      imported += n;
-      if (imported % 1000 === 0 || imported === total) {
-        points.push(point(imported));
-        console.log(`  ${show(points[points.length - 1]!)}  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-      }
-    }
-    console.log(`  RSS by blocks imported: ${points.map((p) => `${p.blocks}: ${mb(p.rss)}`).join("  ")}`);
-    console.log(
-      `  peak ${mb(peakRssBytes(target.pid))}; import ${perSec(imported, importMs).toFixed(1)} blocks/s (${uptime()})`,
-    );
-    // The first blocks fill the caches (node cache, decoded blocks): flatness is judged on the second half.
-    const mid = points.find((p) => p.blocks >= total / 2)!;
-    const last = points[points.length - 1]!;
-    if (mid !== last && mid.anon !== undefined && last.anon !== undefined) {
-      const perBlock = (last.anon - mid.anon) / (last.blocks - mid.blocks);
-      const flat = perBlock < FLAT_BYTES_PER_BLOCK;
-      console.log(
-        `  anonymous RSS from ${mid.blocks} to ${last.blocks} blocks: ${mb(mid.anon)} -> ${mb(last.anon)}, ` +
-          `${(perBlock / 1024).toFixed(1)} KB a block: ${flat ? "flat" : "NOT flat"} (flat: under ${FLAT_BYTES_PER_BLOCK / 1024} KB a block)`,
-      );
-    }
-    driver.close();
-  } finally {
-    await target.stop(2000);
-  }
-}
-
 const dir = mkdtempSync(join(tmpdir(), "bench-exec-"));
 try {
-  if (flag("--rss")) await rssRun(dir);
-  else await throughput(dir); // missed targets are reported, not failed: the figures are the point
+  if (flag("--rss")) {
+    const at = argv.indexOf("--rss");
+    const total = Number(argv[at + 1]) > 0 ? Number(argv[at + 1]) : 10_000;
+    const memoryAt = argv.indexOf("--rss-memory");
+    const memoryBlocks =
+      memoryAt >= 0 && Number(argv[memoryAt + 1]) >= 0 ? Number(argv[memoryAt + 1]) : Math.min(total, 2000);
+    await rssRun(dir, { total, txs: num("--rss-txs", 10), dbPath: dbPathArg(dir) ?? join(dir, "db"), memoryBlocks });
+  } else await throughput(dir); // missed targets are reported, not failed: the figures are the point
 } catch (err) {
   console.error(`bench:exec failed: ${(err as Error).message}`);
   process.exitCode = 1;

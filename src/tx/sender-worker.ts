@@ -28,6 +28,8 @@ export class SenderJob {
   readonly ends: Uint32Array;
   readonly senders: Uint8Array;
   readonly data: Uint8Array;
+  /** The main thread's own claims from the back end (only it steals there; threads claim from the front). */
+  back: number;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     const count = (this.count = new Int32Array(buffer, 0, 1)[0]!);
@@ -36,6 +38,7 @@ export class SenderJob {
     this.ends = new Uint32Array(buffer, 8 + 4 * count, count);
     this.senders = new Uint8Array(buffer, 8 + 8 * count, ADDRESS * count);
     this.data = new Uint8Array(buffer, 8 + 28 * count);
+    this.back = count;
   }
 
   /** The job for these serialized transactions, nothing claimed yet. */

@@ -2,8 +2,8 @@ import { availableParallelism } from "node:os";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { CLAIMED, DONE, NO_SENDER, SenderJob, UNCLAIMED } from "./sender-worker.ts";
-import { type EvmTransaction, recoverSender } from "./transaction.ts";
+import { CLAIMED, DONE, NO_SENDER, SenderJob, UNCLAIMED, UNDECODABLE } from "./sender-worker.ts";
+import { type EvmTransaction, decodeEvmTransaction, recoverSender } from "./transaction.ts";
 
 /**
  * A block's senders recovered on sender threads WHILE run_block executes it (issue 17): public-key
@@ -45,6 +45,9 @@ export function senderOf(serialized: Uint8Array, tx: EvmTransaction): Uint8Array
     if (job.claim(index)) return recoverHere(job, index, tx);
     state = Atomics.load(job.states, index);
   }
+  // A thread has it: rather than wait, take the block's last unclaimed transactions meanwhile (the
+  // threads claim from the front), so that the main thread and the threads meet in the middle.
+  while (state === CLAIMED && stealFromBack(job, index)) state = Atomics.load(job.states, index);
   if (state === CLAIMED) {
     Atomics.wait(job.states, index, CLAIMED, WAIT_MS);
     state = Atomics.load(job.states, index);
@@ -53,6 +56,25 @@ export function senderOf(serialized: Uint8Array, tx: EvmTransaction): Uint8Array
   if (state === NO_SENDER) return null;
   // Still claimed: the thread stopped mid-transaction (or is starved of a core): recovered here.
   return recoverHere(job, index, tx);
+}
+
+/**
+ * Claim and recover the job's last unclaimed transaction after `index`, if any (false: none left,
+ * the threads have claimed everything up to the main thread's own back end).
+ */
+function stealFromBack(job: SenderJob, index: number): boolean {
+  const j = job.back - 1;
+  if (j <= index || !job.claim(j)) return false;
+  job.back = j;
+  let tx: EvmTransaction;
+  try {
+    tx = decodeEvmTransaction(job.bytes(j));
+  } catch {
+    job.settle(j, UNDECODABLE); // run_block meets (and reports) the same decoding error itself
+    return true;
+  }
+  recoverHere(job, j, tx);
+  return true;
 }
 
 /** Recover transaction `index` on this thread and write it, so a second run of the block finds it. */

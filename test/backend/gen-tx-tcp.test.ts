@@ -148,6 +148,7 @@ t.test(
     t.equal(hex(shard2.tipHash), hex(shard2.chain.tipHash));
     t.equal(shard2.tip.tx_list.length, N, "on the tip");
     t.equal(shard2.pool.size, 0, "the pool gave them up");
+    t.equal(shard2.shardStats().tx_count60s, N, "get_shard_stats: the last minute's transactions");
     for (const tx of txs.slice(0, 5)) {
       const r = await master.call("GET_TRANSACTION_RECEIPT_REQUEST", {
         tx_hash: typedTransactionHash(tx),

@@ -3,6 +3,7 @@ import {
   type Remembering,
   bytes,
   decode,
+  decodePrefix,
   encode,
   owned,
   struct,
@@ -14,6 +15,7 @@ import {
   type CrossShardTransactionDeposit,
   CrossShardTransactionList,
   MinorBlock,
+  MinorBlockHeader,
   RootBlock,
   typedTransactionHash,
 } from "../../messages/core.ts";
@@ -42,6 +44,8 @@ export interface ChainStore {
    */
   batch<T>(fn: () => T): T;
   minorBlock(hash: Uint8Array): MinorBlock | undefined;
+  /** A stored block's header, without decoding (or keeping) its transactions. */
+  minorHeader(hash: Uint8Array): MinorBlockHeader | undefined;
   hasMinorBlock(hash: Uint8Array): boolean;
   /** What was derived when the block was added (undefined for a block not stored). */
   blockNote(hash: Uint8Array): BlockNote | undefined;
@@ -172,6 +176,12 @@ export class KvChainStore implements ChainStore {
    */
   private readonly blocks = new Lru<MinorBlock>(1024, 4 << 20, (b) => MinorBlock.remembered(b)?.length ?? 0);
   private readonly roots = new Lru<RootBlock>(256);
+  /**
+   * Recent headers: the walks over the last blocks (the 256 previous hashes a block runs with, the
+   * last minute's shard stats) reach past the decoded blocks, and a header is a few hundred bytes
+   * where a full block takes tens of kB to decode again.
+   */
+  private readonly headers = new Lru<MinorBlockHeader>(4096);
   private readonly kv: BatchedKv;
   /** The Kv the world state reads and writes through (a batch holds its writes too). */
   readonly stateKv: Kv;
@@ -200,6 +210,17 @@ export class KvChainStore implements ChainStore {
 
   minorBlock(hash: Uint8Array): MinorBlock | undefined {
     return this.cachedBlock(this.blocks, "mb", MinorBlock, hash);
+  }
+
+  minorHeader(hash: Uint8Array): MinorBlockHeader | undefined {
+    const h = hex(hash);
+    const known = this.headers.get(h) ?? this.blocks.get(h)?.header;
+    if (known !== undefined) return known;
+    const raw = this.kv.get(key("mb", hash));
+    if (raw === undefined) return undefined;
+    const header = decodePrefix(MinorBlockHeader, raw).value; // a MinorBlock's encoding starts with its header
+    this.keep(this.headers, h, header);
+    return header;
   }
 
   hasMinorBlock(hash: Uint8Array): boolean {
@@ -231,6 +252,7 @@ export class KvChainStore implements ChainStore {
       this.kv.write(writes);
     });
     this.keep(this.blocks, hex(hash), block);
+    this.keep(this.headers, hex(hash), block.header);
     const made = executed?.stateNodes;
     if (made !== undefined) this.kv.afterWrite(() => made.cache.admit(made.nodes));
   }

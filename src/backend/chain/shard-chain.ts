@@ -158,7 +158,7 @@ export class ShardChain {
   }
 
   header(hash: Uint8Array): MinorBlockHeader | undefined {
-    return this.store.minorBlock(hash)?.header;
+    return this.store.minorHeader(hash);
   }
 
   /** A balance in the state after a stored block (PoSW's stake); undefined when that state is not here. */

@@ -1,23 +1,33 @@
 import type { ShardStats } from "../../messages/cluster.ts";
+import { minorBlockHash } from "./hashes.ts";
 import type { ShardChain } from "./shard-chain.ts";
 
 /** ShardState.get_shard_stats: the last minute of the tip's chain, with the pool's size. */
 export function shardStats(chain: ShardChain, pendingTxCount: number): ShardStats {
   const tip = chain.headerTip;
   const cutoff = tip.create_time - 60n;
-  let block = chain.tip;
+  // A block's transaction count is its note's running total less its parent's: the walk reads
+  // headers and notes, not the blocks (a full block would be decoded again once out of the cache).
+  const totalAt = (hash: Uint8Array) => chain.store.blockNote(hash)?.total_tx_count;
+  let header = tip;
+  let total = totalAt(chain.tipHash);
   let txCount = 0;
   let blockCount = 0;
   let stale = 0;
   let lastBlockTime = 0n;
-  while (block.header.height > 0n && block.header.create_time > cutoff) {
-    txCount += block.tx_list.length;
+  while (header.height > 0n && header.create_time > cutoff) {
+    const prevTotal = totalAt(header.hash_prev_minor_block);
+    txCount +=
+      total !== undefined && prevTotal !== undefined
+        ? total - prevTotal
+        : (chain.byHash(minorBlockHash(header))?.tx_list.length ?? 0);
     blockCount++;
-    stale += Math.max(0, chain.blocksAtHeight(block.header.height) - 1);
-    const prev = chain.byHash(block.header.hash_prev_minor_block);
+    stale += Math.max(0, chain.blocksAtHeight(header.height) - 1);
+    const prev = chain.header(header.hash_prev_minor_block);
     if (!prev) break;
-    block = prev;
-    if (lastBlockTime === 0n) lastBlockTime = tip.create_time - block.header.create_time;
+    header = prev;
+    total = prevTotal;
+    if (lastBlockTime === 0n) lastBlockTime = tip.create_time - header.create_time;
   }
   return {
     branch: { value: chain.fullShardId },

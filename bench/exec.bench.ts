@@ -34,6 +34,7 @@ import {
 import { ExecChain, type Workload, clusterConfigFile } from "./exec/chain.ts";
 import { Driver, type Timed } from "./exec/drive.ts";
 import { idealMs } from "./exec/ideal.ts";
+import { verdict } from "./exec/verdict.ts";
 import { profileImport } from "./exec/profile.ts";
 import { rssRun } from "./exec/rss.ts";
 
@@ -154,16 +155,9 @@ async function throughput(dir: string): Promise<void> {
       vsPy ? both(vsPy.wall, vsPy.cpu, times) : "-",
       vsIdeal ? both(vsIdeal.wall, vsIdeal.cpu, pct) : "-",
     ]);
-    if (vsPy) {
-      const ok = vsPy.cpu >= TARGET_PY[w]!;
-      verdicts.push(`${LABEL[w]}: qkc/py ${times(vsPy.cpu)} (CPU), target ${TARGET_PY[w]}x: ${ok ? "met" : "NOT met"}`);
-    }
-    if (vsIdeal && TARGET_IDEAL[w] !== undefined) {
-      const ok = vsIdeal.cpu >= TARGET_IDEAL[w]!;
-      verdicts.push(
-        `${LABEL[w]}: qkc/ideal ${pct(vsIdeal.cpu)} (CPU), target ${pct(TARGET_IDEAL[w]!)}: ${ok ? "met" : "NOT met"}`,
-      );
-    }
+    if (vsPy) verdicts.push(verdict(`${LABEL[w]}: qkc/py`, vsPy.wall, vsPy.cpu, TARGET_PY[w]!, times));
+    if (vsIdeal && TARGET_IDEAL[w] !== undefined)
+      verdicts.push(verdict(`${LABEL[w]}: qkc/ideal`, vsIdeal.wall, vsIdeal.cpu, TARGET_IDEAL[w]!, pct));
   }
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows)

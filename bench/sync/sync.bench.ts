@@ -23,6 +23,7 @@ import {
   startPyquarkchainFromConfig,
   startQkcSlaveFromConfig,
 } from "../load/targets.ts";
+import { verdict } from "../exec/verdict.ts";
 import { syncProfile } from "./profile.ts";
 import { type SyncTimed, syncRun } from "./sync-run.ts";
 
@@ -109,9 +110,7 @@ async function main(dir: string): Promise<void> {
     const wall = py.ms / qkc.ms;
     const cpu = py.cpuMs / qkc.cpuMs;
     console.log(`\ntarget (issue 16: sync ${TARGET}x as fast as pyquarkchain):`);
-    console.log(
-      `  qkc/py ${wall.toFixed(1)}x (wall), ${cpu.toFixed(1)}x (CPU): ${cpu >= TARGET ? "met" : "NOT met"} (by CPU time)`,
-    );
+    console.log("  " + verdict("qkc/py", wall, cpu, TARGET, (x) => `${x.toFixed(1)}x`));
   }
 }
 

@@ -28,6 +28,21 @@ export function writeRlpPrefix(out: Uint8Array, pos: number, length: number, off
   return writePrefix(out, pos, length, offset);
 }
 
+/** A string item's encoded size: a single byte below 0x80 is its own item. */
+export const rlpStringSize = (b: Uint8Array): number =>
+  b.length === 1 && b[0]! < 0x80 ? 1 : rlpPrefixSize(b.length) + b.length;
+
+/** Writes `b` as an RLP string item at `pos`; the position after it. */
+export function writeRlpString(out: Uint8Array, pos: number, b: Uint8Array): number {
+  if (b.length === 1 && b[0]! < 0x80) {
+    out[pos] = b[0]!;
+    return pos + 1;
+  }
+  pos = writePrefix(out, pos, b.length, 0x80);
+  out.set(b, pos);
+  return pos + b.length;
+}
+
 function writePrefix(out: Uint8Array, pos: number, length: number, offset: number): number {
   if (length < 56) {
     out[pos] = offset + length;

@@ -1,4 +1,12 @@
-import { rlpEncode, rlpInt, rlpPrefixSize, type RlpItem, writeRlpPrefix } from "../../tx/rlp.ts";
+import {
+  rlpEncode,
+  rlpInt,
+  rlpPrefixSize,
+  type RlpItem,
+  rlpStringSize as stringSize,
+  writeRlpPrefix,
+  writeRlpString as writeString,
+} from "../../tx/rlp.ts";
 import type { Log } from "../../evm/effects.ts";
 import { type Bloom, bloomInsert, emptyBloom } from "./bloom.ts";
 
@@ -61,19 +69,6 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   const out = new Uint8Array(rlpPrefixSize(p.payload) + p.payload);
   writeReceipt(out, 0, r, p);
   return out;
-}
-
-/** A string item's encoded size: a single byte below 0x80 is itself. */
-const stringSize = (b: Uint8Array): number => (b.length === 1 && b[0]! < 0x80 ? 1 : rlpPrefixSize(b.length) + b.length);
-
-function writeString(out: Uint8Array, pos: number, b: Uint8Array): number {
-  if (b.length === 1 && b[0]! < 0x80) {
-    out[pos] = b[0]!;
-    return pos + 1;
-  }
-  pos = writeRlpPrefix(out, pos, b.length, 0x80);
-  out.set(b, pos);
-  return pos + b.length;
 }
 
 /** A receipt's fields as they are written: the logs list (rarely non-empty) encoded whole. */

@@ -1,4 +1,13 @@
-import { type RlpItem, rlpDecode, rlpEncode, rlpInt } from "../../tx/rlp.ts";
+import {
+  type RlpItem,
+  rlpDecode,
+  rlpEncode,
+  rlpInt,
+  rlpPrefixSize as headerSize,
+  rlpStringSize as bytesItemSize,
+  writeRlpPrefix as writeHeader,
+  writeRlpString as writeBytesItem,
+} from "../../tx/rlp.ts";
 
 /**
  * The byte forms of the state trie's values (pyquarkchain evm/state.py): `_Account` (QuarkChain's
@@ -78,40 +87,9 @@ function intSize(v: bigint): number {
 
 /*
  * RLP written straight into one array for the few shapes the state stores (tx/rlp.ts's rlpEncode
- * takes item trees, and an account was five small arrays and a spread before).
+ * takes item trees, and an account was five small arrays and a spread before), with tx/rlp.ts's
+ * prefix and string writers.
  */
-
-function lengthBytes(length: number): number {
-  let n = 0;
-  for (; length > 0; length = Math.floor(length / 256)) n++;
-  return n;
-}
-
-const headerSize = (length: number): number => (length < 56 ? 1 : 1 + lengthBytes(length));
-
-/** A string's (base 0x80) or list's (base 0xc0) length prefix. */
-function writeHeader(out: Uint8Array, at: number, length: number, base: number): number {
-  if (length < 56) {
-    out[at] = base + length;
-    return at + 1;
-  }
-  const ll = lengthBytes(length);
-  out[at] = base + 55 + ll;
-  for (let i = ll; i >= 1; i--, length = Math.floor(length / 256)) out[at + i] = length % 256;
-  return at + 1 + ll;
-}
-
-const bytesItemSize = (b: Uint8Array): number => (b.length === 1 && b[0]! < 0x80 ? 1 : headerSize(b.length) + b.length);
-
-function writeBytesItem(out: Uint8Array, at: number, b: Uint8Array): number {
-  if (b.length === 1 && b[0]! < 0x80) {
-    out[at] = b[0]!;
-    return at + 1;
-  }
-  at = writeHeader(out, at, b.length, 0x80);
-  out.set(b, at);
-  return at + b.length;
-}
 
 /** An integer item of `size` (intSize) bytes. */
 const intItemSize = (v: bigint, size: number): number => (size === 1 && v < 0x80n ? 1 : headerSize(size) + size);

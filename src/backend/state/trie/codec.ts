@@ -1,4 +1,10 @@
 import { keccak256 } from "../../../crypto/keccak.ts";
+import {
+  rlpPrefixSize as headerLength,
+  rlpStringSize as itemLength,
+  writeRlpPrefix as writeHeader,
+  writeRlpString as writeItem,
+} from "../../../tx/rlp.ts";
 import type { Nibbles } from "./nibbles.ts";
 import { BRANCH, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
 
@@ -16,36 +22,11 @@ import { BRANCH, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.t
  * commit's CPU time.
  */
 
-const headerLength = (n: number) => (n < 56 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5);
-
-const itemLength = (b: Uint8Array) => (b.length === 1 && b[0]! < 0x80 ? 1 : headerLength(b.length) + b.length);
-
 /**
  * A path's hex-prefix item (packPath, then as an RLP string): a single byte (an empty or
  * one-nibble path, flag < 0x80) is its own item, else a header byte and up to 33 bytes.
  */
 const pathItemLength = (path: Nibbles) => (path.length < 2 ? 1 : (path.length >> 1) + 2);
-
-function writeHeader(out: Uint8Array, at: number, length: number, offset: number): number {
-  if (length < 56) {
-    out[at] = offset + length;
-    return at + 1;
-  }
-  const size = headerLength(length) - 1;
-  out[at++] = offset + 55 + size;
-  for (let i = size - 1; i >= 0; i--) out[at++] = (length >>> (8 * i)) & 0xff;
-  return at;
-}
-
-function writeItem(out: Uint8Array, at: number, b: Uint8Array): number {
-  if (b.length === 1 && b[0]! < 0x80) {
-    out[at] = b[0]!;
-    return at + 1;
-  }
-  at = writeHeader(out, at, b.length, 0x80);
-  out.set(b, at);
-  return at + b.length;
-}
 
 /** The path's hex-prefix encoding (nibbles.ts packPath) as an RLP item, written in place. */
 function writePath(out: Uint8Array, at: number, path: Nibbles, leaf: boolean): number {

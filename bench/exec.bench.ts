@@ -18,7 +18,6 @@
  *   --db-path [DIR]      qkc-slave keeps its chain in LMDB (in DIR, else a temporary directory),
  *                        as a production node does; the in-process profile too. Default: in memory.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,26 +33,15 @@ import {
 import { ExecChain, type Workload, clusterConfigFile } from "./exec/chain.ts";
 import { Driver, type Timed } from "./exec/drive.ts";
 import { idealMs } from "./exec/ideal.ts";
+import { flag, num, optionValue, uptime } from "./args.ts";
 import { verdict } from "./exec/verdict.ts";
 import { profileImport } from "./exec/profile.ts";
 import { rssRun } from "./exec/rss.ts";
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(name);
-const num = (name: string, dflt: number): number => {
-  const at = argv.indexOf(name);
-  const v = at >= 0 ? Number(argv[at + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : dflt;
-};
 const BLOCKS = num("--blocks", 8);
 /** --db-path [DIR]: LMDB under DIR (a fresh temporary one without DIR); undefined: the in-memory store. */
-const dbPathArg = (tmp: string): string | undefined => {
-  const at = argv.indexOf("--db-path");
-  if (at < 0) return undefined;
-  const given = argv[at + 1];
-  return given !== undefined && !given.startsWith("--") ? given : join(tmp, "db");
-};
-const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
+const dbPathArg = (tmp: string): string | undefined =>
+  flag("--db-path") ? (optionValue("--db-path") ?? join(tmp, "db")) : undefined;
 const mb = (b: number | undefined) => (b === undefined ? "-" : `${(b / 1048576).toFixed(0)} MB`);
 
 const LABEL: Record<string, string> = {
@@ -203,11 +191,9 @@ async function throughput(dir: string): Promise<void> {
 const dir = mkdtempSync(join(tmpdir(), "bench-exec-"));
 try {
   if (flag("--rss")) {
-    const at = argv.indexOf("--rss");
-    const total = Number(argv[at + 1]) > 0 ? Number(argv[at + 1]) : 10_000;
-    const memoryAt = argv.indexOf("--rss-memory");
-    const memoryBlocks =
-      memoryAt >= 0 && Number(argv[memoryAt + 1]) >= 0 ? Number(argv[memoryAt + 1]) : Math.min(total, 2000);
+    const total = num("--rss", 10_000);
+    const memory = Number(optionValue("--rss-memory"));
+    const memoryBlocks = Number.isFinite(memory) && memory >= 0 ? memory : Math.min(total, 2000);
     await rssRun(dir, { total, txs: num("--rss-txs", 10), dbPath: dbPathArg(dir) ?? join(dir, "db"), memoryBlocks });
   } else await throughput(dir); // missed targets are reported, not failed: the figures are the point
 } catch (err) {

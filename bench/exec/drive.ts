@@ -20,6 +20,17 @@ export interface Timed {
   cpuMs: number;
 }
 
+/** The master's first word to a slave: PING with the genesis root block (it creates its shards); PONG must name the slave. */
+export async function pingAsMaster(conn: BenchConn, target: Target, chain: ExecChain): Promise<void> {
+  const pong = await sample(conn, "cluster", ClusterOp.PING, Ping, {
+    id: new Uint8Array(0),
+    full_shard_id_list: [],
+    root_tip: chain.genesisRoot,
+  });
+  const id = Buffer.from((pong.value as { id: Uint8Array }).id).toString("latin1");
+  if (id !== SLAVE_ID) throw new Error(`${target.name}: PONG id ${id}`);
+}
+
 export class Driver {
   private constructor(
     readonly target: Target,
@@ -28,13 +39,7 @@ export class Driver {
 
   static async open(target: Target, chain: ExecChain): Promise<Driver> {
     const conn = await BenchConn.connect(target.port, "master", MASTER_CONNECT_RETRY_MS);
-    const pong = await sample(conn, "cluster", ClusterOp.PING, Ping, {
-      id: new Uint8Array(0),
-      full_shard_id_list: [],
-      root_tip: chain.genesisRoot,
-    });
-    const id = Buffer.from((pong.value as { id: Uint8Array }).id).toString("latin1");
-    if (id !== SLAVE_ID) throw new Error(`${target.name}: PONG id ${id}`);
+    await pingAsMaster(conn, target, chain);
     return new Driver(target, conn);
   }
 

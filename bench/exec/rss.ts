@@ -9,7 +9,7 @@
  * in-memory store keeps every record in the heap (as pyquarkchain's InMemoryDb does), so its RSS
  * grows with the chain by design; its curve is printed beside, not judged.
  */
-import { execFileSync } from "node:child_process";
+import { uptime } from "../args.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -44,7 +44,6 @@ export interface RssOptions {
   memoryBlocks: number;
 }
 
-const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
 const mb = (b: number | undefined) => (b === undefined ? "-" : `${(b / 1048576).toFixed(0)} MB`);
 const kbPerBlock = (from: RssPoint, to: RssPoint) =>
   from.rss === undefined || to.rss === undefined || to.blocks === from.blocks

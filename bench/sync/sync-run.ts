@@ -15,14 +15,14 @@ import {
   AddRootBlockRequest,
   ClusterOp,
   CreateClusterPeerConnectionRequest,
-  Ping,
 } from "../../src/messages/cluster.ts";
 import type { MinorBlock } from "../../src/messages/core.ts";
 import { NewMinorBlockHeaderListCommand, p2pOps } from "../../src/messages/p2p.ts";
 import { BenchConn, MASTER_CONNECT_RETRY_MS, type RawFrame, sample } from "../load/conn.ts";
 import { cpuSeconds } from "../load/proc.ts";
-import { SLAVE_ID, type Target } from "../load/targets.ts";
+import type { Target } from "../load/targets.ts";
 import type { ExecChain } from "../exec/chain.ts";
+import { pingAsMaster } from "../exec/drive.ts";
 
 /** The cluster_peer_id the bench's peer has. */
 const PEER = 7;
@@ -50,13 +50,7 @@ export async function syncRun(
 ): Promise<SyncTimed> {
   const conn = await BenchConn.connect(target.port, "master", MASTER_CONNECT_RETRY_MS);
   try {
-    const pong = await sample(conn, "cluster", ClusterOp.PING, Ping, {
-      id: new Uint8Array(0),
-      full_shard_id_list: [],
-      root_tip: chain.genesisRoot,
-    });
-    const id = Buffer.from((pong.value as { id: Uint8Array }).id).toString("latin1");
-    if (id !== SLAVE_ID) throw new Error(`${target.name}: PONG id ${id}`);
+    await pingAsMaster(conn, target, chain);
     for (const step of chain.steps) {
       if (step.kind !== "root") continue;
       await sample(conn, "cluster", ClusterOp.ADD_ROOT_BLOCK_REQUEST, AddRootBlockRequest, {

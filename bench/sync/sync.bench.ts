@@ -10,7 +10,6 @@
  *                      [--no-py]         without pyquarkchain
  *                      [--profile]       + where qkc-slave's CPU goes during the sync (bench/sync/profile.ts)
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,21 +22,14 @@ import {
   startPyquarkchainFromConfig,
   startQkcSlaveFromConfig,
 } from "../load/targets.ts";
+import { flag, num, uptime } from "../args.ts";
 import { verdict } from "../exec/verdict.ts";
 import { syncProfile } from "./profile.ts";
 import { type SyncTimed, syncRun } from "./sync-run.ts";
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(name);
-const num = (name: string, dflt: number): number => {
-  const at = argv.indexOf(name);
-  const v = at >= 0 ? Number(argv[at + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : dflt;
-};
 const BLOCKS = num("--blocks", 200);
 /** Issue 16: sync 5x as fast as pyquarkchain. */
 const TARGET = 5;
-const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
 const perSec = (n: number, ms: number) => (n * 1000) / ms;
 const f0 = (x: number) => Math.round(x).toLocaleString("en-US");
 const f1 = (x: number) => x.toFixed(2);

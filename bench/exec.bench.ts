@@ -8,6 +8,9 @@
  *   npm run bench:exec [-- --blocks N]     throughput table (default 8 blocks a workload)
  *   npm run bench:exec -- --profile        + where import time goes, in % (in-process profile)
  *                         [--profile-top]  + the 15 functions with the most self time, per workload
+ *                         [--profile-dir D] + each workload's .cpuprofile (or .heapprofile) written to D
+ *   npm run bench:exec -- --alloc-top      the 25 allocation sites that allocate the most bytes, per
+ *                                          workload, garbage included (what the scavenger pays for)
  *                         [--no-py]        without pyquarkchain (the profile alone, quicker)
  *   npm run bench:exec -- --rss [N]        qkc-slave's RSS across N imported blocks (default 10000) on LMDB
  *                                          (--db-path DIR, else a temporary one), anonymous and file-backed
@@ -159,9 +162,20 @@ async function throughput(dir: string): Promise<void> {
   console.log("\ntargets (issue 14: 5x pyquarkchain; issue 17: 10x on (a) and (b), 60% of the ideal on (a)):");
   for (const v of verdicts) console.log("  " + v);
 
-  if (flag("--profile") || flag("--profile-top")) {
+  const profileDir = optionValue("--profile-dir");
+  if (flag("--alloc-top")) {
+    console.log(`\nallocations, in-process (decode + Shard.addBlock), bytes in % (${uptime()})`);
+    const prof = await profileImport(chain, chain.steps, {
+      dbPath: dbPath && `${dbPath}-profile`,
+      profileDir,
+      allocations: true,
+    });
+    for (const c of ["transfer", "token", "deposit"] as const)
+      console.log(`\n  ${LABEL[c]}, top allocation sites:\n    ${prof.get(c)!.top.join("\n    ")}`);
+  }
+  if (flag("--profile") || flag("--profile-top") || profileDir !== undefined) {
     console.log(`\nimport profile, in-process (decode + Shard.addBlock), self time in % (${uptime()})`);
-    const prof = await profileImport(chain, chain.steps, dbPath && `${dbPath}-profile`);
+    const prof = await profileImport(chain, chain.steps, { dbPath: dbPath && `${dbPath}-profile`, profileDir });
     const names = [...prof.values().next().value!.pct.keys()];
     const cols = ["transfer", "token", "deposit"] as const;
     console.log("  " + "bucket".padEnd(40) + cols.map((c) => LABEL[c]!.padStart(22)).join(""));

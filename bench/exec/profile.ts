@@ -4,6 +4,8 @@
  * store), under V8's sampling profiler, one profile per workload. Each sample's self time is
  * put in the bucket of the file it ran in.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Session } from "node:inspector/promises";
 import { decode } from "../../src/codec/index.ts";
 import { AddMinorBlockRequest } from "../../src/messages/cluster.ts";
@@ -75,12 +77,52 @@ function buckets(profile: { nodes: ProfileNode[]; samples?: number[] }): Map<str
   return out;
 }
 
+interface HeapNode {
+  callFrame: { url: string; functionName: string };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/**
+ * The `n` allocation sites that allocated the most bytes (--alloc-top), in % of all sampled bytes,
+ * garbage included: what the scavenger pays for. From V8's sampling heap profiler.
+ */
+export function topAllocations(root: HeapNode, n: number): string[] {
+  const bytes = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode, caller: string): void => {
+    const f = node.callFrame;
+    const file = f.url.replace(/^.*\/(src|node_modules)\//, "$1/");
+    const here = f.url ? `${f.functionName || "(anonymous)"} ${file}` : "";
+    // Native frames (Buffer.alloc, new Uint8Array) are named after their JS caller.
+    const name = here || `${f.functionName || "(native)"} < ${caller}`;
+    if (node.selfSize) {
+      bytes.set(name, (bytes.get(name) ?? 0) + node.selfSize);
+      total += node.selfSize;
+    }
+    for (const c of node.children) walk(c, here || caller);
+  };
+  walk(root, "(root)");
+  return [...bytes]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, b]) => `${((100 * b) / Math.max(1, total)).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+export interface ImportProfileOptions {
+  /** LMDB here (--db-path); else the in-memory store. */
+  dbPath?: string;
+  /** Each workload's .cpuprofile written here (--profile-dir), for prof tools and DevTools. */
+  profileDir?: string;
+  /** Sample allocations instead of CPU time (--alloc-top): `top` then lists allocation sites. */
+  allocations?: boolean;
+}
+
 /** The budget of each workload's blocks, imported in script order (roots and other blocks unprofiled). */
 export async function profileImport(
   chain: ExecChain,
   steps: readonly Step[],
-  /** LMDB here (--db-path); else the in-memory store. */
-  dbPath?: string,
+  { dbPath, profileDir, allocations = false }: ImportProfileOptions = {},
 ): Promise<Map<Workload, { ms: number; cpuMs: number; pct: Map<string, number>; top: string[] }>> {
   const backend = benchBackend(chain.config, dbPath === undefined ? undefined : ChainDb.open(dbPath));
   await backend.createShards(chain.genesisRoot);
@@ -88,6 +130,7 @@ export async function profileImport(
   session.connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  if (allocations) await session.post("HeapProfiler.enable");
   const out = new Map<Workload, { ms: number; cpuMs: number; pct: Map<string, number>; top: string[] }>();
   let i = 0;
   while (i < steps.length) {
@@ -100,7 +143,13 @@ export async function profileImport(
     const run: Extract<Step, { kind: "block" }>[] = [];
     for (let s = steps[i]; s?.kind === "block" && s.workload === step.workload; s = steps[++i]) run.push(s);
     const profiled = step.workload !== "xshard-send";
-    if (profiled) await session.post("Profiler.start");
+    if (profiled && allocations)
+      await session.post("HeapProfiler.startSampling", {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    else if (profiled) await session.post("Profiler.start");
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     for (const b of run) {
@@ -113,8 +162,14 @@ export async function profileImport(
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(c0);
     const cpuMs = (cpu.user + cpu.system) / 1000;
-    if (profiled) {
+    if (profiled && allocations) {
+      const { profile } = await session.post("HeapProfiler.stopSampling");
+      const root = (profile as unknown as { head: HeapNode }).head;
+      if (profileDir) writeFileSync(join(profileDir, `${step.workload}.heapprofile`), JSON.stringify(profile));
+      out.set(step.workload, { ms, cpuMs, pct: new Map(), top: topAllocations(root, 25) });
+    } else if (profiled) {
       const { profile } = await session.post("Profiler.stop");
+      if (profileDir) writeFileSync(join(profileDir, `${step.workload}.cpuprofile`), JSON.stringify(profile));
       const p = profile as unknown as { nodes: ProfileNode[]; samples: number[] };
       out.set(step.workload, { ms, cpuMs, pct: buckets(p), top: topFunctions(p, 15) });
     }

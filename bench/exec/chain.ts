@@ -45,7 +45,15 @@ export const TOKEN_ADDRESS = addressOf("qkc-bench/token");
 /** One step of the script both slaves are driven through. */
 export type Step =
   | { kind: "root"; root: RootBlock }
-  | { kind: "block"; workload: Workload; shard: number; frame: Buffer; block: MinorBlock };
+  | {
+      kind: "block";
+      workload: Workload;
+      shard: number;
+      frame: Buffer;
+      block: MinorBlock;
+      /** Imported before the timed blocks, untimed, by every importer alike (ExecChain.warmingUp). */
+      warmup?: true;
+    };
 
 /** A JSON integer too big for a double: a string marker replaced in the text. */
 const big = (n: bigint) => `#${n}`;
@@ -95,6 +103,11 @@ export function benchBackend(config: QuarkChainConfig, db?: ChainDb): ChainBacke
 export class ExecChain {
   readonly genesisRoot: RootBlock;
   readonly steps: Step[] = [];
+  /**
+   * While set, the blocks added are warm-up blocks: a slave that has been running a while has its
+   * hot code compiled and its caches filled; a freshly started one spends its first blocks on that.
+   */
+  warmingUp = false;
   private root: RootBlock;
   private readonly signers: Record<keyof typeof TX, Signer[]>;
   private readonly queues: Record<keyof typeof TX, TypedTransaction[]> = { transfer: [], token: [], "xshard-send": [] };
@@ -250,7 +263,9 @@ export class ExecChain {
     if (!(await shard.addBlock(block))) throw new Error(`our backend refused its own ${workload} block`);
     const meta = { branch: 0, clusterPeerId: 0n, op: ClusterOp.ADD_MINOR_BLOCK_REQUEST, rpcId: 1n };
     const frame = encodeFrame("master", meta, AddMinorBlockRequest, { minor_block_data: encode(MinorBlock, block) });
-    this.steps.push({ kind: "block", workload, shard: shard.fullShardId, frame, block });
+    const step: Step = { kind: "block", workload, shard: shard.fullShardId, frame, block };
+    if (this.warmingUp) step.warmup = true;
+    this.steps.push(step);
   }
 
   /** Steps taken since `from`, and forgets them (the RSS run streams its blocks). */

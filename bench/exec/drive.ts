@@ -62,7 +62,16 @@ export class Driver {
       }
       let end = i;
       const run: Extract<Step, { kind: "block" }>[] = [];
-      for (let s = steps[end]; s?.kind === "block" && s.workload === step.workload; s = steps[++end]) run.push(s);
+      const same = (s: Step | undefined): s is Extract<Step, { kind: "block" }> =>
+        s?.kind === "block" && s.workload === step.workload && s.warmup === step.warmup;
+      for (let s = steps[end]; same(s); s = steps[++end]) run.push(s);
+      if (step.warmup) {
+        await this.blocks(run); // answered like any other, untimed
+        done += run.length;
+        onBlock?.(done);
+        i = end;
+        continue;
+      }
       const cpu0 = cpuSeconds(this.target.pid);
       const ms = await this.blocks(run);
       const cpu1 = cpuSeconds(this.target.pid);

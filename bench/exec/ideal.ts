@@ -32,7 +32,7 @@ const shardKey = (k: number) => Uint8Array.of(k >>> 24, (k >>> 16) & 255, (k >>>
 function inputs(steps: readonly Step[], workload: Workload): BlockInput[] {
   const blocks: BlockInput[] = [];
   for (const step of steps) {
-    if (step.kind !== "block" || step.workload !== workload) continue;
+    if (step.kind !== "block" || step.workload !== workload || step.warmup) continue;
     const txs = step.block.tx_list.map((typed): TxInput => {
       const tx = decodeEvmTransaction(typed.tx.serialized_tx);
       // hash_unsigned's 11 fields (version 0), as the wallet signed them.

@@ -141,8 +141,14 @@ export async function profileImport(
       continue;
     }
     const run: Extract<Step, { kind: "block" }>[] = [];
-    for (let s = steps[i]; s?.kind === "block" && s.workload === step.workload; s = steps[++i]) run.push(s);
-    const profiled = step.workload !== "xshard-send";
+    for (
+      let s = steps[i];
+      s?.kind === "block" && s.workload === step.workload && s.warmup === step.warmup;
+      s = steps[++i]
+    )
+      run.push(s);
+    // The warm-up blocks run unprofiled (they compile the hot code), as in the timed import.
+    const profiled = step.workload !== "xshard-send" && !step.warmup;
     if (profiled && allocations)
       await session.post("HeapProfiler.startSampling", {
         samplingInterval: 4096,

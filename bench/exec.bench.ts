@@ -6,6 +6,7 @@
  * mined here by our own backend (bench/exec/chain.ts); pyquarkchain must accept every one.
  *
  *   npm run bench:exec [-- --blocks N]     throughput table (default 8 blocks a workload)
+ *                         [--only a,b]     just these workloads (a, b, c), to profile one alone
  *                         [--warmup W]     W blocks of each workload imported first, untimed, by every
  *                                          importer alike (default 4; 0: time a cold slave's first blocks)
  *   npm run bench:exec -- --profile        + where import time goes, in % (in-process profile)
@@ -44,6 +45,15 @@ import { profileImport } from "./exec/profile.ts";
 import { rssRun } from "./exec/rss.ts";
 
 const BLOCKS = num("--blocks", 8);
+const ALL = ["transfer", "token", "deposit"] as const;
+/** --only a,b: just these workloads (a transfers, b token transfers, c deposits), for profiling one. */
+const ONLY: readonly (typeof ALL)[number][] = (() => {
+  const given = optionValue("--only");
+  if (given === undefined) return ALL;
+  const picked = ALL.filter((_, i) => given.split(",").includes("abc"[i]!));
+  if (picked.length === 0) throw new Error(`--only ${given}: name workloads a, b or c`);
+  return picked;
+})();
 const warmupArg = Number(optionValue("--warmup"));
 const WARMUP = Number.isInteger(warmupArg) && warmupArg >= 0 ? warmupArg : 4;
 /** --db-path [DIR]: LMDB under DIR (a fresh temporary one without DIR); undefined: the in-memory store. */
@@ -89,13 +99,13 @@ async function throughput(dir: string): Promise<void> {
   // optimizing compiler runs on the second core meanwhile) and fill caches; both slaves get the
   // same warm-up blocks, untimed, before the timed ones.
   chain.warmingUp = true;
-  for (const w of ["transfer", "token", "deposit"] as const) await chain.add(w, WARMUP);
+  for (const w of ONLY) await chain.add(w, WARMUP);
   chain.warmingUp = false;
-  for (const w of ["transfer", "token", "deposit"] as const) await chain.add(w, BLOCKS);
+  for (const w of ONLY) await chain.add(w, BLOCKS);
   console.log(`  built in ${((performance.now() - t0) / 1000).toFixed(1)} s (${chain.steps.length} steps)`);
 
   const ideal = new Map<string, { ms: number; cpuMs: number }>();
-  for (const w of ["transfer", "token"] as const) ideal.set(w, idealMs(chain.steps, w));
+  for (const w of ONLY) if (w !== "deposit") ideal.set(w, idealMs(chain.steps, w));
 
   console.log(`qkc-slave importing ...  (${uptime()})`);
   const dbPath = dbPathArg(dir);
@@ -137,7 +147,7 @@ async function throughput(dir: string): Promise<void> {
   const both = (wall: number, cpu: number, fmt: (x: number) => string) => `${fmt(wall)} [${fmt(cpu)}]`;
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
   const times = (x: number) => `${x.toFixed(1)}x`;
-  for (const w of ["transfer", "token", "deposit"] as const) {
+  for (const w of ONLY) {
     const q = qkc.timed.get(w)!;
     const p = py?.timed.get(w);
     const id = ideal.get(w);
@@ -180,14 +190,13 @@ async function throughput(dir: string): Promise<void> {
       profileDir,
       allocations: true,
     });
-    for (const c of ["transfer", "token", "deposit"] as const)
-      console.log(`\n  ${LABEL[c]}, top allocation sites:\n    ${prof.get(c)!.top.join("\n    ")}`);
+    for (const c of ONLY) console.log(`\n  ${LABEL[c]}, top allocation sites:\n    ${prof.get(c)!.top.join("\n    ")}`);
   }
   if (flag("--profile") || flag("--profile-top") || profileDir !== undefined) {
     console.log(`\nimport profile, in-process (decode + Shard.addBlock), self time in % (${uptime()})`);
     const prof = await profileImport(chain, chain.steps, { dbPath: dbPath && `${dbPath}-profile`, profileDir });
     const names = [...prof.values().next().value!.pct.keys()];
-    const cols = ["transfer", "token", "deposit"] as const;
+    const cols = ONLY;
     console.log("  " + "bucket".padEnd(40) + cols.map((c) => LABEL[c]!.padStart(22)).join(""));
     for (const n of names)
       console.log(

@@ -1,4 +1,5 @@
 import t from "tap";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bloomOr, emptyBloom } from "../../src/backend/exec/bloom.ts";
 import { intrinsicGas } from "../../src/backend/exec/intrinsic-gas.ts";
 import { encodeReceipt, encodeReceiptList, logsBloom, makeReceipt } from "../../src/backend/exec/receipt.ts";
@@ -6,6 +7,7 @@ import { rlpEncode, rlpInt } from "../../src/tx/rlp.ts";
 import { encodedReceiptRoot, receiptRoot } from "../../src/backend/exec/receipt-root.ts";
 import { Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
 
+const sharedTail = Uint8Array.of(0x5a, 0x11, 0x42);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const addr = (byte: number): Uint8Array => new Uint8Array(20).fill(byte);
 
@@ -104,4 +106,44 @@ t.test("the receipt root from the sorted keys equals the trie's root after a put
     );
     t.equal(hex(encodedReceiptRoot(encoded)), put(encoded), `${n} receipts`);
   }
+});
+
+t.test("the bloom's memo of recent addresses and topics gives bloom_insert's bits, colliding or not", async (t) => {
+  // bloom.py:bloom_insert over keccak, computed here without the memo.
+  const reference = (values: Uint8Array[]): string => {
+    const bloom = new Uint8Array(256);
+    for (const v of values) {
+      const h = keccak_256(v);
+      for (let i = 0; i < 6; i += 2) {
+        const bit = ((h[i]! << 8) | h[i + 1]!) & 2047;
+        bloom[255 - (bit >> 3)]! |= 1 << (bit & 7);
+      }
+    }
+    return hex(bloom);
+  };
+  const word = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
+  let seed = 7n;
+  const next = (): bigint => (seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 256n);
+  const addresses = Array.from({ length: 200 }, (_, i) => {
+    const a = word(next()).subarray(12);
+    if (i % 2 === 1) a.set(sharedTail, 17); // many share the bytes the memo's slot is taken from
+    return a;
+  });
+  const topics = Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? BigInt(i) : next()));
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < addresses.length; i++) {
+      const address = addresses[i]!;
+      const ts = [topics[(i * 25) % topics.length]!, topics[i]!, 0n];
+      const got = hex(logsBloom([{ address, topics: ts, data: new Uint8Array(0) }]));
+      if (got !== reference([address, ...ts.map(word)])) {
+        t.fail(`round ${round}, log ${i}`);
+        return;
+      }
+    }
+  }
+  // Past the topic memo's bound, then the first ones again.
+  for (const topic of topics) logsBloom([{ address: addresses[0]!, topics: [topic], data: new Uint8Array(0) }]);
+  const again = [{ address: addresses[1]!, topics: [topics[1]!, topics[4999]!], data: new Uint8Array(0) }];
+  t.equal(hex(logsBloom(again)), reference([addresses[1]!, word(topics[1]!), word(topics[4999]!)]));
+  t.pass("200 logs twice, 3 topics each, as bloom_insert");
 });

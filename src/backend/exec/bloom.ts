@@ -1,4 +1,5 @@
 import { keccak256 } from "../../crypto/keccak.ts";
+import { writeWord } from "../../evm/words.ts";
 
 /** A 2048-bit log bloom as 256 big-endian bytes (the receipt's and the header's `bloom`). */
 export type Bloom = Uint8Array;
@@ -6,16 +7,72 @@ export type Bloom = Uint8Array;
 export const emptyBloom = (): Bloom => new Uint8Array(256);
 
 /**
- * bloom.py:bloom_insert: three bits, each the low 11 bits of one of the first three
- * big-endian 16-bit words of keccak(value). Bit i of the 2048-bit integer is bit (i & 7) of
- * byte 255 - (i >> 3).
+ * bloom.py:bloom_insert's three bit positions of a value, packed 11 bits each into one number:
+ * the low 11 bits of each of the first three big-endian 16-bit words of keccak(value).
  */
-export function bloomInsert(bloom: Bloom, value: Uint8Array): Bloom {
+function bloomBits(value: Uint8Array): number {
   const h = keccak256(value);
-  for (let i = 0; i < 6; i += 2) {
-    const bit = ((h[i]! << 8) | h[i + 1]!) & 2047;
+  return (
+    (((h[0]! << 8) | h[1]!) & 2047) + (((h[2]! << 8) | h[3]!) & 2047) * 2048 + (((h[4]! << 8) | h[5]!) & 2047) * 4194304
+  );
+}
+
+/** Set the three packed bits. Bit i of the 2048-bit integer is bit (i & 7) of byte 255 - (i >> 3). */
+function setBits(bloom: Bloom, bits: number): void {
+  for (let k = 0; k < 3; k++) {
+    const bit = bits % 2048;
+    bits = (bits - bit) / 2048;
     bloom[255 - (bit >> 3)]! |= 1 << (bit & 7);
   }
+}
+
+/** bloom.py:bloom_insert. */
+export function bloomInsert(bloom: Bloom, value: Uint8Array): Bloom {
+  setBits(bloom, bloomBits(value));
+  return bloom;
+}
+
+/*
+ * The bits of recent values, so that a token's Transfer logs (the same contract address and topic0
+ * in every transaction, the same few holders as topics 1 and 2) hash each value once. Bounded: a
+ * full memo starts over.
+ */
+const MEMO_MAX = 4096;
+const wordBits = new Map<bigint, number>();
+const WORD = new Uint8Array(32);
+
+/** bloom_insert of a log topic, a 256-bit word hashed as its 32 big-endian bytes (Log.bloomables). */
+export function bloomInsertWord(bloom: Bloom, word: bigint): Bloom {
+  let bits = wordBits.get(word);
+  if (bits === undefined) {
+    writeWord(WORD, 0, word);
+    bits = bloomBits(WORD);
+    if (wordBits.size >= MEMO_MAX) wordBits.clear();
+    wordBits.set(word, bits);
+  }
+  setBits(bloom, bits);
+  return bloom;
+}
+
+/** A small direct-mapped memo of 20-byte addresses (each slot: the address, then its bits). */
+const ADDR_SLOTS = 64;
+const addrKeys = new Uint8Array(ADDR_SLOTS * 20);
+const addrBits = new Float64Array(ADDR_SLOTS).fill(-1);
+
+/** bloom_insert of a log's address. */
+export function bloomInsertAddress(bloom: Bloom, address: Uint8Array): Bloom {
+  if (address.length !== 20) return bloomInsert(bloom, address);
+  const slot = (address[19]! ^ (address[18]! << 3) ^ address[0]!) & (ADDR_SLOTS - 1);
+  const at = slot * 20;
+  let bits = addrBits[slot]!;
+  let hit = bits >= 0;
+  for (let i = 0; hit && i < 20; i++) hit = addrKeys[at + i] === address[i];
+  if (!hit) {
+    bits = bloomBits(address);
+    addrKeys.set(address, at);
+    addrBits[slot] = bits;
+  }
+  setBits(bloom, bits);
   return bloom;
 }
 

@@ -1,5 +1,4 @@
 import {
-  rlpEncode,
   rlpInt,
   rlpPrefixSize,
   type RlpItem,
@@ -8,7 +7,8 @@ import {
   writeRlpString as writeString,
 } from "../../tx/rlp.ts";
 import type { Log } from "../../evm/effects.ts";
-import { type Bloom, bloomInsert, emptyBloom } from "./bloom.ts";
+import { writeWord } from "../../evm/words.ts";
+import { type Bloom, bloomInsertAddress, bloomInsertWord, emptyBloom } from "./bloom.ts";
 
 /** messages.py:Receipt, the value stored under rlp(i) in a block's receipt trie. */
 export interface Receipt {
@@ -31,8 +31,8 @@ export function logsBloom(logs: readonly Log[]): Bloom {
   if (logs.length === 0) return NO_LOGS_BLOOM;
   const bloom = emptyBloom();
   for (const log of logs) {
-    bloomInsert(bloom, log.address);
-    for (const topic of log.topics) bloomInsert(bloom, topicBytes(topic));
+    bloomInsertAddress(bloom, log.address);
+    for (const topic of log.topics) bloomInsertWord(bloom, topic);
   }
   return bloom;
 }
@@ -55,14 +55,6 @@ export function makeReceipt(
   };
 }
 
-/** big_endian_int: minimal bytes, 0 is empty. */
-function fixedBytes(v: bigint, size: number): Uint8Array {
-  return Uint8Array.from(Buffer.from(v.toString(16).padStart(size * 2, "0"), "hex"));
-}
-
-/** A topic is BigEndianInt(32): always 32 bytes. */
-const topicBytes = (topic: bigint): Uint8Array => fixedBytes(topic, 32);
-
 /** rlp(Receipt): [state_root b"\x01"|b"", gas_used, bloom (256 bytes), logs, contract_address, fsk (4 bytes)]. */
 export function encodeReceipt(r: Receipt): Uint8Array {
   const p = partsOf(r);
@@ -71,27 +63,57 @@ export function encodeReceipt(r: Receipt): Uint8Array {
   return out;
 }
 
-/** A receipt's fields as they are written: the logs list (rarely non-empty) encoded whole. */
+/** A receipt's fields as they are written: the sizes of its logs list's payload and of its own. */
 interface ReceiptParts {
   readonly gas: Uint8Array;
-  readonly logs: Uint8Array | undefined;
+  readonly logsPayload: number;
   readonly payload: number;
 }
 
 const EMPTY_LIST = 0xc0;
 
+/** A topic is BigEndianInt(32): always 32 bytes, 0xa0 and the word. */
+const TOPIC_SIZE = 33;
+
+/** The payload of rlp(Log): [address, [topic, ...], data]. */
+function logPayload(l: Log): number {
+  const topics = l.topics.length * TOPIC_SIZE;
+  return stringSize(l.address) + rlpPrefixSize(topics) + topics + stringSize(l.data);
+}
+
 function partsOf(r: Receipt): ReceiptParts {
   const gas = rlpInt(r.gasUsed);
-  const logs =
-    r.logs.length === 0 ? undefined : rlpEncode(r.logs.map((l) => [l.address, l.topics.map(topicBytes), l.data]));
+  let logsPayload = 0;
+  for (const l of r.logs) {
+    const p = logPayload(l);
+    logsPayload += rlpPrefixSize(p) + p;
+  }
   const payload =
     1 + // b"\x01" is itself, b"" is 0x80
     stringSize(gas) +
     stringSize(r.bloom) +
-    (logs === undefined ? 1 : logs.length) +
+    rlpPrefixSize(logsPayload) +
+    logsPayload +
     stringSize(r.contractAddress) +
     5; // 4 bytes: 0x84
-  return { gas, logs, payload };
+  return { gas, logsPayload, payload };
+}
+
+/** rlp(logs) at `pos`, each topic written straight from its word. */
+function writeLogs(out: Uint8Array, pos: number, logs: readonly Log[], payload: number): number {
+  pos = writeRlpPrefix(out, pos, payload, 0xc0);
+  for (const l of logs) {
+    pos = writeRlpPrefix(out, pos, logPayload(l), 0xc0);
+    pos = writeString(out, pos, l.address);
+    pos = writeRlpPrefix(out, pos, l.topics.length * TOPIC_SIZE, 0xc0);
+    for (const topic of l.topics) {
+      out[pos] = 0xa0;
+      writeWord(out, pos + 1, topic);
+      pos += TOPIC_SIZE;
+    }
+    pos = writeString(out, pos, l.data);
+  }
+  return pos;
 }
 
 function writeReceipt(out: Uint8Array, pos: number, r: Receipt, p: ReceiptParts): number {
@@ -99,11 +121,8 @@ function writeReceipt(out: Uint8Array, pos: number, r: Receipt, p: ReceiptParts)
   out[pos++] = r.success ? 0x01 : 0x80;
   pos = writeString(out, pos, p.gas);
   pos = writeString(out, pos, r.bloom);
-  if (p.logs === undefined) out[pos++] = EMPTY_LIST;
-  else {
-    out.set(p.logs, pos);
-    pos += p.logs.length;
-  }
+  if (r.logs.length === 0) out[pos++] = EMPTY_LIST;
+  else pos = writeLogs(out, pos, r.logs, p.logsPayload);
   pos = writeString(out, pos, r.contractAddress);
   const k = r.contractFullShardKey;
   out[pos] = 0x84;

@@ -34,21 +34,29 @@ export function bloomInsert(bloom: Bloom, value: Uint8Array): Bloom {
 
 /*
  * The bits of recent values, so that a token's Transfer logs (the same contract address and topic0
- * in every transaction, the same few holders as topics 1 and 2) hash each value once. Bounded: a
- * full memo starts over.
+ * in every transaction, the same few holders as topics 1 and 2) hash each value once: direct-mapped
+ * memos, a slot per value picked from its bits, a newcomer replacing whatever held its slot.
  */
-const MEMO_MAX = 4096;
-const wordBits = new Map<bigint, number>();
+const WORD_SLOTS = 1024;
+const wordKeys: (bigint | undefined)[] = new Array<bigint | undefined>(WORD_SLOTS).fill(undefined);
+const wordBits = new Float64Array(WORD_SLOTS);
 const WORD = new Uint8Array(32);
+/** A word's slot comes from its value as a double (no bigint made): the bits of its top 53 bits and exponent. */
+const AS_DOUBLE = new Float64Array(1);
+const DOUBLE_HALVES = new Uint32Array(AS_DOUBLE.buffer);
 
 /** bloom_insert of a log topic, a 256-bit word hashed as its 32 big-endian bytes (Log.bloomables). */
 export function bloomInsertWord(bloom: Bloom, word: bigint): Bloom {
-  let bits = wordBits.get(word);
-  if (bits === undefined) {
+  AS_DOUBLE[0] = Number(word);
+  const h = DOUBLE_HALVES[0]! ^ DOUBLE_HALVES[1]!;
+  const slot = (h ^ (h >>> 10) ^ (h >>> 20)) & (WORD_SLOTS - 1);
+  let bits: number;
+  if (wordKeys[slot] === word) bits = wordBits[slot]!;
+  else {
     writeWord(WORD, 0, word);
     bits = bloomBits(WORD);
-    if (wordBits.size >= MEMO_MAX) wordBits.clear();
-    wordBits.set(word, bits);
+    wordKeys[slot] = word;
+    wordBits[slot] = bits;
   }
   setBits(bloom, bits);
   return bloom;

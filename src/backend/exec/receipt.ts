@@ -8,7 +8,7 @@ import {
 } from "../../tx/rlp.ts";
 import type { Log } from "../../evm/effects.ts";
 import { writeWord } from "../../evm/words.ts";
-import { type Bloom, bloomInsertAddress, bloomInsertWord, emptyBloom } from "./bloom.ts";
+import { type Bloom, bloomInsertAddress, bloomInsertWord, emptyBloom, slabBloom } from "./bloom.ts";
 
 /** messages.py:Receipt, the value stored under rlp(i) in a block's receipt trie. */
 export interface Receipt {
@@ -29,7 +29,7 @@ const NO_LOGS_BLOOM: Bloom = emptyBloom();
 /** Log.bloomables: the address, then each topic as a 32-byte word. */
 export function logsBloom(logs: readonly Log[]): Bloom {
   if (logs.length === 0) return NO_LOGS_BLOOM;
-  const bloom = emptyBloom();
+  const bloom = slabBloom();
   for (const log of logs) {
     bloomInsertAddress(bloom, log.address);
     for (const topic of log.topics) bloomInsertWord(bloom, topic);

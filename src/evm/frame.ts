@@ -44,6 +44,8 @@ export class Frame {
   /** For a pending CALL: where the child's output goes. */
   outStart = 0;
   outSize = 0;
+  /** CALLER's word, made on its first use (an ERC-20 method reads msg.sender more than once). */
+  callerWord: bigint | undefined = undefined;
 
   constructor(
     readonly msg: Message,

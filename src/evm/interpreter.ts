@@ -314,7 +314,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         stack[sp++] = wordFromAddr(ex.tx.origin);
         break;
       case 0x33:
-        stack[sp++] = wordFromAddr(msg.sender);
+        stack[sp++] = f.callerWord ??= wordFromAddr(msg.sender);
         break;
       case 0x34:
         stack[sp++] = msg.value;

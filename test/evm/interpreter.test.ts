@@ -78,6 +78,9 @@ t.test("words round-trip through memory views: small, 160-bit and 256-bit values
   const dv = new DataView(buf.buffer);
   const values = [0n, 1n, 0xffffffffn, 0x100000000n, (1n << 160n) - 3n, (1n << 255n) + 12345n, (1n << 256n) - 1n];
   for (let i = 0n; i < 40n; i++) values.push((i * 0x9e3779b97f4a7c15f39cc0605cedc834n ** 3n) % (1n << 256n));
+  // Each width of leading zeros readWordAt tells apart, and its edges (2^53: a double is no longer exact).
+  for (const e of [32, 52, 53, 54, 63, 64, 65, 96, 127, 128, 129, 159, 160, 161, 191, 192, 193, 255])
+    for (const d of [-1n, 0n, 1n]) values.push((1n << BigInt(e)) + d, (((1n << BigInt(e)) + d) * 3n) % (1n << 256n));
   for (const v of values) {
     writeWordAt(dv, 33, v);
     if (readWordAt(dv, 33) !== v || bytesToBigint(buf, 33, 65) !== v || bytesToBigint(word32(v)) !== v)

@@ -36,10 +36,7 @@ function sameAmounts(map: TokenBalanceMap, computed: ReadonlyMap<bigint, bigint>
   return a.size === b.length && b.every(([k, v]) => a.get(k) === v);
 }
 
-/** The header's bloom (uint2048) as 256 big-endian bytes. */
+/** The header's bloom (uint2048) as 256 big-endian bytes (one hex string, not a bigint per byte). */
 function bloomBytes(bloom: bigint): Uint8Array {
-  const out = new Uint8Array(256);
-  let v = bloom;
-  for (let i = 255; i >= 0 && v > 0n; i--, v >>= 8n) out[i] = Number(v & 0xffn);
-  return out;
+  return Buffer.from(BigInt.asUintN(2048, bloom).toString(16).padStart(512, "0"), "hex");
 }

@@ -84,31 +84,14 @@ export function writeWordAt(dv: DataView, off: number, v: bigint): void {
   dv.setBigUint64(off + 24, BigInt.asUintN(64, v));
 }
 
-/**
- * The 32-byte big-endian word at `off` of a view (MLOAD). Zero limbs are found as numbers, so a
- * word with leading zeros (an amount, an address) makes only the bigints its value needs: one for
- * a value below 2^53, not four limbs and their shifts.
- */
+/** The 32-byte big-endian word at `off` of a view (MLOAD). */
 export function readWordAt(dv: DataView, off: number): bigint {
-  if (dv.getUint32(off) === 0 && dv.getUint32(off + 4) === 0) {
-    if (dv.getUint32(off + 8) === 0 && dv.getUint32(off + 12) === 0) {
-      if (dv.getUint32(off + 16) === 0 && dv.getUint32(off + 20) === 0) {
-        const hi = dv.getUint32(off + 24);
-        // Below 2^53 the double is exact.
-        if (hi < 0x200000) return BigInt(hi * 4294967296 + dv.getUint32(off + 28));
-        return dv.getBigUint64(off + 24);
-      }
-      return (dv.getBigUint64(off + 16) << 64n) | dv.getBigUint64(off + 24);
-    }
-    // An address word (12 zero bytes) has a 32-bit top limb.
-    const top = dv.getUint32(off + 8) === 0 ? BigInt(dv.getUint32(off + 12)) : dv.getBigUint64(off + 8);
-    return (((top << 64n) | dv.getBigUint64(off + 16)) << 64n) | dv.getBigUint64(off + 24);
-  }
   const a = dv.getBigUint64(off);
   const b = dv.getBigUint64(off + 8);
   const c = dv.getBigUint64(off + 16);
   const d = dv.getBigUint64(off + 24);
-  return (((((a << 64n) | b) << 64n) | c) << 64n) | d;
+  if (a === 0n && b === 0n && c === 0n) return d;
+  return (a << 192n) | (b << 128n) | (c << 64n) | d;
 }
 
 /** A fresh 32-byte big-endian encoding. */

@@ -1,0 +1,72 @@
+import { createHash } from "node:crypto";
+import t from "tap";
+import { RecordLog } from "../../src/backend/record-log.ts";
+
+/*
+ * The in-memory store's records live as bytes in a log with an integer index: it must answer as
+ * a map of byte strings does, through rewrites, deletes, index growth and records of any size.
+ */
+
+const bytes = (s: string) => new Uint8Array(Buffer.from(s, "latin1"));
+const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString("latin1"));
+/** A trie node's key: "tn" and a hash. */
+const nodeKey = (i: number) => new Uint8Array([0x74, 0x6e, ...createHash("sha256").update(String(i)).digest()]);
+
+t.test("a record is a copy: the caller's arrays may change afterwards", async (t) => {
+  const log = new RecordLog();
+  const k = bytes("key");
+  const v = bytes("value");
+  log.set(k, v);
+  k[0] = 0;
+  v[0] = 0;
+  t.equal(text(log.get(bytes("key"))), "value");
+  t.equal(log.get(k), undefined, "the changed key is another key");
+  t.equal(log.size, 1);
+});
+
+t.test("rewrite, same bytes again, delete, write again", async (t) => {
+  const log = new RecordLog();
+  log.set(bytes("k"), bytes("one"));
+  log.set(bytes("k"), bytes("two"));
+  t.equal(text(log.get(bytes("k"))), "two", "a rewrite replaces the value");
+  log.set(bytes("k"), bytes("two"));
+  t.same([...log.keys()].map(text), ["k"], "the key once, whatever was rewritten");
+  log.delete(bytes("k"));
+  log.delete(bytes("absent"));
+  t.equal(log.get(bytes("k")), undefined, "deleted");
+  t.equal(log.size, 0);
+  t.same([...log.keys()], [], "no key left");
+  log.set(bytes("k"), bytes("three"));
+  t.equal(text(log.get(bytes("k"))), "three", "written again after the delete");
+  log.set(bytes(""), bytes(""));
+  t.equal(text(log.get(bytes(""))), "", "the empty key and value are a record too");
+  t.equal(log.size, 2);
+});
+
+t.test("many records: the index grows, every record stays where it was put", async (t) => {
+  const log = new RecordLog();
+  const n = 20_000;
+  for (let i = 0; i < n; i++) log.set(nodeKey(i), bytes(`node ${i} `.repeat(1 + (i % 40))));
+  for (let i = 0; i < n; i += 3) log.delete(nodeKey(i));
+  for (let i = 0; i < n; i += 6) log.set(nodeKey(i), bytes(`again ${i}`));
+  let wrong = 0;
+  for (let i = 0; i < n; i++) {
+    const want = i % 6 === 0 ? `again ${i}` : i % 3 === 0 ? undefined : `node ${i} `.repeat(1 + (i % 40));
+    if (text(log.get(nodeKey(i))) !== want) wrong++;
+  }
+  t.equal(wrong, 0, "every key answers its last write (or nothing, deleted)");
+  t.equal(log.size, n - Math.ceil(n / 3) + Math.ceil(n / 6));
+  t.equal([...log.keys()].length, log.size, "keys() lists each live record once");
+  t.equal(log.get(nodeKey(n)), undefined, "a key never written");
+});
+
+t.test("a large record (a block's bytes) and the small ones around it", async (t) => {
+  const log = new RecordLog();
+  const big = new Uint8Array(300_000).map((_, i) => i & 0xff);
+  log.set(bytes("small 1"), bytes("a"));
+  log.set(bytes("big"), big);
+  log.set(bytes("small 2"), bytes("b"));
+  t.same(log.get(bytes("big")), big);
+  t.equal(text(log.get(bytes("small 1"))), "a");
+  t.equal(text(log.get(bytes("small 2"))), "b");
+});

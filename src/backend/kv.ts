@@ -48,12 +48,15 @@ class MemoryKv implements RangeKv {
     return keys.sort((a, b) => Buffer.compare(b, a)).map((k) => k.slice());
   }
 
-  /** Copies every record into the log (record-log.ts): what is handed over is copied too, and then dies young. */
-  write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>): void {
+  /**
+   * Puts the records in the log (record-log.ts): keys and most values are copied; the values
+   * handed over (a commit's trie nodes, views into its own arena chunks) are kept where they are.
+   */
+  write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>, handedOver = 0): void {
     for (let i = 0; i < entries.length; i++) {
       const [k, v] = entries[i]!;
       if (v === undefined) this.log.delete(k);
-      else this.log.set(k, v);
+      else this.log.set(k, v, i < handedOver);
     }
   }
 }

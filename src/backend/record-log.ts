@@ -7,6 +7,11 @@
  * the old one, a large share of the import's GC time. In chunks they are off the V8 heap and
  * nothing is copied but their bytes, once.
  *
+ * A value handed over (`set(key, value, true)`: a commit's trie nodes, written into the commit's
+ * own arena chunks) is not copied: its chunk joins the log as it is. Copying it would cost more
+ * than the copy: the first write into fresh memory is a page fault every 4 kB, some 2 us a
+ * record on this machine.
+ *
  * A rewritten or deleted record leaves its old bytes in the log (nothing is compacted): the
  * store's rewrites are a few small records a block (tips, canonical index), and its big records
  * (trie nodes, blocks, receipts) are written once. Rewriting a record with the same bytes (a
@@ -20,20 +25,26 @@ const MAX_CHUNK = 1 << 20;
 /** A record at least this large gets a chunk of its own (a block's bytes), so no chunk's tail is wasted. */
 const LARGE = MAX_CHUNK >> 4;
 
-/** Per record, in `records`: chunk (-1: gone), offset, key length, value length. */
-const FIELDS = 4;
+/** Per record, in `records`: the key's chunk (-1: gone), offset and length, the value's chunk, offset and length. */
+const FIELDS = 6;
 
 export class RecordLog {
   private readonly chunks: Uint8Array[] = [];
-  /** The chunk small records are appended to, its index in `chunks`, and the bytes used in it. */
+  /** The chunk records are copied into, its index in `chunks`, and the bytes used in it. */
   private tail = new Uint8Array(0);
   private tailIndex = -1;
   private used = 0;
+  /** The chunks of handed-over values, by their buffer (the last one first: a commit's values come chunk by chunk). */
+  private readonly adopted = new Map<ArrayBufferLike, number>();
+  private lastAdopted: ArrayBufferLike | undefined;
+  private lastAdoptedIndex = -1;
   private records = new Int32Array(FIELDS * 64);
   private count = 0;
-  /** The index: a record's number + 1 per slot (0 empty, -1 a deleted record's), and its key's hash. */
-  private slots = new Int32Array(64);
-  private hashes = new Int32Array(64);
+  /**
+   * The index, two integers a slot side by side (one cache line for both): a record's number + 1
+   * (0 empty, -1 a deleted record's) and its key's hash.
+   */
+  private slots = new Int32Array(2 * 64);
   /** Slots not empty (records and deleted marks): kept at most half of them, so a probe ends soon. */
   private filled = 0;
   private live = 0;
@@ -45,27 +56,36 @@ export class RecordLog {
   /** The value under `key`: a view of the log (do not write into it), or undefined. */
   get(key: Uint8Array): Uint8Array | undefined {
     const at = this.find(key, hashOf(key));
-    return at < 0 ? undefined : this.valueOf(this.slots[at]! - 1);
+    if (at < 0) return undefined;
+    const r = this.records;
+    const f = FIELDS * (this.slots[at]! - 1);
+    return this.chunks[r[f + 3]!]!.subarray(r[f + 4]!, r[f + 4]! + r[f + 5]!);
   }
 
-  /** Puts a copy of `key` → `value` (a copy of both: the caller's arrays are not kept). */
-  set(key: Uint8Array, value: Uint8Array): void {
+  /**
+   * Puts `key` → `value`. The key is copied; so is the value unless `handedOver` (the caller gives
+   * it up: nothing writes into it, or into the rest of its buffer, afterwards; the whole buffer is
+   * kept). A value under 32 bytes is copied anyway, so that a small view does not keep a large
+   * buffer alive.
+   */
+  set(key: Uint8Array, value: Uint8Array, handedOver = false): void {
     const h = hashOf(key);
     const at = this.find(key, h);
     if (at >= 0) {
       const old = this.slots[at]! - 1;
       if (this.valueIs(old, value)) return;
       this.records[FIELDS * old] = -1;
-      this.slots[at] = this.append(key, value) + 1;
+      this.slots[at] = this.append(key, value, handedOver) + 1;
       return;
     }
-    if (2 * (this.filled + 1) > this.slots.length) this.rehash();
-    const mask = this.slots.length - 1;
-    let i = h & mask;
-    while (this.slots[i]! > 0) i = (i + 1) & mask;
-    if (this.slots[i] === 0) this.filled++;
-    this.slots[i] = this.append(key, value) + 1;
-    this.hashes[i] = h;
+    if (4 * (this.filled + 1) > this.slots.length) this.rehash();
+    const slots = this.slots;
+    const mask = slots.length - 2;
+    let i = (2 * h) & mask;
+    while (slots[i]! > 0) i = (i + 2) & mask;
+    if (slots[i] === 0) this.filled++;
+    slots[i] = this.append(key, value, handedOver) + 1;
+    slots[i + 1] = h;
     this.live++;
   }
 
@@ -80,72 +100,88 @@ export class RecordLog {
   /** Every key (views of the log), in the order first written. */
   *keys(): IterableIterator<Uint8Array> {
     const r = this.records;
-    for (let n = 0; n < this.count; n++) {
-      const c = r[FIELDS * n]!;
-      if (c >= 0) yield this.chunks[c]!.subarray(r[FIELDS * n + 1]!, r[FIELDS * n + 1]! + r[FIELDS * n + 2]!);
+    for (let f = 0; f < FIELDS * this.count; f += FIELDS) {
+      const c = r[f]!;
+      if (c >= 0) yield this.chunks[c]!.subarray(r[f + 1]!, r[f + 1]! + r[f + 2]!);
     }
   }
 
-  /** The slot holding `key` (hash `h`), or -1. */
+  /** Where in `slots` the record of `key` (hash `h`) is, or -1. */
   private find(key: Uint8Array, h: number): number {
     const slots = this.slots;
-    const mask = slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
+    const mask = slots.length - 2;
+    for (let i = (2 * h) & mask; ; i = (i + 2) & mask) {
       const s = slots[i]!;
       if (s === 0) return -1;
-      if (s > 0 && this.hashes[i] === h && this.keyIs(s - 1, key)) return i;
+      if (s > 0 && slots[i + 1] === h && this.keyIs(s - 1, key)) return i;
     }
   }
 
   private keyIs(n: number, key: Uint8Array): boolean {
     const r = this.records;
-    const length = r[FIELDS * n + 2]!;
+    const f = FIELDS * n;
+    const length = r[f + 2]!;
     if (length !== key.length) return false;
-    const chunk = this.chunks[r[FIELDS * n]!]!;
-    const from = r[FIELDS * n + 1]!;
+    const chunk = this.chunks[r[f]!]!;
+    const from = r[f + 1]!;
     for (let i = length - 1; i >= 0; i--) if (chunk[from + i] !== key[i]) return false; // the end differs first (hashes)
     return true;
   }
 
   private valueIs(n: number, value: Uint8Array): boolean {
     const r = this.records;
-    const length = r[FIELDS * n + 3]!;
+    const f = FIELDS * n;
+    const length = r[f + 5]!;
     if (length !== value.length) return false;
-    const chunk = this.chunks[r[FIELDS * n]!]!;
-    const from = r[FIELDS * n + 1]! + r[FIELDS * n + 2]!;
+    const chunk = this.chunks[r[f + 3]!]!;
+    const from = r[f + 4]!;
     for (let i = 0; i < length; i++) if (chunk[from + i] !== value[i]) return false;
     return true;
   }
 
-  private valueOf(n: number): Uint8Array {
-    const r = this.records;
-    const from = r[FIELDS * n + 1]! + r[FIELDS * n + 2]!;
-    return this.chunks[r[FIELDS * n]!]!.subarray(from, from + r[FIELDS * n + 3]!);
+  /** Room for `size` bytes in a chunk of the log's own; sets `tailIndex`/`used` past them, returns their offset. */
+  private room(size: number): number {
+    if (size >= LARGE) {
+      this.chunks.push(new Uint8Array(size));
+      return 0; // the caller finds it at chunks.length - 1
+    }
+    if (this.used + size > this.tail.length) {
+      this.tail = new Uint8Array(Math.min(MAX_CHUNK, Math.max(FIRST_CHUNK, 2 * this.tail.length)));
+      this.tailIndex = this.chunks.push(this.tail) - 1;
+      this.used = 0;
+    }
+    const at = this.used;
+    this.used += size;
+    return at;
   }
 
-  /** Copies the record into the log; returns its number. */
-  private append(key: Uint8Array, value: Uint8Array): number {
-    const size = key.length + value.length;
-    let chunk: Uint8Array;
-    let index: number;
-    let at: number;
-    if (size >= LARGE) {
-      chunk = new Uint8Array(size);
-      index = this.chunks.push(chunk) - 1;
-      at = 0;
-    } else {
-      if (this.used + size > this.tail.length) {
-        this.tail = new Uint8Array(Math.min(MAX_CHUNK, Math.max(FIRST_CHUNK, 2 * this.tail.length)));
-        this.tailIndex = this.chunks.push(this.tail) - 1;
-        this.used = 0;
-      }
-      chunk = this.tail;
-      index = this.tailIndex;
-      at = this.used;
-      this.used += size;
+  /** The index of the chunk that is `view`'s whole buffer, added to `chunks` if new. */
+  private adopt(view: Uint8Array): number {
+    const buffer = view.buffer;
+    if (buffer === this.lastAdopted) return this.lastAdoptedIndex;
+    let index = this.adopted.get(buffer);
+    if (index === undefined) {
+      index = this.chunks.push(new Uint8Array(buffer)) - 1;
+      this.adopted.set(buffer, index);
     }
-    copyInto(chunk, at, key);
-    copyInto(chunk, at + key.length, value);
+    this.lastAdopted = buffer;
+    return (this.lastAdoptedIndex = index);
+  }
+
+  /** Stores the record; returns its number. */
+  private append(key: Uint8Array, value: Uint8Array, handedOver: boolean): number {
+    const keep = handedOver && value.length >= 32;
+    const size = keep ? key.length : key.length + value.length;
+    const at = this.room(size);
+    const index = size >= LARGE ? this.chunks.length - 1 : this.tailIndex;
+    const chunk = this.chunks[index]!;
+    chunk.set(key, at);
+    let valueIndex = index;
+    let valueAt = at + key.length;
+    if (keep) {
+      valueIndex = this.adopt(value);
+      valueAt = value.byteOffset;
+    } else chunk.set(value, valueAt);
     if (FIELDS * (this.count + 1) > this.records.length) {
       const more = new Int32Array(2 * this.records.length);
       more.set(this.records);
@@ -153,10 +189,13 @@ export class RecordLog {
     }
     const n = this.count++;
     const r = this.records;
-    r[FIELDS * n] = index;
-    r[FIELDS * n + 1] = at;
-    r[FIELDS * n + 2] = key.length;
-    r[FIELDS * n + 3] = value.length;
+    const f = FIELDS * n;
+    r[f] = index;
+    r[f + 1] = at;
+    r[f + 2] = key.length;
+    r[f + 3] = valueIndex;
+    r[f + 4] = valueAt;
+    r[f + 5] = value.length;
     return n;
   }
 
@@ -164,29 +203,21 @@ export class RecordLog {
   private rehash(): void {
     let size = 64;
     while (size < 4 * (this.live + 1)) size *= 2;
-    const slots = new Int32Array(size);
-    const hashes = new Int32Array(size);
-    const mask = size - 1;
-    for (let j = 0; j < this.slots.length; j++) {
-      const s = this.slots[j]!;
+    const slots = new Int32Array(2 * size);
+    const mask = 2 * size - 2;
+    const old = this.slots;
+    for (let j = 0; j < old.length; j += 2) {
+      const s = old[j]!;
       if (s <= 0) continue;
-      const h = this.hashes[j]!;
-      let i = h & mask;
-      while (slots[i] !== 0) i = (i + 1) & mask;
+      const h = old[j + 1]!;
+      let i = (2 * h) & mask;
+      while (slots[i] !== 0) i = (i + 2) & mask;
       slots[i] = s;
-      hashes[i] = h;
+      slots[i + 1] = h;
     }
     this.slots = slots;
-    this.hashes = hashes;
     this.filled = this.live;
   }
-}
-
-/** Uint8Array.set calls out of JS: for a key or a hash, a loop is quicker. */
-function copyInto(out: Uint8Array, at: number, bytes: Uint8Array): void {
-  const n = bytes.length;
-  if (n > 64) out.set(bytes, at);
-  else for (let i = 0; i < n; i++) out[at + i] = bytes[i]!;
 }
 
 /** FNV-1a over every byte, folded to 30 bits (a small integer on every V8 build). */

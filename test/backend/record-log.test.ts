@@ -70,3 +70,21 @@ t.test("a large record (a block's bytes) and the small ones around it", async (t
   t.equal(text(log.get(bytes("small 1"))), "a");
   t.equal(text(log.get(bytes("small 2"))), "b");
 });
+
+t.test("a value handed over is kept where it is (its buffer joins the log); a small one is copied", async (t) => {
+  const log = new RecordLog();
+  const arena = new Uint8Array(4096).map((_, i) => i & 0xff);
+  const node = arena.subarray(100, 200);
+  const tiny = arena.subarray(300, 310);
+  log.set(bytes("node"), node, true);
+  log.set(bytes("tiny"), tiny, true);
+  log.set(bytes("copied"), arena.subarray(400, 500));
+  t.equal(log.get(bytes("node"))!.buffer, arena.buffer, "the node's bytes are the arena's");
+  t.same(log.get(bytes("node")), arena.slice(100, 200));
+  t.not(log.get(bytes("tiny"))!.buffer, arena.buffer, "under 32 bytes: copied");
+  t.not(log.get(bytes("copied"))!.buffer, arena.buffer, "not handed over: copied");
+  log.set(bytes("second"), arena.subarray(1000, 1100), true);
+  t.same(log.get(bytes("second")), arena.slice(1000, 1100), "a second value of the same buffer");
+  log.set(bytes("node"), arena.subarray(100, 200), true);
+  t.same([...log.keys()].map(text), ["node", "tiny", "copied", "second"], "the same bytes again: nothing written");
+});

@@ -22,6 +22,7 @@ import {
 import { minorBlockHash, rootBlockHash } from "./hashes.ts";
 import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv, type RangeKv } from "../kv.ts";
 import { historyKeys } from "./tx-history.ts";
+import { txIndexRecords } from "./tx-index.ts";
 import { Lru } from "./lru.ts";
 import { BatchedKv } from "../batched-kv.ts";
 import type { ResolvedNode, TrieNodeCache } from "../state/trie/index.ts";
@@ -167,30 +168,6 @@ const u64 = (v: bigint) => {
 };
 const EMPTY = new Uint8Array(0);
 type Entry = readonly [Uint8Array, Uint8Array | undefined];
-
-/**
- * The "ti" records of a block's transactions (hash -> TxLocation: height, index), keys and values
- * written as views of one buffer: a block has hundreds, and the store copies them.
- */
-function txIndexRecords(hashes: readonly Uint8Array[], height: bigint, out: Entry[]): void {
-  let size = 0;
-  for (const h of hashes) size += 2 + h.length + 12;
-  const buf = new Uint8Array(size);
-  const view = new DataView(buf.buffer);
-  let at = 0;
-  for (let index = 0; index < hashes.length; index++) {
-    const h = hashes[index]!;
-    const start = at;
-    buf[at++] = 0x74; // "ti"
-    buf[at++] = 0x69;
-    buf.set(h, at);
-    at += h.length;
-    view.setBigUint64(at, height); // TxLocation's encoding: uint64 then uint32, big-endian
-    view.setUint32(at + 8, index);
-    out.push([buf.subarray(start, at), buf.subarray(at, at + 12)]);
-    at += 12;
-  }
-}
 
 /** A ChainStore over a Kv: each record encoded with the wire codecs, recent blocks kept decoded. */
 export class KvChainStore implements ChainStore {

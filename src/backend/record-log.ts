@@ -146,7 +146,8 @@ export class RecordLog {
       return 0; // the caller finds it at chunks.length - 1
     }
     if (this.used + size > this.tail.length) {
-      this.tail = new Uint8Array(Math.min(MAX_CHUNK, Math.max(FIRST_CHUNK, 2 * this.tail.length)));
+      // The next size up, or the record's own if larger (a chunk under LARGE can be smaller than a record).
+      this.tail = new Uint8Array(Math.max(size, Math.min(MAX_CHUNK, Math.max(FIRST_CHUNK, 2 * this.tail.length))));
       this.tailIndex = this.chunks.push(this.tail) - 1;
       this.used = 0;
     }

@@ -71,6 +71,24 @@ t.test("a large record (a block's bytes) and the small ones around it", async (t
   t.equal(text(log.get(bytes("small 2"))), "b");
 });
 
+t.test(
+  "records of every size up to a chunk of their own, from a fresh log (chunks smaller than the record)",
+  async (t) => {
+    const log = new RecordLog();
+    const sizes = [10, 5000, 20_000, 40_000, 3, 70_000, 9000];
+    sizes.forEach((n, i) => log.set(bytes(`r${i}`), new Uint8Array(n).fill(i + 1)));
+    const back = sizes.map((n, i) => {
+      const v = log.get(bytes(`r${i}`))!;
+      return v.length === n && v.every((b) => b === i + 1);
+    });
+    t.same(
+      back,
+      sizes.map(() => true),
+      "each record whole",
+    );
+  },
+);
+
 t.test("a value handed over is kept where it is (its buffer joins the log); a small one is copied", async (t) => {
   const log = new RecordLog();
   const arena = new Uint8Array(4096).map((_, i) => i & 0xff);

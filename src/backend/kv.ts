@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { type Database, type RootDatabase, open } from "lmdb";
-import { ByteMap } from "./byte-map.ts";
+import { RecordLog } from "./record-log.ts";
 
 /**
  * The byte-level key-value store a ChainStore keeps its records in: synchronous reads,
@@ -35,29 +35,28 @@ export interface KvEnv {
 }
 
 class MemoryKv implements RangeKv {
-  private readonly map = new ByteMap<Uint8Array>();
+  private readonly log = new RecordLog();
 
   get(key: Uint8Array): Uint8Array | undefined {
-    return this.map.get(key);
+    return this.log.get(key);
   }
 
   /** Every key is looked at, as pyquarkchain's InMemoryDb does; keys compare as unsigned bytes. */
   keysDown(start: Uint8Array, end: Uint8Array): Uint8Array[] {
     const keys: Uint8Array[] = [];
-    for (const [k] of this.map.entries()) if (Buffer.compare(k, start) <= 0 && Buffer.compare(k, end) > 0) keys.push(k);
+    for (const k of this.log.keys()) if (Buffer.compare(k, start) <= 0 && Buffer.compare(k, end) > 0) keys.push(k);
     return keys.sort((a, b) => Buffer.compare(b, a)).map((k) => k.slice());
   }
 
   /**
-   * Keeps the values handed over as they are (a commit's trie nodes are views into the commit's
-   * own arena chunks, every record of which is stored here), and copies the others as they may be
-   * views into a frame or Buffer's pool. A key is kept unless it is a Buffer (a pool view).
+   * Puts the records in the log (record-log.ts): keys and most values are copied; the values
+   * handed over (a commit's trie nodes, views into its own arena chunks) are kept where they are.
    */
   write(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array | undefined]>, handedOver = 0): void {
     for (let i = 0; i < entries.length; i++) {
       const [k, v] = entries[i]!;
-      if (v === undefined) this.map.delete(k);
-      else this.map.set(k instanceof Buffer ? new Uint8Array(k) : k, i < handedOver ? v : v.slice());
+      if (v === undefined) this.log.delete(k);
+      else this.log.set(k, v, i < handedOver);
     }
   }
 }

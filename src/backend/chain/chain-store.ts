@@ -22,6 +22,7 @@ import {
 import { minorBlockHash, rootBlockHash } from "./hashes.ts";
 import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv, type RangeKv } from "../kv.ts";
 import { historyKeys } from "./tx-history.ts";
+import { txIndexRecords } from "./tx-index.ts";
 import { Lru } from "./lru.ts";
 import { BatchedKv } from "../batched-kv.ts";
 import type { ResolvedNode, TrieNodeCache } from "../state/trie/index.ts";
@@ -287,9 +288,7 @@ export class KvChainStore implements ChainStore {
     }
     for (const block of change.put) {
       writes.push([key("mi", u64(block.header.height)), minorBlockHash(block.header)]);
-      this.indexedHashes(block).forEach((h, index) =>
-        writes.push([key("ti", h), encode(TxLocation, { height: block.header.height, index })]),
-      );
+      txIndexRecords(this.indexedHashes(block), block.header.height, writes);
       for (const k of this.historyKeysOf(block)) writes.push([k, EMPTY]);
     }
     this.kv.write(writes);

@@ -8,10 +8,7 @@ import {
   type HashedNode,
   type ResolvedNode,
   type TrieNode,
-  branch,
-  extension,
   hashed,
-  leaf,
 } from "./node.ts";
 
 /** A child as its parent's record holds it: inline when under 32 bytes, else by hash. */
@@ -22,18 +19,24 @@ function asStored(child: TrieNode | undefined): TrieNode | undefined {
 }
 
 /**
- * The node as a read of its record would give it: children by hash. A node a commit made points
- * at the nodes below it in memory, and those at theirs, down to the state's earlier blocks; kept
- * as is, one cached node would keep every node of its trie reachable.
+ * Makes a committed node what a read of its record would give: children by hash. A node a commit
+ * made points at the nodes below it in memory, and those at theirs, down to the state's earlier
+ * blocks; cached as is, one node would keep every node of its trie reachable. The node is changed
+ * in place rather than copied (a copy per admitted node, with its 16 slots, was most of what a
+ * block's commit left on the heap): a child and its hash are the same content (node.ts), and
+ * every child is in the store by now (admit runs once the commit's records are), so whoever else
+ * holds the node (the state it was committed from) reads the child from there.
  */
-function detached(node: ResolvedNode): ResolvedNode {
-  let made: ResolvedNode;
-  if (node.kind === BRANCH) made = branch(node.children.map(asStored), node.value, true);
-  else if (node.kind === EXTENSION) made = extension(node.path, asStored(node.child)!, true);
-  else made = leaf(node.path, node.value, true);
-  made.enc = node.enc !== undefined && node.enc.length < 32 ? node.enc : undefined;
-  made.hash = node.hash;
-  return made;
+function detach(node: ResolvedNode): void {
+  if (node.kind === BRANCH) {
+    const children = node.children as Array<TrieNode | undefined>;
+    for (let i = 0; i < 16; i++) {
+      const c = children[i];
+      if (c !== undefined && c.kind !== HASHED) children[i] = asStored(c);
+    }
+  } else if (node.kind === EXTENSION && node.child.kind !== HASHED) {
+    (node as { child: TrieNode }).child = asStored(node.child)!;
+  }
 }
 
 /** A cached node, in its bucket's chain (same four hash bytes) and in the clock's ring of slots. */
@@ -107,7 +110,10 @@ export class TrieNodeCache {
 
   /** The nodes of a commit (TrieCommit.nodes, each hashed), once their records are stored. */
   admit(nodes: readonly ResolvedNode[]): void {
-    for (const node of nodes) this.set(node.hash ?? nodeHash(node), detached(node));
+    for (const node of nodes) {
+      detach(node);
+      this.set(node.hash ?? nodeHash(node), node);
+    }
   }
 
   set(hash: Uint8Array, node: ResolvedNode, child?: HashedNode): void {

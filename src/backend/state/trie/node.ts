@@ -5,7 +5,8 @@ import type { Nibbles } from "./nibbles.ts";
  * builds new nodes along one path and shares every other subtree, so a copy of a trie is
  * its root pointer and older roots stay valid. What a node caches about itself (its RLP,
  * its hash, whether the store has it) is derived from its content, so filling it in later
- * is invisible to whoever shares the node.
+ * is invisible to whoever shares the node. For the same reason a stored child may be swapped
+ * for its hash (a HashedNode): the node cache does so when it admits a committed node.
  */
 
 export const LEAF = 0;

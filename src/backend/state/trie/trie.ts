@@ -3,7 +3,7 @@ import { keccak256 } from "../../../crypto/keccak.ts";
 import { Arena, nodeHash, nodeRlp } from "./codec.ts";
 import { insert, remove } from "./edit.ts";
 import { nibbleAt, toNibbles } from "./nibbles.ts";
-import type { TrieNodeDb, TrieWrite } from "./node-db.ts";
+import { TrieNodeDb, type TrieWrite } from "./node-db.ts";
 import { BRANCH, EXTENSION, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
 import { type TrieEntry, walk } from "./walk.ts";
 
@@ -21,18 +21,34 @@ export interface TrieCommit {
   nodes: ResolvedNode[];
 }
 
-/** New nodes below `node` (children first), each marked stored once handed out. */
-function collect(db: TrieNodeDb, node: TrieNode | undefined, out: TrieCommit, arena: Arena): void {
+/**
+ * New nodes below `node` (children first), each marked stored once handed out. Records go into
+ * `arena` and their keys into `keys` (a view each, not an array each), and a node's hash becomes
+ * a view of its key: the nodes outlive the block in the node cache, and a view there takes half
+ * the heap of a hash array of its own (whose digest then dies young).
+ */
+function collect(node: TrieNode | undefined, out: TrieCommit, arena: Arena, keys: Arena): void {
   if (node === undefined || node.kind === HASHED || node.stored) return;
-  if (node.kind === BRANCH) for (const child of node.children) collect(db, child, out, arena);
-  else if (node.kind === EXTENSION) collect(db, node.child, out, arena);
+  if (node.kind === BRANCH) for (const child of node.children) collect(child, out, arena, keys);
+  else if (node.kind === EXTENSION) collect(node.child, out, arena, keys);
   const rlp = nodeRlp(node, arena);
   // A node under 32 bytes lives inside its parent's RLP and has no record of its own.
   if (rlp.length >= 32) {
-    out.writes.push([db.keyOf(nodeHash(node)), rlp]);
+    const key = recordKey(nodeHash(node), keys);
+    node.hash = key.subarray(TrieNodeDb.PREFIX.length);
+    out.writes.push([key, rlp]);
     out.nodes.push(node);
   }
   node.stored = true;
+}
+
+/** TrieNodeDb.keyOf, written into `keys`. */
+function recordKey(hash: Uint8Array, keys: Arena): Uint8Array {
+  const prefix = TrieNodeDb.PREFIX;
+  const key = keys.take(prefix.length + hash.length);
+  key.set(prefix);
+  key.set(hash, prefix.length);
+  return key;
 }
 
 /**
@@ -112,7 +128,7 @@ export class Trie {
     if (node.kind === HASHED) return { root: node.hash, writes: [], nodes: [] };
     const out: TrieCommit = { root: BLANK_ROOT, writes: [], nodes: [] };
     const arena = new Arena();
-    collect(this.db, node, out, arena);
+    collect(node, out, arena, new Arena());
     out.root = nodeHash(node);
     // The root is stored by hash whatever its size (trie.py _update_root_hash), so it can be reopened.
     // A short node keeps its RLP (codec.ts); a long one was written by collect.

@@ -307,8 +307,9 @@ export class WorldState implements World, Undoable {
   /**
    * State.commit: each touched or deleted account commits its storage, tokens and code, then is
    * written — or deleted from the trie if blank (kept when `allowEmpties`, as the state tests'
-   * pre-states are). Cache and journal are emptied. A later commit's batch leaves out records an
-   * earlier one of this state already had: a caller that keeps the root stores every batch, in order.
+   * pre-states are). Cache and journal are emptied. A batch holds what its commit made (a later
+   * commit's leaves out code an earlier one stored; a node made again, identical, comes again,
+   * harmlessly): a caller that keeps the root stores every batch, in order.
    */
   commit(options: { allowEmpties?: boolean } = {}): StateCommit {
     for (const a of this.cache.inOrder) {

@@ -195,3 +195,17 @@ t.test("records of commits not stored yet are read back through the state's db, 
   s.setCode(addr(3), Uint8Array.of(0x60, 0x01));
   t.equal(codeRecords(s.commit().writes), 0, "code this state stored before is left out");
 });
+
+t.test("an address array the caller reuses for another address finds the other account", async (t) => {
+  const s = WorldState.open(memory());
+  const a = addr(1);
+  s.addBalance(a, QKC, 5n);
+  a.set(addr(2));
+  t.equal(s.getBalance(a, QKC), 0n, "the new bytes, not the last account found through the same array");
+  s.addBalance(a, QKC, 7n);
+  a.set(addr(1));
+  t.equal(s.getBalance(a, QKC), 5n);
+  t.equal(s.getBalance(addr(2), QKC), 7n);
+  s.commit();
+  t.equal(s.getBalance(a, QKC), 5n, "after the commit, read again from the trie");
+});

@@ -92,6 +92,9 @@ class AccountTable {
 export class WorldState implements World, Undoable {
   private readonly cache = new AccountTable();
   private readonly journal = new Journal();
+  /** The address array `account` was last given, and what it found (until the commit empties the cache). */
+  private lastAddress: Address | undefined;
+  private lastAccount: CachedAccount | undefined;
   private readonly trie: SecureTrie;
   private key: number;
   private commits = 0;
@@ -159,12 +162,18 @@ export class WorldState implements World, Undoable {
    * state's current full_shard_key; cached until commit either way (revert keeps it, and its key).
    */
   account(addr: Address): CachedAccount {
+    // The very array of the last lookup (a transaction names its sender and recipient a dozen times,
+    // most often twice in a row), if it still holds the same bytes: a caller may reuse an array.
+    let a = this.lastAccount;
+    if (addr === this.lastAddress && a !== undefined && sameAddress(a.address, addr)) return a;
     const hash = addressHash(addr);
-    let a = this.cache.get(addr, hash);
+    a = this.cache.get(addr, hash);
     if (a === undefined) {
       a = this.load(addr);
       this.cache.add(hash, a);
     }
+    this.lastAddress = addr;
+    this.lastAccount = a;
     return a;
   }
 
@@ -322,6 +331,7 @@ export class WorldState implements World, Undoable {
     }
     this.db.commitTrie(this.trie);
     this.cache.clear();
+    this.lastAddress = this.lastAccount = undefined;
     this.journal.clear();
     this.commits++;
     return { root: this.trie.root(), writes: this.db.takeBatch(), nodes: this.db.takeNodes() };

@@ -6,11 +6,13 @@ import {
   decodeTokenList,
   decodeTrieInt,
   encodeAccount,
+  encodeAccountOfOneToken,
   encodeTaggedTokenList,
   encodeTokenList,
   encodeTrieInt,
   word32,
 } from "../../src/backend/state/account-rlp.ts";
+import { BLANK_CODE_HASH, BLANK_ROOT } from "../../src/backend/state/state-db.ts";
 import { hex } from "../../src/codec/bytes.ts";
 import { type RlpItem, rlpDecode, rlpEncode, rlpInt } from "../../src/tx/rlp.ts";
 
@@ -91,6 +93,59 @@ t.test("accounts: rlp(_Account) as the generic encoder writes it, decoded back",
       }
     }
   }
+});
+
+t.test("an account of one token is written in place, the same bytes as through its tagged list", async (t) => {
+  const pairs: [bigint, bigint][] = [
+    [35760n, 10n ** 27n],
+    [0n, 1n],
+    [0x7fn, 0x7fn],
+    [0x80n, 0x80n],
+    [(1n << 256n) - 1n, (1n << 256n) - 1n], // the longest pair: a long string header
+    [1n, 0n], // a zero balance: 0x00c0, through the list encoder
+  ];
+  for (let k = 0; k < 20; k++) pairs.push([bytesInt(randBytes(k)), bytesInt(randBytes(32 - k)) + 1n]);
+  for (const [id, v] of pairs) {
+    for (const nonce of [0n, 1n, 300n, 1n << 60n]) {
+      const a = { nonce, storageRoot: randBytes(32), codeHash: randBytes(32), fullShardKey: 0x00010001 };
+      const tokenBalances = encodeTaggedTokenList(new Map([[id, v]]));
+      t.equal(
+        hex(encodeAccountOfOneToken(nonce, id, v, a.storageRoot, a.codeHash, a.fullShardKey)),
+        hex(encodeAccount({ ...a, tokenBalances })),
+        `token ${id}, balance ${v}, nonce ${nonce}`,
+      );
+    }
+  }
+  t.throws(() => encodeAccountOfOneToken(-1n, 1n, 1n, BLANK_ROOT, BLANK_CODE_HASH, 0), RangeError);
+});
+
+t.test("a stored account without storage or code shares the blank root and code hash", async (t) => {
+  const tokenBalances = encodeTaggedTokenList(new Map([[35760n, 5n]]));
+  const stored = encodeAccount({
+    nonce: 1n,
+    tokenBalances,
+    storageRoot: BLANK_ROOT,
+    codeHash: BLANK_CODE_HASH,
+    fullShardKey: 0,
+  });
+  const a = decodeAccount(Uint8Array.from(stored));
+  t.equal(a.storageRoot, BLANK_ROOT, "the constant itself");
+  t.equal(a.codeHash, BLANK_CODE_HASH);
+  const other = decodeAccount(
+    encodeAccount({ nonce: 1n, tokenBalances, storageRoot: randBytes(32), codeHash: randBytes(32), fullShardKey: 0 }),
+  );
+  t.not(other.storageRoot, BLANK_ROOT);
+  t.not(other.codeHash, BLANK_CODE_HASH);
+  const empty = decodeAccount(
+    encodeAccount({
+      nonce: 1n,
+      tokenBalances,
+      storageRoot: new Uint8Array(0),
+      codeHash: BLANK_CODE_HASH,
+      fullShardKey: 0,
+    }),
+  );
+  t.equal(empty.storageRoot.length, 0, "an empty storage field stays empty");
 });
 
 t.test("accounts pyquarkchain would not have written are refused, as by the generic decoder", async (t) => {

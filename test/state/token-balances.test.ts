@@ -199,3 +199,46 @@ t.test("test_reset_balance_in_trie_and_revert", async (t) => {
   t.strictSame(sorted(b.toMap()), byId(letters(17)));
   t.ok(b.cachedEntries > 0);
 });
+
+t.test("the balance map in insertion order, its first entry kept apart (_balances as a dict)", async (t) => {
+  const d = db();
+  const journal = new Journal();
+  const b = new TokenBalances(d, new Uint8Array(0));
+  t.equal(b.cachedEntries, 0);
+  b.set(journal, 7n, 0n);
+  t.equal(b.cachedEntries, 1, "a zero is an entry");
+  t.equal(hex(b.serialize()), "00c0", "a map of one zero");
+  t.equal(b.soleToken, undefined, "no positive balance to write in place");
+  b.set(journal, 7n, 5n);
+  t.equal(b.cachedEntries, 1, "the same token again");
+  t.equal(b.soleToken, 7n);
+  t.equal(b.soleBalance, 5n);
+  b.set(journal, 3n, 9n);
+  b.set(journal, 9n, 0n);
+  t.equal(b.cachedEntries, 3);
+  t.equal(b.soleToken, undefined, "two entries: the list encoder");
+  t.equal(
+    hex(b.serialize()),
+    hex(
+      withBalances(d, [
+        [3n, 9n],
+        [7n, 5n],
+      ]).serialize(),
+    ),
+  );
+  t.strictSame(sorted(b.toMap()), [
+    [3n, 9n],
+    [7n, 5n],
+  ]);
+  journal.revertTo(2);
+  t.equal(b.balance(3n), 0n, "undone: the undo writes the old value, the entry stays");
+  t.equal(b.cachedEntries, 3);
+  journal.revertTo(0);
+  t.equal(b.balance(7n), 0n);
+  t.ok(b.isBlank());
+  t.equal(hex(b.serialize()), "00c0", "entries of zeros are still entries");
+
+  const read = new TokenBalances(d, bytes("00cecd831388f9881bc16d674ec80000"));
+  t.equal(read.soleToken, id("QETH"));
+  t.equal(read.soleBalance, 2n * 10n ** 18n);
+});

@@ -170,3 +170,42 @@ t.test("nextAccountBalance walks the account trie as get_total_balance does", as
   t.equal(total, 465n);
   t.equal(s.nextAccountBalance(key, 100n), undefined);
 });
+
+t.test("records of commits not stored yet are read back through the state's db, batch after batch", async (t) => {
+  const kv = memory();
+  const s = WorldState.open(kv);
+  s.setStorage(addr(1), 1n, 2n);
+  s.addBalance(addr(1), QKC, 3n);
+  const c1 = s.commit();
+  s.setCode(addr(2), Uint8Array.of(0x60, 0x01));
+  s.setStorage(addr(2), 5n, 6n);
+  const c2 = s.commit();
+  // The clone opens at the second root over the same db: neither batch is in the Kv.
+  const clone = s.ephemeralClone();
+  t.equal(clone.getStorage(addr(1), 1n), 2n, "a slot of the first commit");
+  t.equal(clone.getBalance(addr(1), QKC), 3n);
+  t.equal(clone.getStorage(addr(2), 5n), 6n, "a slot of the second");
+  t.equal(hex(clone.getCode(addr(2))), "6001");
+  t.throws(() => WorldState.open(kv, c2.root), "the Kv alone has neither");
+  kv.write(c1.writes);
+  kv.write(c2.writes);
+  const again = WorldState.open(kv, c2.root);
+  t.equal(again.getStorage(addr(1), 1n), 2n, "both batches stored: all a reopened state needs");
+  t.equal(hex(again.getCode(addr(2))), "6001");
+  s.setCode(addr(3), Uint8Array.of(0x60, 0x01));
+  t.equal(codeRecords(s.commit().writes), 0, "code this state stored before is left out");
+});
+
+t.test("an address array the caller reuses for another address finds the other account", async (t) => {
+  const s = WorldState.open(memory());
+  const a = addr(1);
+  s.addBalance(a, QKC, 5n);
+  a.set(addr(2));
+  t.equal(s.getBalance(a, QKC), 0n, "the new bytes, not the last account found through the same array");
+  s.addBalance(a, QKC, 7n);
+  a.set(addr(1));
+  t.equal(s.getBalance(a, QKC), 5n);
+  t.equal(s.getBalance(addr(2), QKC), 7n);
+  s.commit();
+  t.equal(s.getBalance(a, QKC), 5n, "after the commit, read again from the trie");
+});

@@ -8,6 +8,8 @@ import {
   writeRlpPrefix as writeHeader,
   writeRlpString as writeBytesItem,
 } from "../../tx/rlp.ts";
+import { BLANK_CODE_HASH } from "./state-db.ts";
+import { BLANK_ROOT } from "./trie/index.ts";
 
 /**
  * The byte forms of the state trie's values (pyquarkchain evm/state.py): `_Account` (QuarkChain's
@@ -192,22 +194,61 @@ export interface StoredAccount {
 
 /** rlp(_Account): [nonce, token_balances, storage, code_hash, full_shard_key (4 bytes), optional]. */
 export function encodeAccount(a: StoredAccount): Uint8Array {
-  if (a.nonce < 0n) return rlpEncode(rlpInt(a.nonce)); // rlpInt's RangeError
-  const nonceSize = intSize(a.nonce);
+  return writeAccount(a.nonce, a.tokenBalances, 0n, 0n, a.storageRoot, a.codeHash, a.fullShardKey);
+}
+
+/**
+ * rlp(_Account) whose token_balances is 0x00 ‖ rlp([[tokenId, balance]]), one positive balance
+ * (what nearly every account holds), written in place instead of serialized into an array first.
+ */
+export function encodeAccountOfOneToken(
+  nonce: bigint,
+  tokenId: bigint,
+  balance: bigint,
+  storageRoot: Uint8Array,
+  codeHash: Uint8Array,
+  fullShardKey: number,
+): Uint8Array {
+  if (tokenId < 0n || balance <= 0n) {
+    const tokens = encodeTaggedTokenList(new Map([[tokenId, balance]]));
+    return writeAccount(nonce, tokens, 0n, 0n, storageRoot, codeHash, fullShardKey);
+  }
+  return writeAccount(nonce, undefined, tokenId, balance, storageRoot, codeHash, fullShardKey);
+}
+
+/** encodeAccount, the token balances either as bytes or (`tokens` undefined) as one pair written here. */
+function writeAccount(
+  nonce: bigint,
+  tokens: Uint8Array | undefined,
+  tokenId: bigint,
+  balance: bigint,
+  storageRoot: Uint8Array,
+  codeHash: Uint8Array,
+  fullShardKey: number,
+): Uint8Array {
+  if (nonce < 0n) return rlpEncode(rlpInt(nonce)); // rlpInt's RangeError
+  const nonceSize = intSize(nonce);
+  // 0x00 ‖ rlp([[id, balance]]) is at least 4 bytes: never a single-byte item
+  const tagged = tokens === undefined ? 1 + tokenPairSize(tokenId, balance) : 0;
   const payload =
-    intItemSize(a.nonce, nonceSize) +
-    bytesItemSize(a.tokenBalances) +
-    bytesItemSize(a.storageRoot) +
-    bytesItemSize(a.codeHash) +
+    intItemSize(nonce, nonceSize) +
+    (tokens === undefined ? headerSize(tagged) + tagged : bytesItemSize(tokens)) +
+    bytesItemSize(storageRoot) +
+    bytesItemSize(codeHash) +
     5 + // full_shard_key: 0x84 and 4 bytes
     1; // optional: empty
   const out = new Uint8Array(headerSize(payload) + payload);
   let at = writeHeader(out, 0, payload, 0xc0);
-  at = writeIntItem(out, at, a.nonce, nonceSize);
-  at = writeBytesItem(out, at, a.tokenBalances);
-  at = writeBytesItem(out, at, a.storageRoot);
-  at = writeBytesItem(out, at, a.codeHash);
-  const key = a.fullShardKey >>> 0;
+  at = writeIntItem(out, at, nonce, nonceSize);
+  if (tokens !== undefined) at = writeBytesItem(out, at, tokens);
+  else {
+    at = writeHeader(out, at, tagged, 0x80);
+    out[at] = 0x00;
+    at = writeTokenPair(out, at + 1, tokenId, balance);
+  }
+  at = writeBytesItem(out, at, storageRoot);
+  at = writeBytesItem(out, at, codeHash);
+  const key = fullShardKey >>> 0;
   out[at] = 0x84;
   out[at + 1] = key >>> 24;
   out[at + 2] = (key >>> 16) & 0xff;
@@ -215,6 +256,25 @@ export function encodeAccount(a: StoredAccount): Uint8Array {
   out[at + 4] = key & 0xff;
   out[at + 5] = 0x80;
   return out;
+}
+
+/* rlp([[id, v]]): `tokenPairSize` sizes it and leaves the parts' sizes here for `writeTokenPair`, called next. */
+let pairIdSize = 0;
+let pairValueSize = 0;
+let pairPayload = 0;
+
+function tokenPairSize(id: bigint, v: bigint): number {
+  pairIdSize = intSize(id);
+  pairValueSize = intSize(v);
+  pairPayload = intItemSize(id, pairIdSize) + intItemSize(v, pairValueSize);
+  const list = headerSize(pairPayload) + pairPayload;
+  return headerSize(list) + list;
+}
+
+function writeTokenPair(out: Uint8Array, at: number, id: bigint, v: bigint): number {
+  at = writeHeader(out, at, headerSize(pairPayload) + pairPayload, 0xc0);
+  at = writeHeader(out, at, pairPayload, 0xc0);
+  return writeIntItem(out, writeIntItem(out, at, id, pairIdSize), v, pairValueSize);
 }
 
 export function decodeAccount(rlp: Uint8Array): StoredAccount {
@@ -228,18 +288,29 @@ function decodeAccountFast(rlp: Uint8Array): StoredAccount | undefined {
   if (readItem(rlp, payloadStart, end) !== STRING) return undefined;
   const nonce = canonicalInt(rlp);
   if (nonce === undefined || readItem(rlp, payloadEnd, end) !== STRING) return undefined;
-  const tokenBalances = rlp.slice(payloadStart, payloadEnd);
+  // A view: TokenBalances decodes it and keeps nothing of it (a token trie's root is read once).
+  const tokenBalances = rlp.subarray(payloadStart, payloadEnd);
   if (readItem(rlp, payloadEnd, end) !== STRING) return undefined;
   const rootLength = payloadEnd - payloadStart;
   if (rootLength !== 32 && rootLength !== 0) return undefined;
-  const storageRoot = rlp.slice(payloadStart, payloadEnd);
+  const storageRoot = copyOf(rlp, BLANK_ROOT);
   if (readItem(rlp, payloadEnd, end) !== STRING || payloadEnd - payloadStart !== 32) return undefined;
-  const codeHash = rlp.slice(payloadStart, payloadEnd);
+  const codeHash = copyOf(rlp, BLANK_CODE_HASH);
   if (readItem(rlp, payloadEnd, end) !== STRING || payloadEnd - payloadStart !== 4) return undefined;
   const k = payloadStart;
   const fullShardKey = ((rlp[k]! << 24) | (rlp[k + 1]! << 16) | (rlp[k + 2]! << 8) | rlp[k + 3]!) >>> 0;
   if (readItem(rlp, payloadEnd, end) !== STRING || payloadEnd !== end) return undefined;
   return { nonce, tokenBalances, storageRoot, codeHash, fullShardKey };
+}
+
+/** The current payload, as the shared constant `blank` when it holds the same bytes (most accounts have no storage and no code). */
+function copyOf(b: Uint8Array, blank: Uint8Array): Uint8Array {
+  if (payloadEnd - payloadStart === blank.length) {
+    let i = 0;
+    while (i < blank.length && b[payloadStart + i] === blank[i]) i++;
+    if (i === blank.length) return blank;
+  }
+  return b.slice(payloadStart, payloadEnd);
 }
 
 function decodeAccountGeneric(rlp: Uint8Array): StoredAccount {
@@ -301,12 +372,20 @@ export function decodeTrieInt(v: Uint8Array | undefined, what: string): bigint {
 
 /** TokenBalancePair list (`0x00 ‖ rlp([[token_id, balance], …])` without its tag) into a map. */
 export function decodeTokenList(rlp: Uint8Array): Map<bigint, bigint> {
-  return decodeTokenListFast(rlp) ?? decodeTokenListGeneric(rlp);
+  const pairs = decodeTokenPairs(rlp);
+  const out = new Map<bigint, bigint>();
+  for (let i = 0; i < pairs.length; i += 2) out.set(pairs[i]!, pairs[i + 1]!);
+  return out;
 }
 
-function decodeTokenListFast(rlp: Uint8Array): Map<bigint, bigint> | undefined {
+/** The same list as [id, balance, id, balance, …] in stored order (no Map for the one pair an account holds). */
+export function decodeTokenPairs(rlp: Uint8Array): bigint[] {
+  return decodeTokenPairsFast(rlp) ?? decodeTokenPairsGeneric(rlp);
+}
+
+function decodeTokenPairsFast(rlp: Uint8Array): bigint[] | undefined {
   if (readItem(rlp, 0, rlp.length) !== LIST || payloadEnd !== rlp.length) return undefined;
-  const out = new Map<bigint, bigint>();
+  const out: bigint[] = [];
   for (let pos = payloadStart, end = payloadEnd; pos < end;) {
     if (readItem(rlp, pos, end) !== LIST) return undefined;
     const pairEnd = payloadEnd;
@@ -316,12 +395,12 @@ function decodeTokenListFast(rlp: Uint8Array): Map<bigint, bigint> | undefined {
     if (id === undefined || readItem(rlp, payloadEnd, pairEnd) !== STRING) return undefined;
     const balance = canonicalInt(rlp);
     if (balance === undefined || payloadEnd !== pairEnd) return undefined;
-    out.set(id, balance);
+    out.push(id, balance);
   }
   return out;
 }
 
-function decodeTokenListGeneric(rlp: Uint8Array): Map<bigint, bigint> {
+function decodeTokenPairsGeneric(rlp: Uint8Array): bigint[] {
   let item: RlpItem;
   try {
     item = rlpDecode(rlp);
@@ -329,10 +408,10 @@ function decodeTokenListGeneric(rlp: Uint8Array): Map<bigint, bigint> {
     throw new AccountEncodingError(`token balance list: ${(e as Error).message}`);
   }
   if (!Array.isArray(item)) throw new AccountEncodingError("token balance list: not a list");
-  const out = new Map<bigint, bigint>();
+  const out: bigint[] = [];
   for (const pair of item) {
     if (!Array.isArray(pair) || pair.length !== 2) throw new AccountEncodingError("TokenBalancePair: not 2 fields");
-    out.set(strictInt(pair[0], "TokenBalancePair.token_id"), strictInt(pair[1], "TokenBalancePair.balance"));
+    out.push(strictInt(pair[0], "TokenBalancePair.token_id"), strictInt(pair[1], "TokenBalancePair.balance"));
   }
   return out;
 }
@@ -342,13 +421,8 @@ export function encodeTaggedTokenList(balances: ReadonlyMap<bigint, bigint>): Ui
   if (balances.size === 1) {
     for (const [id, v] of balances) {
       if (v <= 0n || id < 0n) break;
-      const [idSize, vSize] = [intSize(id), intSize(v)];
-      const pair = intItemSize(id, idSize) + intItemSize(v, vSize);
-      const list = headerSize(pair) + pair;
-      const out = new Uint8Array(1 + headerSize(list) + list);
-      let at = writeHeader(out, 1, list, 0xc0);
-      at = writeHeader(out, at, pair, 0xc0);
-      writeIntItem(out, writeIntItem(out, at, id, idSize), v, vSize);
+      const out = new Uint8Array(1 + tokenPairSize(id, v));
+      writeTokenPair(out, 1, id, v);
       return out;
     }
   }

@@ -6,6 +6,7 @@ import {
   decodeMockAccount,
   decodeTrieInt,
   encodeAccount,
+  encodeAccountOfOneToken,
   encodeMockAccount,
   encodeTrieInt,
   word32,
@@ -17,6 +18,9 @@ import { TokenBalances } from "./token-balances.ts";
 
 /** token_id_encode("QKC"): the one token of a mock (Ethereum) account. */
 export const QKC_TOKEN_ID = tokenIdEncode("QKC");
+
+/** The token balances of a blank account: none (TokenBalances keeps nothing of it). */
+const NO_TOKENS = new Uint8Array(0);
 
 /** Journal ops of a CachedAccount (see `undo`). */
 const NONCE = 0;
@@ -85,7 +89,7 @@ export class CachedAccount implements Undoable {
 
   /** Account.blank_account: what a read of an absent address creates. */
   static blank(db: StateDb, address: Uint8Array, fullShardKey: number): CachedAccount {
-    const tokens = new TokenBalances(db, new Uint8Array(0));
+    const tokens = new TokenBalances(db, NO_TOKENS);
     return new CachedAccount(db, address, 0n, tokens, BLANK_ROOT, BLANK_CODE_HASH, fullShardKey);
   }
 
@@ -190,14 +194,15 @@ export class CachedAccount implements Undoable {
    */
   commit(): void {
     let wrote = false;
-    for (const slot of this.setSlots ?? []) {
-      const v = this.storage?.get(slot);
-      if (v === undefined) continue; // set before a reset_storage: the emptied trie never had it
-      const key = this.hashedSlots?.get(slot) ?? keccak256(word32(slot));
-      if (v === 0n) this.trie().deleteHashed(key);
-      else this.trie().putHashed(key, encodeTrieInt(v));
-      wrote = true;
-    }
+    if (this.setSlots !== undefined)
+      for (const slot of this.setSlots) {
+        const v = this.storage?.get(slot);
+        if (v === undefined) continue; // set before a reset_storage: the emptied trie never had it
+        const key = this.hashedSlots?.get(slot) ?? keccak256(word32(slot));
+        if (v === 0n) this.trie().deleteHashed(key);
+        else this.trie().putHashed(key, encodeTrieInt(v));
+        wrote = true;
+      }
     if (wrote) this.db.commitTrie(this.trie());
     this.storageRoot = this.storageTrie?.root() ?? this.storageTrieRoot;
     this.tokens.commit();
@@ -206,6 +211,18 @@ export class CachedAccount implements Undoable {
 
   /** The trie value of a committed account: rlp(_Account). */
   encode(): Uint8Array {
+    const t = this.tokens;
+    const token = t.soleToken;
+    if (token !== undefined) {
+      return encodeAccountOfOneToken(
+        this.nonce,
+        token,
+        t.soleBalance,
+        this.storageRoot,
+        this.codeHash,
+        this.fullShardKey,
+      );
+    }
     return encodeAccount({
       nonce: this.nonce,
       tokenBalances: this.tokens.serialize(),

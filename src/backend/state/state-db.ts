@@ -35,10 +35,17 @@ function tagged(tag: Uint8Array, hash: Uint8Array): Uint8Array {
 }
 
 export class StateDb implements Kv {
-  /** Everything written through this StateDb (keys are a tag and a hash: the hash picks the bucket). */
+  /**
+   * Records written through this StateDb, for reads to find (keys are a tag and a hash: the hash
+   * picks the bucket). Indexed only when something reads (see `index`): a block's state commits
+   * once, and nothing reads its new records before they are stored and its state dropped.
+   */
   private readonly written = new HashKeyedMap<Uint8Array>(2);
-  /** Written since the last `takeBatch`. */
+  /** Written since the last `takeBatch`; from `batch[indexed]` on, not yet in `written`. */
   private batch: StateWrite[] = [];
+  private indexed = 0;
+  /** Batches handed out before they were indexed, each with the position it was indexed up to. */
+  private unindexed: [records: StateWrite[], from: number][] = [];
   /** Trie nodes committed since the last `takeNodes`. */
   private madeNodes: ResolvedNode[] = [];
 
@@ -61,15 +68,26 @@ export class StateDb implements Kv {
     return new SecureTrie(this.nodes, root);
   }
 
-  /** Commits a trie's new nodes into this StateDb's records; returns its root. */
+  /**
+   * Commits a trie's new nodes into this StateDb's records; returns its root. Nodes are not checked
+   * against earlier records: a commit's nodes are new to its trie, and should an identical node come
+   * twice (the same subtree in two tries), the content-addressed record is stored twice, harmlessly.
+   */
   commitTrie(trie: SecureTrie): Uint8Array {
     const { root, writes, nodes } = trie.commit();
-    this.write(writes);
-    for (const node of nodes) this.madeNodes.push(node);
+    // The trie hands over fresh arrays: the first commit's are taken as they are (the state trie's
+    // commit is the only one of a block of plain transfers).
+    if (this.batch.length === 0) {
+      this.batch = writes as StateWrite[];
+      this.indexed = 0;
+    } else for (const w of writes) this.batch.push(w);
+    if (this.madeNodes.length === 0) this.madeNodes = nodes;
+    else for (const node of nodes) this.madeNodes.push(node);
     return root;
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
+    if (this.indexed < this.batch.length || this.unindexed.length > 0) this.index();
     if (this.written.size === 0) return this.base.get(key); // a state that has not committed yet
     return this.written.get(key) ?? this.base.get(key);
   }
@@ -85,7 +103,9 @@ export class StateDb implements Kv {
   /** The records written since the last call, in write order. */
   takeBatch(): StateWrite[] {
     const out = this.batch;
+    if (this.indexed < out.length) this.unindexed.push([out, this.indexed]);
     this.batch = [];
+    this.indexed = 0;
     return out;
   }
 
@@ -123,9 +143,26 @@ export class StateDb implements Kv {
     return key;
   }
 
+  /** A record other than a committed node (code, a preimage, a Kv.write): left out if this StateDb has it already. */
   private put(key: Uint8Array, value: Uint8Array): void {
+    this.index();
     // Content-addressed: the same key is the same record.
-    if (this.written.add(key, value)) this.batch.push([key, value]);
+    if (this.written.add(key, value)) {
+      this.batch.push([key, value]);
+      this.indexed = this.batch.length;
+    }
+  }
+
+  /** Puts every record not yet in `written` there (the first read after a commit). */
+  private index(): void {
+    for (const [records, from] of this.unindexed) this.indexFrom(records, from);
+    this.unindexed.length = 0;
+    this.indexFrom(this.batch, this.indexed);
+    this.indexed = this.batch.length;
+  }
+
+  private indexFrom(records: readonly StateWrite[], from: number): void {
+    for (let i = from; i < records.length; i++) this.written.add(records[i]![0], records[i]![1]);
   }
 }
 

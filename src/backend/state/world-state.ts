@@ -92,6 +92,9 @@ class AccountTable {
 export class WorldState implements World, Undoable {
   private readonly cache = new AccountTable();
   private readonly journal = new Journal();
+  /** The address array `account` was last given, and what it found (until the commit empties the cache). */
+  private lastAddress: Address | undefined;
+  private lastAccount: CachedAccount | undefined;
   private readonly trie: SecureTrie;
   private key: number;
   private commits = 0;
@@ -159,12 +162,18 @@ export class WorldState implements World, Undoable {
    * state's current full_shard_key; cached until commit either way (revert keeps it, and its key).
    */
   account(addr: Address): CachedAccount {
+    // The very array of the last lookup (a transaction names its sender and recipient a dozen times,
+    // most often twice in a row), if it still holds the same bytes: a caller may reuse an array.
+    let a = this.lastAccount;
+    if (addr === this.lastAddress && a !== undefined && sameAddress(a.address, addr)) return a;
     const hash = addressHash(addr);
-    let a = this.cache.get(addr, hash);
+    a = this.cache.get(addr, hash);
     if (a === undefined) {
       a = this.load(addr);
       this.cache.add(hash, a);
     }
+    this.lastAddress = addr;
+    this.lastAccount = a;
     return a;
   }
 
@@ -307,8 +316,9 @@ export class WorldState implements World, Undoable {
   /**
    * State.commit: each touched or deleted account commits its storage, tokens and code, then is
    * written — or deleted from the trie if blank (kept when `allowEmpties`, as the state tests'
-   * pre-states are). Cache and journal are emptied. A later commit's batch leaves out records an
-   * earlier one of this state already had: a caller that keeps the root stores every batch, in order.
+   * pre-states are). Cache and journal are emptied. A batch holds what its commit made (a later
+   * commit's leaves out code an earlier one stored; a node made again, identical, comes again,
+   * harmlessly): a caller that keeps the root stores every batch, in order.
    */
   commit(options: { allowEmpties?: boolean } = {}): StateCommit {
     for (const a of this.cache.inOrder) {
@@ -321,6 +331,7 @@ export class WorldState implements World, Undoable {
     }
     this.db.commitTrie(this.trie);
     this.cache.clear();
+    this.lastAddress = this.lastAccount = undefined;
     this.journal.clear();
     this.commits++;
     return { root: this.trie.root(), writes: this.db.takeBatch(), nodes: this.db.takeNodes() };

@@ -25,11 +25,12 @@ export const PARALLEL_MIN_TXS = 4;
 /**
  * How long senderOf waits for a thread on a transaction it claimed before it recovers the sender
  * itself (the thread, should it finish after all, writes the same bytes): a few recoveries' time
- * (one: ~55 us). A thread still on it by then has stopped, or the OS has taken its core: on a
- * busy machine a thread waited for ~15 ms a time, with 50 ms here (bench:exec (a) at load 14: 22
- * waits, 342 ms), where the main thread recovers the sender in ~60 us.
+ * (one: ~55 us). A thread still on it by then has stopped, or the OS has taken its core. It spins
+ * (Atomics.load) rather than sleeps: a main thread that gives its core up on a busy machine waits
+ * for it again far longer than the wait (bench:exec (a) at load 16: 18 futex waits of at most
+ * 0.5 ms took 154 ms; with 50 ms, 22 took 342 ms at load 14).
  */
-const WAIT_MS = 0.5;
+const WAIT_MS = 0.25;
 
 /** Jobs posted and not yet overtaken (a block that never runs, stale or refused, is cancelled by the next). */
 const MAX_LIVE = 512;
@@ -79,10 +80,11 @@ function taken(job: SenderJob, index: number, tx: EvmTransaction): Uint8Array {
 /** Wait, boundedly, for a thread to settle entry `index` of `states` (CLAIMED still: it did not in time). */
 function waitFor(states: Int32Array, index: number): number {
   senderStats.waits++;
-  const t0 = senderStats.on ? performance.now() : 0;
-  Atomics.wait(states, index, CLAIMED, WAIT_MS);
+  const t0 = performance.now();
+  let state = Atomics.load(states, index);
+  while (state === CLAIMED && performance.now() - t0 < WAIT_MS) state = Atomics.load(states, index);
   if (senderStats.on) senderStats.waitMs += performance.now() - t0;
-  return Atomics.load(states, index);
+  return state;
 }
 
 /**

@@ -49,3 +49,16 @@ export function recoverAddress(
   const key = recoverPublicKey(msgHash, r, s, recoveryBit, compact);
   return key === undefined ? undefined : keccak256(key).slice(12);
 }
+
+/**
+ * recoverPublicKey from r ‖ s as 64 big-endian bytes (a transaction's own), for a caller that has
+ * checked on the bytes that r and s lie in [1, n) and that recoveryBit is 0..3 (src/tx/sender-bytes.ts).
+ * The key may be a view of a buffer the next call reuses: hash or copy it first.
+ */
+export function recoverPublicKeyCompact(
+  msgHash: Uint8Array,
+  compact: Uint8Array,
+  recoveryBit: number,
+): Uint8Array | undefined {
+  return backend.recoverCompact(msgHash, compact, recoveryBit);
+}

@@ -185,6 +185,11 @@ export function typedTransactionHash(tx: { tx: SerializedEvmTransaction }): Uint
   return hash;
 }
 
+/** typedTransactionHash's memo filled from a hash taken elsewhere of the same bytes (a sender thread's: merkleRoot). */
+export function rememberTypedTransactionHash(tx: { tx: SerializedEvmTransaction }, hash: Uint8Array): void {
+  txHashes.set(tx.tx, { bytes: tx.tx.serialized_tx, type: tx.tx.type, hash });
+}
+
 /**
  * A transaction's hash is asked for several times while its block is added (run_block's deposits,
  * the tx index, the pool): kept by the decoded object, and for as long as its bytes are the same.

@@ -2,9 +2,14 @@
  * A block's senders recovered in a shared buffer (issue 17): the sender threads and the main thread
  * claim transactions one at a time, in order, from the same SharedArrayBuffer, so the main thread's
  * run_block takes each sender as soon as some thread has it and recovers it itself when none has
- * (senders.ts). Every thread runs the very code the main thread runs (decodeEvmTransaction,
- * recoverSender), so a sender found on a thread is the one found in place.
+ * (senders.ts). Every thread runs the very code the main thread runs (senderFromBytes, else
+ * decodeEvmTransaction + recoverSender), so a sender found on a thread is the one found in place.
+ * While a thread holds a transaction's bytes it also hashes what the main thread needs of them next:
+ * the transaction's hash (merkleRoot's leaf, the receipts' and the tx index's key) and the secure-trie
+ * keys of its sender and recipient (keccak of each address, which world-state computes on a load).
  */
+import { keccak256, keccak256Of } from "../crypto/keccak.ts";
+import { senderFromBytes, toOf } from "./sender-bytes.ts";
 import { decodeEvmTransaction, recoverSender } from "./transaction.ts";
 
 /** A transaction's state in a job: nobody on it yet, claimed by a thread, its sender written, no sender, undecodable. */
@@ -13,46 +18,65 @@ export const CLAIMED = 1;
 export const DONE = 2;
 export const NO_SENDER = 3;
 export const UNDECODABLE = 4;
+/** A transaction's hash state (besides UNCLAIMED, CLAIMED, DONE): not a SerializedEvmTransaction, for the main thread to hash. */
+export const NOT_HASHED = 5;
 
 const ADDRESS = 20;
+const HASH = 32;
+/** TransactionType.SERIALIZED_EVM (messages/core.ts): the one type whose hash a thread takes. */
+const SERIALIZED_EVM = 0;
 
 /**
- * One block's transactions and their senders in one SharedArrayBuffer:
- *   Int32 count, Int32 next (the next index a sender thread claims), Int32 states[n], Uint32 ends[n] (transaction i
- *   is data[ends[i-1]..ends[i]]), Uint8 senders[20 n], Uint8 data[...].
+ * One block's transactions, their senders and hashes in one SharedArrayBuffer:
+ *   Int32 count, Int32 next (the next index a sender thread claims), Int32 states[n], Int32 hashStates[n],
+ *   Uint32 ends[n] (transaction i is data[ends[i-1]..ends[i]]), Uint8 senders[20 n], Uint8 tos[20 n] (a 20-byte
+ *   `to`), Uint8 senderKeys[32 n] (keccak of the sender), Uint8 toKeys[32 n] (keccak of the `to`), Uint8 txHashes[32 n],
+ *   Uint8 data[...].
+ * A DONE transaction has its sender and both keys written; a DONE hash state, its hash.
  */
 export class SenderJob {
   readonly count: number;
   readonly next: Int32Array;
   readonly states: Int32Array;
+  readonly hashStates: Int32Array;
   readonly ends: Uint32Array;
   readonly senders: Uint8Array;
+  readonly tos: Uint8Array;
+  readonly senderKeys: Uint8Array;
+  readonly toKeys: Uint8Array;
+  readonly txHashes: Uint8Array;
   readonly data: Uint8Array;
   /** The main thread's own claims from the back end (only it steals there; threads claim from the front). */
   back: number;
 
   constructor(readonly buffer: SharedArrayBuffer) {
-    const count = (this.count = new Int32Array(buffer, 0, 1)[0]!);
+    const n = (this.count = new Int32Array(buffer, 0, 1)[0]!);
     this.next = new Int32Array(buffer, 4, 1);
-    this.states = new Int32Array(buffer, 8, count);
-    this.ends = new Uint32Array(buffer, 8 + 4 * count, count);
-    this.senders = new Uint8Array(buffer, 8 + 8 * count, ADDRESS * count);
-    this.data = new Uint8Array(buffer, 8 + 28 * count);
-    this.back = count;
+    this.states = new Int32Array(buffer, 8, n);
+    this.hashStates = new Int32Array(buffer, 8 + 4 * n, n);
+    this.ends = new Uint32Array(buffer, 8 + 8 * n, n);
+    this.senders = new Uint8Array(buffer, 8 + 12 * n, ADDRESS * n);
+    this.tos = new Uint8Array(buffer, 8 + 32 * n, ADDRESS * n);
+    this.senderKeys = new Uint8Array(buffer, 8 + 52 * n, HASH * n);
+    this.toKeys = new Uint8Array(buffer, 8 + 84 * n, HASH * n);
+    this.txHashes = new Uint8Array(buffer, 8 + 116 * n, HASH * n);
+    this.data = new Uint8Array(buffer, 8 + 148 * n);
+    this.back = n;
   }
 
-  /** The job for these serialized transactions, nothing claimed yet. */
-  static of(txs: readonly Uint8Array[]): SenderJob {
+  /** The job for these serialized transactions (of these types), nothing claimed yet. */
+  static of(txs: readonly Uint8Array[], types?: readonly number[]): SenderJob {
     let size = 0;
     for (const t of txs) size += t.length;
     const count = txs.length;
-    const buffer = new SharedArrayBuffer(8 + 28 * count + size);
+    const buffer = new SharedArrayBuffer(8 + 148 * count + size);
     new Int32Array(buffer, 0, 1)[0] = count;
     const job = new SenderJob(buffer);
     let at = 0;
     txs.forEach((t, i) => {
       job.data.set(t, at);
       job.ends[i] = at += t.length;
+      if (types !== undefined && types[i] !== SERIALIZED_EVM) job.hashStates[i] = NOT_HASHED;
     });
     return job;
   }
@@ -67,16 +91,83 @@ export class SenderJob {
     return Atomics.compareExchange(this.states, i, UNCLAIMED, CLAIMED) === UNCLAIMED;
   }
 
-  /** Write what transaction i's claimant found and wake whoever waits for it. */
-  settle(i: number, state: typeof DONE | typeof NO_SENDER | typeof UNDECODABLE, sender?: Uint8Array): void {
-    if (sender !== undefined) this.senders.set(sender, i * ADDRESS);
+  /** Write what transaction i's claimant found (its sender and keys written before) and wake whoever waits for it. */
+  settle(i: number, state: typeof DONE | typeof NO_SENDER | typeof UNDECODABLE): void {
     Atomics.store(this.states, i, state);
     Atomics.notify(this.states, i);
+  }
+
+  /** Recover claimed transaction i's sender, hash its sender and recipient, write them and settle it. */
+  recover(i: number): void {
+    const raw = this.bytes(i);
+    const found = senderFromBytes(raw);
+    if (found !== undefined) {
+      if (found.keyHash === undefined) return this.settle(i, NO_SENDER);
+      this.publish(i, found.keyHash.subarray(12), toOf(found.layout));
+      return this.settle(i, DONE);
+    }
+    // Not the common shape: the decoded path decides (and may refuse the bytes).
+    let sender: Uint8Array | null;
+    let to: Uint8Array;
+    try {
+      const tx = decodeEvmTransaction(raw);
+      sender = recoverSender(tx);
+      to = tx.to;
+    } catch {
+      return this.settle(i, UNDECODABLE); // the main thread meets (and reports) the same decoding error itself
+    }
+    if (sender === null) return this.settle(i, NO_SENDER);
+    this.publish(i, sender, to);
+    this.settle(i, DONE);
+  }
+
+  private publish(i: number, sender: Uint8Array, to: Uint8Array): void {
+    const at = i * ADDRESS;
+    this.senders.set(sender, at);
+    this.senderKeys.set(keccak256(this.senders.subarray(at, at + ADDRESS)), i * HASH);
+    if (to.length !== ADDRESS) return; // a contract creation: nobody to load
+    this.tos.set(to, at);
+    this.toKeys.set(keccak256(this.tos.subarray(at, at + ADDRESS)), i * HASH);
   }
 
   /** Transaction i's sender once DONE (a copy). */
   sender(i: number): Uint8Array {
     return this.senders.slice(i * ADDRESS, (i + 1) * ADDRESS);
+  }
+
+  /** keccak of transaction i's sender once DONE (a copy). */
+  senderKey(i: number): Uint8Array {
+    return this.senderKeys.slice(i * HASH, (i + 1) * HASH);
+  }
+
+  /** keccak of transaction i's `to` once DONE, when `to` has 20 bytes (a copy). */
+  toKey(i: number): Uint8Array {
+    return this.toKeys.slice(i * HASH, (i + 1) * HASH);
+  }
+
+  /** Whether DONE transaction i's `to` has 20 bytes and they are these (toKey(i) is then keccak(to)). */
+  hasTo(i: number, to: Uint8Array): boolean {
+    if (to.length !== ADDRESS) return false;
+    const at = i * ADDRESS;
+    for (let k = 0; k < ADDRESS; k++) if (this.tos[at + k] !== to[k]) return false;
+    return true;
+  }
+
+  /** Claim transaction i's hash (false when some thread has it already, or it is not a thread's to take). */
+  claimHash(i: number): boolean {
+    return Atomics.compareExchange(this.hashStates, i, UNCLAIMED, CLAIMED) === UNCLAIMED;
+  }
+
+  /** Write transaction i's hash and wake whoever waits for it. */
+  settleHash(i: number, hash: Uint8Array): void {
+    this.txHashes.set(hash, i * HASH);
+    Atomics.store(this.hashStates, i, DONE);
+    Atomics.notify(this.hashStates, i);
+  }
+
+  /** Transaction i's hash once its hash state is DONE (a copy). */
+  txHash(i: number): Uint8Array {
+    return this.txHashes.slice(i * HASH, (i + 1) * HASH);
   }
 
   /** No thread claims anything more (the main thread still may, transaction by transaction). */
@@ -85,24 +176,24 @@ export class SenderJob {
   }
 }
 
+/** typedTransactionHash of a SerializedEvmTransaction with these bytes: keccak(type ‖ 4-byte length ‖ bytes). */
+export function serializedEvmHash(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  return keccak256Of(Uint8Array.of(SERIALIZED_EVM, n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255), bytes);
+}
+
 /**
- * A sender thread's share of a job: claim the next transaction nobody has, recover its sender,
- * write it, until the job runs out (the main thread may have taken some, or cancelled the rest).
+ * A sender thread's share of a job: first the transactions' hashes (merkleRoot asks for them before
+ * run_block starts), then: claim the next transaction nobody has, recover its sender, write it, until
+ * the job runs out (the main thread may have taken some, or cancelled the rest).
  */
 export function recoverJob(buffer: SharedArrayBuffer): void {
   const job = new SenderJob(buffer);
+  for (let i = 0; i < job.count && Atomics.load(job.next, 0) < job.count; i++)
+    if (job.claimHash(i)) job.settleHash(i, serializedEvmHash(job.bytes(i)));
   for (;;) {
     const i = Atomics.add(job.next, 0, 1);
     if (i >= job.count) return;
-    if (!job.claim(i)) continue;
-    let sender: Uint8Array | null;
-    try {
-      sender = recoverSender(decodeEvmTransaction(job.bytes(i)));
-    } catch {
-      job.settle(i, UNDECODABLE); // the main thread meets (and reports) the same decoding error itself
-      continue;
-    }
-    if (sender === null) job.settle(i, NO_SENDER);
-    else job.settle(i, DONE, sender);
+    if (job.claim(i)) job.recover(i);
   }
 }

@@ -2,8 +2,10 @@ import { availableParallelism } from "node:os";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { CLAIMED, DONE, NO_SENDER, SenderJob, UNCLAIMED, UNDECODABLE } from "./sender-worker.ts";
-import { type EvmTransaction, decodeEvmTransaction, recoverSender } from "./transaction.ts";
+import { rememberAddressKeccak } from "../crypto/address-keccak.ts";
+import { countPosted, senderStats } from "./sender-stats.ts";
+import { CLAIMED, DONE, NO_SENDER, NOT_HASHED, SenderJob, UNCLAIMED } from "./sender-worker.ts";
+import { type EvmTransaction, recoverSender } from "./transaction.ts";
 
 /**
  * A block's senders recovered on sender threads WHILE run_block executes it (issue 17): public-key
@@ -21,10 +23,14 @@ import { type EvmTransaction, decodeEvmTransaction, recoverSender } from "./tran
 export const PARALLEL_MIN_TXS = 4;
 
 /**
- * How long senderOf waits for a thread on a transaction it claimed (one recovery: ~70 us) before it
- * recovers the sender itself: a thread that died mid-transaction must never hang the slave.
+ * How long senderOf waits for a thread on a transaction it claimed before it recovers the sender
+ * itself (the thread, should it finish after all, writes the same bytes): a few recoveries' time
+ * (one: ~55 us). A thread still on it by then has stopped, or the OS has taken its core. It spins
+ * (Atomics.load) rather than sleeps: a main thread that gives its core up on a busy machine waits
+ * for it again far longer than the wait (bench:exec (a) at load 16: 18 futex waits of at most
+ * 0.5 ms took 154 ms; with 50 ms, 22 took 342 ms at load 14).
  */
-const WAIT_MS = 50;
+const WAIT_MS = 0.25;
 
 /** Jobs posted and not yet overtaken (a block that never runs, stale or refused, is cancelled by the next). */
 const MAX_LIVE = 512;
@@ -42,20 +48,43 @@ export function senderOf(serialized: Uint8Array, tx: EvmTransaction): Uint8Array
   if (job !== current) overtake(job);
   let state = Atomics.load(job.states, index);
   if (state === UNCLAIMED) {
-    if (job.claim(index)) return recoverHere(job, index, tx);
+    if (job.claim(index)) {
+      senderStats.here++;
+      job.recover(index);
+    }
     state = Atomics.load(job.states, index);
   }
   // A thread has it: rather than wait, take the block's last unclaimed transactions meanwhile (the
   // threads claim from the front), so that the main thread and the threads meet in the middle.
   while (state === CLAIMED && stealFromBack(job, index)) state = Atomics.load(job.states, index);
+  if (state === CLAIMED) state = waitFor(job.states, index);
   if (state === CLAIMED) {
-    Atomics.wait(job.states, index, CLAIMED, WAIT_MS);
+    // Still claimed: the thread stopped mid-transaction (or is starved of a core): recovered here
+    // (from the same bytes, should the thread write after all).
+    senderStats.here++;
+    job.recover(index);
     state = Atomics.load(job.states, index);
   }
-  if (state === DONE) return job.sender(index);
+  if (state === DONE) return taken(job, index, tx);
   if (state === NO_SENDER) return null;
-  // Still claimed: the thread stopped mid-transaction (or is starved of a core): recovered here.
-  return recoverHere(job, index, tx);
+  return recoverSender(tx); // UNDECODABLE: run_block decoded it, so not these bytes after all
+}
+
+/** Transaction `index`'s sender, its secure-trie key and its recipient's handed on to world-state (address-keccak.ts). */
+function taken(job: SenderJob, index: number, tx: EvmTransaction): Uint8Array {
+  rememberAddressKeccak(job.senders, job.senderKey(index), index * 20);
+  if (job.hasTo(index, tx.to)) rememberAddressKeccak(tx.to, job.toKey(index));
+  return job.sender(index);
+}
+
+/** Wait, boundedly, for a thread to settle entry `index` of `states` (CLAIMED still: it did not in time). */
+function waitFor(states: Int32Array, index: number): number {
+  senderStats.waits++;
+  const t0 = performance.now();
+  let state = Atomics.load(states, index);
+  while (state === CLAIMED && performance.now() - t0 < WAIT_MS) state = Atomics.load(states, index);
+  if (senderStats.on) senderStats.waitMs += performance.now() - t0;
+  return state;
 }
 
 /**
@@ -66,23 +95,46 @@ function stealFromBack(job: SenderJob, index: number): boolean {
   const j = job.back - 1;
   if (j <= index || !job.claim(j)) return false;
   job.back = j;
-  let tx: EvmTransaction;
-  try {
-    tx = decodeEvmTransaction(job.bytes(j));
-  } catch {
-    job.settle(j, UNDECODABLE); // run_block meets (and reports) the same decoding error itself
-    return true;
-  }
-  recoverHere(job, j, tx);
+  senderStats.stolen++;
+  job.recover(j); // an undecodable one is UNDECODABLE: run_block meets (and reports) the error itself
   return true;
 }
 
-/** Recover transaction `index` on this thread and write it, so a second run of the block finds it. */
-function recoverHere(job: SenderJob, index: number, tx: EvmTransaction): Uint8Array | null {
-  const sender = recoverSender(tx);
-  if (sender === null) job.settle(index, NO_SENDER);
-  else job.settle(index, DONE, sender);
-  return sender;
+/**
+ * typedTransactionHash of each of `txs` when they are a block posted whole to the sender threads:
+ * the threads hash a job's transactions first, and the main thread takes the ones they have and
+ * hashes the others with `hashHere` (from the back while a thread is on the one it needs, as
+ * senderOf). Undefined when `txs` is not such a block (the caller hashes them all).
+ */
+export function txHashesAhead(
+  txs: readonly SerializedTx[],
+  hashHere: (i: number) => Uint8Array,
+): Uint8Array[] | undefined {
+  const n = txs.length;
+  const slot = n === 0 ? undefined : slots.get(txs[0]!.tx.serialized_tx);
+  if (slot === undefined || slot.index !== 0 || slot.job.count !== n) return undefined;
+  const job = slot.job;
+  if (slots.get(txs[n - 1]!.tx.serialized_tx)?.job !== job) return undefined;
+  const hashes = new Array<Uint8Array>(n);
+  let back = n; // the main thread hashed [back, n) itself
+  const own = (i: number): void => {
+    job.settleHash(i, (hashes[i] = hashHere(i))); // written back: a second validation finds it
+  };
+  for (let i = 0; i < back; i++) {
+    let state = Atomics.load(job.hashStates, i);
+    if (state === NOT_HASHED || (state === UNCLAIMED && job.claimHash(i))) {
+      hashes[i] = hashHere(i);
+      if (state !== NOT_HASHED) job.settleHash(i, hashes[i]!);
+      continue;
+    }
+    while (state === CLAIMED && back - 1 > i && job.claimHash(back - 1)) {
+      own(--back);
+      state = Atomics.load(job.hashStates, i);
+    }
+    if (state === CLAIMED) state = waitFor(job.hashStates, i);
+    hashes[i] = state === DONE ? job.txHash(i) : hashHere(i); // still claimed: a thread stopped
+  }
+  return hashes;
 }
 
 /** The main thread has reached `job`: blocks posted before it will not run (now), so the threads skip what is left of them. */
@@ -109,7 +161,9 @@ import("node:worker_threads").then(async ({ parentPort, workerData }) => {
   if (workerData.module.endsWith(".ts")) (await import("tsx/esm/api")).register();
   const m = await import(workerData.module);
   parentPort.on("message", (buffer) => m.recoverJob(buffer));
-  parentPort.postMessage("ready");
+  let tid = ""; // this thread's id (Linux), for QKC_SENDER_STATS
+  try { tid = (await import("node:fs")).readlinkSync("/proc/thread-self").split("/").pop(); } catch {}
+  parentPort.postMessage(tid);
 });
 `;
 
@@ -126,7 +180,8 @@ class SenderThread {
     this.started = new Promise((resolve) => (this.settle = resolve));
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: MODULE } });
     this.worker.unref();
-    this.worker.on("message", () => {
+    this.worker.on("message", (tid: unknown) => {
+      if (typeof tid === "string" && tid !== "") senderStats.tids.push(tid);
       this.ready = true;
       this.settle();
     });
@@ -180,7 +235,7 @@ export async function stopSenderThreads(): Promise<void> {
   await Promise.all(stopping.map((t) => t.stop()));
 }
 
-type SerializedTx = { readonly tx: { readonly serialized_tx: Uint8Array } };
+type SerializedTx = { readonly tx: { readonly type: number; readonly serialized_tx: Uint8Array } };
 
 /**
  * Hand a block's transactions to the sender threads, to be recovered while the blocks before it and
@@ -191,10 +246,14 @@ export function recoverSendersAhead(txList: readonly SerializedTx[]): SenderJob 
   if (txList.length < PARALLEL_MIN_TXS) return undefined;
   const helpers = readyThreads();
   if (helpers.length === 0) return undefined;
-  const job = SenderJob.of(txList.map((t) => t.tx.serialized_tx));
+  const job = SenderJob.of(
+    txList.map((t) => t.tx.serialized_tx),
+    txList.map((t) => t.tx.type),
+  );
   txList.forEach((t, index) => slots.set(t.tx.serialized_tx, { job, index }));
   for (const thread of helpers) thread.post(job);
   live.push(job);
+  countPosted(job.count);
   if (live.length > MAX_LIVE) live.shift()!.cancel();
   return job;
 }

@@ -39,6 +39,12 @@ const onCurve = (x: bigint): boolean => modPow((x ** 3n + 7n) % P, (P - 1n) / 2n
 function agreed(t: Test, what: string, h: Uint8Array, r: bigint, s: bigint, bit: number): Uint8Array | undefined {
   const [fast, slow] = backends.map((b) => b.recover(h, r, s, bit));
   if (hex(fast) !== hex(slow)) t.fail(`${what}: libsecp256k1 ${hex(fast)}, noble ${hex(slow)}`);
+  if (r > 0n && r < N && s > 0n && s < N) {
+    // r and s in range: the same from their bytes (recoverCompact's callers check the range)
+    const compact = Uint8Array.of(...h32(r), ...h32(s));
+    for (const b of backends)
+      if (hex(b.recoverCompact(h, compact, bit)) !== hex(slow)) t.fail(`${what}: ${b.name}'s recoverCompact`);
+  }
   return slow;
 }
 
@@ -66,9 +72,14 @@ t.test("random keys and messages: both backends recover the signer, low and high
     const h = random.bytes(32);
     const sig = noble.Signature.fromBytes(noble.sign(h, sk, { prehash: false, format: "recovered" }), "recovered");
     const want = hex(noble.getPublicKey(sk, false).subarray(1));
+    const compact = (s: bigint) => Uint8Array.of(...h32(sig.r), ...h32(s));
     for (const b of backends) {
       if (hex(b.recover(h, sig.r, sig.s, sig.recovery!)) !== want) return t.fail(`${b.name}, key ${hex(sk)}`);
       if (hex(b.recover(h, sig.r, N - sig.s, sig.recovery! ^ 1)) !== want) return t.fail(`${b.name} high s`);
+      // r ‖ s as bytes (a transaction's own), the sender threads' call
+      if (hex(b.recoverCompact(h, compact(sig.s), sig.recovery!)) !== want) return t.fail(`${b.name} compact`);
+      if (hex(b.recoverCompact(h, compact(N - sig.s), sig.recovery! ^ 1)) !== want)
+        return t.fail(`${b.name} compact, high s`);
     }
   }
   t.pass(`${count} keys, ${4 * count} recoveries`);
@@ -188,7 +199,11 @@ t.test("chooseBackend: noble with one warning when libsecp256k1 does not load or
   t.equal(warnings.length, 1);
   t.match(warnings[0], /did not load \(Cannot find module 'secp256k1\/bindings\.js'\); recovering with @noble\/curves/);
 
-  const wrong: RecoveryBackend = { name: "libsecp256k1", recover: () => new Uint8Array(64) };
+  const wrong: RecoveryBackend = {
+    name: "libsecp256k1",
+    recover: () => new Uint8Array(64),
+    recoverCompact: () => new Uint8Array(64),
+  };
   t.equal(
     chooseBackend(() => wrong, warn),
     nobleBackend,

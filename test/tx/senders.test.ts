@@ -2,9 +2,15 @@ import t from "tap";
 import type { TypedTransaction } from "../../src/messages/core.ts";
 import { spawnSync } from "node:child_process";
 import { CLAIMED, DONE, NO_SENDER, type SenderJob, UNCLAIMED, UNDECODABLE } from "../../src/tx/sender-worker.ts";
+import { addressKeccak } from "../../src/crypto/address-keccak.ts";
+import { keccak256 } from "../../src/crypto/keccak.ts";
+import { encode } from "../../src/codec/index.ts";
+import { merkleRoot } from "../../src/backend/chain/block-rules.ts";
+import { TypedTransaction as TypedTransactionCodec, typedTransactionHash } from "../../src/messages/core.ts";
 import {
   PARALLEL_MIN_TXS,
   recoverSendersAhead,
+  txHashesAhead,
   senderOf,
   startSenderThreads,
   stopSenderThreads,
@@ -160,6 +166,69 @@ t.test(
     inPlace(skipped.txs, skipped.want); // a block overtaken that runs after all is recovered in place
   },
 );
+
+t.test("a posted block's transaction hashes and merkle root are the same from the threads as in place", async (t) => {
+  await startSenderThreads();
+  const { txs } = block(301, "hashes");
+  // The same transactions in other arrays: never posted, so hashed in place.
+  const copies = txs.map(
+    (typed) => ({ tx: { ...typed.tx, serialized_tx: typed.tx.serialized_tx.slice() } }) as TypedTransaction,
+  );
+  const want = hex(merkleRoot(copies));
+  recoverSendersAhead(txs);
+  t.equal(hex(merkleRoot(txs)), want, "at once (the main thread hashes from the back meanwhile)");
+  t.equal(hex(merkleRoot(txs)), want, "again");
+  const hashes = txHashesAhead(txs, () => new Uint8Array(32))!;
+  t.same(
+    hashes.map(hex),
+    copies.map((c) => hex(typedTransactionHash(c))),
+    "every hash written back to the job",
+  );
+  txs.forEach((typed, i) => {
+    if (typedTransactionHash(typed) !== hashes[i]! && hex(typedTransactionHash(typed)) !== hex(hashes[i]!))
+      t.fail(`tx ${i}: typedTransactionHash differs`);
+  });
+
+  const stalled = block(40, "hashes-stalled");
+  const job = recoverSendersAhead(stalled.txs)!;
+  job.cancel();
+  await settled(job, 0);
+  const k = stalled.txs.length - 1;
+  job.claimHash(k); // as by a thread that died on it (if the thread has not hashed it yet)
+  const got = txHashesAhead(stalled.txs, (i) => typedTransactionHash(stalled.txs[i]!))!;
+  t.same(
+    got.map(hex),
+    stalled.txs.map((typed) => hex(keccak256(encode(TypedTransactionCodec, typed)))),
+    "a hash a thread claimed and never wrote: hashed in place after a bounded wait",
+  );
+  t.equal(
+    txHashesAhead(stalled.txs.slice(1), () => new Uint8Array(32)),
+    undefined,
+    "not a posted block: no hashes",
+  );
+});
+
+t.test("the sender's and recipient's secure-trie keys come from the thread with the sender", async (t) => {
+  await startSenderThreads();
+  const { txs, want } = block(200, "keys");
+  const job = recoverSendersAhead(txs)!;
+  await settled(job);
+  let fromThread = 0;
+  txs.forEach(({ tx: { serialized_tx } }, i) => {
+    if (want[i] === undefined || want[i] === "null") return;
+    const tx = decodeEvmTransaction(serialized_tx);
+    const sender = senderOf(serialized_tx, tx)!;
+    if (hex(addressKeccak(sender)) !== hex(keccak256(sender))) t.fail(`tx ${i}: the sender's key`);
+    if (hex(addressKeccak(tx.to)) !== hex(keccak256(tx.to))) t.fail(`tx ${i}: the recipient's key`);
+    if (addressKeccak(sender) === addressKeccak(sender) && addressKeccak(tx.to) === addressKeccak(tx.to)) fromThread++;
+    const other = sender.slice();
+    other[0]! ^= 1; // another address in the same slot of the table: hashed, not taken for the sender
+    if (hex(addressKeccak(other)) !== hex(keccak256(other))) t.fail(`tx ${i}: another address's key`);
+  });
+  // From the table (the same array each time) unless the recipient took the sender's slot: 1 in 4,096.
+  const senders = want.filter((w) => w !== undefined && w !== "null").length;
+  t.ok(fromThread >= 0.9 * senders, `${fromThread} of ${senders} transactions' keys from the thread`);
+});
 
 t.test("a small block is recovered in place", async (t) => {
   await startSenderThreads();

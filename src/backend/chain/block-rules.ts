@@ -11,8 +11,10 @@ import {
   type TokenBalanceMap,
   type TypedTransaction,
   MinorBlockHeader as MinorBlockHeaderCodec,
+  rememberTypedTransactionHash,
   typedTransactionHash,
 } from "../../messages/core.ts";
+import { txHashesAhead } from "../../tx/senders.ts";
 
 /**
  * Consensus rules of pyquarkchain that need no EVM: the ones ShardState.validate_block,
@@ -30,8 +32,9 @@ export const ALLOWED_FUTURE_BLOCKS_TIME = 15n;
 
 /** calculate_merkle_root: an SSZ-style keccak tree of the serialized transactions, then their count. */
 export function merkleRoot(txs: readonly TypedTransaction[]): Uint8Array {
-  // A leaf is keccak(serialize(tx)): the transaction's hash, memoized with the decoded tx (run_block asks it again).
-  let tree: Uint8Array[] = txs.length === 0 ? [new Uint8Array(32)] : txs.map(typedTransactionHash);
+  // A leaf is keccak(serialize(tx)): the transaction's hash, memoized with the decoded tx (run_block,
+  // the receipts and the tx index ask it again); a sender thread hashes a posted block's meanwhile.
+  let tree: Uint8Array[] = txs.length === 0 ? [new Uint8Array(32)] : leaves(txs);
   let zero: Uint8Array = new Uint8Array(32);
   while (tree.length !== 1) {
     if (tree.length % 2 !== 0) tree.push(zero);
@@ -43,6 +46,13 @@ export function merkleRoot(txs: readonly TypedTransaction[]): Uint8Array {
   const count = new Uint8Array(8);
   new DataView(count.buffer).setBigUint64(0, BigInt(txs.length));
   return keccak256(concat(tree[0]!, count));
+}
+
+function leaves(txs: readonly TypedTransaction[]): Uint8Array[] {
+  const hashes = txHashesAhead(txs, (i) => typedTransactionHash(txs[i]!));
+  if (hashes === undefined) return txs.map(typedTransactionHash);
+  hashes.forEach((hash, i) => rememberTypedTransactionHash(txs[i]!, hash));
+  return hashes;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -1,4 +1,5 @@
 import { hex } from "../../codec/bytes.ts";
+import { addressKeccak } from "../../crypto/address-keccak.ts";
 import { keccak256 } from "../../crypto/keccak.ts";
 import type { Address, World, WorldSnapshot } from "../../evm/world.ts";
 import type { Kv } from "../kv.ts";
@@ -184,8 +185,8 @@ export class WorldState implements World, Undoable {
 
   /** The account as stored, with its hashed address (the commit writes it under the same key). */
   private load(addr: Address): CachedAccount {
+    const hashed = addressKeccak(addr); // often hashed already by a sender thread (crypto/address-keccak.ts)
     const address = Uint8Array.from(addr);
-    const hashed = keccak256(address);
     const stored = this.trie.getHashed(hashed);
     let a: CachedAccount;
     if (stored === undefined) a = CachedAccount.blank(this.db, address, this.key);

@@ -1,0 +1,106 @@
+/**
+ * A transaction's sender read straight off its signed bytes, for the sender threads (issue 17): what
+ * recoverSender(decodeEvmTransaction(raw)) finds, without the decoded transaction (fifteen fields,
+ * thirteen bigints) that a thread throws away. Only the common shape is read here: a well-formed
+ * transaction (tx-layout.ts) of version 0 or 2 whose values pass Transaction.__init__'s range check
+ * by their sizes alone, r and s in [1, n) by their bytes, v a small number with a recovery id 0..3.
+ * Everything else is left to the decoded path (undefined), which decides as pyquarkchain does, so both
+ * paths agree by construction: same hash_unsigned preimage (the same window of the signed bytes as
+ * transaction.ts's), same r ‖ s bytes, same recovery call.
+ */
+import { keccak256, keccak256Of } from "../crypto/keccak.ts";
+import { recoverPublicKeyCompact } from "../crypto/secp256k1.ts";
+import { type TxLayout, txLayout } from "./tx-layout.ts";
+
+// The items of a transaction, in wire order (transaction.ts FIELDS).
+const NONCE = 0;
+const GASPRICE = 1;
+const STARTGAS = 2;
+const TO = 3;
+const VALUE = 4;
+const NETWORK_ID = 6;
+const GAS_TOKEN_ID = 9;
+const TRANSFER_TOKEN_ID = 10;
+const VERSION = 11;
+const V = 12;
+const R = 13;
+const S = 14;
+
+/** r ‖ s, rewritten for each transaction (the recovery reads it synchronously). */
+const compact = new Uint8Array(64);
+const EIP155_TAIL = Uint8Array.of(0x80, 0x80); // rlp(0), rlp(0)
+
+const size = (l: TxLayout, item: number): number => l.ends[item]! - l.starts[item]!;
+
+/** The unsigned integer item (at most 6 bytes: the caller checked). */
+function smallInt({ raw, starts, ends }: TxLayout, item: number): number {
+  let x = 0;
+  for (let i = starts[item]!; i < ends[item]!; i++) x = x * 256 + raw[i]!;
+  return x;
+}
+
+/** Below n = 0xffff...fffe baae... when it has fewer than 32 bytes or does not start with 0xff; nonzero when it has any (no leading zero). */
+const belowN = (l: TxLayout, item: number): boolean => {
+  const n = size(l, item);
+  return n > 0 && (n < 32 || (n === 32 && l.raw[l.starts[item]!] !== 0xff));
+};
+
+/** What a decoded well-formed transaction's sender is, when this module can tell without decoding it. */
+export interface BytesSender {
+  /** keccak256(x ‖ y)[12:]: the sender's address is hash[12..32]; undefined: no key recovers (Transaction.sender raises). */
+  readonly keyHash: Uint8Array | undefined;
+  /** Where the transaction's items lie (its `to` is raw[starts[3]..ends[3]]). */
+  readonly layout: TxLayout;
+}
+
+/**
+ * The sender of the transaction `raw`, or undefined when it is not of the common shape (then
+ * recoverSender(decodeEvmTransaction(raw)) decides, which may also throw).
+ */
+export function senderFromBytes(raw: Uint8Array): BytesSender | undefined {
+  const l = txLayout(raw);
+  if (l === undefined) return undefined;
+  // Transaction.__init__'s "Values way too high!": 2^256 for these, "ZZZZZZZZZZZZ" (> 2^56) for token ids.
+  if (size(l, NONCE) > 32 || size(l, GASPRICE) > 32 || size(l, STARTGAS) > 32 || size(l, VALUE) > 32) return undefined;
+  if (size(l, GAS_TOKEN_ID) > 7 || size(l, TRANSFER_TOKEN_ID) > 7) return undefined;
+  if (!belowN(l, R) || !belowN(l, S) || size(l, V) > 6) return undefined;
+  const versionSize = size(l, VERSION);
+  const version = versionSize === 0 ? 0 : versionSize === 1 ? raw[l.starts[VERSION]!]! : -1;
+  let recovery = smallInt(l, V) - 27;
+  let msgHash: Uint8Array;
+  if (version === 0) {
+    msgHash = unsignedWindowHash(l, 11); // hash_unsigned: the 11 items before v
+  } else if (version === 2) {
+    if (size(l, NETWORK_ID) > 6) return undefined;
+    recovery -= 8 + 2 * smallInt(l, NETWORK_ID); // v - (35 - 27 + 2 network_id) - 27
+    msgHash = unsignedWindowHash(l, 7, EIP155_TAIL); // UnsignedEIP155Transaction: 7 items, then 0, 0
+  } else {
+    return undefined; // version 1 hashes typed data; versions above 2 have no sender
+  }
+  if (recovery < 0 || recovery > 3) return undefined;
+  compact.fill(0);
+  compact.set(raw.subarray(l.starts[R]!, l.ends[R]!), 32 - size(l, R));
+  compact.set(raw.subarray(l.starts[S]!, l.ends[S]!), 64 - size(l, S));
+  const key = recoverPublicKeyCompact(msgHash, compact, recovery);
+  return { keyHash: key === undefined ? undefined : keccak256(key), layout: l };
+}
+
+/** The transaction's `to` (empty or 20 bytes) as a view of its bytes. */
+export const toOf = (l: TxLayout): Uint8Array => l.raw.subarray(l.starts[TO]!, l.ends[TO]!);
+
+/** keccak of the list of the first `items` items' encodings (then `tail`), re-prefixed. */
+function unsignedWindowHash({ raw, heads }: TxLayout, items: number, tail?: Uint8Array): Uint8Array {
+  const body = raw.subarray(heads[0]!, heads[items]!);
+  const length = body.length + (tail === undefined ? 0 : tail.length);
+  const prefix =
+    length < 56
+      ? Uint8Array.of(0xc0 + length)
+      : length < 256
+        ? Uint8Array.of(0xf8, length)
+        : length < 65536
+          ? Uint8Array.of(0xf9, length >> 8, length & 255)
+          : length < 16777216
+            ? Uint8Array.of(0xfa, length >> 16, (length >> 8) & 255, length & 255)
+            : Uint8Array.of(0xfb, length >>> 24, (length >> 16) & 255, (length >> 8) & 255, length & 255);
+  return keccak256Of(prefix, body, tail);
+}

@@ -147,12 +147,24 @@ export function decodeEvmTransactionItems(rlp: Uint8Array): EvmTransaction {
   return checkRanges(tx as unknown as EvmTransaction);
 }
 
-/** An RLP list prefix for a payload of `length` bytes. */
+/**
+ * Reused prefix arrays, one per size (hashed at once: a fresh small array would cost the hasher a
+ * copy off V8's heap on every transaction).
+ */
+const PREFIXES = [1, 2, 3, 4, 5].map((n) => new Uint8Array(new ArrayBuffer(n)));
+
+/** An RLP list prefix for a payload of `length` bytes (< 2^32), valid until the next call. */
 function listPrefix(length: number): Uint8Array {
-  if (length < 56) return Uint8Array.of(0xc0 + length);
-  const bytes: number[] = [];
-  for (let l = length; l > 0; l = Math.floor(l / 256)) bytes.unshift(l % 256);
-  return Uint8Array.of(0xf7 + bytes.length, ...bytes);
+  if (length < 56) {
+    const p = PREFIXES[0]!;
+    p[0] = 0xc0 + length;
+    return p;
+  }
+  const size = length < 0x100 ? 1 : length < 0x10000 ? 2 : length < 0x1000000 ? 3 : 4;
+  const p = PREFIXES[size]!;
+  p[0] = 0xf7 + size;
+  for (let i = size, l = length; i >= 1; i--, l = Math.floor(l / 256)) p[i] = l % 256;
+  return p;
 }
 
 const EIP155_TAIL = Uint8Array.of(0x80, 0x80); // rlp(0), rlp(0)

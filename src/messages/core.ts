@@ -183,6 +183,11 @@ export function typedTransactionHash(tx: { tx: SerializedEvmTransaction }): Uint
  */
 const txHashes = new WeakMap<Uint8Array, Uint8Array>();
 
+/** typedTransactionHash's memo filled with a hash taken elsewhere of the same bytes (a sender thread's). */
+export function rememberTypedTransactionHash(tx: { tx: SerializedEvmTransaction }, hash: Uint8Array): void {
+  if (tx.tx.type === TransactionType.SERIALIZED_EVM) txHashes.set(tx.tx.serialized_tx, hash);
+}
+
 const HEAD = 5;
 
 /**

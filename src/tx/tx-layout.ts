@@ -83,15 +83,44 @@ function scan(raw: Uint8Array): boolean {
   return pos === listEnd;
 }
 
+/** Where the items lie: item i's payload is raw[starts[i] .. ends[i]], its encoding from heads[i]. */
+export interface TxLayout {
+  readonly raw: Uint8Array;
+  readonly heads: Uint32Array;
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+}
+
+/**
+ * The layout of a well-formed transaction as arrays of its own, or undefined for the generic decoder
+ * to judge (what reads a transaction's bytes without decoding it: the sender threads).
+ */
+export function txLayout(raw: Uint8Array): TxLayout | undefined {
+  if (!scan(raw)) return undefined;
+  const heads = new Uint32Array(ITEMS + 1);
+  const starts = new Uint32Array(ITEMS);
+  const ends = new Uint32Array(ITEMS);
+  for (let i = 0; i < ITEMS; i++) {
+    heads[i] = at[3 * i]!;
+    starts[i] = at[3 * i + 1]!;
+    ends[i] = at[3 * i + 2]!;
+  }
+  heads[ITEMS] = raw.length;
+  return { raw, heads, starts, ends };
+}
+
 const hexSlice = (Buffer.prototype as unknown as { hexSlice: (this: Uint8Array, start: number, end: number) => string })
   .hexSlice;
+
+/** 0n..255n made once: version, v, network id, often value and gas price, need no new bigint. */
+const SMALL: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i));
 
 /** The big-endian unsigned integer at raw[start..end] (empty is 0). */
 export function intAt(raw: Uint8Array, start: number, end: number): bigint {
   if (end - start <= 6) {
     let x = 0;
     for (let i = start; i < end; i++) x = x * 256 + raw[i]!;
-    return BigInt(x);
+    return x < 256 ? SMALL[x]! : BigInt(x);
   }
   return BigInt("0x" + hexSlice.call(raw, start, end));
 }

@@ -11,7 +11,6 @@
  * number, r and s through one hex string, and where the windows lie is kept in the transaction
  * itself (private fields: a copy such as { ...tx, r } is a plain object without them).
  */
-import type { EvmTransaction } from "./transaction.ts";
 
 const ITEMS = 15;
 /** Sizes a field must have: -1 any, -2 0 or 20 (to), else exact (the shard keys). */
@@ -141,8 +140,11 @@ function bytesAt(raw: Uint8Array, start: number, end: number): Uint8Array {
   return out;
 }
 
-/** A transaction read from its well-formed bytes: the fields, and where its windows lie in those bytes. */
-export class WireTransaction implements EvmTransaction {
+/**
+ * A transaction read from its well-formed bytes: the fields (transaction.ts's EvmTransaction, by
+ * shape: that file imports this one), and where its windows lie in those bytes.
+ */
+export class WireTransaction {
   nonce: bigint;
   gasprice: bigint;
   startgas: bigint;
@@ -203,7 +205,7 @@ export class WireTransaction implements EvmTransaction {
   }
 
   /** Whether `tx` is one read here (not a copy of one: its fields may differ from its bytes). */
-  static is(tx: EvmTransaction): tx is WireTransaction {
+  static is(tx: object): tx is WireTransaction {
     return #raw in tx;
   }
 

@@ -136,14 +136,18 @@ function start(ex: Execution, req: Request, entries: Entry[]): MessageResult | R
   if (req.kind === "create") return startCreate(ex, msg, req.recipient, req.salt, entries);
 
   if (transferFailureByPoswBalanceCheck(ex, msg)) return FAILED;
+  // messages.py:674: a special runs only when block_timestamp > its enable timestamp (strict).
+  const special = specialFor(ex, msg.codeAddress);
+  if (special === undefined && req.code.length === 0) {
+    // vm_execute on empty code: the loop never starts, all the gas comes back (a plain value
+    // transfer). Nothing after the transfer can fail, so no snapshot is taken to revert to.
+    if (msg.transfersValue && !transferValue(ex, msg.sender, msg.to, msg.transferTokenId, msg.value)) return FAILED;
+    return { success: true, gasRemaining: msg.gas, output: EMPTY };
+  }
   const end = new MsgEnd(ex, msg, req.code); // the snapshot, before the value moves
   if (msg.transfersValue && !transferValue(ex, msg.sender, msg.to, msg.transferTokenId, msg.value)) return FAILED;
   entries.push(end);
-  // messages.py:674: a special runs only when block_timestamp > its enable timestamp (strict).
-  const special = specialFor(ex, msg.codeAddress);
   if (special !== undefined) return special(ex, msg);
-  // vm_execute on empty code: the loop never starts, all the gas comes back (a plain value transfer).
-  if (req.code.length === 0) return { success: true, gasRemaining: msg.gas, output: EMPTY };
   // A create's init code (msg.isCreate) is no account's code yet.
   const analysis = msg.isCreate ? analyse(req.code) : analyse(req.code, ex.world, msg.codeAddress);
   const frame = new Frame(msg, req.code, analysis);

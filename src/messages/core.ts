@@ -163,25 +163,16 @@ export type HashList = Infer<typeof HashList>;
 /** The QuarkChain transaction hash: Keccak-256 of the whole TypedTransaction encoding. */
 export function typedTransactionHash(tx: { tx: SerializedEvmTransaction }): Uint8Array {
   const inner = tx.tx;
-  const known = txHashes.get(inner);
-  if (known !== undefined && known.bytes === inner.serialized_tx && known.type === inner.type) return known.hash;
+  const bytes = inner.serialized_tx;
+  if (inner.type !== TransactionType.SERIALIZED_EVM || bytes.length >= 2 ** 32)
+    return keccak256(encode(typedTransactionTx, inner));
+  const known = txHashes.get(bytes);
+  if (known !== undefined) return known;
   // A TypedTransaction is its one field, so hashing the field's encoding hashes the whole: for the
   // one variant, its tag (the type byte), the 4-byte length, the bytes, hashed without a copy.
-  const bytes = inner.serialized_tx;
-  const hash =
-    inner.type === TransactionType.SERIALIZED_EVM && bytes.length < 2 ** 32
-      ? keccak256Of(
-          Uint8Array.of(
-            inner.type,
-            bytes.length >>> 24,
-            (bytes.length >>> 16) & 255,
-            (bytes.length >>> 8) & 255,
-            bytes.length & 255,
-          ),
-          bytes,
-        )
-      : keccak256(encode(typedTransactionTx, inner));
-  txHashes.set(inner, { bytes, type: inner.type, hash });
+  const window = withHead(bytes);
+  const hash = window !== undefined ? keccak256(window) : keccak256Of(headOf(bytes), bytes);
+  txHashes.set(bytes, hash);
   return hash;
 }
 
@@ -191,10 +182,50 @@ export function rememberTypedTransactionHash(tx: { tx: SerializedEvmTransaction 
 }
 
 /**
- * A transaction's hash is asked for several times while its block is added (run_block's deposits,
- * the tx index, the pool): kept by the decoded object, and for as long as its bytes are the same.
+ * A transaction's hash is asked for several times while its block is added (the merkle root,
+ * run_block, the tx index, the pool): kept by its serialized bytes (the hash of a SERIALIZED_EVM
+ * transaction is theirs alone; do not write into them once hashed).
  */
-const txHashes = new WeakMap<SerializedEvmTransaction, { bytes: Uint8Array; type: number; hash: Uint8Array }>();
+const txHashes = new WeakMap<Uint8Array, Uint8Array>();
+
+/** typedTransactionHash's memo filled with a hash taken elsewhere of the same bytes (a sender thread's). */
+export function rememberTypedTransactionHash(tx: { tx: SerializedEvmTransaction }, hash: Uint8Array): void {
+  if (tx.tx.type === TransactionType.SERIALIZED_EVM) txHashes.set(tx.tx.serialized_tx, hash);
+}
+
+const HEAD = 5;
+
+/**
+ * `bytes` with its tag and length when the 5 bytes before it in its buffer are those: a transaction
+ * decoded from a block's frame is a view that follows its own encoding's head, and is then hashed
+ * as one window (one hasher update, no head array). Undefined otherwise.
+ */
+function withHead(bytes: Uint8Array): Uint8Array | undefined {
+  const at = bytes.byteOffset;
+  if (at < HEAD) return undefined;
+  const n = bytes.length;
+  const w = new Uint8Array(bytes.buffer, at - HEAD, n + HEAD);
+  const isHead =
+    w[0] === TransactionType.SERIALIZED_EVM &&
+    w[1] === n >>> 24 &&
+    w[2] === ((n >>> 16) & 255) &&
+    w[3] === ((n >>> 8) & 255) &&
+    w[4] === (n & 255);
+  return isHead ? w : undefined;
+}
+
+/** The tag and length in one reused array (hashed at once; a fresh small array costs the hasher a copy off V8's heap). */
+const head = new Uint8Array(new ArrayBuffer(HEAD));
+
+function headOf(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  head[0] = TransactionType.SERIALIZED_EVM;
+  head[1] = n >>> 24;
+  head[2] = (n >>> 16) & 255;
+  head[3] = (n >>> 8) & 255;
+  head[4] = n & 255;
+  return head;
+}
 
 /** Frame metadata (quarkchain/cluster/protocol.py). */
 export const ClusterMetadata = struct("ClusterMetadata", { branch: Branch, cluster_peer_id: uint64 });

@@ -9,7 +9,7 @@ import { SECP256K1_N, recoverAddress } from "../crypto/secp256k1.ts";
 import type { Json } from "../codec/codec.ts";
 import { bytesToJson, intToJson } from "../codec/json.ts";
 import { rlpDecode, rlpEncode, type RlpItem } from "./rlp.ts";
-import { type TxLayout, intAt, txLayout, uint32At } from "./tx-layout.ts";
+import { WireTransaction } from "./tx-layout.ts";
 
 /** Field names are pyquarkchain's, as in the fixtures and the rest of this codebase. */
 export interface EvmTransaction {
@@ -128,21 +128,12 @@ function serializeField(sedes: Sedes, value: bigint | number | Uint8Array): Uint
   return bigIntToBytes(value, sedes === "shardKey" ? 4 : undefined);
 }
 
-/**
- * Where a transaction decoded from well-formed bytes came from (tx-layout.ts): its unsigned hash and
- * its signature are then read off those bytes. By identity, so a changed copy ({ ...tx, r }) has none.
- */
-const layouts = new WeakMap<EvmTransaction, TxLayout>();
-
 /** `rlp.decode(raw, Transaction)`: throws RlpDecodingError, RlpDeserializationError or InvalidTransactionError. */
 export function decodeEvmTransaction(rlp: Uint8Array): EvmTransaction {
-  const layout = txLayout(rlp);
-  if (layout !== undefined) {
-    const tx = checkRanges(fromLayout(layout));
-    layouts.set(tx, layout);
-    return tx;
-  }
-  return decodeEvmTransactionItems(rlp);
+  // A well-formed transaction is read in one pass (tx-layout.ts); its unsigned hash and its
+  // signature are then read off its bytes.
+  const wire = WireTransaction.read(rlp);
+  return wire !== undefined ? checkRanges(wire) : decodeEvmTransactionItems(rlp);
 }
 
 /** decodeEvmTransaction by the generic RLP decoder alone (what every input that is not well-formed takes). */
@@ -156,33 +147,24 @@ export function decodeEvmTransactionItems(rlp: Uint8Array): EvmTransaction {
   return checkRanges(tx as unknown as EvmTransaction);
 }
 
-/** The fields of a well-formed transaction, as deserializeField gives them (in FIELDS' order). */
-function fromLayout({ raw, starts: a, ends: b }: TxLayout): EvmTransaction {
-  return {
-    nonce: intAt(raw, a[0]!, b[0]!),
-    gasprice: intAt(raw, a[1]!, b[1]!),
-    startgas: intAt(raw, a[2]!, b[2]!),
-    to: raw.slice(a[3]!, b[3]!),
-    value: intAt(raw, a[4]!, b[4]!),
-    data: raw.slice(a[5]!, b[5]!),
-    network_id: intAt(raw, a[6]!, b[6]!),
-    from_full_shard_key: uint32At(raw, a[7]!),
-    to_full_shard_key: uint32At(raw, a[8]!),
-    gas_token_id: intAt(raw, a[9]!, b[9]!),
-    transfer_token_id: intAt(raw, a[10]!, b[10]!),
-    version: intAt(raw, a[11]!, b[11]!),
-    v: intAt(raw, a[12]!, b[12]!),
-    r: intAt(raw, a[13]!, b[13]!),
-    s: intAt(raw, a[14]!, b[14]!),
-  };
-}
+/**
+ * Reused prefix arrays, one per size (hashed at once: a fresh small array would cost the hasher a
+ * copy off V8's heap on every transaction).
+ */
+const PREFIXES = [1, 2, 3, 4, 5].map((n) => new Uint8Array(new ArrayBuffer(n)));
 
-/** An RLP list prefix for a payload of `length` bytes. */
+/** An RLP list prefix for a payload of `length` bytes (< 2^32), valid until the next call. */
 function listPrefix(length: number): Uint8Array {
-  if (length < 56) return Uint8Array.of(0xc0 + length);
-  const bytes: number[] = [];
-  for (let l = length; l > 0; l = Math.floor(l / 256)) bytes.unshift(l % 256);
-  return Uint8Array.of(0xf7 + bytes.length, ...bytes);
+  if (length < 56) {
+    const p = PREFIXES[0]!;
+    p[0] = 0xc0 + length;
+    return p;
+  }
+  const size = length < 0x100 ? 1 : length < 0x10000 ? 2 : length < 0x1000000 ? 3 : 4;
+  const p = PREFIXES[size]!;
+  p[0] = 0xf7 + size;
+  for (let i = size, l = length; i >= 1; i--, l = Math.floor(l / 256)) p[i] = l % 256;
+  return p;
 }
 
 const EIP155_TAIL = Uint8Array.of(0x80, 0x80); // rlp(0), rlp(0)
@@ -191,15 +173,19 @@ const EIP155_TAIL = Uint8Array.of(0x80, 0x80); // rlp(0), rlp(0)
  * hash_unsigned off the signed bytes: the first `items` fields' encodings are the ones encoding
  * their values gives (strict decoding), so the preimage is their window, re-prefixed.
  */
-function hashUnsignedWindow({ raw, heads }: TxLayout, items: number, tail?: Uint8Array): Uint8Array {
-  const body = raw.subarray(heads[0]!, heads[items]!);
+function hashUnsignedWindow(tx: WireTransaction, items: 7 | 11, tail?: Uint8Array): Uint8Array {
+  const body = tx.unsignedWindow(items);
   return keccak256Of(listPrefix(body.length + (tail?.length ?? 0)), body, tail);
 }
 
 /** The range check in Transaction.__init__ (v, r, s and network_id are unbounded). */
 function checkRanges(tx: EvmTransaction): EvmTransaction {
   const tooHigh =
-    [tx.gasprice, tx.startgas, tx.value, tx.nonce, tx.version].some((n) => n >= TT256) ||
+    tx.gasprice >= TT256 ||
+    tx.startgas >= TT256 ||
+    tx.value >= TT256 ||
+    tx.nonce >= TT256 ||
+    tx.version >= TT256 ||
     tx.gas_token_id > TOKEN_ID_MAX ||
     tx.transfer_token_id > TOKEN_ID_MAX;
   if (tooHigh) throw new InvalidTransactionError("Values way too high!");
@@ -259,9 +245,8 @@ export function hashTyped(tx: EvmTransaction): Uint8Array {
  */
 export function unsignedHash(tx: EvmTransaction): Uint8Array {
   if (tx.version === 1n) return hashTyped(tx);
-  const layout = layouts.get(tx);
-  if (layout !== undefined)
-    return tx.version === 2n ? hashUnsignedWindow(layout, 7, EIP155_TAIL) : hashUnsignedWindow(layout, 11);
+  if (WireTransaction.is(tx))
+    return tx.version === 2n ? hashUnsignedWindow(tx, 7, EIP155_TAIL) : hashUnsignedWindow(tx, 11);
   return tx.version === 2n ? hashUnsignedEip155(tx) : hashUnsignedV0(tx);
 }
 
@@ -283,21 +268,11 @@ export function recoverSender(tx: EvmTransaction): Uint8Array | null {
   const recovery = v - 27n;
   if (recovery < 0n || recovery > 3n) return null;
   try {
-    return recoverAddress(unsignedHash(tx), tx.r, tx.s, Number(recovery), compactSignature(tx)) ?? null;
+    const compact = WireTransaction.is(tx) ? tx.compactSignature() : undefined;
+    return recoverAddress(unsignedHash(tx), tx.r, tx.s, Number(recovery), compact) ?? null;
   } catch {
     return null;
   }
-}
-
-/** r ‖ s as 64 bytes from the signed bytes (r and s are below n here, so at most 32 bytes each). */
-function compactSignature(tx: EvmTransaction): Uint8Array | undefined {
-  const layout = layouts.get(tx);
-  if (layout === undefined) return undefined;
-  const { raw, starts, ends } = layout;
-  const sig = new Uint8Array(64);
-  sig.set(raw.subarray(starts[13]!, ends[13]!), 32 - (ends[13]! - starts[13]!));
-  sig.set(raw.subarray(starts[14]!, ends[14]!), 64 - (ends[14]! - starts[14]!));
-  return sig;
 }
 
 /** The fixtures' `_evm_tx`: the 15 fields in wire order, then `_sender`. */

@@ -7,6 +7,7 @@ import {
   recoverSender,
   unsignedHash,
 } from "../../src/tx/transaction.ts";
+import { WireTransaction, intAt, txLayout } from "../../src/tx/tx-layout.ts";
 import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 import { signTx, signer } from "../../harness/signers.ts";
 
@@ -67,6 +68,13 @@ t.test(
       const a = outcome(decodeEvmTransaction, bytes);
       const b = outcome(decodeEvmTransactionItems, bytes);
       if (a !== b) return t.fail(`case ${i}: ${hex(bytes)}\n one pass: ${a}\n generic:  ${b}`);
+      // txLayout (what the sender threads read) takes exactly the bytes the one-pass reader takes.
+      const layout = txLayout(bytes);
+      const wire = WireTransaction.read(bytes);
+      if ((layout !== undefined) !== (wire !== undefined))
+        return t.fail(`case ${i}: txLayout and the one-pass reader disagree on ${hex(bytes)}`);
+      if (layout !== undefined && intAt(bytes, layout.starts[13]!, layout.ends[13]!) !== wire!.r)
+        return t.fail(`case ${i}: r off the layout`);
       if (!a.startsWith("{")) continue;
       fast++;
       // The unsigned hash off the signed bytes is the re-encoded one (a copy has no layout).

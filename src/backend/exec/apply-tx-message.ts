@@ -1,4 +1,4 @@
-import type { TxEffects } from "../../evm/effects.ts";
+import type { Log, TxEffects } from "../../evm/effects.ts";
 import { applyMessage, createContract } from "../../evm/apply.ts";
 import { Execution } from "../../evm/execution.ts";
 import type { Message } from "../../evm/message.ts";
@@ -11,6 +11,10 @@ import { reject, type TxRejection } from "./tx-rejection.ts";
 
 /** opcodes.py:GSUICIDEREFUND, per distinct self-destructed account. */
 const GSUICIDEREFUND = 24000n;
+
+/** Shared by every result and receipt that has none (nothing writes into them). */
+const EMPTY = new Uint8Array(0);
+const NO_LOGS: readonly Log[] = Object.freeze([]);
 
 export interface MessageOutcome {
   readonly success: boolean;
@@ -46,13 +50,12 @@ export function applyTransactionMessage(state: ExecState, m: TransactionMessage)
   const evmGasStart = msg.gas;
   const recipient = m.contractAddress.length === 0 ? undefined : m.contractAddress;
   const result = m.shouldCreateContract ? createContract(ex, msg, recipient) : applyMessage(ex, msg);
-  const contractAddress =
-    m.shouldCreateContract && result.success && result.output.length > 0 ? result.output : new Uint8Array(0);
+  const contractAddress = m.shouldCreateContract && result.success && result.output.length > 0 ? result.output : EMPTY;
   let gasRemained = result.gasRemaining;
   if (gasRemained < 0n) return reject("NegativeGasRemained", `gas remained ${gasRemained}`);
   let gasUsed = evmGasStart - gasRemained + m.gasUsedStart;
 
-  if (result.success) {
+  if (result.success && (effects.refunds !== 0 || effects.suicides.length !== 0)) {
     const suicided = effects.suicides.length === 0 ? 0 : effects.distinctSuicides().length;
     const refunds = BigInt(effects.refunds) + BigInt(suicided) * GSUICIDEREFUND;
     if (refunds > 0n) {
@@ -71,19 +74,26 @@ export function applyTransactionMessage(state: ExecState, m: TransactionMessage)
 
   // Every listed suicide, repeats included, as the loop over state.suicides does.
   const suicides = effects.suicides;
-  effects.suicides = [];
-  for (const addr of suicides) state.world.deleteAccount(addr);
+  if (suicides.length !== 0) {
+    effects.suicides = [];
+    for (const addr of suicides) state.world.deleteAccount(addr);
+  }
 
-  const receipt = makeReceipt(result.success, state.gasUsed, effects.logs, contractAddress, state.world.fullShardKey);
-  effects.logs = [];
+  // The receipt keeps the logs: the effects start a new list (one that was empty stays theirs).
+  const logs = effects.logs;
+  if (logs.length !== 0) effects.logs = [];
+  const receipt = makeReceipt(
+    result.success,
+    state.gasUsed,
+    logs.length === 0 ? NO_LOGS : logs,
+    contractAddress,
+    state.world.fullShardKey,
+  );
   if (m.isCrossShard) {
     const evmOn = state.rules.enableEvmTimestamp === null || state.block.timestamp >= state.rules.enableEvmTimestamp;
     if (evmOn) state.xshardDepositReceipts.push(receipt);
   } else {
     state.receipts.push(receipt);
   }
-  return {
-    success: result.success,
-    output: result.success ? result.output : new Uint8Array(0),
-  };
+  return { success: result.success, output: result.success ? result.output : EMPTY };
 }

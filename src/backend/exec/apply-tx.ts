@@ -28,6 +28,11 @@ export interface ApplyTxOptions {
 
 const NO_OPTIONS: ApplyTxOptions = {};
 
+/** Run_block's options after its own validation passed (one object for every transaction). */
+export const VALIDATED: ApplyTxOptions = Object.freeze({ validated: true });
+
+const EMPTY = new Uint8Array(0);
+
 /** A transaction that applied (successfully or not: a failure is still in the block, with its gas). */
 export type ApplyTxResult = { readonly applied: true } & MessageOutcome;
 
@@ -106,7 +111,7 @@ export function applyTransaction(
       shouldCreateContract: tx.to.length === 0,
       gasUsedStart: intrinsic,
       isCrossShard: false,
-      contractAddress: new Uint8Array(0),
+      contractAddress: EMPTY,
       refundRate,
     });
     if ("rule" in outcome) {

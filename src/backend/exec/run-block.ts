@@ -10,7 +10,7 @@ import { typedTransactionHash } from "../../messages/core.ts";
 import { senderOf } from "../../tx/senders.ts";
 import { decodeEvmTransaction, type EvmTransaction } from "../../tx/transaction.ts";
 import type { WorldState, StateCommit } from "../state/world-state.ts";
-import { applyTransaction } from "./apply-tx.ts";
+import { VALIDATED, applyTransaction } from "./apply-tx.ts";
 import { applyXshardDeposit } from "./apply-xshard-deposit.ts";
 import { type Bloom, bloomOr, emptyBloom } from "./bloom.ts";
 import { isCrossShardIn } from "./cross-shard.ts";
@@ -82,21 +82,25 @@ export function runBlock(world: WorldState, block: MinorBlock, env: RunBlockEnv)
   const { txState } = received;
   const crossShard = (t: EvmTransaction): boolean => isCrossShardIn(t, env.rules);
   const env2 = validationEnv(txState); // live: reads the state's gas used when asked
-  block.tx_list.forEach((typed, idx) => {
+  const txs = block.tx_list;
+  for (let idx = 0; idx < txs.length; idx++) {
+    const typed = txs[idx]!;
+    const serialized = typed.tx.serialized_tx;
     let tx: EvmTransaction;
     try {
-      tx = decodeEvmTransaction(typed.tx.serialized_tx);
+      tx = decodeEvmTransaction(serialized);
     } catch (err) {
       throw new BlockRunError(`tx ${idx}: ${(err as Error).message}`);
     }
-    const sender = senderOf(typed.tx.serialized_tx, tx); // recovered ahead when the block is big
+    const sender = senderOf(serialized, tx); // recovered ahead when the block is big
     const shardRejection = validateShardTransaction(world, tx, sender, crossShard, env.txRules, env2);
     if (shardRejection !== undefined && "rule" in shardRejection)
       throw new BlockRunError(`tx ${idx}: ${shardRejection.message}`);
-    const validated = shardRejection === undefined; // validate_transaction passed just now
-    const applied = applyTransaction(txState, tx, sender, typedTransactionHash(typed), { validated });
+    // Undefined: validate_transaction passed just now, on this state (apply_transaction's own run is skipped).
+    const options = shardRejection === undefined ? VALIDATED : undefined;
+    const applied = applyTransaction(txState, tx, sender, typedTransactionHash(typed), options);
     if ("rule" in applied) throw new BlockRunError(`tx ${idx}: ${applied.message}`);
-  });
+  }
   return finishBlock(world, env, received);
 }
 

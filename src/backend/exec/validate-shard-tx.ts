@@ -62,7 +62,8 @@ export function validateShardTransaction(
   }
   // Branch(evm_tx.to_full_shard_id) needs the target chain's shard size; pyquarkchain raises KeyError without it.
   const toShard = rules.fullShardIdOf(tx.to_full_shard_key);
-  if (toShard === undefined || rules.fullShardIdOf(tx.from_full_shard_key) === undefined) {
+  const sameChain = tx.from_full_shard_key >>> 16 === tx.to_full_shard_key >>> 16; // then both known or neither
+  if (toShard === undefined || (!sameChain && rules.fullShardIdOf(tx.from_full_shard_key) === undefined)) {
     return reject("UnknownChain", `no chain for full shard key ${tx.to_full_shard_key}`);
   }
   const crossShard = isCrossShard(tx);

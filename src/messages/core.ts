@@ -176,11 +176,6 @@ export function typedTransactionHash(tx: { tx: SerializedEvmTransaction }): Uint
   return hash;
 }
 
-/** typedTransactionHash's memo filled from a hash taken elsewhere of the same bytes (a sender thread's: merkleRoot). */
-export function rememberTypedTransactionHash(tx: { tx: SerializedEvmTransaction }, hash: Uint8Array): void {
-  txHashes.set(tx.tx, { bytes: tx.tx.serialized_tx, type: tx.tx.type, hash });
-}
-
 /**
  * A transaction's hash is asked for several times while its block is added (the merkle root,
  * run_block, the tx index, the pool): kept by its serialized bytes (the hash of a SERIALIZED_EVM

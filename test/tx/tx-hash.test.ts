@@ -2,6 +2,7 @@ import t from "tap";
 import { keccak256 } from "../../src/crypto/keccak.ts";
 import { decode, encode } from "../../src/codec/index.ts";
 import { MinorBlock, TypedTransaction, typedTransactionHash } from "../../src/messages/core.ts";
+import { emptyMinorBlock } from "../../src/backend/handlers/master.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const typed = (serialized_tx: Uint8Array): TypedTransaction => ({ tx: { type: 0, serialized_tx } });
@@ -31,39 +32,7 @@ t.test("a transaction's hash is keccak of its TypedTransaction encoding, whereve
 
 t.test("the hash is asked for again and again while a block is added: the same answer each time", async (t) => {
   const txs = [1, 2, 3].map((k) => typed(Uint8Array.from({ length: 40 * k }, (_, i) => i ^ k)));
-  const block = decode(
-    MinorBlock,
-    encode(MinorBlock, {
-      header: {
-        version: 0,
-        branch: { value: 1 },
-        height: 1n,
-        coinbase_address: { recipient: new Uint8Array(20), full_shard_key: 0 },
-        coinbase_amount_map: { balance_map: [] },
-        hash_prev_minor_block: new Uint8Array(32),
-        hash_prev_root_block: new Uint8Array(32),
-        evm_gas_limit: 0n,
-        hash_meta: new Uint8Array(32),
-        create_time: 0n,
-        difficulty: 0n,
-        nonce: 0n,
-        bloom: 0n,
-        extra_data: new Uint8Array(0),
-        mixhash: new Uint8Array(32),
-      },
-      meta: {
-        hash_merkle_root: new Uint8Array(32),
-        hash_evm_state_root: new Uint8Array(32),
-        hash_evm_receipt_root: new Uint8Array(32),
-        evm_gas_used: 0n,
-        evm_cross_shard_receive_gas_used: 0n,
-        xshard_tx_cursor_info: { root_block_height: 0n, minor_block_index: 0n, xshard_deposit_index: 0n },
-        evm_xshard_gas_limit: 0n,
-      },
-      tx_list: txs,
-      tracking_data: new Uint8Array(0),
-    }),
-  );
+  const block = decode(MinorBlock, encode(MinorBlock, { ...emptyMinorBlock(), tx_list: txs }));
   const first = block.tx_list.map(typedTransactionHash);
   t.strictSame(first.map(hex), txs.map(byDefinition), "each from the block's bytes");
   t.strictSame(block.tx_list.map(typedTransactionHash), first, "asked again: the same arrays");

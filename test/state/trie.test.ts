@@ -32,6 +32,19 @@ function randomKey(random: SeededRandom): Uint8Array {
 /** Values short (inlined nodes) and long (hashed nodes). */
 const randomValue = (random: SeededRandom) => random.bytes(random.pick([1, 3, 20, 40, 100]));
 
+/** One random edit of both the trie and its model: a delete one time in `deleteOneIn`, else a put. */
+function randomEdit(trie: Trie, model: Model, random: SeededRandom, deleteOneIn: number): void {
+  const key = randomKey(random);
+  if (random.int(deleteOneIn) === 0) {
+    trie.delete(key);
+    model.delete(hex(key));
+  } else {
+    const value = randomValue(random);
+    trie.put(key, value);
+    model.set(hex(key), [key, value]);
+  }
+}
+
 t.test("random puts and deletes agree with the whole-trie oracle after every step", async (t) => {
   reportSeedOnFailure(t);
   const random = makeRandom("trie-oracle");
@@ -46,15 +59,7 @@ t.test("random puts and deletes agree with the whole-trie oracle after every ste
         trie.db.write(writes);
         trie = new Trie(new TrieNodeDb(trie.db.kv), root);
       }
-      const key = randomKey(random);
-      if (random.int(3) === 0) {
-        trie.delete(key);
-        model.delete(hex(key));
-      } else {
-        const value = randomValue(random);
-        trie.put(key, value);
-        model.set(hex(key), [key, value]);
-      }
+      randomEdit(trie, model, random, 3);
       if (hex(trie.root()) !== hex(trieRoot(model.values()))) bad++;
     }
     t.equal(bad, 0, `run ${run}: roots`);
@@ -191,17 +196,7 @@ t.test("old roots stay readable after later commits; copies and reopened tries a
   const roots: { root: Uint8Array; content: string[][] }[] = [];
   const model: Model = new Map();
   for (let block = 0; block < 8; block++) {
-    for (let i = 0; i < 30; i++) {
-      const key = randomKey(random);
-      if (random.int(4) === 0) {
-        trie.delete(key);
-        model.delete(hex(key));
-      } else {
-        const value = randomValue(random);
-        trie.put(key, value);
-        model.set(hex(key), [key, value]);
-      }
-    }
+    for (let i = 0; i < 30; i++) randomEdit(trie, model, random, 4);
     const { root, writes } = trie.commit();
     db.write(writes);
     roots.push({ root, content: sorted(model) });
@@ -286,17 +281,7 @@ t.test(
     for (let block = 0; block < 6; block++) {
       const before = trie.copy();
       const beforeModel: Model = new Map(model);
-      for (let i = 0; i < 30; i++) {
-        const key = randomKey(random);
-        if (random.int(4) === 0) {
-          trie.delete(key);
-          model.delete(hex(key));
-        } else {
-          const value = randomValue(random);
-          trie.put(key, value);
-          model.set(hex(key), [key, value]);
-        }
-      }
+      for (let i = 0; i < 30; i++) randomEdit(trie, model, random, 4);
       const { root, writes, nodes } = trie.commit();
       trie.db.write(writes);
       // The admitted nodes are the trie's own: admitting swaps their in-memory children for hashes.

@@ -75,21 +75,22 @@ function node(rlp: Uint8Array, from: number, to: number): ResolvedNode {
     const children = new Array<TrieNode | undefined>(16);
     for (let i = 0; i < 16; i++) children[i] = child(rlp, offsets[i]!, to);
     const value = bytes(rlp, offsets[16]!, to);
-    made = branch(children, value.length === 0 ? undefined : value, true);
+    made = branch(children, value.length === 0 ? undefined : value);
   } else if (offsets.length === 2) {
     const unpacked = unpackPath(bytes(rlp, offsets[0]!, to));
     if (unpacked === undefined) throw new MalformedTrieNodeError("a bad hex-prefix path");
     if (unpacked.leaf) {
-      made = leaf(unpacked.path, bytes(rlp, offsets[1]!, to), true);
+      made = leaf(unpacked.path, bytes(rlp, offsets[1]!, to));
     } else {
       const below = child(rlp, offsets[1]!, to);
       if (below === undefined || unpacked.path.length === 0) throw new MalformedTrieNodeError("an empty extension");
-      made = extension(unpacked.path, below, true);
+      made = extension(unpacked.path, below);
     }
   } else {
     throw new MalformedTrieNodeError(`a list of ${offsets.length} items`);
   }
   made.enc = rlp.subarray(from, to);
+  made.stored = true;
   return made;
 }
 

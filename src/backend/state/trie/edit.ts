@@ -1,10 +1,19 @@
 import { sameBytes } from "../../../codec/bytes.ts";
-import { NO_NIBBLES, type Nibbles, concatNibbles, sharedLength } from "./nibbles.ts";
+import {
+  NO_NIBBLES,
+  type Nibbles,
+  concatNibbles,
+  keyNibbles,
+  nibbleAt,
+  sharedWithKey,
+  sliceNibbles,
+} from "./nibbles.ts";
 import type { TrieNodeDb } from "./node-db.ts";
 import {
   BRANCH,
   EMPTY_CHILDREN,
   EXTENSION,
+  type Generation,
   LEAF,
   type ResolvedNode,
   type TrieNode,
@@ -14,11 +23,15 @@ import {
 } from "./node.ts";
 
 /**
- * Insertion and deletion as pure functions from a node to a new node: only the nodes on the
- * key's path are rebuilt, every other subtree is shared, and an edit that changes nothing
- * returns the very node it was given (so a no-op write leaves the trie clean). The shapes
- * are the canonical ones of trie.py (_update_kv_node, _delete_kv_node,
- * _normalize_branch_node): the same set of keys always gives the same nodes and root.
+ * Insertion and deletion along one key's path, every other subtree shared; an edit that changes
+ * nothing returns the very node it was given (so a no-op write leaves the trie clean). A node of
+ * the editing trie's current generation `gen` is changed in place (node.ts says why that is
+ * safe), any other is rebuilt as a new node of that generation. The shapes are the canonical
+ * ones of trie.py (_update_kv_node, _delete_kv_node, _normalize_branch_node): the same set of
+ * keys always gives the same nodes and root.
+ *
+ * A key is its bytes and a position in it a nibble index (nibbleAt), so a write makes no nibble
+ * array of the whole key: a new leaf's path is the key's remaining nibbles, in an array of its own.
  */
 
 function split(
@@ -26,71 +39,89 @@ function split(
   shared: number,
   existing: (rest: Nibbles) => TrieNode,
   existingValue: Uint8Array | undefined,
-  key: Nibbles,
+  key: Uint8Array,
   at: number,
   value: Uint8Array,
+  gen: Generation,
 ): ResolvedNode {
   const children = EMPTY_CHILDREN.slice();
   let here: Uint8Array | undefined;
   if (shared === path.length) here = existingValue;
-  else children[path[shared]!] = existing(path.subarray(shared + 1));
-  if (at + shared === key.length) here = value;
-  else children[key[at + shared]!] = leaf(key.subarray(at + shared + 1), value);
-  const fork = branch(children, here);
-  return shared > 0 ? extension(path.subarray(0, shared), fork) : fork;
+  else children[path[shared]!] = existing(sliceNibbles(path, shared + 1));
+  if (at + shared === key.length * 2) here = value;
+  else children[nibbleAt(key, at + shared)] = leaf(keyNibbles(key, at + shared + 1), value, gen);
+  const fork = branch(children, here, gen);
+  return shared > 0 ? extension(sliceNibbles(path, 0, shared), fork, gen) : fork;
 }
 
-/** `node` with key[at..] set to value (non-empty). */
+/** `node` with the key's nibbles [at..] set to value (non-empty). */
 export function insert(
   db: TrieNodeDb,
   node: TrieNode | undefined,
-  key: Nibbles,
+  key: Uint8Array,
   at: number,
   value: Uint8Array,
+  gen: Generation,
 ): TrieNode {
-  if (node === undefined) return leaf(key.subarray(at), value);
+  if (node === undefined) return leaf(keyNibbles(key, at), value, gen);
   const n = db.resolve(node);
+  const mine = n.gen === gen;
   if (n.kind === BRANCH) {
-    if (at === key.length) {
-      return n.value !== undefined && sameBytes(n.value, value) ? node : branch(n.children, value);
+    if (at === key.length * 2) {
+      if (n.value !== undefined && sameBytes(n.value, value)) return node;
+      if (!mine) return branch(n.children.slice(), value, gen);
+      n.value = value;
+      return n;
     }
-    const slot = key[at]!;
+    const slot = nibbleAt(key, at);
     const old = n.children[slot];
-    const updated = insert(db, old, key, at + 1, value);
-    if (updated === old) return node;
+    const updated = insert(db, old, key, at + 1, value, gen);
+    if (updated === old) return node; // unchanged, or changed in place (then so is this node)
+    if (mine) {
+      n.children[slot] = updated;
+      return n;
+    }
     const children = n.children.slice();
     children[slot] = updated;
-    return branch(children, n.value);
+    return branch(children, n.value, gen);
   }
-  const shared = sharedLength(n.path, key, at);
+  const shared = sharedWithKey(n.path, key, at);
   if (n.kind === LEAF) {
-    if (shared === n.path.length && at + shared === key.length) {
-      return sameBytes(n.value, value) ? node : leaf(n.path, value);
+    if (shared === n.path.length && at + shared === key.length * 2) {
+      if (sameBytes(n.value, value)) return node;
+      if (!mine) return leaf(n.path, value, gen);
+      n.value = value;
+      return n;
     }
-    return split(n.path, shared, (rest) => leaf(rest, n.value), n.value, key, at, value);
+    return split(n.path, shared, (rest) => leaf(rest, n.value, gen), n.value, key, at, value, gen);
   }
   if (shared === n.path.length) {
-    const updated = insert(db, n.child, key, at + shared, value);
-    return updated === n.child ? node : extension(n.path, updated);
+    const updated = insert(db, n.child, key, at + shared, value, gen);
+    if (updated === n.child) return node;
+    if (!mine) return extension(n.path, updated, gen);
+    n.child = updated;
+    return n;
   }
   // An extension's path is never empty, so the old child always takes a slot, never the value.
-  const below = (rest: Nibbles) => (rest.length === 0 ? n.child : extension(rest, n.child));
-  return split(n.path, shared, below, undefined, key, at, value);
+  const below = (rest: Nibbles) => (rest.length === 0 ? n.child : extension(rest, n.child, gen));
+  return split(n.path, shared, below, undefined, key, at, value, gen);
 }
 
 /** `child` hung below `path`: a leaf or extension absorbs the path, a branch gets an extension above it. */
-function prefixed(db: TrieNodeDb, path: Nibbles, child: TrieNode): ResolvedNode {
+function prefixed(db: TrieNodeDb, path: Nibbles, child: TrieNode, gen: Generation): ResolvedNode {
   const c = db.resolve(child);
-  if (c.kind === LEAF) return leaf(concatNibbles(path, c.path), c.value);
-  if (c.kind === EXTENSION) return extension(concatNibbles(path, c.path), c.child);
-  return extension(path, child);
+  if (c.kind === LEAF) return leaf(concatNibbles(path, c.path), c.value, gen);
+  if (c.kind === EXTENSION) return extension(concatNibbles(path, c.path), c.child, gen);
+  return extension(path, child, gen);
 }
 
-/** A branch that lost an entry: kept if two remain, else collapsed into what is left. */
+/** A branch that lost an entry (its `children` an array of its own now): kept if two remain, else collapsed into what is left. */
 function normalize(
   db: TrieNodeDb,
-  children: ReadonlyArray<TrieNode | undefined>,
+  n: ResolvedNode,
+  children: Array<TrieNode | undefined>,
   value: Uint8Array | undefined,
+  gen: Generation,
 ): TrieNode | undefined {
   let only = -1;
   let count = value === undefined ? 0 : 1;
@@ -100,29 +131,43 @@ function normalize(
       count++;
     }
   }
-  if (count >= 2) return branch(children, value);
-  if (value !== undefined) return leaf(NO_NIBBLES, value);
-  return only < 0 ? undefined : prefixed(db, Uint8Array.of(only), children[only]!);
+  if (count >= 2) {
+    if (n.gen !== gen || n.kind !== BRANCH) return branch(children, value, gen);
+    n.value = value; // children is n's own array, already changed
+    return n;
+  }
+  if (value !== undefined) return leaf(NO_NIBBLES, value, gen);
+  return only < 0 ? undefined : prefixed(db, Uint8Array.of(only), children[only]!, gen);
 }
 
-/** `node` without key[at..]; the same node if the key is absent. */
-export function remove(db: TrieNodeDb, node: TrieNode | undefined, key: Nibbles, at: number): TrieNode | undefined {
+/** `node` without the key's nibbles [at..]; the same node if the key is absent. */
+export function remove(
+  db: TrieNodeDb,
+  node: TrieNode | undefined,
+  key: Uint8Array,
+  at: number,
+  gen: Generation,
+): TrieNode | undefined {
   if (node === undefined) return undefined;
   const n = db.resolve(node);
+  const mine = n.gen === gen;
   if (n.kind === BRANCH) {
-    if (at === key.length) return n.value === undefined ? node : normalize(db, n.children, undefined);
-    const slot = key[at]!;
+    if (at === key.length * 2) {
+      return n.value === undefined ? node : normalize(db, n, mine ? n.children : n.children.slice(), undefined, gen);
+    }
+    const slot = nibbleAt(key, at);
     const old = n.children[slot];
-    const updated = remove(db, old, key, at + 1);
+    const updated = remove(db, old, key, at + 1, gen);
     if (updated === old) return node;
-    const children = n.children.slice();
+    const children = mine ? n.children : n.children.slice();
     children[slot] = updated;
-    return updated === undefined ? normalize(db, children, n.value) : branch(children, n.value);
+    if (updated === undefined) return normalize(db, n, children, n.value, gen);
+    return mine ? n : branch(children, n.value, gen);
   }
-  const shared = sharedLength(n.path, key, at);
-  if (n.kind === LEAF) return shared === n.path.length && at + shared === key.length ? undefined : node;
+  const shared = sharedWithKey(n.path, key, at);
+  if (n.kind === LEAF) return shared === n.path.length && at + shared === key.length * 2 ? undefined : node;
   if (shared < n.path.length) return node;
-  const updated = remove(db, n.child, key, at + shared);
+  const updated = remove(db, n.child, key, at + shared, gen);
   if (updated === n.child) return node;
-  return updated === undefined ? undefined : prefixed(db, n.path, updated);
+  return updated === undefined ? undefined : prefixed(db, n.path, updated, gen);
 }

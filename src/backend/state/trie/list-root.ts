@@ -1,5 +1,5 @@
 import { nodeHash } from "./codec.ts";
-import type { Nibbles } from "./nibbles.ts";
+import { type Nibbles, sliceNibbles } from "./nibbles.ts";
 import { EMPTY_CHILDREN, type ResolvedNode, branch, extension, leaf } from "./node.ts";
 import { BLANK_ROOT } from "./trie.ts";
 
@@ -50,12 +50,12 @@ function indexPath(i: number): Nibbles {
  */
 function sortedNode(paths: Nibbles[], values: Uint8Array[], lo: number, hi: number, depth: number): ResolvedNode {
   const first = paths[lo]!;
-  if (hi - lo === 1) return leaf(first.subarray(depth), values[lo]!);
+  if (hi - lo === 1) return leaf(sliceNibbles(first, depth), values[lo]!);
   // Sorted: what the first and last share, all share.
   const last = paths[hi - 1]!;
   let shared = depth;
   while (shared < first.length && shared < last.length && first[shared] === last[shared]) shared++;
-  if (shared > depth) return extension(first.subarray(depth, shared), sortedNode(paths, values, lo, hi, shared));
+  if (shared > depth) return extension(sliceNibbles(first, depth, shared), sortedNode(paths, values, lo, hi, shared));
   const children = EMPTY_CHILDREN.slice();
   let value: Uint8Array | undefined;
   let i = lo;

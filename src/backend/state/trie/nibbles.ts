@@ -19,6 +19,32 @@ export function toNibbles(key: Uint8Array): Nibbles {
 /** The i-th nibble of `key`'s bytes (high nibble first), without making its nibble array. */
 export const nibbleAt = (key: Uint8Array, i: number): number => (key[i >> 1]! >> ((~i & 1) << 2)) & 0x0f;
 
+/**
+ * key's nibbles [from, to) as an array of their own. A path is kept by its node, and a small
+ * array of its own stays on V8's heap: a view of the key's whole nibble array would move that
+ * array off the heap (a malloc'd copy) the moment the view is made.
+ */
+export function keyNibbles(key: Uint8Array, from: number, to = key.length * 2): Nibbles {
+  const out = new Uint8Array(to - from);
+  for (let i = from; i < to; i++) out[i - from] = nibbleAt(key, i);
+  return out;
+}
+
+/** path[from, to) as an array of its own (not a view: see keyNibbles). */
+export function sliceNibbles(path: Nibbles, from: number, to = path.length): Nibbles {
+  const out = new Uint8Array(to - from);
+  for (let i = from; i < to; i++) out[i - from] = path[i]!;
+  return out;
+}
+
+/** Length of the common prefix of `path` and key's nibbles from `from` on (the key's bytes, read in place). */
+export function sharedWithKey(path: Nibbles, key: Uint8Array, from: number): number {
+  const max = Math.min(path.length, key.length * 2 - from);
+  let n = 0;
+  while (n < max && path[n] === nibbleAt(key, from + n)) n++;
+  return n;
+}
+
 /** The key bytes of an even-length nibble path (a full key always is). */
 export function fromNibbles(nibbles: ArrayLike<number>, length = nibbles.length): Uint8Array {
   if (length % 2 !== 0) throw new Error(`a key has whole bytes: ${length} nibbles`);
@@ -58,14 +84,6 @@ export function unpackPath(packed: Uint8Array): { path: Nibbles; leaf: boolean }
     path[at++] = packed[i]! & 0x0f;
   }
   return { path, leaf: flag >= 2 };
-}
-
-/** Length of the common prefix of a and b[from..]. */
-export function sharedLength(a: Nibbles, b: Nibbles, from: number): number {
-  const max = Math.min(a.length, b.length - from);
-  let n = 0;
-  while (n < max && a[n] === b[from + n]) n++;
-  return n;
 }
 
 export function concatNibbles(a: ArrayLike<number>, b: Nibbles): Nibbles {

@@ -1,12 +1,19 @@
 import type { Nibbles } from "./nibbles.ts";
 
 /**
- * The in-memory nodes of a Merkle Patricia trie. A node never changes once made: an edit
- * builds new nodes along one path and shares every other subtree, so a copy of a trie is
- * its root pointer and older roots stay valid. What a node caches about itself (its RLP,
- * its hash, whether the store has it) is derived from its content, so filling it in later
- * is invisible to whoever shares the node. For the same reason a stored child may be swapped
- * for its hash (a HashedNode): the node cache does so when it admits a committed node.
+ * The in-memory nodes of a Merkle Patricia trie. A node that anyone else may see never changes:
+ * an edit builds new nodes along one path and shares every other subtree, so a copy of a trie is
+ * its root pointer and older roots stay valid. What a node caches about itself (its RLP, its
+ * hash, whether the store has it) is derived from its content, so filling it in later is
+ * invisible to whoever shares the node. For the same reason a stored child may be swapped for
+ * its hash (a HashedNode): the node cache does so when it admits a committed node.
+ *
+ * The one exception is a node of its trie's current generation (`gen`, see Trie): made by an
+ * edit since the trie last hashed, committed, copied or walked itself. Only that trie reaches it
+ * (no copy, walk, cache or store has seen it) and it has no RLP or hash yet, so the next edits
+ * change it in place instead of copying it (edit.ts): a block's ~350 account writes then build
+ * the top of their paths once, not once per write. Every node above a current node is current
+ * too (an edit rebuilds or changes the whole path), so no older node ever sees the change.
  */
 
 export const LEAF = 0;
@@ -15,7 +22,15 @@ export const BRANCH = 2;
 /** A child known only by its hash: read from the store when a walk reaches it. */
 export const HASHED = 3;
 
+/** A trie's edit generation (Trie): compared by identity, never reused. */
+export type Generation = object;
+
+/** The generation of nodes no trie edits in place: read from a store, or built outside a Trie. */
+export const FROZEN: Generation = Object.freeze({});
+
 interface Cached {
+  /** The generation that made the node; its trie may change it in place while that generation lasts. */
+  gen: Generation;
   /** RLP of the node if short (its parent embeds it) or read from the store; see codec.ts. */
   enc: Uint8Array | undefined;
   /** keccak256(enc), once computed (for a node referenced by hash, or a root). */
@@ -24,26 +39,27 @@ interface Cached {
   stored: boolean;
 }
 
+// The fields below change only as the header says (a current node in edit.ts, a child swapped for its hash).
 export interface LeafNode extends Cached {
   readonly kind: typeof LEAF;
   /** The rest of the key below the parent. */
   readonly path: Nibbles;
-  readonly value: Uint8Array;
+  value: Uint8Array;
 }
 
 export interface ExtensionNode extends Cached {
   readonly kind: typeof EXTENSION;
   /** Non-empty; the child is a branch (or its hash). */
   readonly path: Nibbles;
-  readonly child: TrieNode;
+  child: TrieNode;
 }
 
 export interface BranchNode extends Cached {
   readonly kind: typeof BRANCH;
-  /** 16 slots, one per next nibble. */
-  readonly children: ReadonlyArray<TrieNode | undefined>;
+  /** 16 slots, one per next nibble; an array of the node's own (never shared with another node). */
+  readonly children: Array<TrieNode | undefined>;
   /** The value of the key that ends here. */
-  readonly value: Uint8Array | undefined;
+  value: Uint8Array | undefined;
 }
 
 export interface HashedNode {
@@ -65,29 +81,41 @@ export interface CacheEntry {
 export type ResolvedNode = LeafNode | ExtensionNode | BranchNode;
 export type TrieNode = ResolvedNode | HashedNode;
 
-export const leaf = (path: Nibbles, value: Uint8Array, stored = false): LeafNode => ({
+// One object shape per kind, whoever makes the node (reads of `kind`, `path` stay monomorphic enough).
+export const leaf = (path: Nibbles, value: Uint8Array, gen = FROZEN): LeafNode => ({
   kind: LEAF,
   path,
   value,
+  gen,
   enc: undefined,
   hash: undefined,
-  stored,
+  stored: false,
 });
 
-export const extension = (path: Nibbles, child: TrieNode, stored = false): ExtensionNode => ({
+export const extension = (path: Nibbles, child: TrieNode, gen = FROZEN): ExtensionNode => ({
   kind: EXTENSION,
   path,
   child,
+  gen,
   enc: undefined,
   hash: undefined,
-  stored,
+  stored: false,
 });
 
+/** `children`: 16 slots the node takes as its own (a fresh array, not another node's). */
 export const branch = (
-  children: ReadonlyArray<TrieNode | undefined>,
+  children: Array<TrieNode | undefined>,
   value: Uint8Array | undefined,
-  stored = false,
-): BranchNode => ({ kind: BRANCH, children, value, enc: undefined, hash: undefined, stored });
+  gen = FROZEN,
+): BranchNode => ({
+  kind: BRANCH,
+  children,
+  value,
+  gen,
+  enc: undefined,
+  hash: undefined,
+  stored: false,
+});
 
 export const hashed = (hash: Uint8Array): HashedNode => ({ kind: HASHED, hash, cached: undefined });
 

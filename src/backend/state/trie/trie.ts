@@ -4,7 +4,7 @@ import { Arena, nodeHash, nodeRlp } from "./codec.ts";
 import { insert, remove } from "./edit.ts";
 import { nibbleAt, toNibbles } from "./nibbles.ts";
 import { TrieNodeDb, type TrieWrite } from "./node-db.ts";
-import { BRANCH, EXTENSION, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
+import { BRANCH, EXTENSION, type Generation, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
 import { type TrieEntry, walk } from "./walk.ts";
 
 /** keccak256(rlp(b"")): the root of an empty trie (trie.py BLANK_ROOT). */
@@ -57,6 +57,10 @@ function recordKey(hash: Uint8Array, keys: Arena): Uint8Array {
  * those; commit() hands them out as Kv records. A block therefore costs in proportion to the
  * keys it changes, and a copy (or a Trie opened at an older root) shares every node.
  *
+ * Edits change the nodes made since the trie last hashed, committed, copied or walked itself in
+ * place (its generation, node.ts): each of those begins a new generation, after which the nodes
+ * may be shared and are never changed again.
+ *
  * Keys are any byte strings (the receipt trie's are rlp(i)); values are non-empty, since an
  * absent key and an empty value are the same thing to a reader (trie.py `get` answers b""
  * for both). pyquarkchain's own callers never store an empty value: State.commit,
@@ -64,6 +68,8 @@ function recordKey(hash: Uint8Array, keys: Arena): Uint8Array {
  */
 export class Trie {
   private node: TrieNode | undefined;
+  /** Nodes of this generation are this trie's alone, unhashed: edits change them in place. */
+  private gen: Generation = {};
 
   /** The trie at `root` (BLANK_ROOT: empty); throws MissingTrieNodeError if the store lacks it. */
   constructor(
@@ -99,11 +105,16 @@ export class Trie {
   /** Sets key to value; an empty value deletes the key. */
   put(key: Uint8Array, value: Uint8Array): void {
     if (value.length === 0) this.delete(key);
-    else this.node = insert(this.db, this.node, toNibbles(key), 0, value);
+    else this.node = insert(this.db, this.node, key, 0, value, this.gen);
   }
 
   delete(key: Uint8Array): void {
-    this.node = remove(this.db, this.node, toNibbles(key), 0);
+    this.node = remove(this.db, this.node, key, 0, this.gen);
+  }
+
+  /** Ends the generation: the nodes made so far are about to be hashed or shared, and stay as they are. */
+  private freeze(): void {
+    this.gen = {};
   }
 
   isEmpty(): boolean {
@@ -114,6 +125,7 @@ export class Trie {
   root(): Uint8Array {
     const node = this.node;
     if (node === undefined) return BLANK_ROOT;
+    this.freeze();
     return node.kind === HASHED ? node.hash : nodeHash(node);
   }
 
@@ -123,6 +135,7 @@ export class Trie {
    * nodes are marked stored now, and would otherwise be missing under a later root.
    */
   commit(): TrieCommit {
+    this.freeze();
     const node = this.node;
     if (node === undefined) return { root: BLANK_ROOT, writes: [], nodes: [] };
     if (node.kind === HASHED) return { root: node.hash, writes: [], nodes: [] };
@@ -142,6 +155,7 @@ export class Trie {
 
   /** An independent trie with the same content; costs nothing (nodes are shared, never changed). */
   copy(): Trie {
+    this.freeze();
     const twin = new Trie(this.db);
     twin.node = this.node;
     return twin;
@@ -152,11 +166,13 @@ export class Trie {
    * trie as it was when the walk began (nodes never change), even if the trie is edited meanwhile.
    */
   entries(from?: Uint8Array): Generator<TrieEntry> {
+    this.freeze();
     return walk(this.db, this.node, from === undefined ? undefined : toNibbles(from), true);
   }
 
   /** Entries with key ≤ from (every entry without one), in descending key order. */
   entriesDescending(from?: Uint8Array): Generator<TrieEntry> {
+    this.freeze();
     return walk(this.db, this.node, from === undefined ? undefined : toNibbles(from), false);
   }
 

@@ -15,7 +15,7 @@ import { BRANCH, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.t
  *
  * A node is measured first (its children's references taken, which may encode them), then
  * written in one pass where it is to live: a short node into an array of its own (its parent
- * embeds it), a long one being committed straight into the commit's arena (its Kv record,
+ * embeds it), a long one being committed straight into the records' arena (its Kv record,
  * hashed there: encoded once, never copied), a long one only being hashed into one reused
  * scratch buffer. A branch's RLP is over 500 bytes, and a typed array that large lives
  * outside the JS heap: allocating one per edited node (and freeing it) was a third of a
@@ -44,17 +44,18 @@ let scratch = new Uint8Array(1024);
 
 /** The reference of a node that has none yet: its RLP kept if short, else its hash (encoded in the scratch buffer). */
 function computeReference(node: ResolvedNode): Uint8Array {
-  const length = encodedLength(node);
-  if (length < 32) return (node.enc = encodeShort(node, length));
+  const payload = payloadLength(node);
+  const length = headerLength(payload) + payload;
+  if (length < 32) return (node.enc = encodeShort(node, payload, length));
   if (scratch.length < length) scratch = new Uint8Array(Math.max(length, 2 * scratch.length));
-  write(node, scratch, 0);
+  write(node, scratch, 0, payload);
   return (node.hash = keccak256(scratch.subarray(0, length)));
 }
 
 /** A short node's RLP in an array of its own (under 32 bytes: on the JS heap, and cheap). */
-function encodeShort(node: ResolvedNode, length: number): Uint8Array {
+function encodeShort(node: ResolvedNode, payload: number, length: number): Uint8Array {
   const enc = new Uint8Array(length);
-  write(node, enc, 0);
+  write(node, enc, 0, payload);
   return enc;
 }
 
@@ -74,30 +75,39 @@ export function nodeHash(node: ResolvedNode): Uint8Array {
 
 /**
  * The node's RLP as bytes of its own: the cached RLP of a short or stored node, else written
- * into `arena` (one buffer for a whole commit's records, which die with the batch) and hashed
- * there.
+ * into `arena` (chunks shared by the commits' records, see Arena) and hashed there.
  */
 export function nodeRlp(node: ResolvedNode, arena: Arena): Uint8Array {
   if (node.enc !== undefined) return node.enc;
-  const length = encodedLength(node);
-  if (length < 32) return (node.enc = encodeShort(node, length));
+  const payload = payloadLength(node);
+  const length = headerLength(payload) + payload;
+  if (length < 32) return (node.enc = encodeShort(node, payload, length));
   const out = arena.take(length);
-  write(node, out, 0);
+  write(node, out, 0, payload);
   node.hash ??= keccak256(out);
   return out;
 }
 
-/** Bump allocation of one commit's records, in chunks that grow with the commit (a one-key commit takes 4 kB). */
+/**
+ * Bump allocation of records handed out for good, in chunks of `chunkSize` shared by every
+ * commit in turn (a commit of one key takes a few hundred bytes of a chunk, not a chunk). The
+ * bytes taken are never written again: a record is a view of its chunk, which the store may keep
+ * as it is (Kv.write's handedOver) and which lives as long as any record in it. A chunk is
+ * 64 kB or so: a fresh one per commit (4 kB growing to 256 kB) meant mmap'd memory and a page
+ * fault per 4 kB at every commit, and the last chunk's tail was kept unused by an in-memory store.
+ */
 export class Arena {
   private chunk = new Uint8Array(0);
   private used = 0;
-  private next = 4096;
 
-  /** `length` fresh bytes of the arena's (to be written by the caller). */
+  constructor(private readonly chunkSize: number) {}
+
+  /** `length` fresh bytes of the arena's (to be written by the caller, once). */
   take(length: number): Uint8Array {
     if (this.used + length > this.chunk.length) {
-      this.chunk = new Uint8Array(Math.max(length, this.next));
-      this.next = Math.min(2 * this.next, 256 * 1024);
+      // A record larger than a quarter chunk (none in a trie: a branch is at most 532 bytes) gets its own.
+      if (4 * length > this.chunkSize) return new Uint8Array(length);
+      this.chunk = new Uint8Array(this.chunkSize);
       this.used = 0;
     }
     const out = this.chunk.subarray(this.used, this.used + length);
@@ -123,7 +133,7 @@ function writeReference(out: Uint8Array, at: number, ref: Uint8Array | undefined
   return at + 33;
 }
 
-/** The length of the node's list payload; takes (and caches) the children's references. */
+/** The length of the node's list payload; takes (and caches) the children's references, so `write` finds them. */
 function payloadLength(node: ResolvedNode): number {
   if (node.kind === BRANCH) {
     let payload = node.value === undefined ? 1 : itemLength(node.value);
@@ -135,19 +145,13 @@ function payloadLength(node: ResolvedNode): number {
   return pathItemLength(node.path) + second;
 }
 
-/** The length of the node's RLP; after it, `write` finds every child's reference cached. */
-function encodedLength(node: ResolvedNode): number {
-  const payload = payloadLength(node);
-  return headerLength(payload) + payload;
-}
-
 /**
- * Writes the node's RLP at out[at..] (room for encodedLength(node) bytes, which has been called:
- * the children's references are cached, so nothing else is encoded meanwhile) and returns its
- * end. A leaf or extension is [hex-prefix path, value or child], a branch 16 children and a value.
+ * Writes the node's RLP at out[at..] and returns its end. `payload` is payloadLength(node), which
+ * has been called: the children's references are cached, so nothing else is encoded meanwhile. A
+ * leaf or extension is [hex-prefix path, value or child], a branch 16 children and a value.
  */
-function write(node: ResolvedNode, out: Uint8Array, at: number): number {
-  at = writeHeader(out, at, payloadLength(node), 0xc0);
+function write(node: ResolvedNode, out: Uint8Array, at: number, payload: number): number {
+  at = writeHeader(out, at, payload, 0xc0);
   if (node.kind === BRANCH) {
     const children = node.children;
     for (let i = 0; i < 16; i++) at = writeReference(out, at, reference(children[i]));

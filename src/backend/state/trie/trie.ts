@@ -21,6 +21,10 @@ export interface TrieCommit {
   nodes: ResolvedNode[];
 }
 
+/** Where every commit's records and their keys are written (codec.ts Arena): the keys apart, since cached nodes keep theirs. */
+const RECORDS = new Arena(64 * 1024);
+const KEYS = new Arena(16 * 1024);
+
 /**
  * New nodes below `node` (children first), each marked stored once handed out. Records go into
  * `arena` and their keys into `keys` (a view each, not an array each), and a node's hash becomes
@@ -140,8 +144,7 @@ export class Trie {
     if (node === undefined) return { root: BLANK_ROOT, writes: [], nodes: [] };
     if (node.kind === HASHED) return { root: node.hash, writes: [], nodes: [] };
     const out: TrieCommit = { root: BLANK_ROOT, writes: [], nodes: [] };
-    const arena = new Arena();
-    collect(node, out, arena, new Arena());
+    collect(node, out, RECORDS, KEYS);
     out.root = nodeHash(node);
     // The root is stored by hash whatever its size (trie.py _update_root_hash), so it can be reopened.
     // A short node keeps its RLP (codec.ts); a long one was written by collect.

@@ -293,3 +293,19 @@ t.test(
     t.equal(hex(trie.root()), hex(trieRoot([...model.values()])), "edits after admission give the oracle's root");
   },
 );
+
+t.test("a parent admitted with its children finds them through the cache without looking a hash up", async (t) => {
+  const cache = new TrieNodeCache();
+  const trie = new SecureTrie(new TrieNodeDb(TrieNodeDb.memory().kv, cache));
+  for (let i = 0; i < 200; i++) trie.put(Uint8Array.of(i), new Uint8Array(40).fill(i));
+  const { root, writes, nodes } = trie.commit();
+  trie.db.write(writes);
+  cache.admit(nodes);
+  const top = cache.get(root)!;
+  t.equal(top.kind, BRANCH);
+  const children = top.kind === BRANCH ? top.children : [];
+  t.ok(
+    children.every((c) => c?.kind === HASHED && c.cached?.node === cache.get(c.hash)),
+    "each child by hash already points at the cache's entry for its node",
+  );
+});

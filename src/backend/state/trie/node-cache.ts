@@ -15,7 +15,9 @@ import {
 function asStored(child: TrieNode | undefined): TrieNode | undefined {
   if (child === undefined || child.kind === HASHED) return child;
   if (child.enc !== undefined && child.enc.length < 32) return child; // inline: small, and only inline below
-  return hashed(child.hash ?? nodeHash(child));
+  const h = hashed(child.hash ?? nodeHash(child));
+  h.cached = child.entry; // checked on use (TrieNodeCache.resolve): another cache's, or emptied since, it just misses
+  return h;
 }
 
 /**
@@ -123,11 +125,13 @@ export class TrieNodeCache {
       if (sameKey(s.hash, hash)) {
         s.node = node;
         s.used = true;
+        node.entry = s;
         if (child !== undefined) child.cached = s;
         return;
       }
     }
     const slot: Slot = { owner: this, node, hash, same: first, used: false };
+    node.entry = slot;
     this.map.set(k, slot);
     if (child !== undefined) child.cached = slot;
     if (this.slots.length < this.capacity) {

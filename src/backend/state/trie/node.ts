@@ -37,6 +37,12 @@ interface Cached {
   hash: Uint8Array | undefined;
   /** The store has this node (read from it, or handed out by a commit): no need to write it again. */
   stored: boolean;
+  /**
+   * The node cache's entry holding this node, if one did: a parent admitted after it points its
+   * HashedNode for this child there at once (node-cache.ts), so the next block's walk through
+   * the freshly committed top of the trie looks no hash up.
+   */
+  entry: CacheEntry | undefined;
 }
 
 // The fields below change only as the header says (a current node in edit.ts, a child swapped for its hash).
@@ -90,6 +96,7 @@ export const leaf = (path: Nibbles, value: Uint8Array, gen = FROZEN): LeafNode =
   enc: undefined,
   hash: undefined,
   stored: false,
+  entry: undefined,
 });
 
 export const extension = (path: Nibbles, child: TrieNode, gen = FROZEN): ExtensionNode => ({
@@ -100,6 +107,7 @@ export const extension = (path: Nibbles, child: TrieNode, gen = FROZEN): Extensi
   enc: undefined,
   hash: undefined,
   stored: false,
+  entry: undefined,
 });
 
 /** `children`: 16 slots the node takes as its own (a fresh array, not another node's). */
@@ -115,6 +123,7 @@ export const branch = (
   enc: undefined,
   hash: undefined,
   stored: false,
+  entry: undefined,
 });
 
 export const hashed = (hash: Uint8Array): HashedNode => ({ kind: HASHED, hash, cached: undefined });

@@ -16,6 +16,18 @@ export class BatchedKv implements RangeKv {
   private hashed: Array<ReadonlyArray<Entry>> = [];
   private onWritten: Array<() => void> = [];
   private onDropped: Array<() => void> = [];
+  /** Work deferred by `afterWriteSoon`, its writes done; run by `settle`. */
+  private soon: Array<() => void> = [];
+  private settleScheduled = false;
+  private readonly settleLater = (): void => {
+    this.settleScheduled = false;
+    try {
+      this.settle();
+    } catch (err) {
+      // A cache's fill failed: the store is whole (the work ran after its write); say so, do not crash.
+      process.emitWarning(`deferred store work failed: ${(err as Error).message}`, { code: "QKC_STORE_DEFERRED" });
+    }
+  };
 
   constructor(private readonly inner: RangeKv) {}
 
@@ -57,6 +69,38 @@ export class BatchedKv implements RangeKv {
   afterWrite(f: () => void): void {
     if (this.pending === undefined) f();
     else this.onWritten.push(f);
+  }
+
+  /**
+   * Runs `f` once what was written so far is in the Kv, but not on the caller's path: when the
+   * current turn of the event loop ends (setImmediate) or at the next `settle()`, whichever comes
+   * first. For work no read depends on for its answer (the node cache's admission of a block's
+   * nodes): a block's answer waits on the master's answer to its header, and the main thread does
+   * this meanwhile. Never runs if the open batch is dropped.
+   */
+  afterWriteSoon(f: () => void): void {
+    this.afterWrite(() => {
+      this.soon.push(f);
+      if (this.settleScheduled) return;
+      this.settleScheduled = true;
+      setImmediate(this.settleLater);
+    });
+  }
+
+  /** Runs the work `afterWriteSoon` deferred, now (before the next block reads what it fills). */
+  settle(): void {
+    while (this.soon.length > 0) {
+      const work = this.soon;
+      this.soon = [];
+      for (let i = 0; i < work.length; i++) {
+        try {
+          work[i]!();
+        } catch (err) {
+          this.soon.unshift(...work.slice(i + 1)); // the rest stays due
+          throw err;
+        }
+      }
+    }
   }
 
   /** Runs `f` if the open batch is dropped (nothing when no batch is open). */

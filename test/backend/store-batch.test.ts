@@ -6,10 +6,11 @@ import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
 import { type KvEnv, MemoryKvEnv, type RangeKv } from "../../src/backend/kv.ts";
 import { encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
+import { AccountBranchData } from "../../src/messages/cluster.ts";
 import { MinorBlock } from "../../src/messages/core.ts";
 import { TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
-import { chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
+import { bytes, chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
 
 const f = chainFixture();
 const SHARD = f.full_shard_id;
@@ -121,4 +122,50 @@ t.test("a batch that throws writes nothing and leaves no decoded block behind", 
   });
   t.equal(env.writes.length, 1, "a nested batch joins the outer one: one write");
   t.ok(store.minorBlock(h1));
+});
+
+t.test(
+  "a block's trie nodes join the node cache after its answer; a query before that gets the same answer",
+  async (t) => {
+    const env = new CountingEnv();
+    const { backend, master } = await start(env);
+    const shard = backend.chain(SHARD)!;
+    t.equal(shard.addToChain(fixtureBlock(f, "B1"), {}), undefined, "B1 is stored");
+    t.equal(shard.addToChain(fixtureBlock(f, "B2"), {}), undefined, "B2 is stored");
+    const root2 = fixtureBlock(f, "B2").meta.hash_evm_state_root;
+    t.equal(shard.nodeCache.get(root2), undefined, "B2's nodes are not in the cache yet (deferred)");
+    const s = snapshot(f, "B2");
+    const accounts = async () => {
+      const out: Record<string, string> = {};
+      for (const recipient of Object.keys(s.account_data)) {
+        const res = await master.GET_ACCOUNT_DATA_REQUEST({
+          address: { recipient: bytes(recipient), full_shard_key: 0 },
+          block_height: 2n, // the state after the stored block, not the tip's in-memory view
+        });
+        t.equal(res.error_code, 0);
+        out[recipient] = hex(encode(AccountBranchData, res.account_branch_data_list[0]!));
+      }
+      return out;
+    };
+    env.reset();
+    t.same(await accounts(), s.account_data, "before the admission: pyquarkchain's account data after B2");
+    t.ok(env.reads.includes("tn"), "read from the store's trie records (the admission had not run)");
+    await new Promise((resolve) => setImmediate(resolve));
+    t.ok(shard.nodeCache.get(root2), "once the event loop turns, the cache holds B2's root node");
+    t.same(await accounts(), s.account_data, "after it: the same answers");
+    await backend.close();
+  },
+);
+
+t.test("blocks added back to back (a sync batch) each find the last one's nodes in the cache", async (t) => {
+  const env = new CountingEnv();
+  const { backend } = await start(env);
+  const shard = backend.chain(SHARD)!;
+  t.equal(shard.addToChain(fixtureBlock(f, "B1"), {}), undefined);
+  env.reset();
+  // No turn of the event loop in between: validating B2 settles B1's deferred admission first.
+  t.equal(shard.addToChain(fixtureBlock(f, "B2"), {}), undefined);
+  t.equal(env.reads.filter((tag) => tag === "tn").length, 0, "no trie node read from the store");
+  t.equal(hex(shard.chain.tipHash), snapshot(f, "B2").tip_hash);
+  await backend.close();
 });

@@ -44,6 +44,12 @@ export interface ChainStore {
    * outer one.
    */
   batch<T>(fn: () => T): T;
+  /**
+   * Does now the work the store put off after its last writes (the node cache's admission of a
+   * stored block's trie nodes, otherwise done once the current turn of the event loop ends).
+   * Nothing a read answers depends on it; the next block's execution runs faster after it.
+   */
+  settle(): void;
   minorBlock(hash: Uint8Array): MinorBlock | undefined;
   /** A stored block's header, without decoding (or keeping) its transactions. */
   minorHeader(hash: Uint8Array): MinorBlockHeader | undefined;
@@ -203,6 +209,10 @@ export class KvChainStore implements ChainStore {
     return this.kv.batch(fn);
   }
 
+  settle(): void {
+    this.kv.settle();
+  }
+
   /** Keeps a decoded block; inside a batch, only if the batch is written. */
   private keep<B>(cache: Lru<B>, k: string, block: B): void {
     cache.set(k, block);
@@ -255,7 +265,8 @@ export class KvChainStore implements ChainStore {
     this.keep(this.blocks, hex(hash), block);
     this.keep(this.headers, hex(hash), block.header);
     const made = executed?.stateNodes;
-    if (made !== undefined) this.kv.afterWrite(() => made.cache.admit(made.nodes));
+    // Not on the way to the block's answer: the nodes are read from the store until then.
+    if (made !== undefined) this.kv.afterWriteSoon(() => made.cache.admit(made.nodes));
   }
 
   receipts(hash: Uint8Array): Uint8Array | undefined {

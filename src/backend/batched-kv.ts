@@ -16,17 +16,20 @@ export class BatchedKv implements RangeKv {
   private hashed: Array<ReadonlyArray<Entry>> = [];
   private onWritten: Array<() => void> = [];
   private onDropped: Array<() => void> = [];
-  /** Work deferred by `afterWriteSoon`, its writes done; run by `settle`. */
-  private soon: Array<() => void> = [];
-  private settleScheduled = false;
-  private readonly settleLater = (): void => {
-    this.settleScheduled = false;
+  /** Work deferred by `afterWriteSoon`, its writes done: steps, each saying whether more is left. */
+  private soon: Array<() => boolean> = [];
+  private soonScheduled = false;
+  /** One step at a time, so the event loop reads the master's answer between steps. */
+  private readonly stepLater = (): void => {
+    this.soonScheduled = false;
     try {
-      this.settle();
+      if (this.soon.length > 0 && !this.soon[0]!()) this.soon.shift();
     } catch (err) {
-      // A cache's fill failed: the store is whole (the work ran after its write); say so, do not crash.
+      this.soon.shift();
+      // A cache's fill failed: the store is whole (the work runs after its write); say so, do not crash.
       process.emitWarning(`deferred store work failed: ${(err as Error).message}`, { code: "QKC_STORE_DEFERRED" });
     }
+    this.scheduleSoon();
   };
 
   constructor(private readonly inner: RangeKv) {}
@@ -72,33 +75,35 @@ export class BatchedKv implements RangeKv {
   }
 
   /**
-   * Runs `f` once what was written so far is in the Kv, but not on the caller's path: when the
-   * current turn of the event loop ends (setImmediate) or at the next `settle()`, whichever comes
-   * first. For work no read depends on for its answer (the node cache's admission of a block's
-   * nodes): a block's answer waits on the master's answer to its header, and the main thread does
-   * this meanwhile. Never runs if the open batch is dropped.
+   * Runs `step` once what was written so far is in the Kv, but not on the caller's path: one call
+   * per turn of the event loop (setImmediate) while it returns true (more to do), or all at once at
+   * the next `settle()`. For work no read depends on for its answer (the node cache's admission of
+   * a block's nodes): a block's answer waits on the master's answer to its header, and the main
+   * thread does this meanwhile, in steps short enough for that answer to be read between them.
+   * Never runs if the open batch is dropped.
    */
-  afterWriteSoon(f: () => void): void {
+  afterWriteSoon(step: () => boolean): void {
     this.afterWrite(() => {
-      this.soon.push(f);
-      if (this.settleScheduled) return;
-      this.settleScheduled = true;
-      setImmediate(this.settleLater);
+      this.soon.push(step);
+      this.scheduleSoon();
     });
   }
 
-  /** Runs the work `afterWriteSoon` deferred, now (before the next block reads what it fills). */
+  private scheduleSoon(): void {
+    if (this.soonScheduled || this.soon.length === 0) return;
+    this.soonScheduled = true;
+    setImmediate(this.stepLater);
+  }
+
+  /** Runs the work `afterWriteSoon` deferred to its end, now (before the next block reads what it fills). */
   settle(): void {
-    while (this.soon.length > 0) {
-      const work = this.soon;
-      this.soon = [];
-      for (let i = 0; i < work.length; i++) {
-        try {
-          work[i]!();
-        } catch (err) {
-          this.soon.unshift(...work.slice(i + 1)); // the rest stays due
-          throw err;
-        }
+    const soon = this.soon;
+    while (soon.length > 0) {
+      const step = soon[0]!;
+      try {
+        while (step());
+      } finally {
+        soon.shift(); // done, or failed: a failed step is not retried (the store is whole either way)
       }
     }
   }

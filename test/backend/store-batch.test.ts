@@ -1,5 +1,6 @@
 import t from "tap";
 import type { MasterHandlers } from "../../src/backend/api.ts";
+import { BatchedKv } from "../../src/backend/batched-kv.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { ChainDb, STATE_KNOWN } from "../../src/backend/chain/chain-store.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
@@ -60,6 +61,7 @@ async function start(env: KvEnv) {
   await backend.createShards(fixtureRoot(f, "R0"));
   return { backend, master: backend.master as Required<MasterHandlers> };
 }
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 const add = (master: Required<MasterHandlers>, name: string) =>
   master.ADD_MINOR_BLOCK_REQUEST({ minor_block_data: encode(MinorBlock, fixtureBlock(f, name)) });
 
@@ -169,3 +171,40 @@ t.test("blocks added back to back (a sync batch) each find the last one's nodes 
   t.equal(hex(shard.chain.tipHash), snapshot(f, "B2").tip_hash);
   await backend.close();
 });
+
+t.test(
+  "work put off after a write: a step a turn of the event loop, all of it at settle, none if the batch is dropped",
+  async (t) => {
+    const kv = new BatchedKv(new MemoryKvEnv().shard(SHARD));
+    const ran: string[] = [];
+    const steps = (name: string, n: number) => {
+      let i = 0;
+      return () => {
+        ran.push(`${name}${i}`);
+        return ++i < n;
+      };
+    };
+    kv.batch(() => {
+      kv.write([[bytes("6b31"), bytes("01")]]);
+      kv.afterWriteSoon(steps("a", 3));
+      t.same(ran, [], "not inside the batch");
+    });
+    kv.afterWriteSoon(steps("b", 2)); // no batch open: the write is done already
+    t.same(ran, [], "not on the caller's path");
+    await turn();
+    t.same(ran, ["a0"], "one step a turn");
+    await turn();
+    t.same(ran, ["a0", "a1"]);
+    kv.settle();
+    t.same(ran, ["a0", "a1", "a2", "b0", "b1"], "settle runs what is left, in order");
+    t.throws(() =>
+      kv.batch(() => {
+        kv.afterWriteSoon(steps("c", 1));
+        throw new Error("dropped");
+      }),
+    );
+    await turn();
+    kv.settle();
+    t.same(ran, ["a0", "a1", "a2", "b0", "b1"], "a dropped batch's work never runs");
+  },
+);

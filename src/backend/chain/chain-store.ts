@@ -23,6 +23,7 @@ import { minorBlockHash, rootBlockHash } from "./hashes.ts";
 import { type Kv, type KvEnv, LmdbKvEnv, MemoryKvEnv, type RangeKv } from "../kv.ts";
 import { historyKeys } from "./tx-history.ts";
 import { txIndexRecords } from "./tx-index.ts";
+import { key, u64 } from "./store-keys.ts";
 import { Lru } from "./lru.ts";
 import { BatchedKv } from "../batched-kv.ts";
 import type { ResolvedNode, TrieNodeCache } from "../state/trie/index.ts";
@@ -152,27 +153,9 @@ const TipsRecord = struct("StoredTips", { header: bytes(32), root: bytes(32), co
 const TxLocation = struct("TxLocation", { height: uint64, index: uint32 });
 
 const ZERO32 = new Uint8Array(32);
-const prefixes = new Map<string, Uint8Array>(); // each tag's bytes, made once: lookups make keys all the time
-const key = (prefix: string, ...parts: Uint8Array[]) => {
-  let p = prefixes.get(prefix);
-  if (p === undefined) prefixes.set(prefix, (p = new Uint8Array(Buffer.from(prefix, "latin1"))));
-  let size = p.length;
-  for (const x of parts) size += x.length;
-  const out = new Uint8Array(size);
-  out.set(p);
-  let at = p.length;
-  for (const x of parts) {
-    out.set(x, at);
-    at += x.length;
-  }
-  return out;
-};
-const u64 = (v: bigint) => {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v);
-  return b;
-};
 const EMPTY = new Uint8Array(0);
+/** Trie nodes admitted to the node cache per turn of the event loop (some 0.2 ms). */
+const ADMIT_SLICE = 256;
 type Entry = readonly [Uint8Array, Uint8Array | undefined];
 
 /** A ChainStore over a Kv: each record encoded with the wire codecs, recent blocks kept decoded. */
@@ -265,8 +248,15 @@ export class KvChainStore implements ChainStore {
     this.keep(this.blocks, hex(hash), block);
     this.keep(this.headers, hex(hash), block.header);
     const made = executed?.stateNodes;
-    // Not on the way to the block's answer: the nodes are read from the store until then.
-    if (made !== undefined) this.kv.afterWriteSoon(() => made.cache.admit(made.nodes));
+    // Not on the way to the block's answer (the nodes are read from the store until then), in slices.
+    if (made !== undefined) {
+      let at = 0;
+      this.kv.afterWriteSoon(() => {
+        const end = Math.min(made.nodes.length, at + ADMIT_SLICE);
+        made.cache.admit(at === 0 && end === made.nodes.length ? made.nodes : made.nodes.slice(at, end));
+        return (at = end) < made.nodes.length;
+      });
+    }
   }
 
   receipts(hash: Uint8Array): Uint8Array | undefined {

@@ -76,11 +76,19 @@ t.test("a block goes to the store in one write, with its state, indexes and tips
     t.ok(withBlock[0]!.includes(tag), `the block's write holds its "${tag}" records`);
   t.same(
     env.writes.filter((w) => w !== withBlock[0]),
-    [["cm"]],
-    "the only other write is the commit mark, after the master's answer (pyquarkchain's commit_by_hash)",
+    [],
+    "no other write: the commit mark (after the master's answer, pyquarkchain's commit_by_hash) waits",
   );
-  t.equal(hex(backend.chain(SHARD)!.tipHash), hex(minorBlockHash(fixtureBlock(f, "B1").header)), "B1 is the tip");
+  const h1 = minorBlockHash(fixtureBlock(f, "B1").header);
+  t.equal(backend.chain(SHARD)!.chain.store.isCommitted(h1), true, "yet B1 reads as committed");
+  t.equal(hex(backend.chain(SHARD)!.tipHash), hex(h1), "B1 is the tip");
+  env.reset();
+  t.same(await add(master, "B2"), { error_code: 0 });
+  t.equal(env.writes.length, 1, "B2: one write again");
+  t.ok(env.writes[0]!.includes("cm") && env.writes[0]!.includes("mb"), "it carries B1's commit mark");
+  env.reset();
   await backend.close();
+  t.same(env.writes, [["cm"]], "closing writes B2's mark");
 });
 
 t.test("the next block finds the trie nodes the last one wrote in the node cache", async (t) => {
@@ -206,5 +214,26 @@ t.test(
     await turn();
     kv.settle();
     t.same(ran, ["a0", "a1", "a2", "b0", "b1"], "a dropped batch's work never runs");
+  },
+);
+
+t.test(
+  "a write that waits for the next one: read at once, written with the next write, or alone within a second",
+  async (t) => {
+    const env = new CountingEnv();
+    const kv = new BatchedKv(env.shard(SHARD));
+    kv.writeWithNext([[bytes("636d01"), bytes("")]]);
+    t.same(kv.get(bytes("636d01")), bytes(""), "read back at once");
+    t.same(env.writes, [], "not written yet");
+    kv.write([[bytes("7470"), bytes("01")]]);
+    t.same(env.writes, [["cm", "tp"]], "with the next write, first");
+    kv.writeWithNext([[bytes("636d02"), bytes("")]]);
+    kv.batch(() => kv.writeWithNext([[bytes("636d03"), bytes("")]]));
+    t.same(env.writes.at(-1), ["cm", "cm"], "a batch takes the waiting one, and its own is a write of the batch");
+    env.reset();
+    kv.writeWithNext([[bytes("636d04"), bytes("")]]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    t.same(env.writes, [["cm"]], "no other write within a second: written alone");
+    t.same(kv.get(bytes("636d04")), bytes(""));
   },
 );

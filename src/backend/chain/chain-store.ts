@@ -74,6 +74,8 @@ export interface ChainStore {
   rewriteCanonical(change: CanonicalChange): void;
   isCommitted(hash: Uint8Array): boolean;
   commit(hash: Uint8Array): void;
+  /** Writes what waits for the store's next write now (before closing). */
+  flush(): void;
   /** Where a transaction of a canonical block is: (height, index in tx_list). */
   txLocation(txHash: Uint8Array): { height: bigint; index: number } | undefined;
   /**
@@ -273,7 +275,7 @@ export class KvChainStore implements ChainStore {
 
   /** put_transaction_index_from_block's hashes: the transactions, then the deposits received. */
   private indexedHashes(block: MinorBlock): Uint8Array[] {
-    return [...block.tx_list.map(txHashOf), ...(this.depositHashes(minorBlockHash(block.header)) ?? [])];
+    return [...block.tx_list.map(typedTransactionHash), ...(this.depositHashes(minorBlockHash(block.header)) ?? [])];
   }
 
   canonicalHash(height: bigint): Uint8Array | undefined {
@@ -313,8 +315,14 @@ export class KvChainStore implements ChainStore {
     return this.kv.get(key("cm", hash)) !== undefined;
   }
 
+  /** With the next write (the next block's: one LMDB sync fewer a block). A crash may lose it: the
+   * block is then added again, as pyquarkchain's add_block(force=True) does for one not marked. */
   commit(hash: Uint8Array): void {
-    this.kv.write([[key("cm", hash), EMPTY]]);
+    this.kv.writeWithNext([[key("cm", hash), EMPTY]]);
+  }
+
+  flush(): void {
+    this.kv.flush();
   }
 
   txLocation(txHash: Uint8Array): { height: bigint; index: number } | undefined {
@@ -397,8 +405,6 @@ export class KvChainStore implements ChainStore {
   }
 }
 
-const txHashOf = typedTransactionHash;
-
 export interface StoreOptions {
   /** ENABLE_TRANSACTION_HISTORY (cluster config). */
   transactionHistory?: boolean;
@@ -432,7 +438,12 @@ export class ChainDb {
     return store;
   }
 
-  close(): Promise<void> {
-    return this.env.close();
+  /** Writes what waits (commit marks), then closes the Kvs. */
+  async close(): Promise<void> {
+    try {
+      for (const store of this.stores.values()) store.flush();
+    } finally {
+      await this.env.close();
+    }
   }
 }

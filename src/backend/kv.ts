@@ -95,10 +95,11 @@ class LmdbKv implements RangeKv {
     for (let attempt = 0; ; attempt++) {
       try {
         this.db.transactionSync(() => {
+          // Views, not copies: LMDB copies the bytes into its pages before putSync returns.
           for (const [k, v] of entries) {
-            const key = Buffer.from(k);
+            const key = view(k);
             if (v === undefined) this.db.removeSync(key);
-            else this.db.putSync(key, Buffer.from(v));
+            else this.db.putSync(key, view(v));
           }
         });
         return;
@@ -111,6 +112,8 @@ class LmdbKv implements RangeKv {
     }
   }
 }
+
+const view = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 /**
  * lmdb-js 3.5.6's own freelist code (mdb.c mdb_freelist_save) can fail a commit with MDB_BAD_TXN

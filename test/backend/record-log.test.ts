@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import t from "tap";
 import { RecordLog } from "../../src/backend/record-log.ts";
+import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
 /*
  * The in-memory store's records live as bytes in a log with an integer index: it must answer as
@@ -106,3 +107,39 @@ t.test("a value handed over is kept where it is (its buffer joins the log); a sm
   log.set(bytes("node"), arena.subarray(100, 200), true);
   t.same([...log.keys()].map(text), ["node", "tiny", "copied", "second"], "the same bytes again: nothing written");
 });
+
+t.test(
+  "while the index is rebuilt (records move a few at a time): every read, rewrite and delete as a map",
+  async (t) => {
+    reportSeedOnFailure(t);
+    const random = makeRandom("record-log-rehash");
+    const log = new RecordLog();
+    const model = new Map<number, string>();
+    const written: number[] = [];
+    let wrong = 0;
+    for (let op = 0; op < 60_000; op++) {
+      const pick = random.int(10);
+      if (pick < 6 || written.length === 0) {
+        const i = op; // a new key
+        log.set(nodeKey(i), bytes(`v${i}`));
+        model.set(i, `v${i}`);
+        written.push(i);
+      } else {
+        const i = written[random.int(written.length)]!; // a key written before: in the old index or the new one
+        if (pick === 6) {
+          log.delete(nodeKey(i));
+          model.delete(i);
+        } else if (pick === 7) {
+          log.set(nodeKey(i), bytes(`r${op}`));
+          model.set(i, `r${op}`);
+        } else if (text(log.get(nodeKey(i))) !== model.get(i)) wrong++;
+      }
+    }
+    t.equal(wrong, 0, "every read on the way answered the last write");
+    let after = 0;
+    for (const i of written) if (text(log.get(nodeKey(i))) !== model.get(i)) after++;
+    t.equal(after, 0, "every key at the end");
+    t.equal(log.size, model.size);
+    t.equal(new Set([...log.keys()].map(text)).size, model.size, "keys() lists each live record once");
+  },
+);

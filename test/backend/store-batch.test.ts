@@ -1,15 +1,17 @@
 import t from "tap";
 import type { MasterHandlers } from "../../src/backend/api.ts";
+import { BatchedKv } from "../../src/backend/batched-kv.ts";
 import { ChainBackend } from "../../src/backend/chain-backend.ts";
 import { ChainDb, STATE_KNOWN } from "../../src/backend/chain/chain-store.ts";
 import { NetworkGenesis, minorBlockHash } from "../../src/backend/genesis.ts";
 import { type KvEnv, MemoryKvEnv, type RangeKv } from "../../src/backend/kv.ts";
 import { encode } from "../../src/codec/index.ts";
 import { loadQuarkChainConfig } from "../../src/config/cluster-config.ts";
+import { AccountBranchData } from "../../src/messages/cluster.ts";
 import { MinorBlock } from "../../src/messages/core.ts";
 import { TestContext } from "../helpers/test-context.ts";
 import { silentLog } from "../helpers/test-log.ts";
-import { chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
+import { bytes, chainFixture, fixtureBlock, fixtureRoot, hex, snapshot } from "./chain-helpers.ts";
 
 const f = chainFixture();
 const SHARD = f.full_shard_id;
@@ -59,6 +61,7 @@ async function start(env: KvEnv) {
   await backend.createShards(fixtureRoot(f, "R0"));
   return { backend, master: backend.master as Required<MasterHandlers> };
 }
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 const add = (master: Required<MasterHandlers>, name: string) =>
   master.ADD_MINOR_BLOCK_REQUEST({ minor_block_data: encode(MinorBlock, fixtureBlock(f, name)) });
 
@@ -73,11 +76,19 @@ t.test("a block goes to the store in one write, with its state, indexes and tips
     t.ok(withBlock[0]!.includes(tag), `the block's write holds its "${tag}" records`);
   t.same(
     env.writes.filter((w) => w !== withBlock[0]),
-    [["cm"]],
-    "the only other write is the commit mark, after the master's answer (pyquarkchain's commit_by_hash)",
+    [],
+    "no other write: the commit mark (after the master's answer, pyquarkchain's commit_by_hash) waits",
   );
-  t.equal(hex(backend.chain(SHARD)!.tipHash), hex(minorBlockHash(fixtureBlock(f, "B1").header)), "B1 is the tip");
+  const h1 = minorBlockHash(fixtureBlock(f, "B1").header);
+  t.equal(backend.chain(SHARD)!.chain.store.isCommitted(h1), true, "yet B1 reads as committed");
+  t.equal(hex(backend.chain(SHARD)!.tipHash), hex(h1), "B1 is the tip");
+  env.reset();
+  t.same(await add(master, "B2"), { error_code: 0 });
+  t.equal(env.writes.length, 1, "B2: one write again");
+  t.ok(env.writes[0]!.includes("cm") && env.writes[0]!.includes("mb"), "it carries B1's commit mark");
+  env.reset();
   await backend.close();
+  t.same(env.writes, [["cm"]], "closing writes B2's mark");
 });
 
 t.test("the next block finds the trie nodes the last one wrote in the node cache", async (t) => {
@@ -122,3 +133,107 @@ t.test("a batch that throws writes nothing and leaves no decoded block behind", 
   t.equal(env.writes.length, 1, "a nested batch joins the outer one: one write");
   t.ok(store.minorBlock(h1));
 });
+
+t.test(
+  "a block's trie nodes join the node cache after its answer; a query before that gets the same answer",
+  async (t) => {
+    const env = new CountingEnv();
+    const { backend, master } = await start(env);
+    const shard = backend.chain(SHARD)!;
+    t.equal(shard.addToChain(fixtureBlock(f, "B1"), {}), undefined, "B1 is stored");
+    t.equal(shard.addToChain(fixtureBlock(f, "B2"), {}), undefined, "B2 is stored");
+    const root2 = fixtureBlock(f, "B2").meta.hash_evm_state_root;
+    t.equal(shard.nodeCache.get(root2), undefined, "B2's nodes are not in the cache yet (deferred)");
+    const s = snapshot(f, "B2");
+    const accounts = async () => {
+      const out: Record<string, string> = {};
+      for (const recipient of Object.keys(s.account_data)) {
+        const res = await master.GET_ACCOUNT_DATA_REQUEST({
+          address: { recipient: bytes(recipient), full_shard_key: 0 },
+          block_height: 2n, // the state after the stored block, not the tip's in-memory view
+        });
+        t.equal(res.error_code, 0);
+        out[recipient] = hex(encode(AccountBranchData, res.account_branch_data_list[0]!));
+      }
+      return out;
+    };
+    env.reset();
+    t.same(await accounts(), s.account_data, "before the admission: pyquarkchain's account data after B2");
+    t.ok(env.reads.includes("tn"), "read from the store's trie records (the admission had not run)");
+    await new Promise((resolve) => setImmediate(resolve));
+    t.ok(shard.nodeCache.get(root2), "once the event loop turns, the cache holds B2's root node");
+    t.same(await accounts(), s.account_data, "after it: the same answers");
+    await backend.close();
+  },
+);
+
+t.test("blocks added back to back (a sync batch) each find the last one's nodes in the cache", async (t) => {
+  const env = new CountingEnv();
+  const { backend } = await start(env);
+  const shard = backend.chain(SHARD)!;
+  t.equal(shard.addToChain(fixtureBlock(f, "B1"), {}), undefined);
+  env.reset();
+  // No turn of the event loop in between: validating B2 settles B1's deferred admission first.
+  t.equal(shard.addToChain(fixtureBlock(f, "B2"), {}), undefined);
+  t.equal(env.reads.filter((tag) => tag === "tn").length, 0, "no trie node read from the store");
+  t.equal(hex(shard.chain.tipHash), snapshot(f, "B2").tip_hash);
+  await backend.close();
+});
+
+t.test(
+  "work put off after a write: a step a turn of the event loop, all of it at settle, none if the batch is dropped",
+  async (t) => {
+    const kv = new BatchedKv(new MemoryKvEnv().shard(SHARD));
+    const ran: string[] = [];
+    const steps = (name: string, n: number) => {
+      let i = 0;
+      return () => {
+        ran.push(`${name}${i}`);
+        return ++i < n;
+      };
+    };
+    kv.batch(() => {
+      kv.write([[bytes("6b31"), bytes("01")]]);
+      kv.afterWriteSoon(steps("a", 3));
+      t.same(ran, [], "not inside the batch");
+    });
+    kv.afterWriteSoon(steps("b", 2)); // no batch open: the write is done already
+    t.same(ran, [], "not on the caller's path");
+    await turn();
+    t.same(ran, ["a0"], "one step a turn");
+    await turn();
+    t.same(ran, ["a0", "a1"]);
+    kv.settle();
+    t.same(ran, ["a0", "a1", "a2", "b0", "b1"], "settle runs what is left, in order");
+    t.throws(() =>
+      kv.batch(() => {
+        kv.afterWriteSoon(steps("c", 1));
+        throw new Error("dropped");
+      }),
+    );
+    await turn();
+    kv.settle();
+    t.same(ran, ["a0", "a1", "a2", "b0", "b1"], "a dropped batch's work never runs");
+  },
+);
+
+t.test(
+  "a write that waits for the next one: read at once, written with the next write, or alone within a second",
+  async (t) => {
+    const env = new CountingEnv();
+    const kv = new BatchedKv(env.shard(SHARD));
+    kv.writeWithNext([[bytes("636d01"), bytes("")]]);
+    t.same(kv.get(bytes("636d01")), bytes(""), "read back at once");
+    t.same(env.writes, [], "not written yet");
+    kv.write([[bytes("7470"), bytes("01")]]);
+    t.same(env.writes, [["cm", "tp"]], "with the next write, first");
+    kv.writeWithNext([[bytes("636d02"), bytes("")]]);
+    kv.batch(() => kv.writeWithNext([[bytes("636d03"), bytes("")]]));
+    t.same(env.writes.at(-1), ["cm", "cm"], "a batch takes the waiting one, and its own is a write of the batch");
+    env.reset();
+    kv.writeWithNext([[bytes("636d04"), bytes("")]]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    t.same(env.writes, [["cm"]], "no other write within a second: written alone");
+    t.same(kv.get(bytes("636d04")), bytes(""));
+  },
+);

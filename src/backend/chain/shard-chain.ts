@@ -230,6 +230,7 @@ export class ShardChain {
 
   /** validate_block without the EVM (validate.ts); throws ValidationError. */
   validate(block: MinorBlock, opts: ValidateOptions = {}): void {
+    this.store.settle(); // the last block's nodes into the node cache, before this one runs on them
     validateBlock(this.deps.config, this.deps.now, this, block, opts);
   }
 

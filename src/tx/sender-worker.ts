@@ -48,6 +48,9 @@ export class SenderJob {
   readonly data: Uint8Array;
   /** The main thread's own claims from the back end (only it steals there; threads claim from the front). */
   back: number;
+  /** The main thread's: the transactions' own arrays (empty on a thread), and where run_block is in them. */
+  serialized: readonly Uint8Array[] = [];
+  cursor = 0;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     const n = (this.count = new Int32Array(buffer, 0, 1)[0]!);
@@ -72,6 +75,7 @@ export class SenderJob {
     const buffer = new SharedArrayBuffer(8 + 148 * count + size);
     new Int32Array(buffer, 0, 1)[0] = count;
     const job = new SenderJob(buffer);
+    job.serialized = txs;
     let at = 0;
     txs.forEach((t, i) => {
       job.data.set(t, at);

@@ -60,31 +60,34 @@ interface Secp256k1Addon {
  */
 export function loadLibsecp256k1(): RecoveryBackend {
   const addon = createRequire(import.meta.url)("secp256k1/bindings.js") as Secp256k1Addon;
-  const key = new Uint8Array(65); // recoverCompact's output, 04 ‖ x ‖ y, written again by each call
+  // The addon reads its arguments through N-API, which first moves a typed array that lives on V8's
+  // heap (any fresh one of <= 64 bytes: a hash, a transaction's r ‖ s) to a malloc'd backing store of
+  // its own. So each call's inputs are copied into these, off V8's heap from the start (an ArrayBuffer's
+  // store always is), and the key comes back in one too.
+  const msg = new Uint8Array(new ArrayBuffer(32));
+  const sig = new Uint8Array(new ArrayBuffer(64));
+  const key = new Uint8Array(new ArrayBuffer(65)); // 04 ‖ x ‖ y, written again by each call
+  const recover = (msgHash: Uint8Array, compact: Uint8Array, recoveryBit: number): Uint8Array | undefined => {
+    for (let i = 0; i < 32; i++) msg[i] = msgHash[i]!;
+    for (let i = 0; i < 64; i++) sig[i] = compact[i]!;
+    try {
+      return addon.ecdsaRecover(sig, recoveryBit, msg, false, key).subarray(1);
+    } catch {
+      // Its only throws for checked inputs: "Signature could not be parsed" (r or s >= n) and
+      // "Public key could not be recover" (r or s zero, x off the curve, infinity).
+      return undefined;
+    }
+  };
   return {
     name: "libsecp256k1",
     recover(msgHash, r, s, recoveryBit, compact) {
-      let sig = compact;
-      if (sig === undefined) {
-        sig = new Uint8Array(64);
-        sig.set(numberToBytesBE(r, 32), 0);
-        sig.set(numberToBytesBE(s, 32), 32);
-      }
-      try {
-        return addon.ecdsaRecover(sig, recoveryBit, msgHash, false).subarray(1);
-      } catch {
-        // Its only throws for checked inputs: "Signature could not be parsed" (r or s >= n) and
-        // "Public key could not be recover" (r or s zero, x off the curve, infinity).
-        return undefined;
-      }
+      if (compact !== undefined) return recover(msgHash, compact, recoveryBit)?.slice();
+      const rs = new Uint8Array(64);
+      rs.set(numberToBytesBE(r, 32), 0);
+      rs.set(numberToBytesBE(s, 32), 32);
+      return recover(msgHash, rs, recoveryBit)?.slice();
     },
-    recoverCompact(msgHash, compact, recoveryBit) {
-      try {
-        return addon.ecdsaRecover(compact, recoveryBit, msgHash, false, key).subarray(1);
-      } catch {
-        return undefined; // as recover's
-      }
-    },
+    recoverCompact: recover,
   };
 }
 

@@ -1,4 +1,4 @@
-import { keccak256 } from "./keccak.ts";
+import { keccak256To } from "./keccak.ts";
 import { type RecoveryBackend, chooseBackend, loadLibsecp256k1 } from "./secp256k1-backends.ts";
 
 /**
@@ -46,9 +46,23 @@ export function recoverAddress(
   recoveryBit: number,
   compact?: Uint8Array,
 ): Uint8Array | undefined {
-  const key = recoverPublicKey(msgHash, r, s, recoveryBit, compact);
-  return key === undefined ? undefined : keccak256(key).slice(12);
+  if (compact === undefined || msgHash.length !== 32) {
+    const key = recoverPublicKey(msgHash, r, s, recoveryBit);
+    if (key === undefined) return undefined;
+    keccak256To(addressHash, 0, key);
+    return addressHash.slice(12);
+  }
+  // recoverPublicKey's checks, then the key as the backend's own view: hashed at once, never kept.
+  if (r <= 0n || r >= SECP256K1_N || s <= 0n || s >= SECP256K1_N) return undefined;
+  if (!Number.isInteger(recoveryBit) || recoveryBit < 0 || recoveryBit > 3) return undefined;
+  const key = backend.recoverCompact(msgHash, compact, recoveryBit);
+  if (key === undefined) return undefined;
+  keccak256To(addressHash, 0, key);
+  return addressHash.slice(12);
 }
+
+/** keccak256 of a recovered key: the address is its last 20 bytes. */
+const addressHash = new Uint8Array(32);
 
 /**
  * recoverPublicKey from r ‖ s as 64 big-endian bytes (a transaction's own), for a caller that has

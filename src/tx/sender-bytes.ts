@@ -8,7 +8,7 @@
  * paths agree by construction: same hash_unsigned preimage (the same window of the signed bytes as
  * transaction.ts's), same r ‖ s bytes, same recovery call.
  */
-import { keccak256, keccak256Of } from "../crypto/keccak.ts";
+import { keccak256To } from "../crypto/keccak.ts";
 import { recoverPublicKeyCompact } from "../crypto/secp256k1.ts";
 import { type TxLayout, txLayout } from "./tx-layout.ts";
 
@@ -26,8 +26,10 @@ const V = 12;
 const R = 13;
 const S = 14;
 
-/** r ‖ s, rewritten for each transaction (the recovery reads it synchronously). */
+/** r ‖ s, the hash signed and keccak of the key, rewritten for each transaction (read synchronously, or copied). */
 const compact = new Uint8Array(64);
+const msgHash = new Uint8Array(32);
+const keyHash = new Uint8Array(32);
 const EIP155_TAIL = Uint8Array.of(0x80, 0x80); // rlp(0), rlp(0)
 
 const size = (l: TxLayout, item: number): number => l.ends[item]! - l.starts[item]!;
@@ -47,7 +49,10 @@ const belowN = (l: TxLayout, item: number): boolean => {
 
 /** What a decoded well-formed transaction's sender is, when this module can tell without decoding it. */
 export interface BytesSender {
-  /** keccak256(x ‖ y)[12:]: the sender's address is hash[12..32]; undefined: no key recovers (Transaction.sender raises). */
+  /**
+   * keccak256(x ‖ y): the sender's address is keyHash[12..32]; undefined: no key recovers (Transaction.sender
+   * raises). Rewritten by the next call: copy what you keep.
+   */
   readonly keyHash: Uint8Array | undefined;
   /** Where the transaction's items lie (its `to` is raw[starts[3]..ends[3]]). */
   readonly layout: TxLayout;
@@ -67,13 +72,12 @@ export function senderFromBytes(raw: Uint8Array): BytesSender | undefined {
   const versionSize = size(l, VERSION);
   const version = versionSize === 0 ? 0 : versionSize === 1 ? raw[l.starts[VERSION]!]! : -1;
   let recovery = smallInt(l, V) - 27;
-  let msgHash: Uint8Array;
   if (version === 0) {
-    msgHash = unsignedWindowHash(l, 11); // hash_unsigned: the 11 items before v
+    unsignedWindowHash(l, 11); // hash_unsigned: the 11 items before v
   } else if (version === 2) {
     if (size(l, NETWORK_ID) > 6) return undefined;
     recovery -= 8 + 2 * smallInt(l, NETWORK_ID); // v - (35 - 27 + 2 network_id) - 27
-    msgHash = unsignedWindowHash(l, 7, EIP155_TAIL); // UnsignedEIP155Transaction: 7 items, then 0, 0
+    unsignedWindowHash(l, 7, EIP155_TAIL); // UnsignedEIP155Transaction: 7 items, then 0, 0
   } else {
     return undefined; // version 1 hashes typed data; versions above 2 have no sender
   }
@@ -82,14 +86,15 @@ export function senderFromBytes(raw: Uint8Array): BytesSender | undefined {
   compact.set(raw.subarray(l.starts[R]!, l.ends[R]!), 32 - size(l, R));
   compact.set(raw.subarray(l.starts[S]!, l.ends[S]!), 64 - size(l, S));
   const key = recoverPublicKeyCompact(msgHash, compact, recovery);
-  return { keyHash: key === undefined ? undefined : keccak256(key), layout: l };
+  if (key !== undefined) keccak256To(keyHash, 0, key);
+  return { keyHash: key === undefined ? undefined : keyHash, layout: l };
 }
 
 /** The transaction's `to` (empty or 20 bytes) as a view of its bytes. */
 export const toOf = (l: TxLayout): Uint8Array => l.raw.subarray(l.starts[TO]!, l.ends[TO]!);
 
-/** keccak of the list of the first `items` items' encodings (then `tail`), re-prefixed. */
-function unsignedWindowHash({ raw, heads }: TxLayout, items: number, tail?: Uint8Array): Uint8Array {
+/** keccak of the list of the first `items` items' encodings (then `tail`), re-prefixed, into msgHash. */
+function unsignedWindowHash({ raw, heads }: TxLayout, items: number, tail?: Uint8Array): void {
   const body = raw.subarray(heads[0]!, heads[items]!);
   const length = body.length + (tail === undefined ? 0 : tail.length);
   const prefix =
@@ -102,5 +107,5 @@ function unsignedWindowHash({ raw, heads }: TxLayout, items: number, tail?: Uint
           : length < 16777216
             ? Uint8Array.of(0xfa, length >> 16, (length >> 8) & 255, length & 255)
             : Uint8Array.of(0xfb, length >>> 24, (length >> 16) & 255, (length >> 8) & 255, length & 255);
-  return keccak256Of(prefix, body, tail);
+  keccak256To(msgHash, 0, prefix, body, tail);
 }

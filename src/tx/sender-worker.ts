@@ -8,7 +8,7 @@
  * the transaction's hash (merkleRoot's leaf, the receipts' and the tx index's key) and the secure-trie
  * keys of its sender and recipient (keccak of each address, which world-state computes on a load).
  */
-import { keccak256, keccak256Of } from "../crypto/keccak.ts";
+import { keccak256Of, keccak256To } from "../crypto/keccak.ts";
 import { senderFromBytes, toOf } from "./sender-bytes.ts";
 import { decodeEvmTransaction, recoverSender } from "./transaction.ts";
 
@@ -48,6 +48,9 @@ export class SenderJob {
   readonly data: Uint8Array;
   /** The main thread's own claims from the back end (only it steals there; threads claim from the front). */
   back: number;
+  /** The main thread's: the transactions' own arrays (empty on a thread), and where run_block is in them. */
+  serialized: readonly Uint8Array[] = [];
+  cursor = 0;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     const n = (this.count = new Int32Array(buffer, 0, 1)[0]!);
@@ -72,6 +75,7 @@ export class SenderJob {
     const buffer = new SharedArrayBuffer(8 + 148 * count + size);
     new Int32Array(buffer, 0, 1)[0] = count;
     const job = new SenderJob(buffer);
+    job.serialized = txs;
     let at = 0;
     txs.forEach((t, i) => {
       job.data.set(t, at);
@@ -124,10 +128,10 @@ export class SenderJob {
   private publish(i: number, sender: Uint8Array, to: Uint8Array): void {
     const at = i * ADDRESS;
     this.senders.set(sender, at);
-    this.senderKeys.set(keccak256(this.senders.subarray(at, at + ADDRESS)), i * HASH);
+    keccak256To(this.senderKeys, i * HASH, sender);
     if (to.length !== ADDRESS) return; // a contract creation: nobody to load
     this.tos.set(to, at);
-    this.toKeys.set(keccak256(this.tos.subarray(at, at + ADDRESS)), i * HASH);
+    keccak256To(this.toKeys, i * HASH, to);
   }
 
   /** Transaction i's sender once DONE (a copy). */
@@ -161,6 +165,19 @@ export class SenderJob {
   /** Write transaction i's hash and wake whoever waits for it. */
   settleHash(i: number, hash: Uint8Array): void {
     this.txHashes.set(hash, i * HASH);
+    this.settledHash(i);
+  }
+
+  /** Hash claimed transaction i (a SerializedEvmTransaction) into its slot and wake whoever waits for it. */
+  hash(i: number): void {
+    const bytes = this.bytes(i);
+    const n = bytes.length;
+    const head = Uint8Array.of(SERIALIZED_EVM, n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+    keccak256To(this.txHashes, i * HASH, head, bytes);
+    this.settledHash(i);
+  }
+
+  private settledHash(i: number): void {
     Atomics.store(this.hashStates, i, DONE);
     Atomics.notify(this.hashStates, i);
   }
@@ -189,8 +206,7 @@ export function serializedEvmHash(bytes: Uint8Array): Uint8Array {
  */
 export function recoverJob(buffer: SharedArrayBuffer): void {
   const job = new SenderJob(buffer);
-  for (let i = 0; i < job.count && Atomics.load(job.next, 0) < job.count; i++)
-    if (job.claimHash(i)) job.settleHash(i, serializedEvmHash(job.bytes(i)));
+  for (let i = 0; i < job.count && Atomics.load(job.next, 0) < job.count; i++) if (job.claimHash(i)) job.hash(i);
   for (;;) {
     const i = Atomics.add(job.next, 0, 1);
     if (i >= job.count) return;

@@ -35,16 +35,36 @@ const WAIT_MS = 0.25;
 /** Jobs posted and not yet overtaken (a block that never runs, stale or refused, is cancelled by the next). */
 const MAX_LIVE = 512;
 
-/** Where a transaction's sender is being recovered: its job and index (by the block's own serialized bytes). */
-const slots = new WeakMap<Uint8Array, { readonly job: SenderJob; readonly index: number }>();
+/**
+ * The live job each posted transaction's bytes went to (by the block's own serialized arrays); its
+ * index there is found from the job's cursor (run_block asks in order). A plain Map whose entries go
+ * with their job (release), not a WeakMap: a WeakMap's entries cost the garbage collector's
+ * ephemeron passes ~0.5 us each, a block's worth every block.
+ */
+const jobOf = new Map<Uint8Array, SenderJob>();
 const live: SenderJob[] = [];
 let current: SenderJob | undefined;
 
+/** Where `serialized` is in `job` (-1: not there), from the job's cursor first. */
+function indexIn(job: SenderJob, serialized: Uint8Array): number {
+  const at = job.cursor;
+  const i = job.serialized[at] === serialized ? at : job.serialized.indexOf(serialized);
+  if (i >= 0) job.cursor = i + 1;
+  return i;
+}
+
+/** `job` leaves the live set: its transactions are no longer looked up (a later job's same bytes stay). */
+function release(job: SenderJob): void {
+  job.cancel();
+  for (const t of job.serialized) if (jobOf.get(t) === job) jobOf.delete(t);
+}
+
 /** Transaction.sender for `tx` decoded from `serialized`: from the sender threads when its block went there, else now. */
 export function senderOf(serialized: Uint8Array, tx: EvmTransaction): Uint8Array | null {
-  const slot = slots.get(serialized);
-  if (slot === undefined) return recoverSender(tx);
-  const { job, index } = slot;
+  const job = jobOf.get(serialized);
+  if (job === undefined) return recoverSender(tx);
+  const index = indexIn(job, serialized);
+  if (index < 0) return recoverSender(tx);
   if (job !== current) overtake(job);
   let state = Atomics.load(job.states, index);
   if (state === UNCLAIMED) {
@@ -111,10 +131,9 @@ export function txHashesAhead(
   hashHere: (i: number) => Uint8Array,
 ): Uint8Array[] | undefined {
   const n = txs.length;
-  const slot = n === 0 ? undefined : slots.get(txs[0]!.tx.serialized_tx);
-  if (slot === undefined || slot.index !== 0 || slot.job.count !== n) return undefined;
-  const job = slot.job;
-  if (slots.get(txs[n - 1]!.tx.serialized_tx)?.job !== job) return undefined;
+  const job = n === 0 ? undefined : jobOf.get(txs[0]!.tx.serialized_tx);
+  if (job === undefined || job.count !== n || job.serialized[0] !== txs[0]!.tx.serialized_tx) return undefined;
+  if (job.serialized[n - 1] !== txs[n - 1]!.tx.serialized_tx) return undefined;
   const hashes = new Array<Uint8Array>(n);
   let back = n; // the main thread hashed [back, n) itself
   const own = (i: number): void => {
@@ -141,7 +160,7 @@ export function txHashesAhead(
 function overtake(job: SenderJob): void {
   current = job;
   const at = live.indexOf(job);
-  if (at > 0) for (const skipped of live.splice(0, at)) skipped.cancel();
+  if (at > 0) for (const skipped of live.splice(0, at)) release(skipped);
 }
 
 /** QKC_SENDER_THREADS (0: none), else one thread a core besides the main thread's, at most 3. */
@@ -250,10 +269,10 @@ export function recoverSendersAhead(txList: readonly SerializedTx[]): SenderJob 
     txList.map((t) => t.tx.serialized_tx),
     txList.map((t) => t.tx.type),
   );
-  txList.forEach((t, index) => slots.set(t.tx.serialized_tx, { job, index }));
+  for (const t of job.serialized) jobOf.set(t, job);
   for (const thread of helpers) thread.post(job);
   live.push(job);
   countPosted(job.count);
-  if (live.length > MAX_LIVE) live.shift()!.cancel();
+  if (live.length > MAX_LIVE) release(live.shift()!);
   return job;
 }

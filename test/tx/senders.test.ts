@@ -167,6 +167,34 @@ t.test(
   },
 );
 
+t.test(
+  "a block posted twice (as sync's download, then its batch): the later job answers; the first, overtaken, forgets only its own",
+  async (t) => {
+    await startSenderThreads();
+    const { txs, want } = block(120, "twice");
+    const first = recoverSendersAhead(txs)!;
+    const second = recoverSendersAhead(txs)!;
+    t.not(first, second);
+    inPlace(txs, want);
+    t.ok(Atomics.load(first.next, 0) >= first.count, "the first job is cancelled once the second runs");
+    t.notOk(
+      states(second).some((s, i) => (s === UNCLAIMED || s === CLAIMED) && want[i] !== undefined),
+      "the second job settled every transaction asked for",
+    );
+    t.same(
+      txHashesAhead(txs, () => new Uint8Array(32))!.map(hex),
+      txs.map((typed) => hex(keccak256(encode(TypedTransactionCodec, typed)))),
+      "its hashes are the block's",
+    );
+    // The same transaction array twice in one block, asked for out of order: found wherever it is.
+    const { txs: more, want: moreWant } = block(30, "repeated");
+    const repeated = [...more, more[0]!];
+    recoverSendersAhead(repeated);
+    inPlace(repeated.slice().reverse(), [...moreWant, moreWant[0]].reverse());
+    inPlace(more, moreWant); // and again, in order, after the job's cursor passed them
+  },
+);
+
 t.test("a posted block's transaction hashes and merkle root are the same from the threads as in place", async (t) => {
   await startSenderThreads();
   const { txs } = block(301, "hashes");

@@ -25,6 +25,7 @@ export class AccountEncodingError extends Error {
 const WORD_LIMIT = 1n << 256n;
 /** 2^48: below it an integer's bytes are a double's arithmetic, no bigint operation. */
 const SMALL_LIMIT = 0x1000000000000n;
+const U64_LIMIT = 1n << 64n;
 /** One 32-byte scratch word (a DataView over a fresh small array would make V8 move it off its heap per call). */
 const scratch = new DataView(new ArrayBuffer(32));
 const scratchBytes = new Uint8Array(scratch.buffer);
@@ -72,6 +73,12 @@ function writeInt(v: bigint, out: Uint8Array, at: number, size: number): number 
     for (let n = Number(v), i = at + size - 1; i >= at; i--, n = Math.floor(n / 256)) out[i] = n % 256;
     return at + size;
   }
+  if (v < U64_LIMIT) {
+    // a balance in wei: the scratch word's last 8 bytes, no bigint made
+    scratch.setBigUint64(24, v);
+    for (let j = 0; j < size; j++) out[at + j] = scratchBytes[32 - size + j]!;
+    return at + size;
+  }
   for (let i = at + size - 1; i >= at; i -= 6, v >>= 48n) {
     let n = Number(BigInt.asUintN(48, v));
     for (let j = i; j > i - 6 && j >= at; j--, n = Math.floor(n / 256)) out[j] = n % 256;
@@ -81,6 +88,12 @@ function writeInt(v: bigint, out: Uint8Array, at: number, size: number): number 
 
 /** How many bytes the minimal big-endian form of `v` takes (0 for 0). */
 function intSize(v: bigint): number {
+  if (v >= SMALL_LIMIT && v < U64_LIMIT) {
+    scratch.setBigUint64(24, v);
+    let i = 24;
+    while (scratchBytes[i] === 0) i++;
+    return 32 - i;
+  }
   let size = 0;
   for (; v >= SMALL_LIMIT; v >>= 48n) size += 6;
   for (let n = Number(v); n > 0; n = Math.floor(n / 256)) size++;
@@ -216,6 +229,28 @@ export function encodeAccountOfOneToken(
   return writeAccount(nonce, undefined, tokenId, balance, storageRoot, codeHash, fullShardKey);
 }
 
+/*
+ * An account's encoding is ~110 bytes: over V8's 64-byte limit for typed arrays on its heap, so a
+ * `new Uint8Array` of it is a malloc'd, zeroed backing store of its own, and a block's commit makes
+ * hundreds. They are cut from shared 16 kB slabs instead. A slab lives while any of its views does
+ * (the trie's leaves, and the node cache that admits them, as with the trie's record arenas); a
+ * view is never written into once returned.
+ */
+const SLAB_SIZE = 16 * 1024;
+let slab = new Uint8Array(0);
+let slabAt = 0;
+
+function slabCut(n: number): Uint8Array {
+  if (n > SLAB_SIZE >>> 4) return new Uint8Array(n);
+  if (slabAt + n > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + n);
+  slabAt += n;
+  return out;
+}
+
 /** encodeAccount, the token balances either as bytes or (`tokens` undefined) as one pair written here. */
 function writeAccount(
   nonce: bigint,
@@ -237,7 +272,7 @@ function writeAccount(
     bytesItemSize(codeHash) +
     5 + // full_shard_key: 0x84 and 4 bytes
     1; // optional: empty
-  const out = new Uint8Array(headerSize(payload) + payload);
+  const out = slabCut(headerSize(payload) + payload);
   let at = writeHeader(out, 0, payload, 0xc0);
   at = writeIntItem(out, at, nonce, nonceSize);
   if (tokens !== undefined) at = writeBytesItem(out, at, tokens);

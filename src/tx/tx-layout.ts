@@ -114,14 +114,33 @@ const hexSlice = (Buffer.prototype as unknown as { hexSlice: (this: Uint8Array, 
 /** 0n..255n made once: version, v, network id, often value and gas price, need no new bigint. */
 const SMALL: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i));
 
+/**
+ * One 32-byte scratch word read as 64-bit words: r, s and a value in wei come out of it without the
+ * hex string and its parse (~2x faster per integer; a DataView over a fresh small array would make
+ * V8 move that array off its heap first).
+ */
+const word = new DataView(new ArrayBuffer(32));
+const wordBytes = new Uint8Array(word.buffer);
+
 /** The big-endian unsigned integer at raw[start..end] (empty is 0). */
 export function intAt(raw: Uint8Array, start: number, end: number): bigint {
-  if (end - start <= 6) {
+  const n = end - start;
+  if (n <= 6) {
     let x = 0;
     for (let i = start; i < end; i++) x = x * 256 + raw[i]!;
     return x < 256 ? SMALL[x]! : BigInt(x);
   }
-  return BigInt("0x" + hexSlice.call(raw, start, end));
+  if (n > 32) return BigInt("0x" + hexSlice.call(raw, start, end));
+  wordBytes.fill(0, 0, 32 - n);
+  for (let i = 0; i < n; i++) wordBytes[32 - n + i] = raw[start + i]!;
+  if (n <= 8) return word.getBigUint64(24);
+  if (n <= 16) return (word.getBigUint64(16) << 64n) | word.getBigUint64(24);
+  return (
+    (word.getBigUint64(0) << 192n) |
+    (word.getBigUint64(8) << 128n) |
+    (word.getBigUint64(16) << 64n) |
+    word.getBigUint64(24)
+  );
 }
 
 /** The 4-byte shard key at raw[start..start+4]. */

@@ -26,8 +26,11 @@ import { type RlpItem, rlpDecode, rlpEncode, rlpInt } from "../../src/tx/rlp.ts"
 let seed = 0x2545f491;
 const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) / 2 ** 24;
 const randBytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
-/** Integers of every byte length 0..32, with the edges (0, 0x7f, 0x80, 2^48 - 1, 2^48, 2^256 - 1). */
-const ints: bigint[] = [0n, 1n, 0x7fn, 0x80n, 0xffn, 0x100n, (1n << 48n) - 1n, 1n << 48n, (1n << 256n) - 1n];
+/** Integers of every byte length 0..32, with the edges (0, 0x7f, 0x80, 2^48 - 1, 2^48, 2^64 - 1, 2^64, 2^256 - 1). */
+const ints: bigint[] = [
+  ...[0n, 1n, 0x7fn, 0x80n, 0xffn, 0x100n, (1n << 48n) - 1n, 1n << 48n],
+  ...[(1n << 64n) - 1n, 1n << 64n, (1n << 256n) - 1n],
+];
 for (let len = 1; len <= 32; len++) for (let k = 0; k < 4; k++) ints.push(bytesInt(randBytes(len)));
 
 const refWord32 = (v: bigint) => v.toString(16).padStart(64, "0");
@@ -117,6 +120,22 @@ t.test("an account of one token is written in place, the same bytes as through i
     }
   }
   t.throws(() => encodeAccountOfOneToken(-1n, 1n, 1n, BLANK_ROOT, BLANK_CODE_HASH, 0), RangeError);
+});
+
+t.test("a block's worth of accounts, encoded one after another, each keeps its own bytes", async (t) => {
+  // Encodings are cut from shared slabs: none may overlap another or change once returned.
+  const made: [Uint8Array, string][] = [];
+  for (let i = 0; i < 2000; i++) {
+    const nonce = BigInt(i);
+    const balance = 10n ** 18n * BigInt(i + 1) + bytesInt(randBytes(i % 12));
+    const a = { nonce, storageRoot: randBytes(32), codeHash: randBytes(32), fullShardKey: i };
+    const tokenBalances = encodeTaggedTokenList(new Map([[35760n, balance]]));
+    const encoded = encodeAccountOfOneToken(nonce, 35760n, balance, a.storageRoot, a.codeHash, a.fullShardKey);
+    made.push([encoded, hex(encodeAccount({ ...a, tokenBalances }))]);
+  }
+  let same = 0;
+  for (const [encoded, expected] of made) if (hex(encoded) === expected) same++;
+  t.equal(same, made.length);
 });
 
 t.test("a stored account without storage or code shares the blank root and code hash", async (t) => {

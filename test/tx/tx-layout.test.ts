@@ -129,3 +129,19 @@ t.test("senders recovered off the signed bytes are the signers, versions 0 and 2
   };
   t.equal(hex(unsignedHash(decodeEvmTransaction(encodeEvmTransaction(v2)))), hex(unsignedHash(v2)));
 });
+
+t.test("integers read off the bytes are the big-endian values, every length up to 40", async (t) => {
+  const random = makeRandom("intAt");
+  const raw = Uint8Array.from({ length: 64 }, () => random.int(256));
+  raw[0] = raw[8] = raw[20] = 0; // leading zeros too
+  let same = 0;
+  let total = 0;
+  for (let start = 0; start < 24; start++)
+    for (let end = start; end <= start + 40; end++) {
+      const expected = end === start ? 0n : BigInt("0x" + hex(raw.subarray(start, end)));
+      total++;
+      if (intAt(raw, start, end) === expected) same++;
+      else t.fail(`intAt(${start}, ${end}) = ${intAt(raw, start, end)}, expected ${expected}`);
+    }
+  t.equal(same, total);
+});

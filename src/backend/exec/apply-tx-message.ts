@@ -15,6 +15,9 @@ const GSUICIDEREFUND = 24000n;
 /** Shared by every result and receipt that has none (nothing writes into them). */
 const EMPTY = new Uint8Array(0);
 const NO_LOGS: readonly Log[] = Object.freeze([]);
+/** The outcomes without output (a value transfer's, a failure's): shared. */
+const EMPTY_OK: MessageOutcome = Object.freeze({ success: true, output: EMPTY });
+const EMPTY_FAILED: MessageOutcome = Object.freeze({ success: false, output: EMPTY });
 
 export interface MessageOutcome {
   readonly success: boolean;
@@ -95,5 +98,7 @@ export function applyTransactionMessage(state: ExecState, m: TransactionMessage)
   } else {
     state.receipts.push(receipt);
   }
-  return { success: result.success, output: result.success ? result.output : EMPTY };
+  const output = result.success ? result.output : EMPTY;
+  if (output.length === 0) return result.success ? EMPTY_OK : EMPTY_FAILED;
+  return { success: result.success, output };
 }

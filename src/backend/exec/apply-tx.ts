@@ -118,7 +118,7 @@ export function applyTransaction(
       world.revert(before);
       return outcome;
     }
-    return { applied: true, success: outcome.success, output: outcome.output };
+    return appliedWith(outcome);
   }
   const outcome = applyCrossShardSource(state, {
     tx,
@@ -131,5 +131,14 @@ export function applyTransaction(
     msg,
     txEnv,
   });
+  return appliedWith(outcome);
+}
+
+/** A value transfer's result: no output (shared, never written into). */
+const APPLIED_EMPTY_OK: ApplyTxResult = Object.freeze({ applied: true, success: true, output: EMPTY });
+const APPLIED_EMPTY_FAILED: ApplyTxResult = Object.freeze({ applied: true, success: false, output: EMPTY });
+
+function appliedWith(outcome: MessageOutcome): ApplyTxResult {
+  if (outcome.output.length === 0) return outcome.success ? APPLIED_EMPTY_OK : APPLIED_EMPTY_FAILED;
   return { applied: true, success: outcome.success, output: outcome.output };
 }

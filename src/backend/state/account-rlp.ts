@@ -8,6 +8,7 @@ import {
   writeRlpPrefix as writeHeader,
   writeRlpString as writeBytesItem,
 } from "../../tx/rlp.ts";
+import { bytesInt, intSize, word32, writeInt } from "./big-endian.ts";
 import { BLANK_CODE_HASH } from "./state-db.ts";
 import { BLANK_ROOT } from "./trie/index.ts";
 
@@ -22,70 +23,7 @@ export class AccountEncodingError extends Error {
   override readonly name = "AccountEncodingError";
 }
 
-const WORD_LIMIT = 1n << 256n;
-/** 2^48: below it an integer's bytes are a double's arithmetic, no bigint operation. */
-const SMALL_LIMIT = 0x1000000000000n;
-/** One 32-byte scratch word (a DataView over a fresh small array would make V8 move it off its heap per call). */
-const scratch = new DataView(new ArrayBuffer(32));
-const scratchBytes = new Uint8Array(scratch.buffer);
-
-/**
- * utils.encode_int32: a 32-byte big-endian word (storage slots and token ids as trie keys), without
- * the hex string round trip (a slot is read and written per SLOAD/SSTORE).
- */
-export function word32(v: bigint): Uint8Array {
-  if (v < 0n || v >= WORD_LIMIT) throw new RangeError(`${v} does not fit 32 bytes`);
-  const out = new Uint8Array(32);
-  if (v < SMALL_LIMIT) {
-    for (let n = Number(v), i = 31; n > 0; i--, n = Math.floor(n / 256)) out[i] = n % 256;
-    return out;
-  }
-  scratch.setBigUint64(24, BigInt.asUintN(64, v));
-  scratch.setBigUint64(16, BigInt.asUintN(64, v >> 64n));
-  scratch.setBigUint64(8, BigInt.asUintN(64, v >> 128n));
-  scratch.setBigUint64(0, v >> 192n);
-  out.set(scratchBytes);
-  return out;
-}
-
-/** utils.big_endian_to_int: lenient (leading zeros allowed), as for trie values; six bytes at a time. */
-export function bytesInt(b: Uint8Array): bigint {
-  const n = b.length;
-  let i = n % 6;
-  let head = 0;
-  for (let j = 0; j < i; j++) head = head * 256 + b[j]!;
-  if (n <= 6) return BigInt(n === 6 ? sixBytes(b, 0) : head);
-  let r = BigInt(head);
-  for (; i < n; i += 6) r = (r << 48n) | BigInt(sixBytes(b, i));
-  return r;
-}
-
-function sixBytes(b: Uint8Array, i: number): number {
-  return (
-    ((b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!) * 0x1000000 + ((b[i + 3]! << 16) | (b[i + 4]! << 8) | b[i + 5]!)
-  );
-}
-
-/** The minimal big-endian bytes of a non-negative integer (rlp's big_endian_int), into `out` at `at`; returns the end. */
-function writeInt(v: bigint, out: Uint8Array, at: number, size: number): number {
-  if (v < SMALL_LIMIT) {
-    for (let n = Number(v), i = at + size - 1; i >= at; i--, n = Math.floor(n / 256)) out[i] = n % 256;
-    return at + size;
-  }
-  for (let i = at + size - 1; i >= at; i -= 6, v >>= 48n) {
-    let n = Number(BigInt.asUintN(48, v));
-    for (let j = i; j > i - 6 && j >= at; j--, n = Math.floor(n / 256)) out[j] = n % 256;
-  }
-  return at + size;
-}
-
-/** How many bytes the minimal big-endian form of `v` takes (0 for 0). */
-function intSize(v: bigint): number {
-  let size = 0;
-  for (; v >= SMALL_LIMIT; v >>= 48n) size += 6;
-  for (let n = Number(v); n > 0; n = Math.floor(n / 256)) size++;
-  return size;
-}
+export { bytesInt, word32 };
 
 /*
  * RLP written straight into one array for the few shapes the state stores (tx/rlp.ts's rlpEncode
@@ -216,6 +154,28 @@ export function encodeAccountOfOneToken(
   return writeAccount(nonce, undefined, tokenId, balance, storageRoot, codeHash, fullShardKey);
 }
 
+/*
+ * An account's encoding is ~110 bytes: over V8's 64-byte limit for typed arrays on its heap, so a
+ * `new Uint8Array` of it is a malloc'd, zeroed backing store of its own, and a block's commit makes
+ * hundreds. They are cut from shared 16 kB slabs instead. A slab lives while any of its views does
+ * (the trie's leaves, and the node cache that admits them, as with the trie's record arenas); a
+ * view is never written into once returned.
+ */
+const SLAB_SIZE = 16 * 1024;
+let slab = new Uint8Array(0);
+let slabAt = 0;
+
+function slabCut(n: number): Uint8Array {
+  if (n > SLAB_SIZE >>> 4) return new Uint8Array(n);
+  if (slabAt + n > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + n);
+  slabAt += n;
+  return out;
+}
+
 /** encodeAccount, the token balances either as bytes or (`tokens` undefined) as one pair written here. */
 function writeAccount(
   nonce: bigint,
@@ -237,7 +197,7 @@ function writeAccount(
     bytesItemSize(codeHash) +
     5 + // full_shard_key: 0x84 and 4 bytes
     1; // optional: empty
-  const out = new Uint8Array(headerSize(payload) + payload);
+  const out = slabCut(headerSize(payload) + payload);
   let at = writeHeader(out, 0, payload, 0xc0);
   at = writeIntItem(out, at, nonce, nonceSize);
   if (tokens !== undefined) at = writeBytesItem(out, at, tokens);

@@ -53,7 +53,11 @@ export class Frame {
     analysis: CodeAnalysis,
   ) {
     this.analysis = analysis;
-    [this.gas, this.gasHi] = splitGas(msg.gas);
+    // splitGas without its pair: a frame per message.
+    const g = msg.gas;
+    const fits = g <= 9007199254740991n && g >= -9007199254740991n;
+    this.gas = fits ? Number(g) : 0;
+    this.gasHi = fits ? 0n : g;
   }
 }
 

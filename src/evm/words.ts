@@ -78,20 +78,29 @@ export function writeWordAt(dv: DataView, off: number, v: bigint): void {
     dv.setBigUint64(off + 24, v);
     return;
   }
+  // setBigUint64 stores its argument modulo 2^64: no BigInt.asUintN copies.
   dv.setBigUint64(off, v >> 192n);
-  dv.setBigUint64(off + 8, BigInt.asUintN(64, v >> 128n));
-  dv.setBigUint64(off + 16, BigInt.asUintN(64, v >> 64n));
-  dv.setBigUint64(off + 24, BigInt.asUintN(64, v));
+  dv.setBigUint64(off + 8, v >> 128n);
+  dv.setBigUint64(off + 16, v >> 64n);
+  dv.setBigUint64(off + 24, v);
 }
 
 /** The 32-byte big-endian word at `off` of a view (MLOAD). */
 export function readWordAt(dv: DataView, off: number): bigint {
-  const a = dv.getBigUint64(off);
-  const b = dv.getBigUint64(off + 8);
-  const c = dv.getBigUint64(off + 16);
-  const d = dv.getBigUint64(off + 24);
-  if (a === 0n && b === 0n && c === 0n) return d;
-  return (a << 192n) | (b << 128n) | (c << 64n) | d;
+  // Leading zero limbs (amounts, addresses) are told by 32-bit reads: no BigInt made for them.
+  if ((dv.getUint32(off) | dv.getUint32(off + 4)) === 0) {
+    if ((dv.getUint32(off + 8) | dv.getUint32(off + 12)) === 0) {
+      if ((dv.getUint32(off + 16) | dv.getUint32(off + 20)) === 0) return dv.getBigUint64(off + 24);
+      return (dv.getBigUint64(off + 16) << 64n) | dv.getBigUint64(off + 24);
+    }
+    return (dv.getBigUint64(off + 8) << 128n) | (dv.getBigUint64(off + 16) << 64n) | dv.getBigUint64(off + 24);
+  }
+  return (
+    (dv.getBigUint64(off) << 192n) |
+    (dv.getBigUint64(off + 8) << 128n) |
+    (dv.getBigUint64(off + 16) << 64n) |
+    dv.getBigUint64(off + 24)
+  );
 }
 
 /** A fresh 32-byte big-endian encoding. */
@@ -113,11 +122,12 @@ export function addrFromWord(w: bigint): Uint8Array {
     out[19] = x & 0xff;
     return out;
   }
+  // Bits 0..191 as three 64-bit stores (each modulo 2^64); the address is bytes 4..23 of them.
   const v = SCRATCH_VIEW;
-  v.setUint32(0, Number(BigInt.asUintN(32, w >> 128n)));
-  v.setBigUint64(4, BigInt.asUintN(64, w >> 64n));
-  v.setBigUint64(12, BigInt.asUintN(64, w));
-  for (let i = 0; i < 20; i++) out[i] = SCRATCH[i]!;
+  v.setBigUint64(0, w >> 128n);
+  v.setBigUint64(8, w >> 64n);
+  v.setBigUint64(16, w);
+  for (let i = 0; i < 20; i++) out[i] = SCRATCH[i + 4]!;
   return out;
 }
 

@@ -134,7 +134,11 @@ t.test("the bloom's memo of recent addresses and topics gives bloom_insert's bit
     for (let i = 0; i < addresses.length; i++) {
       const address = addresses[i]!;
       const ts = [topics[(i * 25) % topics.length]!, topics[i]!, 0n];
-      const got = hex(logsBloom([{ address, topics: ts, data: new Uint8Array(0) }]));
+      const logs = [{ address, topics: ts, data: new Uint8Array(0) }];
+      // Half through a receipt, whose topics are hashed from their bytes in its encoding.
+      const got = hex(
+        (round + i) % 2 === 0 ? logsBloom(logs) : makeReceipt(true, 1n, logs, new Uint8Array(0), 0).bloom,
+      );
       if (got !== reference([address, ...ts.map(word)])) {
         t.fail(`round ${round}, log ${i}`);
         return;
@@ -146,4 +150,36 @@ t.test("the bloom's memo of recent addresses and topics gives bloom_insert's bit
   const again = [{ address: addresses[1]!, topics: [topics[1]!, topics[4999]!], data: new Uint8Array(0) }];
   t.equal(hex(logsBloom(again)), reference([addresses[1]!, word(topics[1]!), word(topics[4999]!)]));
   t.pass("200 logs twice, 3 topics each, as bloom_insert");
+});
+
+t.test("receipts encoded as they are made keep their bytes while later ones are made, big ones too", async (t) => {
+  const word = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
+  const reference = (r: ReturnType<typeof makeReceipt>): string =>
+    hex(
+      rlpEncode([
+        r.success ? Uint8Array.of(1) : new Uint8Array(0),
+        rlpInt(r.gasUsed),
+        logsBloom(r.logs),
+        r.logs.map((l) => [l.address, l.topics.map(word), l.data]),
+        r.contractAddress,
+        Uint8Array.from(Buffer.from(r.contractFullShardKey.toString(16).padStart(8, "0"), "hex")),
+      ]),
+    );
+  const made: [ReturnType<typeof makeReceipt>, string][] = [];
+  for (let i = 0; i < 400; i++) {
+    // Every 50th log carries more data than a whole chunk of the receipts' buffer.
+    const data = new Uint8Array(i % 50 === 7 ? 70_000 + i : i % 90).fill(i & 255);
+    const logs = i % 3 === 0 ? [] : [{ address: addr(i & 255), topics: [BigInt(i), 2n ** 200n + BigInt(i)], data }];
+    const gas = i === 5 ? 2n ** 60n : 21000n * BigInt(i);
+    const r = makeReceipt(i % 4 !== 1, gas, logs, i % 5 === 0 ? addr(0x44) : new Uint8Array(0), i * 65537);
+    made.push([r, reference(r)]);
+  }
+  const stale = made.filter(([r, expected]) => hex(encodeReceipt(r)) !== expected).length;
+  t.equal(stale, 0, "400 receipts, each as rlp.encode(mk_receipt) after all were made");
+  const { record } = encodeReceiptList(made.map(([r]) => r));
+  t.equal(hex(record), hex(rlpEncode(made.map(([, e]) => Uint8Array.from(Buffer.from(e, "hex"))))));
+  t.ok(
+    made.every(([r]) => hex(r.bloom) === hex(logsBloom(r.logs))),
+    "each bloom, a view into its encoding",
+  );
 });

@@ -6,25 +6,6 @@ export type Bloom = Uint8Array;
 
 export const emptyBloom = (): Bloom => new Uint8Array(256);
 
-/*
- * Receipts' blooms are cut from shared slabs: a fresh 256-byte Uint8Array is over V8's on-heap
- * limit (64 bytes), so each would get its own off-heap backing store (~3 us a receipt in (b)'s
- * profile). A slab lives as long as any of its 64 blooms: a block's receipts are short-lived.
- */
-const SLAB_BLOOMS = 64;
-let slab = new Uint8Array(0);
-let slabAt = 0;
-
-/** An empty bloom that shares its backing store with others (never hand it to a Kv to keep). */
-export function slabBloom(): Bloom {
-  if (slabAt === slab.length) {
-    slab = new Uint8Array(SLAB_BLOOMS * 256);
-    slabAt = 0;
-  }
-  slabAt += 256;
-  return slab.subarray(slabAt - 256, slabAt);
-}
-
 /**
  * bloom.py:bloom_insert's three bit positions of a value, packed 11 bits each into one number:
  * the low 11 bits of each of the first three big-endian 16-bit words of keccak(value).
@@ -66,14 +47,19 @@ const DOUBLE_HALVES = new Uint32Array(AS_DOUBLE.buffer);
 
 /** bloom_insert of a log topic, a 256-bit word hashed as its 32 big-endian bytes (Log.bloomables). */
 export function bloomInsertWord(bloom: Bloom, word: bigint): Bloom {
+  return bloomInsertWordAt(bloom, word, undefined, 0);
+}
+
+/** bloomInsertWord when the word's 32 bytes are already written at `bytes[at..at+32)` (a receipt's topic). */
+export function bloomInsertWordAt(bloom: Bloom, word: bigint, bytes: Uint8Array | undefined, at: number): Bloom {
   AS_DOUBLE[0] = Number(word);
   const h = DOUBLE_HALVES[0]! ^ DOUBLE_HALVES[1]!;
   const slot = (h ^ (h >>> 10) ^ (h >>> 20)) & (WORD_SLOTS - 1);
   let bits: number;
   if (wordKeys[slot] === word) bits = wordBits[slot]!;
   else {
-    writeWord(WORD, 0, word);
-    bits = bloomBits(WORD);
+    if (bytes === undefined) writeWord(WORD, 0, word);
+    bits = bloomBits(bytes === undefined ? WORD : bytes.subarray(at, at + 32));
     wordKeys[slot] = word;
     wordBits[slot] = bits;
   }

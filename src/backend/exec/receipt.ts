@@ -1,35 +1,27 @@
-import {
-  rlpInt,
-  rlpPrefixSize,
-  type RlpItem,
-  rlpStringSize as stringSize,
-  writeRlpPrefix,
-  writeRlpString as writeString,
-} from "../../tx/rlp.ts";
+import { rlpInt, rlpPrefixSize, rlpStringSize as stringSize, writeRlpPrefix, writeRlpString } from "../../tx/rlp.ts";
 import type { Log } from "../../evm/effects.ts";
-import { writeWord } from "../../evm/words.ts";
-import { type Bloom, bloomInsertAddress, bloomInsertWord, emptyBloom, slabBloom } from "./bloom.ts";
+import { writeWordAt } from "../../evm/words.ts";
+import { type Bloom, bloomInsertAddress, bloomInsertWord, bloomInsertWordAt, emptyBloom } from "./bloom.ts";
 
 /** messages.py:Receipt, the value stored under rlp(i) in a block's receipt trie. */
 export interface Receipt {
   readonly success: boolean;
   /** Cumulative: the state's gas_used after this transaction or deposit (cross-shard gas included). */
   readonly gasUsed: bigint;
+  /** A view into `encoded` (never write into it). */
   readonly bloom: Bloom;
   readonly logs: readonly Log[];
   /** 20 bytes for a successful create, else empty. */
   readonly contractAddress: Uint8Array;
   /** state.full_shard_key when the receipt is made: the tx's to_full_shard_key, even for non-creates. */
   readonly contractFullShardKey: number;
+  /** rlp(Receipt), written when the receipt is made (a view into a shared buffer: never write into it). */
+  readonly encoded: Uint8Array;
 }
-
-/** The bloom of a receipt without logs, shared by all of them: nothing writes into a receipt's bloom. */
-const NO_LOGS_BLOOM: Bloom = emptyBloom();
 
 /** Log.bloomables: the address, then each topic as a 32-byte word. */
 export function logsBloom(logs: readonly Log[]): Bloom {
-  if (logs.length === 0) return NO_LOGS_BLOOM;
-  const bloom = slabBloom();
+  const bloom = emptyBloom();
   for (const log of logs) {
     bloomInsertAddress(bloom, log.address);
     for (const topic of log.topics) bloomInsertWord(bloom, topic);
@@ -37,41 +29,32 @@ export function logsBloom(logs: readonly Log[]): Bloom {
   return bloom;
 }
 
-/** messages.py:mk_receipt. */
-export function makeReceipt(
-  success: boolean,
-  cumulativeGasUsed: bigint,
-  logs: readonly Log[],
-  contractAddress: Uint8Array,
-  contractFullShardKey: number,
-): Receipt {
-  return {
-    success,
-    gasUsed: cumulativeGasUsed,
-    bloom: logsBloom(logs),
-    logs,
-    contractAddress,
-    contractFullShardKey,
-  };
-}
+/*
+ * Receipts are encoded as they are made, into chunks of a shared buffer: the bloom is filled in
+ * place inside the encoding, and each topic's 32 bytes are written once, for the encoding and for
+ * the bloom's hash. A fresh array per receipt (over V8's 64-byte on-heap limit) would be a malloc and
+ * a memset each. A chunk lives as long as any receipt cut from it; a block's receipts are copied into
+ * the block's record (encodeReceiptList) and die young.
+ */
+const CHUNK = 64 * 1024;
+let chunk = new Uint8Array(0);
+let chunkView = new DataView(chunk.buffer);
+let chunkAt = 0;
 
-/** rlp(Receipt): [state_root b"\x01"|b"", gas_used, bloom (256 bytes), logs, contract_address, fsk (4 bytes)]. */
-export function encodeReceipt(r: Receipt): Uint8Array {
-  const p = partsOf(r);
-  const out = new Uint8Array(rlpPrefixSize(p.payload) + p.payload);
-  writeReceipt(out, 0, r, p);
-  return out;
-}
-
-/** A receipt's fields as they are written: the sizes of its logs list's payload and of its own. */
-interface ReceiptParts {
-  readonly gas: Uint8Array;
-  readonly logsPayload: number;
-  readonly payload: number;
+/** Make room for `size` bytes: `chunk` then holds them from the returned offset on (zeros). */
+function room(size: number): number {
+  if (chunkAt + size > chunk.length) {
+    chunk = new Uint8Array(Math.max(CHUNK, size));
+    chunkView = new DataView(chunk.buffer);
+    chunkAt = 0;
+  }
+  chunkAt += size;
+  return chunkAt - size;
 }
 
 const EMPTY_LIST = 0xc0;
-
+/** The bloom is a 256-byte string: 0xb9 0x01 0x00 and the bytes. */
+const BLOOM_SIZE = 259;
 /** A topic is BigEndianInt(32): always 32 bytes, 0xa0 and the word. */
 const TOPIC_SIZE = 33;
 
@@ -81,34 +64,112 @@ function logPayload(l: Log): number {
   return stringSize(l.address) + rlpPrefixSize(topics) + topics + stringSize(l.data);
 }
 
-function partsOf(r: Receipt): ReceiptParts {
-  const gas = rlpInt(r.gasUsed);
+/** writeRlpString, short strings (an address, a word of data) copied byte by byte: no native call. */
+function writeString(out: Uint8Array, pos: number, b: Uint8Array): number {
+  const n = b.length;
+  if (n > 48) return writeRlpString(out, pos, b);
+  if (n === 1 && b[0]! < 0x80) {
+    out[pos] = b[0]!;
+    return pos + 1;
+  }
+  out[pos++] = 0x80 + n;
+  for (let i = 0; i < n; i++) out[pos + i] = b[i]!;
+  return pos + n;
+}
+
+/** Bytes of a non-negative integer below 2^53 in big-endian form (0 for 0). */
+function intBytes(n: number): number {
+  let k = 0;
+  for (; n > 0; n = Math.floor(n / 256)) k++;
+  return k;
+}
+
+/**
+ * messages.py:mk_receipt, and rlp(Receipt) of it: [state_root b"\x01"|b"", gas_used, bloom (256 bytes),
+ * logs, contract_address, fsk (4 bytes)].
+ */
+export function makeReceipt(
+  success: boolean,
+  cumulativeGasUsed: bigint,
+  logs: readonly Log[],
+  contractAddress: Uint8Array,
+  contractFullShardKey: number,
+): Receipt {
+  // Gas as a double when it fits (it always does on a chain: a block's gas limit is far below 2^53).
+  const small = cumulativeGasUsed <= 9007199254740991n;
+  const gasNumber = small ? Number(cumulativeGasUsed) : 0;
+  const gasBig = small ? undefined : rlpInt(cumulativeGasUsed);
+  const gasLength = gasBig === undefined ? intBytes(gasNumber) : gasBig.length;
+  const gasSize = gasNumber !== 0 && gasNumber < 0x80 ? 1 : 1 + gasLength;
   let logsPayload = 0;
-  for (const l of r.logs) {
+  for (const l of logs) {
     const p = logPayload(l);
     logsPayload += rlpPrefixSize(p) + p;
   }
   const payload =
     1 + // b"\x01" is itself, b"" is 0x80
-    stringSize(gas) +
-    stringSize(r.bloom) +
+    gasSize +
+    BLOOM_SIZE +
     rlpPrefixSize(logsPayload) +
     logsPayload +
-    stringSize(r.contractAddress) +
+    stringSize(contractAddress) +
     5; // 4 bytes: 0x84
-  return { gas, logsPayload, payload };
+  const size = rlpPrefixSize(payload) + payload;
+  const start = room(size);
+  const out = chunk;
+  let pos = writeRlpPrefix(out, start, payload, 0xc0);
+  out[pos++] = success ? 0x01 : 0x80;
+  if (gasBig !== undefined) pos = writeString(out, pos, gasBig);
+  else if (gasSize === 1) out[pos++] = gasNumber === 0 ? 0x80 : gasNumber;
+  else {
+    out[pos] = 0x80 + gasLength;
+    for (let i = gasLength, n = gasNumber; i > 0; i--, n = Math.floor(n / 256)) out[pos + i] = n % 256;
+    pos += 1 + gasLength;
+  }
+  out[pos] = 0xb9;
+  out[pos + 1] = 0x01;
+  out[pos + 2] = 0x00;
+  const bloom = out.subarray(pos + 3, pos + BLOOM_SIZE);
+  pos += BLOOM_SIZE;
+  if (logs.length === 0) out[pos++] = EMPTY_LIST;
+  else pos = writeLogs(out, chunkView, pos, logs, logsPayload, bloom);
+  pos = writeString(out, pos, contractAddress);
+  const k = contractFullShardKey;
+  out[pos] = 0x84;
+  out[pos + 1] = k >>> 24;
+  out[pos + 2] = (k >>> 16) & 255;
+  out[pos + 3] = (k >>> 8) & 255;
+  out[pos + 4] = k & 255;
+  return {
+    success,
+    gasUsed: cumulativeGasUsed,
+    bloom,
+    logs,
+    contractAddress,
+    contractFullShardKey,
+    encoded: out.subarray(start, pos + 5),
+  };
 }
 
-/** rlp(logs) at `pos`, each topic written straight from its word. */
-function writeLogs(out: Uint8Array, pos: number, logs: readonly Log[], payload: number): number {
+/** rlp(logs) at `pos`, each topic written once from its word and hashed from there into the bloom. */
+function writeLogs(
+  out: Uint8Array,
+  view: DataView,
+  pos: number,
+  logs: readonly Log[],
+  payload: number,
+  bloom: Bloom,
+): number {
   pos = writeRlpPrefix(out, pos, payload, 0xc0);
   for (const l of logs) {
     pos = writeRlpPrefix(out, pos, logPayload(l), 0xc0);
     pos = writeString(out, pos, l.address);
+    bloomInsertAddress(bloom, l.address);
     pos = writeRlpPrefix(out, pos, l.topics.length * TOPIC_SIZE, 0xc0);
     for (const topic of l.topics) {
       out[pos] = 0xa0;
-      writeWord(out, pos + 1, topic);
+      writeWordAt(view, pos + 1, topic);
+      bloomInsertWordAt(bloom, topic, out, pos + 1);
       pos += TOPIC_SIZE;
     }
     pos = writeString(out, pos, l.data);
@@ -116,21 +177,9 @@ function writeLogs(out: Uint8Array, pos: number, logs: readonly Log[], payload: 
   return pos;
 }
 
-function writeReceipt(out: Uint8Array, pos: number, r: Receipt, p: ReceiptParts): number {
-  pos = writeRlpPrefix(out, pos, p.payload, 0xc0);
-  out[pos++] = r.success ? 0x01 : 0x80;
-  pos = writeString(out, pos, p.gas);
-  pos = writeString(out, pos, r.bloom);
-  if (r.logs.length === 0) out[pos++] = EMPTY_LIST;
-  else pos = writeLogs(out, pos, r.logs, p.logsPayload);
-  pos = writeString(out, pos, r.contractAddress);
-  const k = r.contractFullShardKey;
-  out[pos] = 0x84;
-  out[pos + 1] = k >>> 24;
-  out[pos + 2] = (k >>> 16) & 255;
-  out[pos + 3] = (k >>> 8) & 255;
-  out[pos + 4] = k & 255;
-  return pos + 5;
+/** rlp(Receipt). */
+export function encodeReceipt(r: Receipt): Uint8Array {
+  return r.encoded;
 }
 
 /** A block's receipts encoded once: the store's record and each receipt's rlp within it. */
@@ -141,27 +190,22 @@ export interface EncodedReceipts {
   readonly each: readonly Uint8Array[];
 }
 
-/**
- * rlpEncode([...receipts.map(encodeReceipt)]) and the encodeReceipt of each, written into one
- * buffer (no array of RLP items per receipt, no second copy for the list).
- */
+/** rlpEncode([...receipts.map(encodeReceipt)]) in one buffer, and each encoding as a view into it. */
 export function encodeReceiptList(receipts: readonly Receipt[]): EncodedReceipts {
-  const parts = receipts.map(partsOf);
   let payload = 0;
-  for (const p of parts) {
-    const size = rlpPrefixSize(p.payload) + p.payload;
+  for (const r of receipts) {
+    const size = r.encoded.length;
     payload += rlpPrefixSize(size) + size;
   }
   const record = new Uint8Array(rlpPrefixSize(payload) + payload);
   let pos = writeRlpPrefix(record, 0, payload, 0xc0);
   const each: Uint8Array[] = new Array(receipts.length);
   for (let i = 0; i < receipts.length; i++) {
-    const p = parts[i]!;
-    const size = rlpPrefixSize(p.payload) + p.payload;
-    pos = writeRlpPrefix(record, pos, size, 0x80);
-    const end = writeReceipt(record, pos, receipts[i]!, p);
-    each[i] = record.subarray(pos, end);
-    pos = end;
+    const e = receipts[i]!.encoded;
+    pos = writeRlpPrefix(record, pos, e.length, 0x80);
+    record.set(e, pos);
+    each[i] = record.subarray(pos, pos + e.length);
+    pos += e.length;
   }
   return { record, each };
 }

@@ -31,18 +31,32 @@ const STORAGE = 4;
 const RESET_STORAGE = 5;
 
 /**
+ * A storage slot's key in an account's slot caches: its hex string. Not the bigint itself: V8 hashes
+ * a BigInt by its lowest 64-bit digit only and a small integer by a fixed, unseeded function, so a
+ * contract that touches slots i << 64 (or brute-forced small slots) would put every slot of a
+ * block in one bucket, and a block's ~60k SLOADs would take minutes where pyquarkchain (Python's
+ * dict) takes a second. String hashes are seeded at random per process (V8 --hash-seed=0).
+ */
+function slotKey(slot: bigint): string {
+  return slot.toString(16);
+}
+
+/**
  * One account as a block's execution sees it (pyquarkchain evm/state.py: Account): its fields, its
  * token balances, and a cache of the storage slots read or written. Accounts live in the world
  * state's cache from their first read until the block's commit; every change goes through the
  * journal, so a revert restores them in place.
  */
 export class CachedAccount implements Undoable {
-  /** Account.storage_cache: slots read or set since the account was loaded (this and the next two made on first use). */
-  private storage: Map<bigint, bigint> | undefined;
+  /**
+   * Account.storage_cache: slots read or set since the account was loaded (this and the next two made
+   * on first use), keyed by slotKey (not by the bigint: see there).
+   */
+  private storage: Map<string, bigint> | undefined;
   /** keccak256 of each slot read from the trie: its key there, hashed once for the read and the commit. */
-  private hashedSlots: Map<bigint, Uint8Array> | undefined;
+  private hashedSlots: Map<string, Uint8Array> | undefined;
   /** Slots set since loading: what a commit writes (a read leaves the trie as it is). */
-  private setSlots: Set<bigint> | undefined;
+  private setSlots: Set<string> | undefined;
   /** The storage trie reads go to; reset_storage swaps in an empty one. Opened on first use. */
   private storageTrie: SecureTrie | undefined;
   private storageTrieRoot: Uint8Array;
@@ -136,21 +150,26 @@ export class CachedAccount implements Undoable {
 
   /** Account.get_storage_data: read once from the trie, then from the cache. */
   getStorage(slot: bigint): bigint {
-    const cached = this.storage?.get(slot);
+    return this.storageAt(slotKey(slot), slot);
+  }
+
+  private storageAt(key: string, slot: bigint): bigint {
+    const cached = this.storage?.get(key);
     if (cached !== undefined) return cached;
     const hashed = keccak256(word32(slot));
-    (this.hashedSlots ??= new Map()).set(slot, hashed);
+    (this.hashedSlots ??= new Map()).set(key, hashed);
     const v = decodeTrieInt(this.trie().getHashed(hashed), "storage value");
-    (this.storage ??= new Map()).set(slot, v);
+    (this.storage ??= new Map()).set(key, v);
     return v;
   }
 
   /** State.set_storage_data; the undo writes into whatever cache is current then (see resetStorage). */
   setStorage(journal: Journal, slot: bigint, value: bigint): void {
-    const before = this.getStorage(slot);
-    this.storage!.set(slot, value);
-    (this.setSlots ??= new Set()).add(slot);
-    journal.push(this, STORAGE, slot, before);
+    const key = slotKey(slot);
+    const before = this.storageAt(key, slot);
+    this.storage!.set(key, value);
+    (this.setSlots ??= new Set()).add(key);
+    journal.push(this, STORAGE, key, before);
   }
 
   /** State.reset_storage: an empty cache over an empty trie; the stored root changes at commit. */
@@ -180,10 +199,10 @@ export class CachedAccount implements Undoable {
         break;
       case STORAGE:
         // writes into whatever cache is current then (see resetStorage)
-        (this.storage ??= new Map()).set(a as bigint, b as bigint);
+        (this.storage ??= new Map()).set(a as string, b as bigint);
         break;
       default:
-        [this.storage, this.storageTrie] = a as [Map<bigint, bigint> | undefined, SecureTrie | undefined];
+        [this.storage, this.storageTrie] = a as [Map<string, bigint> | undefined, SecureTrie | undefined];
         this.storageTrieRoot = b as Uint8Array;
     }
   }
@@ -198,7 +217,7 @@ export class CachedAccount implements Undoable {
       for (const slot of this.setSlots) {
         const v = this.storage?.get(slot);
         if (v === undefined) continue; // set before a reset_storage: the emptied trie never had it
-        const key = this.hashedSlots?.get(slot) ?? keccak256(word32(slot));
+        const key = this.hashedSlots?.get(slot) ?? keccak256(word32(BigInt(`0x${slot}`)));
         if (v === 0n) this.trie().deleteHashed(key);
         else this.trie().putHashed(key, encodeTrieInt(v));
         wrote = true;

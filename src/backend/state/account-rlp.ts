@@ -1,3 +1,4 @@
+import { Arena } from "../../codec/arena.ts";
 import {
   type RlpItem,
   rlpDecode,
@@ -157,24 +158,10 @@ export function encodeAccountOfOneToken(
 /*
  * An account's encoding is ~110 bytes: over V8's 64-byte limit for typed arrays on its heap, so a
  * `new Uint8Array` of it is a malloc'd, zeroed backing store of its own, and a block's commit makes
- * hundreds. They are cut from shared 16 kB slabs instead. A slab lives while any of its views does
- * (the trie's leaves, and the node cache that admits them, as with the trie's record arenas); a
- * view is never written into once returned.
+ * hundreds. They are cut from shared 16 kB chunks instead (the trie's leaves, and the node cache
+ * that admits them, keep a chunk alive, as with the trie's records); never written into once returned.
  */
-const SLAB_SIZE = 16 * 1024;
-let slab = new Uint8Array(0);
-let slabAt = 0;
-
-function slabCut(n: number): Uint8Array {
-  if (n > SLAB_SIZE >>> 4) return new Uint8Array(n);
-  if (slabAt + n > slab.length) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabAt = 0;
-  }
-  const out = slab.subarray(slabAt, slabAt + n);
-  slabAt += n;
-  return out;
-}
+const ENCODINGS = new Arena(16 * 1024);
 
 /** encodeAccount, the token balances either as bytes or (`tokens` undefined) as one pair written here. */
 function writeAccount(
@@ -197,7 +184,7 @@ function writeAccount(
     bytesItemSize(codeHash) +
     5 + // full_shard_key: 0x84 and 4 bytes
     1; // optional: empty
-  const out = slabCut(headerSize(payload) + payload);
+  const out = ENCODINGS.take(headerSize(payload) + payload);
   let at = writeHeader(out, 0, payload, 0xc0);
   at = writeIntItem(out, at, nonce, nonceSize);
   if (tokens !== undefined) at = writeBytesItem(out, at, tokens);

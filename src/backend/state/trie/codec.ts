@@ -1,3 +1,4 @@
+import { Arena } from "../../../codec/arena.ts";
 import { keccak256 } from "../../../crypto/keccak.ts";
 import {
   rlpPrefixSize as headerLength,
@@ -86,34 +87,6 @@ export function nodeRlp(node: ResolvedNode, arena: Arena): Uint8Array {
   write(node, out, 0, payload);
   node.hash ??= keccak256(out);
   return out;
-}
-
-/**
- * Bump allocation of records handed out for good, in chunks of `chunkSize` shared by every
- * commit in turn (a commit of one key takes a few hundred bytes of a chunk, not a chunk). The
- * bytes taken are never written again: a record is a view of its chunk, which the store may keep
- * as it is (Kv.write's handedOver) and which lives as long as any record in it. A chunk is
- * 64 kB or so: a fresh one per commit (4 kB growing to 256 kB) meant mmap'd memory and a page
- * fault per 4 kB at every commit, and the last chunk's tail was kept unused by an in-memory store.
- */
-export class Arena {
-  private chunk = new Uint8Array(0);
-  private used = 0;
-
-  constructor(private readonly chunkSize: number) {}
-
-  /** `length` fresh bytes of the arena's (to be written by the caller, once). */
-  take(length: number): Uint8Array {
-    if (this.used + length > this.chunk.length) {
-      // A record larger than a quarter chunk (none in a trie: a branch is at most 532 bytes) gets its own.
-      if (4 * length > this.chunkSize) return new Uint8Array(length);
-      this.chunk = new Uint8Array(this.chunkSize);
-      this.used = 0;
-    }
-    const out = this.chunk.subarray(this.used, this.used + length);
-    this.used += length;
-    return out;
-  }
 }
 
 /** Size in the parent of a reference: an inline node is its RLP, a hash a 33-byte string, none 0x80. */

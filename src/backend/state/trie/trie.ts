@@ -1,6 +1,7 @@
 import { sameBytes } from "../../../codec/bytes.ts";
 import { keccak256 } from "../../../crypto/keccak.ts";
-import { Arena, nodeHash, nodeRlp } from "./codec.ts";
+import { Arena } from "../../../codec/arena.ts";
+import { nodeHash, nodeRlp } from "./codec.ts";
 import { insert, remove } from "./edit.ts";
 import { nibbleAt, toNibbles } from "./nibbles.ts";
 import { TrieNodeDb, type TrieWrite } from "./node-db.ts";
@@ -21,7 +22,7 @@ export interface TrieCommit {
   nodes: ResolvedNode[];
 }
 
-/** Where every commit's records and their keys are written (codec.ts Arena): the keys apart, since cached nodes keep theirs. */
+/** Where every commit's records and their keys are written (codec/arena.ts): the keys apart, since cached nodes keep theirs. */
 const RECORDS = new Arena(64 * 1024);
 const KEYS = new Arena(16 * 1024);
 

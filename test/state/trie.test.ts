@@ -309,3 +309,35 @@ t.test("a parent admitted with its children finds them through the cache without
     "each child by hash already points at the cache's entry for its node",
   );
 });
+
+t.test(
+  "every committed record is its node's RLP under keccak256 of it, and stays so through later commits",
+  async (t) => {
+    reportSeedOnFailure(t);
+    const random = makeRandom("trie-records");
+    const db = TrieNodeDb.memory();
+    const trie = new Trie(db);
+    const model: Model = new Map();
+    const kept: [key: Uint8Array, value: Uint8Array, copy: string][] = [];
+    for (let block = 0; block < 12; block++) {
+      for (let i = 0; i < 40; i++) randomEdit(trie, model, random, 5);
+      // Half the blocks hash the trie before committing: the commit then copies the node's hash into its key.
+      const hashedFirst = block % 2 === 0 ? hex(trie.root()) : undefined;
+      const { root, writes } = trie.commit();
+      if (hashedFirst !== undefined) t.equal(hex(root), hashedFirst, "the root a commit gives is the one root() gave");
+      for (const [key, value] of writes) {
+        kept.push([key, value, hex(value)]);
+        // The root is written under its hash even when short (its record is then its RLP, under 32 bytes).
+        if (value.length < 32) t.equal(hex(key.subarray(2)), hex(root), "a short record is the root's");
+      }
+      db.write(writes);
+      t.equal(hex(root), hex(trieRoot(model.values())), `block ${block}: the oracle's root`);
+    }
+    let bad = 0;
+    for (const [key, value, copy] of kept) {
+      if (hex(key.subarray(0, 2)) !== "746e" || hex(key.subarray(2)) !== hex(keccak256(value)) || hex(value) !== copy)
+        bad++;
+    }
+    t.equal(bad, 0, `all ${kept.length} records: "tn" + keccak256(value), their bytes unchanged by later commits`);
+  },
+);

@@ -76,17 +76,58 @@ export function nodeHash(node: ResolvedNode): Uint8Array {
 
 /**
  * The node's RLP as bytes of its own: the cached RLP of a short or stored node, else written
- * into `arena` (chunks shared by the commits' records, see Arena) and hashed there.
+ * into `arena` (chunks shared by the commits' records, see Arena). A long node's hash is left
+ * to the caller (Trie.commit hashes it straight into its record's key).
+ *
+ * Written in one pass over the children: room for the longest RLP the node could have is
+ * reserved, the payload written after room for the longest header, and the header then put
+ * just before it (the arena's next bytes begin where the RLP ends; up to 2 bytes before it stay
+ * unused). Measuring first (payloadLength) took a second pass over the 16 children's references.
  */
 export function nodeRlp(node: ResolvedNode, arena: Arena): Uint8Array {
   if (node.enc !== undefined) return node.enc;
+  const maxPayload = maxPayloadLength(node);
+  const headroom = headerLength(maxPayload);
+  const base = arena.reserve(headroom + maxPayload);
+  if (base < 0) return measuredRlp(node, arena);
+  const out = arena.bytes;
+  const from = base + headroom;
+  const end = writePayload(node, out, from);
+  const payload = end - from;
+  const start = from - headerLength(payload);
+  writeHeader(out, start, payload, 0xc0);
+  // A short node's RLP is embedded in its parent's: an array of its own (on the JS heap), the room left unclaimed.
+  if (end - start < 32) return (node.enc = out.slice(start, end));
+  return arena.claim(start, end);
+}
+
+/** nodeRlp for a node too long for the arena's reservation (a huge value: no node of the state's tries). */
+function measuredRlp(node: ResolvedNode, arena: Arena): Uint8Array {
   const payload = payloadLength(node);
   const length = headerLength(payload) + payload;
   if (length < 32) return (node.enc = encodeShort(node, payload, length));
   const out = arena.take(length);
   write(node, out, 0, payload);
-  node.hash ??= keccak256(out);
   return out;
+}
+
+/** The longest payload the node's RLP can have: every child a 33-byte hash reference, the longest path item. */
+function maxPayloadLength(node: ResolvedNode): number {
+  if (node.kind === BRANCH) return 16 * 33 + (node.value === undefined ? 1 : itemLength(node.value));
+  return pathItemLength(node.path) + (node.kind === LEAF ? itemLength(node.value) : 33);
+}
+
+/** Writes the node's list payload (not its header) at out[at..]; returns its end. */
+function writePayload(node: ResolvedNode, out: Uint8Array, at: number): number {
+  if (node.kind === BRANCH) {
+    const children = node.children;
+    for (let i = 0; i < 16; i++) at = writeReference(out, at, reference(children[i]));
+    if (node.value !== undefined) return writeItem(out, at, node.value);
+    out[at] = 0x80;
+    return at + 1;
+  }
+  at = writePath(out, at, node.path, node.kind === LEAF);
+  return node.kind === LEAF ? writeItem(out, at, node.value) : writeReference(out, at, reference(node.child));
 }
 
 /** Size in the parent of a reference: an inline node is its RLP, a hash a 33-byte string, none 0x80. */
@@ -124,14 +165,5 @@ function payloadLength(node: ResolvedNode): number {
  * leaf or extension is [hex-prefix path, value or child], a branch 16 children and a value.
  */
 function write(node: ResolvedNode, out: Uint8Array, at: number, payload: number): number {
-  at = writeHeader(out, at, payload, 0xc0);
-  if (node.kind === BRANCH) {
-    const children = node.children;
-    for (let i = 0; i < 16; i++) at = writeReference(out, at, reference(children[i]));
-    if (node.value !== undefined) return writeItem(out, at, node.value);
-    out[at] = 0x80;
-    return at + 1;
-  }
-  at = writePath(out, at, node.path, node.kind === LEAF);
-  return node.kind === LEAF ? writeItem(out, at, node.value) : writeReference(out, at, reference(node.child));
+  return writePayload(node, out, writeHeader(out, at, payload, 0xc0));
 }

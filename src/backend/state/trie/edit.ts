@@ -13,8 +13,10 @@ import {
   BRANCH,
   EMPTY_CHILDREN,
   EXTENSION,
+  type ExtensionNode,
   type Generation,
   LEAF,
+  type LeafNode,
   type ResolvedNode,
   type TrieNode,
   branch,
@@ -34,24 +36,38 @@ import {
  * array of the whole key: a new leaf's path is the key's remaining nibbles, in an array of its own.
  */
 
+/**
+ * The leaf or extension `n` (whose path shares `shared` nibbles with the key from `at`) split
+ * where the key leaves it: a branch there, holding what is left of `n` and a new leaf for the
+ * key, under an extension for the shared nibbles if any.
+ */
 function split(
-  path: Nibbles,
+  n: LeafNode | ExtensionNode,
   shared: number,
-  existing: (rest: Nibbles) => TrieNode,
-  existingValue: Uint8Array | undefined,
   key: Uint8Array,
   at: number,
   value: Uint8Array,
   gen: Generation,
 ): ResolvedNode {
+  const path = n.path;
   const children = EMPTY_CHILDREN.slice();
   let here: Uint8Array | undefined;
-  if (shared === path.length) here = existingValue;
-  else children[path[shared]!] = existing(sliceNibbles(path, shared + 1));
+  if (shared === path.length) here = n.kind === LEAF ? n.value : undefined;
+  else children[path[shared]!] = below(n, sliceNibbles(path, shared + 1), gen);
   if (at + shared === key.length * 2) here = value;
   else children[nibbleAt(key, at + shared)] = leaf(keyNibbles(key, at + shared + 1), value, gen);
   const fork = branch(children, here, gen);
   return shared > 0 ? extension(sliceNibbles(path, 0, shared), fork, gen) : fork;
+}
+
+/**
+ * What is left of `n` below the split's branch, `rest` being its path's nibbles after the slot:
+ * a leaf with the rest of the path; an extension's child itself (an extension's path is never
+ * empty, so its old child always takes a slot, never the value), or under a shorter extension.
+ */
+function below(n: LeafNode | ExtensionNode, rest: Nibbles, gen: Generation): TrieNode {
+  if (n.kind === LEAF) return leaf(rest, n.value, gen);
+  return rest.length === 0 ? n.child : extension(rest, n.child, gen);
 }
 
 /** `node` with the key's nibbles [at..] set to value (non-empty). */
@@ -93,7 +109,7 @@ export function insert(
       n.value = value;
       return n;
     }
-    return split(n.path, shared, (rest) => leaf(rest, n.value, gen), n.value, key, at, value, gen);
+    return split(n, shared, key, at, value, gen);
   }
   if (shared === n.path.length) {
     const updated = insert(db, n.child, key, at + shared, value, gen);
@@ -102,9 +118,7 @@ export function insert(
     n.child = updated;
     return n;
   }
-  // An extension's path is never empty, so the old child always takes a slot, never the value.
-  const below = (rest: Nibbles) => (rest.length === 0 ? n.child : extension(rest, n.child, gen));
-  return split(n.path, shared, below, undefined, key, at, value, gen);
+  return split(n, shared, key, at, value, gen);
 }
 
 /** `child` hung below `path`: a leaf or extension absorbs the path, a branch gets an extension above it. */

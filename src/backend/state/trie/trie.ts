@@ -1,5 +1,5 @@
 import { sameBytes } from "../../../codec/bytes.ts";
-import { keccak256 } from "../../../crypto/keccak.ts";
+import { keccak256, keccak256To } from "../../../crypto/keccak.ts";
 import { Arena } from "../../../codec/arena.ts";
 import { nodeHash, nodeRlp } from "./codec.ts";
 import { insert, remove } from "./edit.ts";
@@ -28,33 +28,41 @@ const KEYS = new Arena(16 * 1024);
 
 /**
  * New nodes below `node` (children first), each marked stored once handed out. Records go into
- * `arena` and their keys into `keys` (a view each, not an array each), and a node's hash becomes
- * a view of its key: the nodes outlive the block in the node cache, and a view there takes half
- * the heap of a hash array of its own (whose digest then dies young).
+ * `arena` and their keys into `keys` (a view each, not an array each), and a node's hash is
+ * written straight into its key (no digest array) and becomes a view of it: the nodes outlive
+ * the block in the node cache, and a view there takes half the heap of a hash array of its own.
  */
-function collect(node: TrieNode | undefined, out: TrieCommit, arena: Arena, keys: Arena): void {
-  if (node === undefined || node.kind === HASHED || node.stored) return;
-  if (node.kind === BRANCH) for (const child of node.children) collect(child, out, arena, keys);
-  else if (node.kind === EXTENSION) collect(node.child, out, arena, keys);
+function collect(node: ResolvedNode, out: TrieCommit, arena: Arena, keys: Arena): void {
+  if (node.kind === BRANCH) {
+    const children = node.children;
+    for (let i = 0; i < 16; i++) {
+      const child = children[i];
+      if (child !== undefined && child.kind !== HASHED && !child.stored) collect(child, out, arena, keys);
+    }
+  } else if (node.kind === EXTENSION) {
+    const child = node.child;
+    if (child.kind !== HASHED && !child.stored) collect(child, out, arena, keys);
+  }
   const rlp = nodeRlp(node, arena);
   // A node under 32 bytes lives inside its parent's RLP and has no record of its own.
   if (rlp.length >= 32) {
-    const key = recordKey(nodeHash(node), keys);
-    node.hash = key.subarray(TrieNodeDb.PREFIX.length);
+    const key = keys.take(KEY_LENGTH);
+    key[0] = PREFIX_0;
+    key[1] = PREFIX_1;
+    const hash = node.hash;
+    if (hash === undefined) keccak256To(key, 2, rlp);
+    else for (let i = 0; i < 32; i++) key[2 + i] = hash[i]!; // hashed by an earlier root()
+    node.hash = new Uint8Array(key.buffer, key.byteOffset + 2, 32);
     out.writes.push([key, rlp]);
     out.nodes.push(node);
   }
   node.stored = true;
 }
 
-/** TrieNodeDb.keyOf, written into `keys`. */
-function recordKey(hash: Uint8Array, keys: Arena): Uint8Array {
-  const prefix = TrieNodeDb.PREFIX;
-  const key = keys.take(prefix.length + hash.length);
-  key.set(prefix);
-  key.set(hash, prefix.length);
-  return key;
-}
+/** TrieNodeDb.keyOf's layout: the prefix "tn" and the 32-byte hash. */
+const KEY_LENGTH = TrieNodeDb.PREFIX.length + 32;
+const PREFIX_0 = TrieNodeDb.PREFIX[0]!;
+const PREFIX_1 = TrieNodeDb.PREFIX[1]!;
 
 /**
  * A Merkle Patricia trie over a TrieNodeDb (pyquarkchain quarkchain/evm/trie.py), synchronous
@@ -145,7 +153,7 @@ export class Trie {
     if (node === undefined) return { root: BLANK_ROOT, writes: [], nodes: [] };
     if (node.kind === HASHED) return { root: node.hash, writes: [], nodes: [] };
     const out: TrieCommit = { root: BLANK_ROOT, writes: [], nodes: [] };
-    collect(node, out, RECORDS, KEYS);
+    if (!node.stored) collect(node, out, RECORDS, KEYS);
     out.root = nodeHash(node);
     // The root is stored by hash whatever its size (trie.py _update_root_hash), so it can be reopened.
     // A short node keeps its RLP (codec.ts); a long one was written by collect.

@@ -39,12 +39,10 @@ export function shardStats(chain: ShardChain, pendingTxCount: number): ShardStat
   else walks.delete(chain);
   const { counted, lastBlockTime } = walk.walk;
   let txCount = 0;
-  let stale = 0;
-  for (const c of counted) {
-    txCount += c.txCount;
-    // Counted now: a block added at an old height later makes it stale.
-    stale += Math.max(0, chain.blocksAtHeight(c.height) - 1);
-  }
+  for (const c of counted) txCount += c.txCount;
+  // Counted now (a block added at an old height later makes it stale); the counted blocks are the
+  // heights from the tip down, one each (a block's height is its parent's plus one: validate.ts).
+  const stale = counted.length === 0 ? 0 : chain.staleBlocksBetween(counted.at(-1)!.height, counted[0]!.height);
   return {
     branch: { value: chain.fullShardId },
     height: tip.height,

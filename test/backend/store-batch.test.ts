@@ -237,3 +237,34 @@ t.test(
     t.same(kv.get(bytes("636d04")), bytes(""));
   },
 );
+
+t.test(
+  "a batch's one write: the hashed records first (handed over, in order), the waiting writes, the batch's own",
+  (t) => {
+    const seen: Array<{ keys: string[]; handedOver: number | undefined }> = [];
+    const inner = new MemoryKvEnv().shard(SHARD);
+    const kv = new BatchedKv({
+      get: (k) => inner.get(k),
+      write: (entries, handedOver) => {
+        seen.push({ keys: entries.map(([k]) => Buffer.from(k).toString("hex")), handedOver });
+        inner.write(entries, handedOver);
+      },
+      keysDown: (start, end) => inner.keysDown(start, end),
+    });
+    kv.writeWithNext([[bytes("636d01"), bytes("")]]);
+    kv.batch(() => {
+      kv.write([[bytes("7470"), bytes("01")]]);
+      kv.writeHashed([
+        [bytes("aa01"), bytes("11")],
+        [bytes("aa02"), bytes("12")],
+      ]);
+      kv.writeHashed([]);
+      kv.writeHashed([[bytes("aa03"), bytes("13")]]);
+      kv.write([[bytes("7470"), bytes("02")]]);
+    });
+    t.same(seen, [{ keys: ["aa01", "aa02", "aa03", "636d01", "7470"], handedOver: 3 }]);
+    t.same(kv.get(bytes("7470")), bytes("02"), "a later write of a key wins");
+    t.same(kv.get(bytes("aa03")), bytes("13"));
+    t.end();
+  },
+);

@@ -1,5 +1,5 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { keccak256 } from "../../crypto/keccak.ts";
+import { keccak256, keccak256Of, keccak256To } from "../../crypto/keccak.ts";
 import { encode } from "../../codec/index.ts";
 import {
   type QuarkChainConfig,
@@ -34,18 +34,22 @@ export const ALLOWED_FUTURE_BLOCKS_TIME = 15n;
 export function merkleRoot(txs: readonly TypedTransaction[]): Uint8Array {
   // A leaf is keccak(serialize(tx)): the transaction's hash, memoized with the decoded tx (run_block,
   // the receipts and the tx index ask it again); a sender thread hashes a posted block's meanwhile.
-  let tree: Uint8Array[] = txs.length === 0 ? [new Uint8Array(32)] : leaves(txs);
+  const hashes = txs.length === 0 ? [new Uint8Array(32)] : leaves(txs);
+  // Each level hashed in place in one buffer (pair i/2 over pairs i, i+1: its inputs are read
+  // first), with room for the zero leaf an odd level is padded with: no array per node.
+  let n = hashes.length;
+  const tree = new Uint8Array(32 * (n + 1));
+  for (let i = 0; i < n; i++) tree.set(hashes[i]!, 32 * i);
   let zero: Uint8Array = new Uint8Array(32);
-  while (tree.length !== 1) {
-    if (tree.length % 2 !== 0) tree.push(zero);
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < tree.length; i += 2) next.push(keccak256(concat(tree[i]!, tree[i + 1]!)));
-    tree = next;
-    zero = keccak256(concat(zero, zero));
+  while (n !== 1) {
+    if (n % 2 !== 0) tree.set(zero, 32 * n++);
+    for (let i = 0; i < n; i += 2) keccak256To(tree, 16 * i, tree.subarray(32 * i, 32 * i + 64));
+    n /= 2;
+    zero = keccak256Of(zero, zero);
   }
   const count = new Uint8Array(8);
   new DataView(count.buffer).setBigUint64(0, BigInt(txs.length));
-  return keccak256(concat(tree[0]!, count));
+  return keccak256Of(tree.subarray(0, 32), count);
 }
 
 function leaves(txs: readonly TypedTransaction[]): Uint8Array[] {

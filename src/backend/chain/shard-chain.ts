@@ -74,6 +74,8 @@ export class ShardChain {
   private readonly deps: ShardChainDeps;
   /** height -> block hashes added in this process (pyquarkchain's height_to_minor_block_hashes). */
   private readonly heightHashes = new Map<bigint, Set<string>>();
+  /** The heights of heightHashes with more than one block, and how many more (forks are rare: the stats sum these). */
+  private readonly forked = new Map<bigint, number>();
   /** The tip's hash, kept while headerTip is the same object: every eco info and add_tx asks for it. */
   private tipHashMemo: { header: MinorBlockHeader; hash: Uint8Array } | undefined;
 
@@ -337,7 +339,9 @@ export class ShardChain {
     let set = this.heightHashes.get(height);
     if (!set) this.heightHashes.set(height, (set = new Set()));
     set.add(hex(minorBlockHash(block.header)));
+    if (set.size > 1) this.forked.set(height, set.size - 1);
     this.heightHashes.delete(height - 4096n);
+    this.forked.delete(height - 4096n);
   }
 
   private saveTips(): void {
@@ -348,9 +352,11 @@ export class ShardChain {
     });
   }
 
-  /** How many blocks of `height` this process has stored (shard stats' stale count; the last 4096 heights). */
-  blocksAtHeight(height: bigint): number {
-    return this.heightHashes.get(height)?.size ?? 0;
+  /** Blocks this process stored at the heights in [lo, hi] beyond one a height (shard stats' stale count; the last 4096 heights). */
+  staleBlocksBetween(lo: bigint, hi: bigint): number {
+    let n = 0;
+    for (const [height, extra] of this.forked) if (height >= lo && height <= hi) n += extra;
+    return n;
   }
 
   // ---- Root blocks ----

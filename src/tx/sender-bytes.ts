@@ -10,7 +10,7 @@
  */
 import { keccak256To } from "../crypto/keccak.ts";
 import { recoverPublicKeyCompact } from "../crypto/secp256k1.ts";
-import { type TxLayout, txLayout } from "./tx-layout.ts";
+import { type TxLayout, scratchTxLayout, txLayoutInto } from "./tx-layout.ts";
 
 // The items of a transaction, in wire order (transaction.ts FIELDS).
 const NONCE = 0;
@@ -26,11 +26,19 @@ const V = 12;
 const R = 13;
 const S = 14;
 
-/** r ‖ s, the hash signed and keccak of the key, rewritten for each transaction (read synchronously, or copied). */
+/**
+ * r ‖ s, the hash signed, keccak of the key, the layout and the answer: rewritten for each transaction
+ * (read synchronously, or copied). A thread recovers thousands of senders a second: anything made per
+ * transaction is its isolate's garbage, and the main thread's where it steals.
+ */
 const compact = new Uint8Array(64);
 const msgHash = new Uint8Array(32);
 const keyHash = new Uint8Array(32);
+const layout = scratchTxLayout();
+const answer: { keyHash: Uint8Array | undefined; layout: TxLayout } = { keyHash: undefined, layout };
 const EIP155_TAIL = Uint8Array.of(0x80, 0x80); // rlp(0), rlp(0)
+/** hash_unsigned's list prefix, one array per size (1 to 5 bytes). */
+const PREFIXES = [1, 2, 3, 4, 5].map((n) => new Uint8Array(n));
 
 const size = (l: TxLayout, item: number): number => l.ends[item]! - l.starts[item]!;
 
@@ -54,17 +62,18 @@ export interface BytesSender {
    * raises). Rewritten by the next call: copy what you keep.
    */
   readonly keyHash: Uint8Array | undefined;
-  /** Where the transaction's items lie (its `to` is raw[starts[3]..ends[3]]). */
+  /** Where the transaction's items lie (its `to` is raw[starts[3]..ends[3]]); rewritten by the next call too. */
   readonly layout: TxLayout;
 }
 
 /**
  * The sender of the transaction `raw`, or undefined when it is not of the common shape (then
- * recoverSender(decodeEvmTransaction(raw)) decides, which may also throw).
+ * recoverSender(decodeEvmTransaction(raw)) decides, which may also throw). The answer, and all in
+ * it, is rewritten by the next call.
  */
 export function senderFromBytes(raw: Uint8Array): BytesSender | undefined {
-  const l = txLayout(raw);
-  if (l === undefined) return undefined;
+  if (!txLayoutInto(raw, layout)) return undefined;
+  const l = layout;
   // Transaction.__init__'s "Values way too high!": 2^256 for these, "ZZZZZZZZZZZZ" (> 2^56) for token ids.
   if (size(l, NONCE) > 32 || size(l, GASPRICE) > 32 || size(l, STARTGAS) > 32 || size(l, VALUE) > 32) return undefined;
   if (size(l, GAS_TOKEN_ID) > 7 || size(l, TRANSFER_TOKEN_ID) > 7) return undefined;
@@ -83,11 +92,17 @@ export function senderFromBytes(raw: Uint8Array): BytesSender | undefined {
   }
   if (recovery < 0 || recovery > 3) return undefined;
   compact.fill(0);
-  compact.set(raw.subarray(l.starts[R]!, l.ends[R]!), 32 - size(l, R));
-  compact.set(raw.subarray(l.starts[S]!, l.ends[S]!), 64 - size(l, S));
+  copyInto(compact, 32, raw, l.starts[R]!, l.ends[R]!); // byte by byte: a subarray is an object each
+  copyInto(compact, 64, raw, l.starts[S]!, l.ends[S]!);
   const key = recoverPublicKeyCompact(msgHash, compact, recovery);
   if (key !== undefined) keccak256To(keyHash, 0, key);
-  return { keyHash: key === undefined ? undefined : keyHash, layout: l };
+  answer.keyHash = key === undefined ? undefined : keyHash;
+  return answer;
+}
+
+/** raw[start..end] into out, ending at out[end0 - 1] (right-aligned: a big-endian integer). */
+function copyInto(out: Uint8Array, end0: number, raw: Uint8Array, start: number, end: number): void {
+  for (let i = end - 1, j = end0 - 1; i >= start; i--, j--) out[j] = raw[i]!;
 }
 
 /** The transaction's `to` (empty or 20 bytes) as a view of its bytes. */
@@ -97,15 +112,9 @@ export const toOf = (l: TxLayout): Uint8Array => l.raw.subarray(l.starts[TO]!, l
 function unsignedWindowHash({ raw, heads }: TxLayout, items: number, tail?: Uint8Array): void {
   const body = raw.subarray(heads[0]!, heads[items]!);
   const length = body.length + (tail === undefined ? 0 : tail.length);
-  const prefix =
-    length < 56
-      ? Uint8Array.of(0xc0 + length)
-      : length < 256
-        ? Uint8Array.of(0xf8, length)
-        : length < 65536
-          ? Uint8Array.of(0xf9, length >> 8, length & 255)
-          : length < 16777216
-            ? Uint8Array.of(0xfa, length >> 16, (length >> 8) & 255, length & 255)
-            : Uint8Array.of(0xfb, length >>> 24, (length >> 16) & 255, (length >> 8) & 255, length & 255);
+  const size = length < 56 ? 0 : length < 256 ? 1 : length < 65536 ? 2 : length < 16777216 ? 3 : 4;
+  const prefix = PREFIXES[size]!;
+  prefix[0] = size === 0 ? 0xc0 + length : 0xf7 + size;
+  for (let i = size, n = length; i >= 1; i--, n = Math.floor(n / 256)) prefix[i] = n % 256;
   keccak256To(msgHash, 0, prefix, body, tail);
 }

@@ -9,7 +9,7 @@
  * keys of its sender and recipient (keccak of each address, which world-state computes on a load).
  */
 import { keccak256Of, keccak256To } from "../crypto/keccak.ts";
-import { senderFromBytes, toOf } from "./sender-bytes.ts";
+import { senderFromBytes } from "./sender-bytes.ts";
 import { decodeEvmTransaction, recoverSender } from "./transaction.ts";
 
 /** A transaction's state in a job: nobody on it yet, claimed by a thread, its sender written, no sender, undecodable. */
@@ -25,6 +25,11 @@ const ADDRESS = 20;
 const HASH = 32;
 /** TransactionType.SERIALIZED_EVM (messages/core.ts): the one type whose hash a thread takes. */
 const SERIALIZED_EVM = 0;
+/** The `to` item of a transaction (transaction.ts FIELDS). */
+const TO = 3;
+/** An address and a TypedTransaction's head, rewritten by each use (read at once). */
+const scratchAddress = new Uint8Array(ADDRESS);
+const scratchHead = Uint8Array.of(SERIALIZED_EVM, 0, 0, 0, 0);
 
 /**
  * One block's transactions, their senders and hashes in one SharedArrayBuffer:
@@ -107,7 +112,8 @@ export class SenderJob {
     const found = senderFromBytes(raw);
     if (found !== undefined) {
       if (found.keyHash === undefined) return this.settle(i, NO_SENDER);
-      this.publish(i, found.keyHash.subarray(12), toOf(found.layout));
+      const { starts, ends } = found.layout;
+      this.publish(i, found.keyHash, 12, raw, starts[TO]!, ends[TO]!);
       return this.settle(i, DONE);
     }
     // Not the common shape: the decoded path decides (and may refuse the bytes).
@@ -121,17 +127,31 @@ export class SenderJob {
       return this.settle(i, UNDECODABLE); // the main thread meets (and reports) the same decoding error itself
     }
     if (sender === null) return this.settle(i, NO_SENDER);
-    this.publish(i, sender, to);
+    this.publish(i, sender, 0, to, 0, to.length);
     this.settle(i, DONE);
   }
 
-  private publish(i: number, sender: Uint8Array, to: Uint8Array): void {
+  /**
+   * Transaction i's sender (the 20 bytes at sender[senderAt..]) and recipient (to[toStart..toEnd]),
+   * each with its keccak. Through one scratch address, not views: a view is an object each, and
+   * a thread writes thousands a second.
+   */
+  private publish(
+    i: number,
+    sender: Uint8Array,
+    senderAt: number,
+    to: Uint8Array,
+    toStart: number,
+    toEnd: number,
+  ): void {
     const at = i * ADDRESS;
-    this.senders.set(sender, at);
-    keccak256To(this.senderKeys, i * HASH, sender);
-    if (to.length !== ADDRESS) return; // a contract creation: nobody to load
-    this.tos.set(to, at);
-    keccak256To(this.toKeys, i * HASH, to);
+    for (let k = 0; k < ADDRESS; k++) scratchAddress[k] = sender[senderAt + k]!;
+    this.senders.set(scratchAddress, at);
+    keccak256To(this.senderKeys, i * HASH, scratchAddress);
+    if (toEnd - toStart !== ADDRESS) return; // a contract creation: nobody to load
+    for (let k = 0; k < ADDRESS; k++) scratchAddress[k] = to[toStart + k]!;
+    this.tos.set(scratchAddress, at);
+    keccak256To(this.toKeys, i * HASH, scratchAddress);
   }
 
   /** Transaction i's sender once DONE (a copy). */
@@ -172,7 +192,11 @@ export class SenderJob {
   hash(i: number): void {
     const bytes = this.bytes(i);
     const n = bytes.length;
-    const head = Uint8Array.of(SERIALIZED_EVM, n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+    const head = scratchHead; // type ‖ 4-byte length, rewritten for each
+    head[1] = n >>> 24;
+    head[2] = (n >>> 16) & 255;
+    head[3] = (n >>> 8) & 255;
+    head[4] = n & 255;
     keccak256To(this.txHashes, i * HASH, head, bytes);
     this.settledHash(i);
   }

@@ -92,10 +92,13 @@ export function senderOf(serialized: Uint8Array, tx: EvmTransaction): Uint8Array
 
 /** Transaction `index`'s sender, its secure-trie key and its recipient's handed on to world-state (address-keccak.ts). */
 function taken(job: SenderJob, index: number, tx: EvmTransaction): Uint8Array {
-  rememberAddressKeccak(job.senders, job.senderKey(index), index * 20);
-  if (job.hasTo(index, tx.to)) rememberAddressKeccak(tx.to, job.toKey(index));
+  rememberAddressKeccak(job.senders, index * ADDRESS, job.senderKeys, index * HASH);
+  if (job.hasTo(index, tx.to)) rememberAddressKeccak(tx.to, 0, job.toKeys, index * HASH);
   return job.sender(index);
 }
+
+const ADDRESS = 20;
+const HASH = 32;
 
 /** Wait, boundedly, for a thread to settle entry `index` of `states` (CLAIMED still: it did not in time). */
 function waitFor(states: Int32Array, index: number): number {

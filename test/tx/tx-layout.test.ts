@@ -7,7 +7,7 @@ import {
   recoverSender,
   unsignedHash,
 } from "../../src/tx/transaction.ts";
-import { WireTransaction, intAt, txLayout } from "../../src/tx/tx-layout.ts";
+import { WireTransaction, intAt, scratchTxLayout, txLayout, txLayoutInto } from "../../src/tx/tx-layout.ts";
 import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 import { signTx, signer } from "../../harness/signers.ts";
 
@@ -145,3 +145,48 @@ t.test("integers read off the bytes are the big-endian values, every length up t
     }
   t.equal(same, total);
 });
+
+t.test(
+  "one scratch layout read again and again (the sender threads') holds each transaction's own bounds",
+  async (t) => {
+    const random = makeRandom("txLayoutInto");
+    // Transactions whose items lie at different offsets (data of every prefix size), and bytes refused.
+    const txs = Array.from({ length: 60 }, (_, i) =>
+      encodeEvmTransaction({
+        nonce: BigInt(random.int(2 ** 40)),
+        gasprice: BigInt(random.int(1e9)),
+        startgas: 21000n,
+        to: i % 7 === 0 ? new Uint8Array(0) : random.bytes(20),
+        value: BigInt(random.int(1e9)) << BigInt(random.int(200)),
+        data: random.bytes([0, 1, 54, 300, 70000][i % 5]!),
+        network_id: BigInt(random.int(300)),
+        from_full_shard_key: random.u32(),
+        to_full_shard_key: random.u32(),
+        gas_token_id: 0x8bb0n,
+        transfer_token_id: 0x8bb0n,
+        version: BigInt(i % 3),
+        v: 27n + BigInt(i % 2),
+        r: BigInt(random.int(2 ** 48)) << 200n,
+        s: BigInt(1 + random.int(1000)),
+      }),
+    );
+    const fresh = txs.map((raw) => {
+      const l = txLayout(raw)!;
+      return [raw, [...l.heads], [...l.starts], [...l.ends]] as const;
+    });
+    const scratch = scratchTxLayout();
+    for (let round = 0; round < 300; round++) {
+      const [raw, heads, starts, ends] = random.pick(fresh);
+      t.ok(txLayoutInto(raw, scratch));
+      // A refused transaction (truncated, or a byte too many) leaves the last layout as it was.
+      t.notOk(txLayoutInto(raw.subarray(0, raw.length - 1 - random.int(5)), scratch));
+      t.notOk(txLayoutInto(Uint8Array.of(...raw, 0), scratch));
+      const same =
+        scratch.raw === raw &&
+        [...scratch.heads].join() === heads.join() &&
+        [...scratch.starts].join() === starts.join() &&
+        [...scratch.ends].join() === ends.join();
+      if (!same) return t.fail(`round ${round}: the scratch layout is not the transaction's own`);
+    }
+  },
+);

@@ -14,6 +14,7 @@ import {
 import type { Journal, Undoable } from "./journal.ts";
 import type { SecureTrie } from "./trie/index.ts";
 import { BLANK_CODE_HASH, BLANK_ROOT, type StateDb } from "./state-db.ts";
+import { keepSlots, takeSlots } from "./slot-cache.ts";
 import { TokenBalances } from "./token-balances.ts";
 
 /** token_id_encode("QKC"): the one token of a mock (Ethereum) account. */
@@ -56,6 +57,8 @@ export class CachedAccount implements Undoable {
   private storage: Map<string, bigint> | undefined;
   /** keccak256 of each slot read from the trie: its key there, hashed once for the read and the commit. */
   private hashedSlots: Map<string, Uint8Array> | undefined;
+  /** Whether the slots kept at the loaded root (slot-cache.ts) were asked for: once per account. */
+  private slotsTaken = false;
   /** Slots set since loading: what a commit writes (a read leaves the trie as it is). */
   private setSlots: Set<string> | undefined;
   /** The storage trie reads go to; reset_storage swaps in an empty one. Opened on first use. */
@@ -155,13 +158,49 @@ export class CachedAccount implements Undoable {
   }
 
   private storageAt(key: string, slot: bigint): bigint {
-    const cached = this.storage?.get(key);
+    const storage = this.storage ?? this.openSlots();
+    const cached = storage.get(key);
     if (cached !== undefined) return cached;
     const hashed = keccak256(word32(slot));
     (this.hashedSlots ??= new Map()).set(key, hashed);
     const v = decodeTrieInt(this.trie().getHashed(hashed), "storage value");
-    (this.storage ??= new Map()).set(key, v);
+    storage.set(key, v);
     return v;
+  }
+
+  /**
+   * The slot cache on first use: the slots a committed account left at this root (slot-cache.ts),
+   * taken once per account (after a reset_storage, or once handed on, a fresh one).
+   */
+  private openSlots(): Map<string, bigint> {
+    if (!this.slotsTaken) {
+      this.slotsTaken = true;
+      const kept = takeSlots(this.storageTrieRoot);
+      if (kept !== undefined) {
+        this.hashedSlots = kept.hashed;
+        return (this.storage = kept.values);
+      }
+    }
+    return (this.storage = new Map());
+  }
+
+  /**
+   * Hand the slot cache on to the next account opened at `root` (slot-cache.ts): every value in it
+   * is what the trie at `root` holds. The account reads its trie from then on.
+   */
+  private handOnSlots(root: Uint8Array): void {
+    if (this.storage === undefined) return;
+    keepSlots(root, { values: this.storage, hashed: this.hashedSlots ?? new Map() });
+    this.storage = this.hashedSlots = this.setSlots = undefined;
+    this.slotsTaken = true;
+  }
+
+  /**
+   * A cached account the state's commit passes over (untouched: no change of it stands, its slots
+   * are as read from the trie it reads) hands its slot cache on all the same.
+   */
+  passedOver(): void {
+    this.handOnSlots(this.storageTrieRoot);
   }
 
   /** State.set_storage_data; the undo writes into whatever cache is current then (see resetStorage). */
@@ -225,6 +264,7 @@ export class CachedAccount implements Undoable {
       }
     if (wrote) this.db.commitTrie(this.trie());
     this.storageRoot = this.storageTrie?.root() ?? this.storageTrieRoot;
+    this.handOnSlots(this.storageRoot);
     this.tokens.commit();
     if (this.codeIsNew) this.db.putCode(this.codeBytes!);
   }

@@ -324,7 +324,10 @@ export class WorldState implements World, Undoable {
    */
   commit(options: { allowEmpties?: boolean } = {}): StateCommit {
     for (const a of this.cache.inOrder) {
-      if (!a.touched && !a.deleted) continue;
+      if (!a.touched && !a.deleted) {
+        a.passedOver();
+        continue;
+      }
       a.commit();
       const hashed = a.hashedAddress ?? keccak256(a.address);
       if (!a.isBlank() || options.allowEmpties)

@@ -10,7 +10,7 @@ import {
   TrieNodeCache,
   TrieNodeDb,
 } from "../../src/backend/state/trie/index.ts";
-import { BRANCH, EXTENSION, HASHED } from "../../src/backend/state/trie/node.ts";
+import { BRANCH, EXTENSION, HASHED, LEAF } from "../../src/backend/state/trie/node.ts";
 import { type SeededRandom, makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
 
 /** The expected content of a trie: hex key → [key, value]. */
@@ -238,7 +238,7 @@ t.test("the node cache saves reads from the Kv on a hot path", async (t) => {
 });
 
 t.test(
-  "a commit's nodes, admitted to a node cache, answer for the store: children by hash, nothing missing",
+  "a commit's branches and extensions, admitted to a node cache, answer for the store (children by hash); its leaves stay in the store",
   async (t) => {
     reportSeedOnFailure(t);
     const random = makeRandom("trie-admit");
@@ -256,9 +256,19 @@ t.test(
       t.equal(nodes.length, writes.length, "a node for each record");
       trie.db.write(writes);
       cache.admit(nodes);
-      // A store that lacks every record: only the cache can answer.
-      const cached = new Trie(new TrieNodeDb(TrieNodeDb.memory().kv, cache), root);
-      t.same(listed(cached.entries()), sorted(model), `after commit ${block}, every entry read from the cache`);
+      const leaves = nodes.filter((n) => n.kind === LEAF);
+      t.ok(leaves.length > 0 && leaves.length < nodes.length, "(the commit made leaves and other nodes)");
+      t.ok(
+        nodes.every((n) => (n.kind === LEAF ? cache.get(n.hash!) === undefined : cache.get(n.hash!) === n)),
+        "every node admitted but the leaves",
+      );
+      // A store with the leaves' records alone: the cache answers for every other node.
+      const leafRecords = writes.filter((_, i) => nodes[i]!.kind === LEAF);
+      const store = new TrieNodeDb(TrieNodeDb.memory().kv, cache);
+      store.write(leafRecords);
+      const cached = new Trie(store, root);
+      t.same(listed(cached.entries()), sorted(model), `after commit ${block}, every entry read`);
+      t.ok(store.reads <= leafRecords.length, "only leaves were read from the store");
       trie = new Trie(new TrieNodeDb(trie.db.kv, cache), root);
     }
     const top = cache.get(trie.root())!;

@@ -6,6 +6,7 @@ import {
   EXTENSION,
   HASHED,
   type HashedNode,
+  LEAF,
   type ResolvedNode,
   type TrieNode,
   hashed,
@@ -110,9 +111,17 @@ export class TrieNodeCache {
     return s.node;
   }
 
-  /** The nodes of a commit (TrieCommit.nodes, each hashed), once their records are stored. */
+  /**
+   * The branches and extensions of a commit (TrieCommit.nodes, each hashed), once their records
+   * are stored; its leaves stay in the store. A block's leaves are the accounts (and slots) it
+   * wrote, about half of what it commits, and most are not written again before the clock drops
+   * them: of (a)'s admitted leaves 17% were read again (120 blocks), against 90% of the branches
+   * (the top of every path is read by every block). An admitted node lives some 20 blocks, so each
+   * one kept is copied by the scavenger and promoted; a leaf read again is just read from the store.
+   */
   admit(nodes: readonly ResolvedNode[]): void {
     for (const node of nodes) {
+      if (node.kind === LEAF) continue;
       detach(node);
       this.set(node.hash ?? nodeHash(node), node);
     }

@@ -6,15 +6,12 @@
  *
  *   npx tsx bench/evm/token-micro.bench.ts [--receipts]
  */
-import { applyMessage } from "../../src/evm/apply.ts";
-import { Execution } from "../../src/evm/execution.ts";
-import { makeMessage } from "../../src/evm/message.ts";
 import type { World } from "../../src/evm/world.ts";
 import { encodeReceiptList, makeReceipt, type Receipt } from "../../src/backend/exec/receipt.ts";
-import { blockEnv, QKC } from "../../harness/fake-world.ts";
-import { TOKEN_CODE, transferCall } from "../exec/token.ts";
+import { blockEnv } from "../../harness/fake-world.ts";
+import { transferOnce } from "./token-call.ts";
+import { TOKEN_CODE } from "../exec/token.ts";
 
-const TOKEN = new Uint8Array(20).fill(7);
 const BALANCE = 10n ** 30n;
 const NO_CODE = new Uint8Array(0);
 const CODE_HASH = new Uint8Array(32).fill(3);
@@ -36,11 +33,6 @@ const world: World = {
   revert: () => {},
 };
 
-// As bench:exec's (b): 64 senders, 4096 holders.
-const senders = Array.from({ length: 64 }, (_, i) => Uint8Array.from([1, ...new Array<number>(18).fill(0), i]));
-const calls = Array.from({ length: 4096 }, (_, i) =>
-  transferCall(Uint8Array.from([2, ...new Array<number>(17).fill(0), i >> 8, i & 255]), 1n),
-);
 const block = blockEnv();
 const withReceipts = process.argv.includes("--receipts");
 const PER_BLOCK = 130;
@@ -52,17 +44,7 @@ for (let round = 0; round < 30; round++) {
   const c0 = process.cpuUsage();
   let receipts: Receipt[] = [];
   for (let i = 0; i < ROUND; i++, k++) {
-    const sender = senders[k & 63]!;
-    const ex = new Execution(world, block, { origin: sender, gasPrice: 1n, chainId: 0 });
-    const msg = makeMessage({
-      sender,
-      to: TOKEN,
-      gas: 60000n,
-      data: calls[k & 4095]!,
-      transferTokenId: QKC,
-      gasTokenId: QKC,
-    });
-    if (!applyMessage(ex, msg).success) throw new Error("the token transfer failed");
+    const ex = transferOnce(world, block, k);
     if (withReceipts) {
       receipts.push(makeReceipt(true, BigInt(30000 * (receipts.length + 1)), ex.effects.logs, NO_CODE, 0));
       if (receipts.length === PER_BLOCK) {

@@ -9,22 +9,15 @@
  *
  *   npx tsx bench/evm/token-state.bench.ts
  */
-import { applyMessage } from "../../src/evm/apply.ts";
-import { Execution } from "../../src/evm/execution.ts";
-import { makeMessage } from "../../src/evm/message.ts";
 import { MemoryKvEnv } from "../../src/backend/kv.ts";
 import { WorldState } from "../../src/backend/state/world-state.ts";
 import { TrieNodeCache } from "../../src/backend/state/trie/index.ts";
 import { encodeReceiptList, makeReceipt, type Receipt } from "../../src/backend/exec/receipt.ts";
-import { blockEnv, QKC } from "../../harness/fake-world.ts";
-import { balanceSlot, TOKEN_CODE, transferCall } from "../exec/token.ts";
+import { blockEnv } from "../../harness/fake-world.ts";
+import { senders, TOKEN, transferOnce } from "./token-call.ts";
+import { balanceSlot, TOKEN_CODE } from "../exec/token.ts";
 
-const TOKEN = new Uint8Array(20).fill(7);
 const NO_CODE = new Uint8Array(0);
-const senders = Array.from({ length: 64 }, (_, i) => Uint8Array.from([1, ...new Array<number>(18).fill(0), i]));
-const calls = Array.from({ length: 4096 }, (_, i) =>
-  transferCall(Uint8Array.from([2, ...new Array<number>(17).fill(0), i >> 8, i & 255]), 1n),
-);
 
 const kv = new MemoryKvEnv().shard(0);
 const nodeCache = new TrieNodeCache();
@@ -52,17 +45,7 @@ for (let round = 0; round < 30; round++) {
     const world = WorldState.open(kv, root, { nodeCache });
     const receipts: Receipt[] = [];
     for (let i = 0; i < PER_BLOCK; i++, k++) {
-      const sender = senders[k & 63]!;
-      const ex = new Execution(world, block, { origin: sender, gasPrice: 1n, chainId: 0 });
-      const msg = makeMessage({
-        sender,
-        to: TOKEN,
-        gas: 60000n,
-        data: calls[k & 4095]!,
-        transferTokenId: QKC,
-        gasTokenId: QKC,
-      });
-      if (!applyMessage(ex, msg).success) throw new Error("the token transfer failed");
+      const ex = transferOnce(world, block, k);
       receipts.push(makeReceipt(true, BigInt(30000 * (i + 1)), ex.effects.logs, NO_CODE, 0));
     }
     encodeReceiptList(receipts);

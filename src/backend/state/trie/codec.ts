@@ -6,6 +6,7 @@ import {
   writeRlpPrefix as writeHeader,
   writeRlpString as writeItem,
 } from "../../../tx/rlp.ts";
+import { unpackChildren } from "./decode.ts";
 import type { Nibbles } from "./nibbles.ts";
 import { BRANCH, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
 
@@ -120,7 +121,7 @@ function maxPayloadLength(node: ResolvedNode): number {
 /** Writes the node's list payload (not its header) at out[at..]; returns its end. */
 function writePayload(node: ResolvedNode, out: Uint8Array, at: number): number {
   if (node.kind === BRANCH) {
-    const children = node.children;
+    const children = node.children ?? unpackChildren(node.enc!); // packed: has its RLP, never written again
     for (let i = 0; i < 16; i++) at = writeReference(out, at, reference(children[i]));
     if (node.value !== undefined) return writeItem(out, at, node.value);
     out[at] = 0x80;
@@ -151,7 +152,7 @@ function writeReference(out: Uint8Array, at: number, ref: Uint8Array | undefined
 function payloadLength(node: ResolvedNode): number {
   if (node.kind === BRANCH) {
     let payload = node.value === undefined ? 1 : itemLength(node.value);
-    const children = node.children;
+    const children = node.children ?? unpackChildren(node.enc!);
     for (let i = 0; i < 16; i++) payload += referenceLength(reference(children[i]));
     return payload;
   }

@@ -1,11 +1,12 @@
 import { hex } from "../../../codec/bytes.ts";
 import { unpackPath } from "./nibbles.ts";
-import { type ResolvedNode, type TrieNode, branch, extension, hashed, leaf } from "./node.ts";
+import { type BranchNode, type ResolvedNode, type TrieNode, branch, extension, hashed, leaf } from "./node.ts";
 
 /**
  * A stored node's RLP back into a node, reading the bytes in place: paths, values and child
  * hashes are views of the record (which the node keeps anyway, as its cached encoding), so
- * reading a node costs one pass and no copies. Only what a trie node can be is accepted: a
+ * reading a node costs one pass and no copies. A branch is made packed (node.ts): checked
+ * whole here, its children are read from the record (branchSlot, childAt) only when wanted. Only what a trie node can be is accepted: a
  * list of 17 (branch) or 2 (leaf, extension) items whose children are blank, a 32-byte hash
  * or an inlined list.
  */
@@ -64,6 +65,14 @@ function child(rlp: Uint8Array, at: number, limit: number): TrieNode | undefined
   throw new MalformedTrieNodeError(`a child reference of ${length} bytes`);
 }
 
+/** Checks a child slot at `at` as `child` would read it, allocating nothing for a blank or a hash. */
+function checkChild(rlp: Uint8Array, at: number, limit: number): void {
+  const next = item(rlp, at, limit);
+  if (isList) node(rlp, at, next);
+  else if (end - start !== 0 && end - start !== 32)
+    throw new MalformedTrieNodeError(`a child reference of ${end - start} bytes`);
+}
+
 /** The node whose RLP is rlp[from, to). */
 function node(rlp: Uint8Array, from: number, to: number): ResolvedNode {
   item(rlp, from, to);
@@ -72,10 +81,10 @@ function node(rlp: Uint8Array, from: number, to: number): ResolvedNode {
   for (let at = start; at < to; at = item(rlp, at, to)) offsets.push(at);
   let made: ResolvedNode;
   if (offsets.length === 17) {
-    const children = new Array<TrieNode | undefined>(16);
-    for (let i = 0; i < 16; i++) children[i] = child(rlp, offsets[i]!, to);
+    // Packed (node.ts): its children are read from the record when a walk goes down to one.
+    for (let i = 0; i < 16; i++) checkChild(rlp, offsets[i]!, to);
     const value = bytes(rlp, offsets[16]!, to);
-    made = branch(children, value.length === 0 ? undefined : value);
+    made = branch(undefined, value.length === 0 ? undefined : value);
   } else if (offsets.length === 2) {
     const unpacked = unpackPath(bytes(rlp, offsets[0]!, to));
     if (unpacked === undefined) throw new MalformedTrieNodeError("a bad hex-prefix path");
@@ -104,4 +113,37 @@ export function decodeNode(rlp: Uint8Array, hash: Uint8Array): ResolvedNode {
     const why = e instanceof Error ? e.message : String(e);
     throw new MalformedTrieNodeError(`trie node ${hex(hash)}: ${why}`, { cause: e });
   }
+}
+
+/**
+ * Where child `slot` of a packed branch begins in its RLP `enc` (checked when it was decoded or
+ * encoded): the item's first byte is 0x80 for none, 0xa0 for a 32-byte hash, a list's for an inline node.
+ */
+export function branchSlot(enc: Uint8Array, slot: number): number {
+  item(enc, 0, enc.length);
+  let at = start;
+  for (let i = 0; i < slot; i++) at = item(enc, at, enc.length);
+  return at;
+}
+
+/** The child whose item begins at enc[at] (branchSlot): none, a HashedNode on a view of the hash, or the inline node. */
+export function childAt(enc: Uint8Array, at: number): TrieNode | undefined {
+  return child(enc, at, enc.length);
+}
+
+/** A packed branch's 16 children as an array of their own (for an edit that copies the branch). */
+export function unpackChildren(enc: Uint8Array): Array<TrieNode | undefined> {
+  const children = new Array<TrieNode | undefined>(16);
+  let at = branchSlot(enc, 0);
+  for (let i = 0; i < 16; i++) {
+    const next = item(enc, at, enc.length); // before child(), which reads an inline node's own items
+    children[i] = child(enc, at, enc.length);
+    at = next;
+  }
+  return children;
+}
+
+/** A branch's 16 children as an array of their own, packed or not (for an edit that copies the branch). */
+export function childrenCopy(n: BranchNode): Array<TrieNode | undefined> {
+  return n.children === undefined ? unpackChildren(n.enc!) : n.children.slice();
 }

@@ -8,6 +8,7 @@ import {
   sharedWithKey,
   sliceNibbles,
 } from "./nibbles.ts";
+import { childrenCopy } from "./decode.ts";
 import type { TrieNodeDb } from "./node-db.ts";
 import {
   BRANCH,
@@ -85,19 +86,19 @@ export function insert(
   if (n.kind === BRANCH) {
     if (at === key.length * 2) {
       if (n.value !== undefined && sameBytes(n.value, value)) return node;
-      if (!mine) return branch(n.children.slice(), value, gen);
+      if (!mine) return branch(childrenCopy(n), value, gen);
       n.value = value;
       return n;
     }
     const slot = nibbleAt(key, at);
-    const old = n.children[slot];
+    const old = db.child(n, slot);
     const updated = insert(db, old, key, at + 1, value, gen);
     if (updated === old) return node; // unchanged, or changed in place (then so is this node)
     if (mine) {
-      n.children[slot] = updated;
+      n.children![slot] = updated; // a current node is one an edit made: never packed
       return n;
     }
-    const children = n.children.slice();
+    const children = childrenCopy(n);
     children[slot] = updated;
     return branch(children, n.value, gen);
   }
@@ -167,13 +168,13 @@ export function remove(
   const mine = n.gen === gen;
   if (n.kind === BRANCH) {
     if (at === key.length * 2) {
-      return n.value === undefined ? node : normalize(db, n, mine ? n.children : n.children.slice(), undefined, gen);
+      return n.value === undefined ? node : normalize(db, n, mine ? n.children! : childrenCopy(n), undefined, gen);
     }
     const slot = nibbleAt(key, at);
-    const old = n.children[slot];
+    const old = db.child(n, slot);
     const updated = remove(db, old, key, at + 1, gen);
     if (updated === old) return node;
-    const children = mine ? n.children : n.children.slice();
+    const children = mine ? n.children! : childrenCopy(n);
     children[slot] = updated;
     if (updated === undefined) return normalize(db, n, children, n.value, gen);
     return mine ? n : branch(children, n.value, gen);

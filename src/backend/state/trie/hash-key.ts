@@ -18,6 +18,13 @@ export function sameKey(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Whether `key` is the bytes at[at, at + key.length) of `bytes` (a hash inside a record), end first. */
+export function sameKeyAt(key: Uint8Array, bytes: Uint8Array, at: number): boolean {
+  let i = key.length;
+  while (i-- > 0) if (key[i] !== bytes[at + i]) return false;
+  return true;
+}
+
 interface Entry<V> {
   readonly key: Uint8Array;
   readonly value: V;

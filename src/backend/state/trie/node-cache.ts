@@ -1,5 +1,5 @@
 import { nodeHash } from "./codec.ts";
-import { hashKey, sameKey } from "./hash-key.ts";
+import { hashKey, sameKey, sameKeyAt } from "./hash-key.ts";
 import {
   BRANCH,
   type CacheEntry,
@@ -22,7 +22,8 @@ function asStored(child: TrieNode | undefined): TrieNode | undefined {
 }
 
 /**
- * Makes a committed node what a read of its record would give: children by hash. A node a commit
+ * Makes a committed node what a read of its record would give: a branch packed (its RLP, kept by
+ * the commit, in place of its children: node.ts), an extension's child by hash. A node a commit
  * made points at the nodes below it in memory, and those at theirs, down to the state's earlier
  * blocks; cached as is, one node would keep every node of its trie reachable. The node is changed
  * in place rather than copied (a copy per admitted node, with its 16 slots, was most of what a
@@ -32,7 +33,13 @@ function asStored(child: TrieNode | undefined): TrieNode | undefined {
  */
 function detach(node: ResolvedNode): void {
   if (node.kind === BRANCH) {
-    const children = node.children as Array<TrieNode | undefined>;
+    const children = node.children;
+    if (children === undefined) return;
+    // Packed (node.ts): its record is its children, read from there by the walks that go down.
+    if (node.enc !== undefined) {
+      node.children = undefined;
+      return;
+    }
     for (let i = 0; i < 16; i++) {
       const c = children[i];
       if (c !== undefined && c.kind !== HASHED) children[i] = asStored(c);
@@ -94,6 +101,15 @@ export class TrieNodeCache {
 
   get(hash: Uint8Array): ResolvedNode | undefined {
     const s = this.find(hash);
+    if (s === undefined) return undefined;
+    s.used = true;
+    return s.node;
+  }
+
+  /** The node whose hash is bytes[at, at + 32) (a packed branch's child), if cached here. */
+  getAt(bytes: Uint8Array, at: number): ResolvedNode | undefined {
+    let s = this.map.get(hashKey(bytes, at));
+    while (s !== undefined && !sameKeyAt(s.hash, bytes, at)) s = s.same;
     if (s === undefined) return undefined;
     s.used = true;
     return s.node;

@@ -1,8 +1,8 @@
 import { hex } from "../../../codec/bytes.ts";
 import { type Kv, MemoryKvEnv } from "../../kv.ts";
-import { decodeNode } from "./decode.ts";
+import { branchSlot, childAt, decodeNode } from "./decode.ts";
 import { TrieNodeCache } from "./node-cache.ts";
-import { HASHED, type HashedNode, type ResolvedNode, type TrieNode } from "./node.ts";
+import { type BranchNode, HASHED, type HashedNode, type ResolvedNode, type TrieNode } from "./node.ts";
 
 /** One record for Kv.write: a node's RLP under its prefixed hash. */
 export type TrieWrite = readonly [key: Uint8Array, value: Uint8Array];
@@ -50,6 +50,22 @@ export class TrieNodeDb {
   resolve(node: TrieNode): ResolvedNode {
     if (node.kind !== HASHED) return node;
     return this.cache.resolve(node) ?? this.read(node.hash, node);
+  }
+
+  /**
+   * Child `slot` of a branch: one of its children, or, if it is packed (node.ts), read from its
+   * record: none, an inline node, or the node by hash from the cache or else the store (looked
+   * up by the record's bytes in place: no HashedNode made for a slot that is only walked through).
+   */
+  child(n: BranchNode, slot: number): TrieNode | undefined {
+    const children = n.children;
+    if (children !== undefined) return children[slot];
+    const enc = n.enc!;
+    const at = branchSlot(enc, slot);
+    const first = enc[at];
+    if (first === 0x80) return undefined;
+    if (first !== 0xa0) return childAt(enc, at); // an inline node (under 32 bytes)
+    return this.cache.getAt(enc, at + 1) ?? this.read(enc.subarray(at + 1, at + 33));
   }
 
   /** A cache miss: the node decoded from its record, and cached (remembered by `child` if given). */

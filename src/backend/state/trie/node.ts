@@ -6,7 +6,8 @@ import type { Nibbles } from "./nibbles.ts";
  * its root pointer and older roots stay valid. What a node caches about itself (its RLP, its
  * hash, whether the store has it) is derived from its content, so filling it in later is
  * invisible to whoever shares the node. For the same reason a stored child may be swapped for
- * its hash (a HashedNode): the node cache does so when it admits a committed node.
+ * its hash (a HashedNode), or a branch's children for its RLP (a packed branch): the node cache
+ * does so when it admits a committed node.
  *
  * The one exception is a node of its trie's current generation (`gen`, see Trie): made by an
  * edit since the trie last hashed, committed, copied or walked itself. Only that trie reaches it
@@ -62,8 +63,15 @@ export interface ExtensionNode extends Cached {
 
 export interface BranchNode extends Cached {
   readonly kind: typeof BRANCH;
-  /** 16 slots, one per next nibble; an array of the node's own (never shared with another node). */
-  readonly children: Array<TrieNode | undefined>;
+  /**
+   * 16 slots, one per next nibble; an array of the node's own (never shared with another node).
+   * Undefined when the node is packed: it came from a record (read from the store, or admitted
+   * to the node cache after its commit) and its children are read from `enc` only when a walk
+   * goes down a slot (TrieNodeDb.child). A branch held as 16 child objects, each with its hash
+   * view, was ~1.5-2 kB of small objects that the scavenger copied and promoted; packed, it is
+   * the node and its record's view. Packing is a change of form, not of content (see above).
+   */
+  children: Array<TrieNode | undefined> | undefined;
   /** The value of the key that ends here. */
   value: Uint8Array | undefined;
 }
@@ -110,9 +118,9 @@ export const extension = (path: Nibbles, child: TrieNode, gen = FROZEN): Extensi
   entry: undefined,
 });
 
-/** `children`: 16 slots the node takes as its own (a fresh array, not another node's). */
+/** `children`: 16 slots the node takes as its own (a fresh array, not another node's); none: packed, `enc` to be set. */
 export const branch = (
-  children: Array<TrieNode | undefined>,
+  children: Array<TrieNode | undefined> | undefined,
   value: Uint8Array | undefined,
   gen = FROZEN,
 ): BranchNode => ({

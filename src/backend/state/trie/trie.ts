@@ -5,7 +5,16 @@ import { nodeHash, nodeRlp } from "./codec.ts";
 import { insert, remove } from "./edit.ts";
 import { nibbleAt, toNibbles } from "./nibbles.ts";
 import { TrieNodeDb, type TrieWrite } from "./node-db.ts";
-import { BRANCH, EXTENSION, type Generation, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
+import {
+  BRANCH,
+  EMPTY_CHILDREN,
+  EXTENSION,
+  type Generation,
+  HASHED,
+  LEAF,
+  type ResolvedNode,
+  type TrieNode,
+} from "./node.ts";
 import { type TrieEntry, walk } from "./walk.ts";
 
 /** keccak256(rlp(b"")): the root of an empty trie (trie.py BLANK_ROOT). */
@@ -34,7 +43,7 @@ const KEYS = new Arena(16 * 1024);
  */
 function collect(node: ResolvedNode, out: TrieCommit, arena: Arena, keys: Arena): void {
   if (node.kind === BRANCH) {
-    const children = node.children;
+    const children = node.children ?? NONE_NEW; // a packed branch came from a record: nothing new below
     for (let i = 0; i < 16; i++) {
       const child = children[i];
       if (child !== undefined && child.kind !== HASHED && !child.stored) collect(child, out, arena, keys);
@@ -55,9 +64,13 @@ function collect(node: ResolvedNode, out: TrieCommit, arena: Arena, keys: Arena)
     node.hash = new Uint8Array(key.buffer, key.byteOffset + 2, 32);
     out.writes.push([key, rlp]);
     out.nodes.push(node);
+    // A branch keeps its record: admitted to the node cache, it is packed (node.ts) and read from there.
+    if (node.kind === BRANCH) node.enc = rlp;
   }
   node.stored = true;
 }
+
+const NONE_NEW: ReadonlyArray<TrieNode | undefined> = EMPTY_CHILDREN;
 
 /** TrieNodeDb.keyOf's layout: the prefix "tn" and the 32-byte hash. */
 const KEY_LENGTH = TrieNodeDb.PREFIX.length + 32;
@@ -102,7 +115,7 @@ export class Trie {
       const n = this.db.resolve(node);
       if (n.kind === BRANCH) {
         if (at === end) return n.value;
-        node = n.children[nibbleAt(key, at++)];
+        node = this.db.child(n, nibbleAt(key, at++));
         continue;
       }
       const path = n.path;

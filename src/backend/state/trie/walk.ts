@@ -46,10 +46,10 @@ function* visit(
     const first = bound === undefined || boundHere ? -1 : bound[at]!;
     for (let k = 0; k < 16; k++) {
       const i = ascending ? k : 15 - k;
-      const child = n.children[i];
-      if (child === undefined) continue;
       // With a bound: the child on its path stays bounded, the ones past it are unbounded, the rest are out.
       if (bound !== undefined && (boundHere ? !ascending : ascending ? i < first : i > first)) continue;
+      const child = db.child(n, i); // read when wanted, not before: the walk may stop before it
+      if (child === undefined) continue;
       path.push(i);
       yield* visit(db, child, path, bound !== undefined && i === first ? bound : undefined, ascending);
       path.pop();

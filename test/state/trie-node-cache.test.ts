@@ -1,7 +1,7 @@
 import t from "tap";
 import { HashKeyedMap, hashKey } from "../../src/backend/state/trie/hash-key.ts";
 import { TrieNodeCache } from "../../src/backend/state/trie/node-cache.ts";
-import { hashed, leaf } from "../../src/backend/state/trie/node.ts";
+import { BRANCH, EMPTY_CHILDREN, branch, hashed, leaf } from "../../src/backend/state/trie/node.ts";
 
 /** A 32-byte hash whose first four bytes (the bucket) are `bucket`'s and whose last byte is `tag`. */
 function hashOf(bucket: number, tag: number): Uint8Array {
@@ -10,10 +10,11 @@ function hashOf(bucket: number, tag: number): Uint8Array {
   h[31] = tag;
   return h;
 }
-const nodeTagged = (tag: number) => leaf(Uint8Array.of(1), Uint8Array.of(tag));
+/** A branch (the clock holds branches and extensions; leaves have a ring of their own) told apart by its value. */
+const nodeTagged = (tag: number) => branch(EMPTY_CHILDREN.slice(), Uint8Array.of(tag));
 const tagOf = (cache: TrieNodeCache, h: Uint8Array) => {
   const n = cache.get(h);
-  return n === undefined ? undefined : n.kind === 0 ? n.value[0] : -1;
+  return n === undefined ? undefined : n.kind === BRANCH ? n.value![0] : -1;
 };
 
 t.test("a full node cache drops a node not read since the clock last passed it, keeping the ones read", async (t) => {
@@ -93,6 +94,28 @@ t.test("a child known by hash remembers its cache entry while the node is cached
   cache.set(a!, reread, child);
   t.equal(cache.resolve(child), reread, "cached again, and remembered by the child that was read");
   t.not(child.cached, entry);
+});
+
+t.test("leaves go first in first out in a ring of their own, and never push a branch out", async (t) => {
+  const cache = new TrieNodeCache(2, 3);
+  const [x, y] = [1, 2].map((i) => hashOf(i * 31, i));
+  cache.set(x!, nodeTagged(1));
+  cache.set(y!, nodeTagged(2));
+  const leafHashes = [1, 2, 3, 4, 5].map((i) => hashOf(i * 1013 + 7, 50 + i));
+  const leafOf = (i: number) => leaf(Uint8Array.of(1), Uint8Array.of(50 + i));
+  for (const [i, h] of leafHashes.slice(0, 3).entries()) cache.set(h, leafOf(i));
+  t.equal(cache.size, 5, "two branches and three leaves");
+  t.ok(cache.get(leafHashes[0]!), "(the first leaf read: a ring gives no second chance)");
+  cache.set(leafHashes[3]!, leafOf(3));
+  cache.set(leafHashes[4]!, leafOf(4));
+  t.same(
+    leafHashes.map((h) => cache.get(h)?.kind),
+    [undefined, undefined, 0, 0, 0],
+    "the two oldest leaves went, read or not",
+  );
+  t.same([tagOf(cache, x!), tagOf(cache, y!)], [1, 2], "the branches stayed");
+  t.equal(cache.size, 5);
+  t.throws(() => new TrieNodeCache(1, 0), RangeError);
 });
 
 t.test("a hash-keyed map finds keys by their bytes after a tag, whatever their first bytes", async (t) => {

@@ -130,3 +130,42 @@ t.test(
     }
   },
 );
+
+t.test(
+  "a packed branch near the top remembers its children's cache entries; one the cache dropped just misses",
+  async (t) => {
+    reportSeedOnFailure(t);
+    const random = makeRandom("trie-packed-memo");
+    const cache = new TrieNodeCache(40, 4); // small: the clock drops nodes the memos still name
+    const db = new TrieNodeDb(TrieNodeDb.memory().kv, cache);
+    const trie = new Trie(db);
+    const model: Model = new Map();
+    for (let i = 0; i < 400; i++) {
+      const key = random.bytes(32);
+      const value = randomValue(random);
+      trie.put(key, value);
+      model.set(hex(key), [key, value]);
+    }
+    const { root, writes, nodes } = trie.commit();
+    db.write(writes);
+    cache.admit(nodes);
+    const reader = new Trie(db, root);
+    const [key, value] = [...model.values()][0]!;
+    t.equal(hex(reader.get(key)!), hex(value));
+    const top = db.load(root);
+    if (top.kind !== BRANCH || top.children !== undefined) return t.fail("the root is a packed branch");
+    const slot = key[0]! >> 4;
+    const entry = top.kids?.[slot];
+    t.ok(
+      entry?.node !== undefined && entry.node === db.child(top, slot),
+      "the root remembers the entry of the child read",
+    );
+    // Every key read again: the 40-node clock drops and re-reads nodes the memos name all along.
+    const reads = db.reads;
+    let wrong = 0;
+    for (const [k, v] of model.values()) if (hex(reader.get(k) ?? new Uint8Array()) !== hex(v)) wrong++;
+    t.equal(wrong, 0, "every get right through memos that miss");
+    t.ok(db.reads > reads, "(nodes were dropped and read again)");
+    readsBack(t, new Trie(db, root), model, "a walk over the same cache");
+  },
+);

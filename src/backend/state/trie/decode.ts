@@ -116,29 +116,42 @@ export function decodeNode(rlp: Uint8Array, hash: Uint8Array): ResolvedNode {
 }
 
 /**
- * Where child `slot` of a packed branch begins in its RLP `enc` (checked when it was decoded or
- * encoded): the item's first byte is 0x80 for none, 0xa0 for a 32-byte hash, a list's for an inline node.
+ * Where child `slot` of a packed branch begins in its RLP `enc` (checked whole when it was decoded
+ * or encoded, so read here without checks): the item's first byte is 0x80 for none, 0xa0 for a
+ * 32-byte hash, a short list's (0xc0 + its length, under 32 bytes) for an inline node.
  */
 export function branchSlot(enc: Uint8Array, slot: number): number {
-  item(enc, 0, enc.length);
-  let at = start;
-  for (let i = 0; i < slot; i++) at = item(enc, at, enc.length);
+  const first = enc[0]!;
+  let at = first < 0xf8 ? 1 : first - 0xf6; // the list's header: one byte, or one and the length's bytes
+  for (let i = 0; i < slot; i++) {
+    const b = enc[at]!;
+    at += b === 0x80 ? 1 : b === 0xa0 ? 33 : b - 0xbf;
+  }
   return at;
 }
 
+/** The 32-byte hash at enc[at..] as a view (the constructor: subarray looks a species constructor up first). */
+const hashView = (enc: Uint8Array, at: number) => new Uint8Array(enc.buffer, enc.byteOffset + at, 32);
+
 /** The child whose item begins at enc[at] (branchSlot): none, a HashedNode on a view of the hash, or the inline node. */
 export function childAt(enc: Uint8Array, at: number): TrieNode | undefined {
-  return child(enc, at, enc.length);
+  const b = enc[at]!;
+  if (b === 0x80) return undefined;
+  if (b === 0xa0) return hashed(hashView(enc, at + 1));
+  return node(enc, at, at + b - 0xbf);
 }
+
+/** The hash of the child by hash whose item begins at enc[at] (its first byte 0xa0), as a view. */
+export const childHashAt = (enc: Uint8Array, at: number): Uint8Array => hashView(enc, at + 1);
 
 /** A packed branch's 16 children as an array of their own (for an edit that copies the branch). */
 export function unpackChildren(enc: Uint8Array): Array<TrieNode | undefined> {
   const children = new Array<TrieNode | undefined>(16);
   let at = branchSlot(enc, 0);
   for (let i = 0; i < 16; i++) {
-    const next = item(enc, at, enc.length); // before child(), which reads an inline node's own items
-    children[i] = child(enc, at, enc.length);
-    at = next;
+    const b = enc[at]!;
+    children[i] = b === 0x80 ? undefined : childAt(enc, at);
+    at += b === 0x80 ? 1 : b === 0xa0 ? 33 : b - 0xbf;
   }
   return children;
 }

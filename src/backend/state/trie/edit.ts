@@ -18,6 +18,7 @@ import {
   type Generation,
   LEAF,
   type LeafNode,
+  MEMO_DEPTH,
   type ResolvedNode,
   type TrieNode,
   branch,
@@ -91,7 +92,7 @@ export function insert(
       return n;
     }
     const slot = nibbleAt(key, at);
-    const old = db.child(n, slot);
+    const old = db.child(n, slot, at < MEMO_DEPTH);
     const updated = insert(db, old, key, at + 1, value, gen);
     if (updated === old) return node; // unchanged, or changed in place (then so is this node)
     if (mine) {
@@ -171,7 +172,7 @@ export function remove(
       return n.value === undefined ? node : normalize(db, n, mine ? n.children! : childrenCopy(n), undefined, gen);
     }
     const slot = nibbleAt(key, at);
-    const old = db.child(n, slot);
+    const old = db.child(n, slot, at < MEMO_DEPTH);
     const updated = remove(db, old, key, at + 1, gen);
     if (updated === old) return node;
     const children = mine ? n.children! : childrenCopy(n);

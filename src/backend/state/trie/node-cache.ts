@@ -130,6 +130,14 @@ export class TrieNodeCache {
     return s.node;
   }
 
+  /** The node of an entry remembered (BranchNode.kids), if it is this cache's and still holds it. */
+  recall(entry: CacheEntry | undefined): ResolvedNode | undefined {
+    const s = entry as Slot | undefined;
+    if (s === undefined || s.owner !== this || s.node === undefined) return undefined;
+    s.used = true;
+    return s.node;
+  }
+
   /** The node of a child known by hash, if cached here; the child remembers where. */
   resolve(child: HashedNode): ResolvedNode | undefined {
     let s = child.cached as Slot | undefined;

@@ -1,8 +1,8 @@
 import { hex } from "../../../codec/bytes.ts";
 import { type Kv, MemoryKvEnv } from "../../kv.ts";
-import { branchSlot, childAt, decodeNode } from "./decode.ts";
+import { branchSlot, childAt, childHashAt, decodeNode } from "./decode.ts";
 import { TrieNodeCache } from "./node-cache.ts";
-import { type BranchNode, HASHED, type HashedNode, type ResolvedNode, type TrieNode } from "./node.ts";
+import { type BranchNode, type CacheEntry, HASHED, type HashedNode, type ResolvedNode, type TrieNode } from "./node.ts";
 
 /** One record for Kv.write: a node's RLP under its prefixed hash. */
 export type TrieWrite = readonly [key: Uint8Array, value: Uint8Array];
@@ -56,8 +56,10 @@ export class TrieNodeDb {
    * Child `slot` of a branch: one of its children, or, if it is packed (node.ts), read from its
    * record: none, an inline node, or the node by hash from the cache or else the store (looked
    * up by the record's bytes in place: no HashedNode made for a slot that is only walked through).
+   * `memo` (a branch near the top of its trie, which every block reads): the branch remembers the
+   * cache entry found (BranchNode.kids), and the next walk down that slot looks no hash up.
    */
-  child(n: BranchNode, slot: number): TrieNode | undefined {
+  child(n: BranchNode, slot: number, memo = false): TrieNode | undefined {
     const children = n.children;
     if (children !== undefined) return children[slot];
     const enc = n.enc!;
@@ -65,7 +67,13 @@ export class TrieNodeDb {
     const first = enc[at];
     if (first === 0x80) return undefined;
     if (first !== 0xa0) return childAt(enc, at); // an inline node (under 32 bytes)
-    return this.cache.getAt(enc, at + 1) ?? this.read(enc.subarray(at + 1, at + 33));
+    if (!memo) return this.cache.getAt(enc, at + 1) ?? this.read(childHashAt(enc, at));
+    const kids = (n.kids ??= new Array<CacheEntry | undefined>(16));
+    const known = this.cache.recall(kids[slot]);
+    if (known !== undefined) return known;
+    const found = this.cache.getAt(enc, at + 1) ?? this.read(childHashAt(enc, at));
+    kids[slot] = found.entry;
+    return found;
   }
 
   /** A cache miss: the node decoded from its record, and cached (remembered by `child` if given). */

@@ -72,6 +72,12 @@ export interface BranchNode extends Cached {
    * the node and its record's view. Packing is a change of form, not of content (see above).
    */
   children: Array<TrieNode | undefined> | undefined;
+  /**
+   * Of a packed branch near the top of its trie (read by every block): the node cache's entry of
+   * each child found, as HashedNode.cached is (TrieNodeDb.child), so the next walk down the same
+   * slot looks no hash up. Made on the first such walk; none deeper down (an array per node).
+   */
+  kids: Array<CacheEntry | undefined> | undefined;
   /** The value of the key that ends here. */
   value: Uint8Array | undefined;
 }
@@ -126,6 +132,7 @@ export const branch = (
 ): BranchNode => ({
   kind: BRANCH,
   children,
+  kids: undefined,
   value,
   gen,
   enc: undefined,
@@ -135,5 +142,8 @@ export const branch = (
 });
 
 export const hashed = (hash: Uint8Array): HashedNode => ({ kind: HASHED, hash, cached: undefined });
+
+/** Packed branches fewer nibbles deep than this remember their children's cache entries (BranchNode.kids): 273 at most a trie. */
+export const MEMO_DEPTH = 3;
 
 export const EMPTY_CHILDREN: ReadonlyArray<TrieNode | undefined> = Array.from({ length: 16 }, () => undefined);

@@ -10,6 +10,7 @@ import {
   EMPTY_CHILDREN,
   EXTENSION,
   type Generation,
+  MEMO_DEPTH,
   HASHED,
   LEAF,
   type ResolvedNode,
@@ -115,7 +116,8 @@ export class Trie {
       const n = this.db.resolve(node);
       if (n.kind === BRANCH) {
         if (at === end) return n.value;
-        node = this.db.child(n, nibbleAt(key, at++));
+        node = this.db.child(n, nibbleAt(key, at), at < MEMO_DEPTH);
+        at++;
         continue;
       }
       const path = n.path;

@@ -5,10 +5,10 @@ import { type BranchNode, type ResolvedNode, type TrieNode, branch, extension, h
 /**
  * A stored node's RLP back into a node, reading the bytes in place: paths, values and child
  * hashes are views of the record (which the node keeps anyway, as its cached encoding), so
- * reading a node costs one pass and no copies. A branch is made packed (node.ts): checked
- * whole here, its children are read from the record (branchSlot, childAt) only when wanted. Only what a trie node can be is accepted: a
+ * reading a node costs one pass and no copies. Only what a trie node can be is accepted: a
  * list of 17 (branch) or 2 (leaf, extension) items whose children are blank, a 32-byte hash
- * or an inlined list.
+ * or an inlined list. A branch is made packed (node.ts): checked whole here, its children are
+ * read from the record (branchSlot, childAt) only when a walk goes down to one.
  */
 
 export class MalformedTrieNodeError extends Error {

@@ -99,7 +99,7 @@ export function insert(
       n.children![slot] = updated; // a current node is one an edit made: never packed
       return n;
     }
-    const children = childrenCopy(n);
+    const children = db.childrenCopy(n, at < MEMO_DEPTH);
     children[slot] = updated;
     return branch(children, n.value, gen);
   }
@@ -175,7 +175,7 @@ export function remove(
     const old = db.child(n, slot, at < MEMO_DEPTH);
     const updated = remove(db, old, key, at + 1, gen);
     if (updated === old) return node;
-    const children = mine ? n.children! : childrenCopy(n);
+    const children = mine ? n.children! : db.childrenCopy(n, at < MEMO_DEPTH);
     children[slot] = updated;
     if (updated === undefined) return normalize(db, n, children, n.value, gen);
     return mine ? n : branch(children, n.value, gen);

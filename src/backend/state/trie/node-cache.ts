@@ -121,12 +121,12 @@ export class TrieNodeCache {
     return s.node;
   }
 
-  /** The node whose hash is bytes[at, at + 32) (a packed branch's child), if cached here. */
-  getAt(bytes: Uint8Array, at: number): ResolvedNode | undefined {
+  /** The node whose hash is bytes[at, at + 32) (a packed branch's child), if cached here; `read`: marked used. */
+  getAt(bytes: Uint8Array, at: number, read = true): ResolvedNode | undefined {
     let s = this.map.get(hashKey(bytes, at));
     while (s !== undefined && !sameKeyAt(s.hash, bytes, at)) s = s.same;
     if (s === undefined) return undefined;
-    s.used = true;
+    if (read) s.used = true;
     return s.node;
   }
 

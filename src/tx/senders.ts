@@ -177,12 +177,20 @@ const MODULE = new URL(`./sender-worker${extname(fileURLToPath(import.meta.url))
 
 // From sources (.ts), the worker registers tsx's loader itself: an eval worker gets no --import hooks.
 // Jobs are handled in the order they come; each to its end (or until the main thread cancels it).
+// A block's sender job is its buffer alone; another job names the module whose runThreadJob runs it
+// (postToSenderThread), imported once.
 // Dynamic imports only: the source is read as CommonJS or, under --input-type=module, as a module.
 const WORKER_SOURCE = `
 import("node:worker_threads").then(async ({ parentPort, workerData }) => {
   if (workerData.module.endsWith(".ts")) (await import("tsx/esm/api")).register();
   const m = await import(workerData.module);
-  parentPort.on("message", (buffer) => m.recoverJob(buffer));
+  const others = new Map();
+  parentPort.on("message", (job) => {
+    if (job instanceof SharedArrayBuffer) return m.recoverJob(job);
+    let run = others.get(job.module);
+    if (run === undefined) others.set(job.module, (run = import(job.module).then((o) => o.runThreadJob)));
+    run.then((f) => f(job.buffer), () => {}); // not run: the main thread does the job itself
+  });
   let tid = ""; // this thread's id (Linux), for QKC_SENDER_STATS
   try { tid = (await import("node:fs")).readlinkSync("/proc/thread-self").split("/").pop(); } catch {}
   parentPort.postMessage(tid);
@@ -220,8 +228,8 @@ class SenderThread {
     this.worker.on("exit", (code) => fail(new Error(`exit code ${code}`)));
   }
 
-  post(job: SenderJob): void {
-    this.worker.postMessage(job.buffer);
+  post(job: SenderJob | ThreadJob): void {
+    this.worker.postMessage(job instanceof SenderJob ? job.buffer : job);
     this.worker.unref(); // a post refs the worker again (seen on Node 20: the process then never exits)
   }
 
@@ -278,4 +286,24 @@ export function recoverSendersAhead(txList: readonly SerializedTx[]): SenderJob 
   countPosted(job.count);
   if (live.length > MAX_LIVE) release(live.shift()!);
   return job;
+}
+
+/** A job for a sender thread other than a block's senders: `module`'s runThreadJob(buffer) runs it there. */
+export interface ThreadJob {
+  /** The module's URL (import.meta.url-relative, as the main thread loads it). */
+  readonly module: string;
+  readonly buffer: SharedArrayBuffer;
+}
+
+/**
+ * Hand `job` to a sender thread (the first one up: between blocks they are idle), to run after what
+ * it has already; false when no thread is up (the caller does the job itself). The job's buffer says
+ * who took it: the main thread takes back whatever no thread has started, and waits boundedly for one
+ * that has (a thread may stop).
+ */
+export function postToSenderThread(job: ThreadJob): boolean {
+  const thread = readyThreads()[0];
+  if (thread === undefined) return false;
+  thread.post(job);
+  return true;
 }

@@ -57,6 +57,25 @@ function indexIn(job: SenderJob, serialized: Uint8Array): number {
 function release(job: SenderJob): void {
   job.cancel();
   for (const t of job.serialized) if (jobOf.get(t) === job) jobOf.delete(t);
+  if (spare.length < MAX_SPARE) spare.push(job.buffer); // for a later block, once no thread is in it
+}
+
+/**
+ * Buffers of released jobs, for later blocks: a new one (~75 KB of shared memory, zeroed) cost the main
+ * thread 0.2-0.6 ms a block. One released a block, and the job of the block after next takes it.
+ */
+const spare: SharedArrayBuffer[] = [];
+const MAX_SPARE = 4;
+/** A new buffer's least size: the next blocks, of about as many transactions, fit in it. */
+const MIN_JOB_BYTES = 128 * 1024;
+
+/** A spare buffer of at least `bytes`, closed to the threads (none is in it), or undefined. */
+function spareBuffer(bytes: number): SharedArrayBuffer | undefined {
+  for (let k = 0; k < spare.length; k++) {
+    const buffer = spare[k]!;
+    if (buffer.byteLength >= bytes && SenderJob.reopen(buffer)) return spare.splice(k, 1)[0];
+  }
+  return undefined;
 }
 
 /** Transaction.sender for `tx` decoded from `serialized`: from the sender threads when its block went there, else now. */
@@ -276,9 +295,15 @@ export function recoverSendersAhead(txList: readonly SerializedTx[]): SenderJob 
   if (txList.length < PARALLEL_MIN_TXS) return undefined;
   const helpers = readyThreads();
   if (helpers.length === 0) return undefined;
+  const serialized = txList.map((t) => t.tx.serialized_tx);
+  let size = 0;
+  for (const t of serialized) size += t.length;
+  const reuse = spareBuffer(SenderJob.size(serialized.length, size));
   const job = SenderJob.of(
-    txList.map((t) => t.tx.serialized_tx),
+    serialized,
     txList.map((t) => t.tx.type),
+    reuse,
+    MIN_JOB_BYTES,
   );
   for (const t of job.serialized) jobOf.set(t, job);
   for (const thread of helpers) thread.post(job);

@@ -208,7 +208,8 @@ import("node:worker_threads").then(async ({ parentPort, workerData }) => {
     if (job instanceof SharedArrayBuffer) return m.recoverJob(job);
     let run = others.get(job.module);
     if (run === undefined) others.set(job.module, (run = import(job.module).then((o) => o.runThreadJob)));
-    run.then((f) => f(job.buffer), () => {}); // not run: the main thread does the job itself
+    // Not run, or it threw: the main thread does the job itself (the thread stays up for the next).
+    run.then((f) => f(job.buffer)).catch(() => {});
   });
   let tid = ""; // this thread's id (Linux), for QKC_SENDER_STATS
   try { tid = (await import("node:fs")).readlinkSync("/proc/thread-self").split("/").pop(); } catch {}

@@ -9,6 +9,7 @@ import { merkleRoot } from "../../src/backend/chain/block-rules.ts";
 import { TypedTransaction as TypedTransactionCodec, typedTransactionHash } from "../../src/messages/core.ts";
 import {
   PARALLEL_MIN_TXS,
+  postToSenderThread,
   recoverSendersAhead,
   txHashesAhead,
   senderOf,
@@ -290,6 +291,23 @@ t.test("a buffer a thread is in is not reused; a closed one is left by a thread 
   );
   recoverJob(next.buffer);
   t.notOk(states(next).includes(UNCLAIMED), "reopened with a new job, a thread works on it");
+});
+
+t.test("a thread job that throws leaves the thread up for the next blocks", async (t) => {
+  t.equal(await startSenderThreads(), 1);
+  const buffer = new SharedArrayBuffer(4);
+  const module = new URL("./throwing-thread-job.ts", import.meta.url).href;
+  t.ok(postToSenderThread({ module, buffer }), "posted");
+  while (Atomics.load(new Int32Array(buffer), 0) === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  const { txs, want } = block(60, "after-throw");
+  const job = recoverSendersAhead(txs);
+  if (job === undefined) return t.fail("no thread up");
+  await settled(job);
+  t.ok(
+    states(job).every((s) => s !== UNCLAIMED && s !== CLAIMED),
+    "the same thread recovered the next block",
+  );
+  inPlace(txs, want);
 });
 
 t.test("a small block is recovered in place", async (t) => {

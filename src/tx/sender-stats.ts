@@ -3,7 +3,8 @@ import { readFileSync, readdirSync } from "node:fs";
 /**
  * How a process's senders were found, for measuring (QKC_SENDER_STATS=1: printed to stderr at exit):
  * by the threads, in place on the main thread (it caught up with them, or one stopped), stolen from
- * a block's back end, and how often and how long the main thread waited for a thread; then each
+ * a block's back end, and how often and how long the main thread waited for a thread; the same for
+ * blocks' receipt roots (receipt-root.ts); then each
  * thread's CPU time from the first block posted to the exit (Linux /proc: the main thread, the
  * sender threads, and the rest: V8's GC and compiler helpers, libuv).
  */
@@ -14,6 +15,11 @@ export const senderStats = {
   stolen: 0,
   waits: 0,
   waitMs: 0,
+  /** Receipt roots (receipt-root.ts) taken from a thread, computed here, waited for and how long. */
+  rootsByThread: 0,
+  rootsHere: 0,
+  rootWaits: 0,
+  rootWaitMs: 0,
   /** The sender threads' thread ids (as their "ready" message says). */
   tids: [] as string[],
   /** CPU ticks by thread id when the first block was posted. */
@@ -43,7 +49,8 @@ export function countPosted(count: number): void {
 
 if (senderStats.on)
   process.on("exit", () => {
-    const { posted, here, stolen, waits, waitMs, start, tids } = senderStats;
+    const { posted, here, stolen, waits, waitMs, start, tids, rootsByThread, rootsHere, rootWaits, rootWaitMs } =
+      senderStats;
     if (posted === 0) return;
     let cpu = "";
     if (start !== undefined) {
@@ -56,6 +63,7 @@ if (senderStats.on)
     }
     process.stderr.write(
       `sender stats: ${posted} posted, ${posted - here - stolen} by threads, ${here} in place, ${stolen} stolen ` +
-        `from the back, ${waits} waits (${waitMs.toFixed(1)} ms)${cpu}\n`,
+        `from the back, ${waits} waits (${waitMs.toFixed(1)} ms); receipt roots: ${rootsByThread} by threads, ` +
+        `${rootsHere} here, ${rootWaits} waits (${rootWaitMs.toFixed(1)} ms)${cpu}\n`,
     );
   });

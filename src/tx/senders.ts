@@ -57,6 +57,25 @@ function indexIn(job: SenderJob, serialized: Uint8Array): number {
 function release(job: SenderJob): void {
   job.cancel();
   for (const t of job.serialized) if (jobOf.get(t) === job) jobOf.delete(t);
+  if (spare.length < MAX_SPARE) spare.push(job.buffer); // for a later block, once no thread is in it
+}
+
+/**
+ * Buffers of released jobs, for later blocks: a new one (~75 KB of shared memory, zeroed) cost the main
+ * thread 0.2-0.6 ms a block. One released a block, and the job of the block after next takes it.
+ */
+const spare: SharedArrayBuffer[] = [];
+const MAX_SPARE = 4;
+/** A new buffer's least size: the next blocks, of about as many transactions, fit in it. */
+const MIN_JOB_BYTES = 128 * 1024;
+
+/** A spare buffer of at least `bytes`, closed to the threads (none is in it), or undefined. */
+function spareBuffer(bytes: number): SharedArrayBuffer | undefined {
+  for (let k = 0; k < spare.length; k++) {
+    const buffer = spare[k]!;
+    if (buffer.byteLength >= bytes && SenderJob.reopen(buffer)) return spare.splice(k, 1)[0];
+  }
+  return undefined;
 }
 
 /** Transaction.sender for `tx` decoded from `serialized`: from the sender threads when its block went there, else now. */
@@ -177,12 +196,21 @@ const MODULE = new URL(`./sender-worker${extname(fileURLToPath(import.meta.url))
 
 // From sources (.ts), the worker registers tsx's loader itself: an eval worker gets no --import hooks.
 // Jobs are handled in the order they come; each to its end (or until the main thread cancels it).
+// A block's sender job is its buffer alone; another job names the module whose runThreadJob runs it
+// (postToSenderThread), imported once.
 // Dynamic imports only: the source is read as CommonJS or, under --input-type=module, as a module.
 const WORKER_SOURCE = `
 import("node:worker_threads").then(async ({ parentPort, workerData }) => {
   if (workerData.module.endsWith(".ts")) (await import("tsx/esm/api")).register();
   const m = await import(workerData.module);
-  parentPort.on("message", (buffer) => m.recoverJob(buffer));
+  const others = new Map();
+  parentPort.on("message", (job) => {
+    if (job instanceof SharedArrayBuffer) return m.recoverJob(job);
+    let run = others.get(job.module);
+    if (run === undefined) others.set(job.module, (run = import(job.module).then((o) => o.runThreadJob)));
+    // Not run, or it threw: the main thread does the job itself (the thread stays up for the next).
+    run.then((f) => f(job.buffer)).catch(() => {});
+  });
   let tid = ""; // this thread's id (Linux), for QKC_SENDER_STATS
   try { tid = (await import("node:fs")).readlinkSync("/proc/thread-self").split("/").pop(); } catch {}
   parentPort.postMessage(tid);
@@ -220,8 +248,8 @@ class SenderThread {
     this.worker.on("exit", (code) => fail(new Error(`exit code ${code}`)));
   }
 
-  post(job: SenderJob): void {
-    this.worker.postMessage(job.buffer);
+  post(job: SenderJob | ThreadJob): void {
+    this.worker.postMessage(job instanceof SenderJob ? job.buffer : job);
     this.worker.unref(); // a post refs the worker again (seen on Node 20: the process then never exits)
   }
 
@@ -268,9 +296,15 @@ export function recoverSendersAhead(txList: readonly SerializedTx[]): SenderJob 
   if (txList.length < PARALLEL_MIN_TXS) return undefined;
   const helpers = readyThreads();
   if (helpers.length === 0) return undefined;
+  const serialized = txList.map((t) => t.tx.serialized_tx);
+  let size = 0;
+  for (const t of serialized) size += t.length;
+  const reuse = spareBuffer(SenderJob.size(serialized.length, size));
   const job = SenderJob.of(
-    txList.map((t) => t.tx.serialized_tx),
+    serialized,
     txList.map((t) => t.tx.type),
+    reuse,
+    MIN_JOB_BYTES,
   );
   for (const t of job.serialized) jobOf.set(t, job);
   for (const thread of helpers) thread.post(job);
@@ -278,4 +312,24 @@ export function recoverSendersAhead(txList: readonly SerializedTx[]): SenderJob 
   countPosted(job.count);
   if (live.length > MAX_LIVE) release(live.shift()!);
   return job;
+}
+
+/** A job for a sender thread other than a block's senders: `module`'s runThreadJob(buffer) runs it there. */
+export interface ThreadJob {
+  /** The module's URL (import.meta.url-relative, as the main thread loads it). */
+  readonly module: string;
+  readonly buffer: SharedArrayBuffer;
+}
+
+/**
+ * Hand `job` to a sender thread (the first one up: between blocks they are idle), to run after what
+ * it has already; false when no thread is up (the caller does the job itself). The job's buffer says
+ * who took it: the main thread takes back whatever no thread has started, and waits boundedly for one
+ * that has (a thread may stop).
+ */
+export function postToSenderThread(job: ThreadJob): boolean {
+  const thread = readyThreads()[0];
+  if (thread === undefined) return false;
+  thread.post(job);
+  return true;
 }

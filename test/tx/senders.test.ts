@@ -1,7 +1,7 @@
 import t from "tap";
 import type { TypedTransaction } from "../../src/messages/core.ts";
 import { spawnSync } from "node:child_process";
-import { CLAIMED, DONE, NO_SENDER, type SenderJob, UNCLAIMED, UNDECODABLE } from "../../src/tx/sender-worker.ts";
+import { CLAIMED, DONE, NO_SENDER, SenderJob, UNCLAIMED, UNDECODABLE, recoverJob } from "../../src/tx/sender-worker.ts";
 import { addressKeccak, hasAddressKeccak } from "../../src/crypto/address-keccak.ts";
 import { keccak256 } from "../../src/crypto/keccak.ts";
 import { encode } from "../../src/codec/index.ts";
@@ -9,6 +9,7 @@ import { merkleRoot } from "../../src/backend/chain/block-rules.ts";
 import { TypedTransaction as TypedTransactionCodec, typedTransactionHash } from "../../src/messages/core.ts";
 import {
   PARALLEL_MIN_TXS,
+  postToSenderThread,
   recoverSendersAhead,
   txHashesAhead,
   senderOf,
@@ -256,6 +257,57 @@ t.test("the sender's and recipient's secure-trie keys come from the thread with 
   // In the table unless the recipient took the sender's slot: 1 in 4,096.
   const senders = want.filter((w) => w !== undefined && w !== "null").length;
   t.ok(fromThread >= 0.9 * senders, `${fromThread} of ${senders} transactions' keys from the thread`);
+});
+
+t.test("a released block's buffer serves a later block; every block's senders are still the signers", async (t) => {
+  await startSenderThreads();
+  const buffers = new Set<SharedArrayBuffer>();
+  for (let b = 0; b < 12; b++) {
+    const { txs, want } = block(40 + 10 * (b % 3), `reused-${b}`);
+    const job = recoverSendersAhead(txs);
+    if (job === undefined) return t.fail("the block did not go to the thread");
+    buffers.add(job.buffer);
+    if (b % 2 === 0) await settled(job); // the thread has all of some, a part of others
+    inPlace(txs, want); // running it releases the block before it
+  }
+  t.ok(buffers.size <= 6, `12 blocks in ${buffers.size} buffers`);
+});
+
+t.test("a buffer a thread is in is not reused; a closed one is left by a thread that meets it", async (t) => {
+  const { txs } = block(20, "closed");
+  const job = SenderJob.of(txs.map((x) => x.tx.serialized_tx));
+  const inside = new Int32Array(job.buffer, 12, 1); // the header's `inside` word
+  Atomics.add(inside, 0, 1); // as a thread that entered it
+  t.notOk(SenderJob.reopen(job.buffer), "not closed for reuse while a thread is in it");
+  Atomics.sub(inside, 0, 1);
+  t.ok(SenderJob.reopen(job.buffer), "closed once it left");
+  recoverJob(job.buffer); // as a thread with an old message does
+  t.same(states(job), new Array(20).fill(UNCLAIMED), "nothing claimed in a closed job");
+  t.equal(Atomics.load(inside, 0), 0, "and it left");
+  const next = SenderJob.of(
+    txs.map((x) => x.tx.serialized_tx),
+    undefined,
+    job.buffer,
+  );
+  recoverJob(next.buffer);
+  t.notOk(states(next).includes(UNCLAIMED), "reopened with a new job, a thread works on it");
+});
+
+t.test("a thread job that throws leaves the thread up for the next blocks", async (t) => {
+  t.equal(await startSenderThreads(), 1);
+  const buffer = new SharedArrayBuffer(4);
+  const module = new URL("./throwing-thread-job.ts", import.meta.url).href;
+  t.ok(postToSenderThread({ module, buffer }), "posted");
+  while (Atomics.load(new Int32Array(buffer), 0) === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  const { txs, want } = block(60, "after-throw");
+  const job = recoverSendersAhead(txs);
+  if (job === undefined) return t.fail("no thread up");
+  await settled(job);
+  t.ok(
+    states(job).every((s) => s !== UNCLAIMED && s !== CLAIMED),
+    "the same thread recovered the next block",
+  );
+  inPlace(txs, want);
 });
 
 t.test("a small block is recovered in place", async (t) => {

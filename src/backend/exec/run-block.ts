@@ -16,7 +16,7 @@ import { type Bloom, bloomOr, emptyBloom } from "./bloom.ts";
 import { isCrossShardIn } from "./cross-shard.ts";
 import { addBlockFee, type ExecRules, type ExecState, newExecState } from "./exec-state.ts";
 import { type Receipt, encodeReceiptList } from "./receipt.ts";
-import { encodedReceiptRoot } from "./receipt-root.ts";
+import { receiptRootAhead } from "./receipt-root.ts";
 import { type ShardTxRules, validateShardTransaction } from "./validate-shard-tx.ts";
 import type { TxValidationEnv } from "./validate-tx.ts";
 import { type CursorSource, XshardTxCursor } from "./xshard-cursor.ts";
@@ -142,17 +142,25 @@ export function receiveDeposits(
 }
 
 /**
- * The block's end once its transactions ran in `received.txState`: the coinbase reward, commit,
- * the receipts (transactions first, then deposits), the bloom, reward + fees.
+ * The block's end once its transactions ran in `received.txState`: the receipts (transactions first,
+ * then deposits) encoded and their root started on a sender thread, the coinbase reward, commit, the
+ * bloom, reward + fees, the receipt root taken.
  */
 export function finishBlock(world: WorldState, env: RunBlockEnv, received: ReceivedDeposits): RunBlockResult {
   const { txState } = received;
-  // Pay the miner.
-  for (const [token, amount] of env.reward) world.addBalance(env.block.coinbase, token, amount);
-  const commit = world.commit();
-
   const receipts = [...txState.receipts, ...txState.xshardDepositReceipts];
   const { record: receiptsRecord, each: encodedReceipts } = encodeReceiptList(receipts);
+  // The receipt trie is hashed on a sender thread while this one commits the state (they share nothing).
+  const pendingRoot = receiptRootAhead(receiptsRecord, encodedReceipts);
+  let commit: StateCommit;
+  try {
+    // Pay the miner.
+    for (const [token, amount] of env.reward) world.addBalance(env.block.coinbase, token, amount);
+    commit = world.commit();
+  } catch (err) {
+    pendingRoot.cancel();
+    throw err;
+  }
   const bloom = emptyBloom();
   for (const r of receipts) if (r.logs.length > 0) bloomOr(bloom, r.bloom); // no logs: an empty bloom
   const coinbaseAmounts = new Map(env.reward);
@@ -164,7 +172,7 @@ export function finishBlock(world: WorldState, env: RunBlockEnv, received: Recei
     receipts,
     encodedReceipts,
     receiptsRecord,
-    receiptRoot: encodedReceiptRoot(encodedReceipts),
+    receiptRoot: pendingRoot.take(),
     gasUsed: txState.gasUsed,
     xshardReceiveGasUsed: received.xshardReceiveGasUsed,
     coinbaseAmounts,

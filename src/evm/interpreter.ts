@@ -4,7 +4,7 @@
  * Every exceptional halt returns FAILED (no gas, no output), as vm.py's vm_exception does; nothing a
  * program does throws. CALL and CREATE do not recurse: they park the frame and return a Request.
  */
-import { keccak256 } from "../crypto/keccak.ts";
+import { keccak256To } from "../crypto/keccak.ts";
 import type { Execution } from "./execution.ts";
 import {
   CALL_CHILD_LIMIT_DENOM,
@@ -46,6 +46,10 @@ const EMPTY = new Uint8Array(0);
 /** Sizes above this cannot be paid for (copy, hash or log gas alone exceed any frame's gas). */
 const HUGE = 0x100000000n;
 const CURRENT_MNT_ID = Uint8Array.from(Buffer.from("000000000000000000000000000000514b430001", "hex"));
+
+/** SHA3's digest, read from here as a word: no 32-byte array per hash. */
+const DIGEST = new Uint8Array(32);
+const DIGEST_VIEW = new DataView(DIGEST.buffer);
 
 const DENOM = BigInt(CALL_CHILD_LIMIT_DENOM);
 /** x − ⌊x/64⌋ with Python's floor division (x may be negative after CREATE2's unchecked hashing gas). */
@@ -299,7 +303,8 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         gas = payMemory(mem, start, size, gas, gasHi);
         if (gas !== gas) return FAILED;
         const s = size === 0n ? 0 : Number(start);
-        stack[sp - 1] = bytesToBigint(keccak256(mem.buf.subarray(s, s + Number(size))));
+        keccak256To(DIGEST, 0, mem.buf.subarray(s, s + Number(size)));
+        stack[sp - 1] = readWordAt(DIGEST_VIEW, 0);
         break;
       }
       case 0x30:
@@ -474,8 +479,9 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       case 0xa4: {
         const mstart = stack[--sp]!;
         const msz = stack[--sp]!;
-        const topics: bigint[] = [];
-        for (let i = op - 0xa0; i > 0; i--) topics.push(stack[--sp]!);
+        const n = op - 0xa0;
+        const topics = topicsOf(stack, sp, n);
+        sp -= n;
         if (msz >= HUGE) return FAILED; // no memory can back it
         gas -= Number(msz) * GLOGBYTE; // vm.py:692: unchecked, may go negative
         if (msg.isStatic) return FAILED;
@@ -692,6 +698,25 @@ function frameMessage(
     gasTokenId,
     tokenIdQueried: false,
   };
+}
+
+/**
+ * LOGn's topics, the top of the stack first: an array literal of their own length (pushes onto []
+ * grow it to 17 slots).
+ */
+function topicsOf(stack: bigint[], sp: number, n: number): bigint[] {
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [stack[sp - 1]!];
+    case 2:
+      return [stack[sp - 1]!, stack[sp - 2]!];
+    case 3:
+      return [stack[sp - 1]!, stack[sp - 2]!, stack[sp - 3]!];
+    default:
+      return [stack[sp - 1]!, stack[sp - 2]!, stack[sp - 3]!, stack[sp - 4]!];
+  }
 }
 
 /** Call data word at `off` (< length), zero-padded (CallData.extract32). */

@@ -1,4 +1,4 @@
-import { keccak256 } from "../../crypto/keccak.ts";
+import { keccak256To } from "../../crypto/keccak.ts";
 import { writeWord } from "../../evm/words.ts";
 
 /** A 2048-bit log bloom as 256 big-endian bytes (the receipt's and the header's `bloom`). */
@@ -6,12 +6,16 @@ export type Bloom = Uint8Array;
 
 export const emptyBloom = (): Bloom => new Uint8Array(256);
 
+/** The digest bloomBits reads (no 32-byte array per value hashed). */
+const DIGEST = new Uint8Array(32);
+
 /**
  * bloom.py:bloom_insert's three bit positions of a value, packed 11 bits each into one number:
  * the low 11 bits of each of the first three big-endian 16-bit words of keccak(value).
  */
 function bloomBits(value: Uint8Array): number {
-  const h = keccak256(value);
+  const h = DIGEST;
+  keccak256To(h, 0, value);
   return (
     (((h[0]! << 8) | h[1]!) & 2047) + (((h[2]! << 8) | h[3]!) & 2047) * 2048 + (((h[4]! << 8) | h[5]!) & 2047) * 4194304
   );
@@ -58,8 +62,10 @@ export function bloomInsertWordAt(bloom: Bloom, word: bigint, bytes: Uint8Array 
   let bits: number;
   if (wordKeys[slot] === word) bits = wordBits[slot]!;
   else {
+    // The word's bytes into WORD, copied from the receipt's when written there (no view made).
     if (bytes === undefined) writeWord(WORD, 0, word);
-    bits = bloomBits(bytes === undefined ? WORD : bytes.subarray(at, at + 32));
+    else for (let i = 0; i < 32; i++) WORD[i] = bytes[at + i]!;
+    bits = bloomBits(WORD);
     wordKeys[slot] = word;
     wordBits[slot] = bits;
   }

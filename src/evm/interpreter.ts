@@ -4,7 +4,6 @@
  * Every exceptional halt returns FAILED (no gas, no output), as vm.py's vm_exception does; nothing a
  * program does throws. CALL and CREATE do not recurse: they park the frame and return a Request.
  */
-import { keccak256To } from "../crypto/keccak.ts";
 import type { Execution } from "./execution.ts";
 import {
   CALL_CHILD_LIMIT_DENOM,
@@ -26,6 +25,7 @@ import {
 } from "./gas.ts";
 import { Frame, Pending, splitGas, type Request } from "./frame.ts";
 import type { Memory } from "./memory.ts";
+import { sha3Word } from "./sha3-word.ts";
 import { FAILED, makeMessage, type Message, type MessageResult } from "./message.ts";
 import {
   addrFromWord,
@@ -46,10 +46,6 @@ const EMPTY = new Uint8Array(0);
 /** Sizes above this cannot be paid for (copy, hash or log gas alone exceed any frame's gas). */
 const HUGE = 0x100000000n;
 const CURRENT_MNT_ID = Uint8Array.from(Buffer.from("000000000000000000000000000000514b430001", "hex"));
-
-/** SHA3's digest, read from here as a word: no 32-byte array per hash. */
-const DIGEST = new Uint8Array(32);
-const DIGEST_VIEW = new DataView(DIGEST.buffer);
 
 const DENOM = BigInt(CALL_CHILD_LIMIT_DENOM);
 /** x − ⌊x/64⌋ with Python's floor division (x may be negative after CREATE2's unchecked hashing gas). */
@@ -303,8 +299,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         gas = payMemory(mem, start, size, gas, gasHi);
         if (gas !== gas) return FAILED;
         const s = size === 0n ? 0 : Number(start);
-        keccak256To(DIGEST, 0, mem.buf.subarray(s, s + Number(size)));
-        stack[sp - 1] = readWordAt(DIGEST_VIEW, 0);
+        stack[sp - 1] = sha3Word(mem.buf, mem.view, s, Number(size));
         break;
       }
       case 0x30:

@@ -321,7 +321,15 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       case 0x35: {
         const off = stack[sp - 1]!;
-        stack[sp - 1] = off >= msg.data.length ? 0n : dataWord(msg.data, Number(off));
+        if (off >= msg.data.length) stack[sp - 1] = 0n;
+        else {
+          const at = Number(off);
+          if (at !== f.dataOff) {
+            f.dataWord = dataWord(msg.data, at);
+            f.dataOff = at;
+          }
+          stack[sp - 1] = f.dataWord;
+        }
         break;
       }
       case 0x36:

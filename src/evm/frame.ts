@@ -46,6 +46,13 @@ export class Frame {
   outSize = 0;
   /** CALLER's word, made on its first use (an ERC-20 method reads msg.sender more than once). */
   callerWord: bigint | undefined = undefined;
+  /**
+   * The last CALLDATALOAD's offset and word: call data does not change while its frame runs, and
+   * code loads an argument again where it needs it (the token's recipient: for its slot, then for
+   * its log).
+   */
+  dataOff = -1;
+  dataWord = 0n;
 
   constructor(
     readonly msg: Message,

@@ -4,7 +4,6 @@
  * Every exceptional halt returns FAILED (no gas, no output), as vm.py's vm_exception does; nothing a
  * program does throws. CALL and CREATE do not recurse: they park the frame and return a Request.
  */
-import { keccak256 } from "../crypto/keccak.ts";
 import type { Execution } from "./execution.ts";
 import {
   CALL_CHILD_LIMIT_DENOM,
@@ -26,6 +25,7 @@ import {
 } from "./gas.ts";
 import { Frame, Pending, splitGas, type Request } from "./frame.ts";
 import type { Memory } from "./memory.ts";
+import { sha3Word } from "./sha3-word.ts";
 import { FAILED, makeMessage, type Message, type MessageResult } from "./message.ts";
 import {
   addrFromWord,
@@ -299,7 +299,7 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         gas = payMemory(mem, start, size, gas, gasHi);
         if (gas !== gas) return FAILED;
         const s = size === 0n ? 0 : Number(start);
-        stack[sp - 1] = bytesToBigint(keccak256(mem.buf.subarray(s, s + Number(size))));
+        stack[sp - 1] = sha3Word(mem.buf, mem.view, s, Number(size));
         break;
       }
       case 0x30:
@@ -321,7 +321,15 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
         break;
       case 0x35: {
         const off = stack[sp - 1]!;
-        stack[sp - 1] = off >= msg.data.length ? 0n : dataWord(msg.data, Number(off));
+        if (off >= msg.data.length) stack[sp - 1] = 0n;
+        else {
+          const at = Number(off);
+          if (at !== f.dataOff) {
+            f.dataWord = dataWord(msg.data, at);
+            f.dataOff = at;
+          }
+          stack[sp - 1] = f.dataWord;
+        }
         break;
       }
       case 0x36:
@@ -474,8 +482,9 @@ export function runFrame(ex: Execution, f: Frame): MessageResult | Request {
       case 0xa4: {
         const mstart = stack[--sp]!;
         const msz = stack[--sp]!;
-        const topics: bigint[] = [];
-        for (let i = op - 0xa0; i > 0; i--) topics.push(stack[--sp]!);
+        const n = op - 0xa0;
+        const topics = topicsOf(stack, sp, n);
+        sp -= n;
         if (msz >= HUGE) return FAILED; // no memory can back it
         gas -= Number(msz) * GLOGBYTE; // vm.py:692: unchecked, may go negative
         if (msg.isStatic) return FAILED;
@@ -692,6 +701,25 @@ function frameMessage(
     gasTokenId,
     tokenIdQueried: false,
   };
+}
+
+/**
+ * LOGn's topics, the top of the stack first: an array literal of their own length (pushes onto []
+ * grow it to 17 slots).
+ */
+function topicsOf(stack: bigint[], sp: number, n: number): bigint[] {
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [stack[sp - 1]!];
+    case 2:
+      return [stack[sp - 1]!, stack[sp - 2]!];
+    case 3:
+      return [stack[sp - 1]!, stack[sp - 2]!, stack[sp - 3]!];
+    default:
+      return [stack[sp - 1]!, stack[sp - 2]!, stack[sp - 3]!, stack[sp - 4]!];
+  }
 }
 
 /** Call data word at `off` (< length), zero-padded (CallData.extract32). */

@@ -79,6 +79,14 @@ export function writeWordAt(dv: DataView, off: number, v: bigint): void {
     return;
   }
   // setBigUint64 stores its argument modulo 2^64: no BigInt.asUintN copies.
+  if (v < 0x1000000000000000000000000000000000000000000000000n) {
+    // An address or anything below 2^192: no top limb to cut.
+    dv.setBigUint64(off, 0n);
+    dv.setBigUint64(off + 8, v >> 128n);
+    dv.setBigUint64(off + 16, v >> 64n);
+    dv.setBigUint64(off + 24, v);
+    return;
+  }
   dv.setBigUint64(off, v >> 192n);
   dv.setBigUint64(off + 8, v >> 128n);
   dv.setBigUint64(off + 16, v >> 64n);

@@ -1,7 +1,6 @@
 import { rlpInt, rlpPrefixSize, rlpStringSize as stringSize, writeRlpPrefix, writeRlpString } from "../../tx/rlp.ts";
 import type { Log } from "../../evm/effects.ts";
-import { writeWordAt } from "../../evm/words.ts";
-import { type Bloom, bloomInsertAddress, bloomInsertWord, bloomInsertWordAt, emptyBloom } from "./bloom.ts";
+import { type Bloom, bloomInsertAddress, bloomInsertWord, emptyBloom, writeTopic } from "./bloom.ts";
 
 /** messages.py:Receipt, the value stored under rlp(i) in a block's receipt trie. */
 export interface Receipt {
@@ -168,8 +167,7 @@ function writeLogs(
     pos = writeRlpPrefix(out, pos, l.topics.length * TOPIC_SIZE, 0xc0);
     for (const topic of l.topics) {
       out[pos] = 0xa0;
-      writeWordAt(view, pos + 1, topic);
-      bloomInsertWordAt(bloom, topic, out, pos + 1);
+      writeTopic(bloom, topic, out, view, pos + 1);
       pos += TOPIC_SIZE;
     }
     pos = writeString(out, pos, l.data);

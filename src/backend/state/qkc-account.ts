@@ -64,6 +64,16 @@ export class CachedAccount implements Undoable {
   /** The storage trie reads go to; reset_storage swaps in an empty one. Opened on first use. */
   private storageTrie: SecureTrie | undefined;
   private storageTrieRoot: Uint8Array;
+  /**
+   * The last slot asked for, its slotKey, and its value in `storage` when known: an SSTORE reads its
+   * slot (for the gas) and then writes it, and a token's transfer loads each balance before storing
+   * it, so a slot comes three or four times in a row; its key (a 64-character string for a hashed
+   * slot) is made once, and looked up once. `lastValue` is forgotten (undefined) whenever `storage`
+   * changes other than through setStorage: a revert, a reset, a hand-on.
+   */
+  private lastSlot: bigint | undefined = undefined;
+  private lastKey = "";
+  private lastValue: bigint | undefined = undefined;
   /** Code set since loading (stored at commit), or code read (cached). */
   private codeBytes: Uint8Array | undefined;
   private codeIsNew = false;
@@ -154,7 +164,18 @@ export class CachedAccount implements Undoable {
 
   /** Account.get_storage_data: read once from the trie, then from the cache. */
   getStorage(slot: bigint): bigint {
-    return this.storageAt(slotKey(slot), slot);
+    const key = this.keyOf(slot);
+    return (this.lastValue ??= this.storageAt(key, slot));
+  }
+
+  /** slotKey(slot), the last one's kept. */
+  private keyOf(slot: bigint): string {
+    if (slot === this.lastSlot) return this.lastKey;
+    const key = slotKey(slot);
+    this.lastSlot = slot;
+    this.lastKey = key;
+    this.lastValue = undefined;
+    return key;
   }
 
   private storageAt(key: string, slot: bigint): bigint {
@@ -192,6 +213,7 @@ export class CachedAccount implements Undoable {
     if (this.storage === undefined) return;
     keepSlots(root, { values: this.storage, hashed: this.hashedSlots ?? new Map() });
     this.storage = this.hashedSlots = this.setSlots = undefined;
+    this.lastValue = undefined;
     this.slotsTaken = true;
   }
 
@@ -205,9 +227,10 @@ export class CachedAccount implements Undoable {
 
   /** State.set_storage_data; the undo writes into whatever cache is current then (see resetStorage). */
   setStorage(journal: Journal, slot: bigint, value: bigint): void {
-    const key = slotKey(slot);
-    const before = this.storageAt(key, slot);
+    const key = this.keyOf(slot);
+    const before = this.lastValue ?? this.storageAt(key, slot);
     this.storage!.set(key, value);
+    this.lastValue = value;
     (this.setSlots ??= new Set()).add(key);
     journal.push(this, STORAGE, key, before);
   }
@@ -216,12 +239,14 @@ export class CachedAccount implements Undoable {
   resetStorage(journal: Journal): void {
     journal.push(this, RESET_STORAGE, [this.storage, this.storageTrie], this.storageTrieRoot);
     this.storage = undefined;
+    this.lastValue = undefined;
     this.storageTrie = undefined;
     this.storageTrieRoot = BLANK_ROOT;
   }
 
   /** The journal's undo of one of the changes above. */
   undo(op: number, a: unknown, b: unknown): void {
+    this.lastValue = undefined; // the storage undos below change what it stands for
     switch (op) {
       case NONCE:
         this.nonce = a as bigint;

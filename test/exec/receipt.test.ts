@@ -10,6 +10,20 @@ import { Trie, TrieNodeDb } from "../../src/backend/state/trie/index.ts";
 const sharedTail = Uint8Array.of(0x5a, 0x11, 0x42);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const addr = (byte: number): Uint8Array => new Uint8Array(20).fill(byte);
+/** A 256-bit stack word's 32 bytes. */
+const word = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
+/** bloom.py:bloom_insert of each value over keccak, computed here without the memo. */
+const referenceBloom = (values: Uint8Array[]): string => {
+  const bloom = new Uint8Array(256);
+  for (const v of values) {
+    const h = keccak_256(v);
+    for (let i = 0; i < 6; i += 2) {
+      const bit = ((h[i]! << 8) | h[i + 1]!) & 2047;
+      bloom[255 - (bit >> 3)]! |= 1 << (bit & 7);
+    }
+  }
+  return hex(bloom);
+};
 
 // Expected bytes are pyquarkchain's: rlp.encode(mk_receipt(state, success, logs, contract_address, fsk)).
 t.test("a transfer's receipt: status 1, cumulative gas, empty bloom, no logs, no address, the shard key", async (t) => {
@@ -73,7 +87,6 @@ t.test("a block's receipts are stored as rlp of their encodings, written once in
   ];
   const { record, each } = encodeReceiptList(receipts);
   // The generic RLP encoder over messages.py's Receipt fields.
-  const word = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
   const reference = receipts.map((r) =>
     rlpEncode([
       r.success ? Uint8Array.of(1) : new Uint8Array(0),
@@ -109,19 +122,6 @@ t.test("the receipt root from the sorted keys equals the trie's root after a put
 });
 
 t.test("the bloom's memo of recent addresses and topics gives bloom_insert's bits, colliding or not", async (t) => {
-  // bloom.py:bloom_insert over keccak, computed here without the memo.
-  const reference = (values: Uint8Array[]): string => {
-    const bloom = new Uint8Array(256);
-    for (const v of values) {
-      const h = keccak_256(v);
-      for (let i = 0; i < 6; i += 2) {
-        const bit = ((h[i]! << 8) | h[i + 1]!) & 2047;
-        bloom[255 - (bit >> 3)]! |= 1 << (bit & 7);
-      }
-    }
-    return hex(bloom);
-  };
-  const word = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
   let seed = 7n;
   const next = (): bigint => (seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 256n);
   const addresses = Array.from({ length: 200 }, (_, i) => {
@@ -139,7 +139,7 @@ t.test("the bloom's memo of recent addresses and topics gives bloom_insert's bit
       const got = hex(
         (round + i) % 2 === 0 ? logsBloom(logs) : makeReceipt(true, 1n, logs, new Uint8Array(0), 0).bloom,
       );
-      if (got !== reference([address, ...ts.map(word)])) {
+      if (got !== referenceBloom([address, ...ts.map(word)])) {
         t.fail(`round ${round}, log ${i}`);
         return;
       }
@@ -148,12 +148,11 @@ t.test("the bloom's memo of recent addresses and topics gives bloom_insert's bit
   // Past the topic memo's bound, then the first ones again.
   for (const topic of topics) logsBloom([{ address: addresses[0]!, topics: [topic], data: new Uint8Array(0) }]);
   const again = [{ address: addresses[1]!, topics: [topics[1]!, topics[4999]!], data: new Uint8Array(0) }];
-  t.equal(hex(logsBloom(again)), reference([addresses[1]!, word(topics[1]!), word(topics[4999]!)]));
+  t.equal(hex(logsBloom(again)), referenceBloom([addresses[1]!, word(topics[1]!), word(topics[4999]!)]));
   t.pass("200 logs twice, 3 topics each, as bloom_insert");
 });
 
 t.test("receipts encoded as they are made keep their bytes while later ones are made, big ones too", async (t) => {
-  const word = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
   const reference = (r: ReturnType<typeof makeReceipt>): string =>
     hex(
       rlpEncode([
@@ -187,18 +186,6 @@ t.test("receipts encoded as they are made keep their bytes while later ones are 
 t.test(
   "a topic met again is written from the memo's bytes: values alike as doubles, or in their low bits, stay apart",
   async (t) => {
-    const word = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, "0"), "hex"));
-    const bloomOf = (values: Uint8Array[]): string => {
-      const bloom = new Uint8Array(256);
-      for (const v of values) {
-        const h = keccak_256(v);
-        for (let i = 0; i < 6; i += 2) {
-          const bit = ((h[i]! << 8) | h[i + 1]!) & 2047;
-          bloom[255 - (bit >> 3)]! |= 1 << (bit & 7);
-        }
-      }
-      return hex(bloom);
-    };
     // Each group is one double (the memo's slot), the values in it distinct words.
     const pool = [
       0n,
@@ -222,7 +209,7 @@ t.test(
       const expected = rlpEncode([
         Uint8Array.of(1),
         rlpInt(21000n),
-        Uint8Array.from(Buffer.from(bloomOf([addr(0x70 + (i % 3)), ...topics.map(word)]), "hex")),
+        Uint8Array.from(Buffer.from(referenceBloom([addr(0x70 + (i % 3)), ...topics.map(word)]), "hex")),
         [[addr(0x70 + (i % 3)), topics.map(word), data]],
         new Uint8Array(0),
         Uint8Array.of(0, 0, 0, 0),

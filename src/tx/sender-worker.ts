@@ -247,6 +247,11 @@ export class SenderJob {
     return this.txHashes.slice(i * HASH, (i + 1) * HASH);
   }
 
+  /** How many threads are in this job now. */
+  threadsInside(): number {
+    return Atomics.load(new Int32Array(this.buffer, 0, HEAD / 4), INSIDE);
+  }
+
   /** No thread claims anything more (the main thread still may, transaction by transaction). */
   cancel(): void {
     Atomics.store(this.next, 0, this.count);

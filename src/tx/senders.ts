@@ -282,6 +282,13 @@ export async function startSenderThreads(): Promise<number> {
 export async function stopSenderThreads(): Promise<void> {
   const stopping = threads ?? [];
   threads = undefined;
+  // A thread terminated inside libsecp256k1's recovery can abort the whole process (the addon throws
+  // a C++ Napi::Error as the thread's isolate dies; seen once in CI, test/tx/senders.test.ts): the
+  // live jobs are cancelled first, so each thread leaves after the one recovery it is in (bounded).
+  for (const job of live) job.cancel();
+  const until = performance.now() + 200;
+  while (live.some((job) => job.threadsInside() > 0) && performance.now() < until)
+    await new Promise((resolve) => setTimeout(resolve, 1));
   await Promise.all(stopping.map((t) => t.stop()));
 }
 

@@ -7,6 +7,8 @@
  *
  *   npm run bench:exec [-- --blocks N]     throughput table (default 8 blocks a workload)
  *                         [--only a,b]     just these workloads (a, b, c), to profile one alone
+ *                         [--rounds R]     R rounds, each a fresh slave of each kind fed every step
+ *                                          (default 3); the table gives the medians
  *                         [--warmup W]     W blocks of each workload imported first, untimed, by every
  *                                          importer alike (default 4; 0: time a cold slave's first blocks)
  *   npm run bench:exec -- --profile        + where import time goes, in % (in-process profile)
@@ -38,13 +40,14 @@ import {
 } from "./load/targets.ts";
 import { ExecChain, type Workload, clusterConfigFile } from "./exec/chain.ts";
 import { Driver, type Timed } from "./exec/drive.ts";
-import { idealMs } from "./exec/ideal.ts";
+import { IdealImporter } from "./exec/ideal.ts";
 import { flag, num, optionValue, uptime } from "./args.ts";
 import { verdict } from "./exec/verdict.ts";
 import { profileImport } from "./exec/profile.ts";
 import { rssRun } from "./exec/rss.ts";
 
 const BLOCKS = num("--blocks", 8);
+const ROUNDS = num("--rounds", 3);
 const ALL = ["transfer", "token", "deposit"] as const;
 /** --only a,b: just these workloads (a transfers, b token transfers, c deposits), for profiling one. */
 const ONLY: readonly (typeof ALL)[number][] = (() => {
@@ -70,19 +73,29 @@ const LABEL: Record<string, string> = {
 const TARGET_PY: Record<string, number> = { transfer: 10, token: 10, deposit: 5 };
 const TARGET_IDEAL: Record<string, number> = { transfer: 0.6 };
 
+type Ideal = Map<Workload, { ms: number; cpuMs: number }>;
+interface Imported {
+  timed: Map<Workload, Timed>;
+  /** The ideal importer over the same blocks, timed just before and after each run (IdealImporter). */
+  ideal: Ideal;
+  rss?: number;
+  peak?: number;
+}
+
 async function drive(
   start: (port: number) => Promise<Target>,
   chain: ExecChain,
-): Promise<{ timed: Map<Workload, Timed>; rss?: number; peak?: number }> {
+  ideal: IdealImporter,
+): Promise<Imported> {
   const port = await freePort();
   const target = await start(port);
   try {
     const driver = await Driver.open(target, chain);
-    const timed = await driver.run(chain.steps);
+    const timed = await driver.run(chain.steps, { around: ideal.around });
     const rss = rssBytes(target.pid);
     const peak = peakRssBytes(target.pid);
     driver.close();
-    return { timed, rss, peak };
+    return { timed, ideal: ideal.take(), rss, peak };
   } finally {
     await target.stop(2000);
   }
@@ -90,6 +103,48 @@ async function drive(
 
 const perSec = (n: number, ms: number) => (n * 1000) / ms;
 const f0 = (x: number) => Math.round(x).toLocaleString("en-US");
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const both = (wall: number, cpu: number, fmt: (x: number) => string) => `${fmt(wall)} [${fmt(cpu)}]`;
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const times = (x: number) => `${x.toFixed(1)}x`;
+/** A ratio's median over the rounds, and its range when there are several. */
+const spread = (xs: readonly number[], fmt: (x: number) => string) =>
+  xs.length < 2 ? fmt(xs[0]!) : `${fmt(median(xs))} (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`;
+
+/** One round's figures for a workload: rates and ratios, wall and CPU. */
+interface Figures {
+  txs: number;
+  blocks: number;
+  qkc: { wall: number; cpu: number };
+  py?: { wall: number; cpu: number };
+  ideal?: { wall: number; cpu: number };
+  vsPy?: { wall: number; cpu: number };
+  /** qkc/py with each importer taken against the ideal of its own moment: the machine's drift between the two cancels. */
+  vsPyAtPace?: number;
+  vsIdeal?: { wall: number; cpu: number };
+}
+
+function figures(w: Workload, qkc: Imported, py: Imported | undefined): Figures {
+  const q = qkc.timed.get(w)!;
+  const p = py?.timed.get(w);
+  const id = qkc.ideal.get(w);
+  const idPy = py?.ideal.get(w);
+  // Ratios of rates over the same blocks are ratios of times.
+  return {
+    txs: q.txs,
+    blocks: q.blocks,
+    qkc: { wall: perSec(q.txs, q.ms), cpu: perSec(q.txs, q.cpuMs) },
+    py: p && { wall: perSec(p.txs, p.ms), cpu: perSec(p.txs, p.cpuMs) },
+    ideal: id && { wall: perSec(q.txs, id.ms), cpu: perSec(q.txs, id.cpuMs) },
+    vsPy: p && { wall: p.ms / q.ms, cpu: p.cpuMs / q.cpuMs },
+    vsPyAtPace: p && id && idPy && id.ms / q.ms / (idPy.ms / p.ms),
+    vsIdeal: id && { wall: id.ms / q.ms, cpu: id.cpuMs / q.cpuMs },
+  };
+}
 
 async function throughput(dir: string): Promise<void> {
   console.log(`building ${BLOCKS} full blocks of each workload, after ${WARMUP} warm-up blocks of each ...`);
@@ -103,84 +158,131 @@ async function throughput(dir: string): Promise<void> {
   chain.warmingUp = false;
   for (const w of ONLY) await chain.add(w, BLOCKS);
   console.log(`  built in ${((performance.now() - t0) / 1000).toFixed(1)} s (${chain.steps.length} steps)`);
+  const ideal = new IdealImporter(chain.steps);
 
-  const ideal = new Map<string, { ms: number; cpuMs: number }>();
-  for (const w of ONLY) if (w !== "deposit") ideal.set(w, idealMs(chain.steps, w));
-
-  console.log(`qkc-slave importing ...  (${uptime()})`);
   const dbPath = dbPathArg(dir);
   const store = dbPath === undefined ? [] : ["--db-path", dbPath];
-  console.log(`  qkc-slave's store: ${dbPath === undefined ? "in memory" : `LMDB at ${dbPath}`}`);
-  const qkc = await drive(
-    (port) => startQkcSlaveFromConfig(clusterConfigFile(dir, chain, port, "qkc"), port, store),
-    chain,
-  );
-  let py: Awaited<ReturnType<typeof drive>> | undefined;
+  console.log(`qkc-slave's store: ${dbPath === undefined ? "in memory" : `LMDB at ${dbPath}`}`);
   const interop = flag("--no-py") ? "--no-py given" : findInterop();
-  if (typeof interop === "string") {
-    console.log(`pyquarkchain column skipped: ${interop}`);
-  } else {
-    console.log(`pyquarkchain importing ...  (${uptime()})`);
-    py = await drive(
-      (port) => startPyquarkchainFromConfig(interop, clusterConfigFile(dir, chain, port, "py"), port),
+  if (typeof interop === "string") console.log(`pyquarkchain column skipped: ${interop}`);
+  // Rounds alternate the importers, each a fresh slave fed every step, so a slow minute of the
+  // machine falls on one round, and the medians below are the verdict.
+  const rounds: { qkc: Imported; py?: Imported }[] = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    console.log(`round ${r} of ${ROUNDS}: qkc-slave importing ...  (${uptime()})`);
+    if (dbPath !== undefined) rmSync(dbPath, { recursive: true, force: true });
+    const qkc = await drive(
+      (port) => startQkcSlaveFromConfig(clusterConfigFile(dir, chain, port, "qkc"), port, store),
       chain,
+      ideal,
     );
-    console.log(`  pyquarkchain accepted all ${chain.steps.length} steps (every block answered error_code 0)`);
+    let py: Imported | undefined;
+    if (typeof interop !== "string") {
+      console.log(`round ${r} of ${ROUNDS}: pyquarkchain importing ...  (${uptime()})`);
+      py = await drive(
+        (port) => startPyquarkchainFromConfig(interop, clusterConfigFile(dir, chain, port, "py"), port),
+        chain,
+        ideal,
+      );
+      console.log(`  pyquarkchain accepted all ${chain.steps.length} steps (every block answered error_code 0)`);
+    }
+    rounds.push({ qkc, py });
+    const line = ONLY.map((w) => {
+      const f = figures(w, qkc, py);
+      return (
+        `${"abc"[ALL.indexOf(w)]} ${f0(f.qkc.wall)} tx/s` +
+        (f.vsIdeal ? ` = ${pct(f.vsIdeal.wall)} of ideal ${f0(f.ideal!.wall)}` : "") +
+        (f.vsPy ? `, ${times(f.vsPy.wall)} py ${f0(f.py!.wall)}` : "")
+      );
+    });
+    console.log(`  round ${r}: ${line.join(" | ")}`);
   }
 
   console.log(`\nADD_MINOR_BLOCK import, full blocks, one at a time over TCP (${uptime()})`);
-  console.log("  tx/s by wall time, and [by the importing process's CPU time], steadier on a busy machine");
-  const head = [
-    "workload",
-    "blocks",
-    "tx/blk",
-    "qkc blk/s",
-    "qkc tx/s",
-    "py blk/s",
-    "py tx/s",
-    "ideal tx/s",
-    "qkc/py",
-    "qkc/ideal",
-  ];
+  console.log(
+    `  median over ${ROUNDS} round${ROUNDS > 1 ? "s" : ""} (each ratio's range over the rounds in brackets);` +
+      " tx/s by wall time, and [by the importing process's CPU time]",
+  );
+  const head = ["workload", "blocks", "tx/blk", "qkc tx/s", "py tx/s", "ideal tx/s", "qkc/py", "qkc/ideal"];
   const rows: string[][] = [head];
   const verdicts: string[] = [];
-  const both = (wall: number, cpu: number, fmt: (x: number) => string) => `${fmt(wall)} [${fmt(cpu)}]`;
-  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-  const times = (x: number) => `${x.toFixed(1)}x`;
   for (const w of ONLY) {
-    const q = qkc.timed.get(w)!;
-    const p = py?.timed.get(w);
-    const id = ideal.get(w);
-    // Ratios of rates over the same blocks are ratios of times.
-    const vsPy = p && { wall: p.ms / q.ms, cpu: p.cpuMs / q.cpuMs };
-    const vsIdeal = id && { wall: id.ms / q.ms, cpu: id.cpuMs / q.cpuMs };
+    const fs = rounds.map((r) => figures(w, r.qkc, r.py));
+    const med = (pick: (f: Figures) => number | undefined) => {
+      const xs = fs.map(pick).filter((x): x is number => x !== undefined);
+      return xs.length ? median(xs) : undefined;
+    };
+    const cell = (wall: number | undefined, cpu: number | undefined, fmt: (x: number) => string) =>
+      wall === undefined ? "-" : both(wall, cpu!, fmt);
+    const ratios = (pick: (f: Figures) => number | undefined, fmt: (x: number) => string) => {
+      const xs = fs.map(pick).filter((x): x is number => x !== undefined);
+      return xs.length ? spread(xs, fmt) : "-";
+    };
     rows.push([
       LABEL[w]!,
-      String(q.blocks),
-      (q.txs / q.blocks).toFixed(0),
-      perSec(q.blocks, q.ms).toFixed(1),
-      both(perSec(q.txs, q.ms), perSec(q.txs, q.cpuMs), f0),
-      p ? perSec(p.blocks, p.ms).toFixed(2) : "-",
-      p ? both(perSec(p.txs, p.ms), perSec(p.txs, p.cpuMs), f0) : "-",
-      id ? both(perSec(q.txs, id.ms), perSec(q.txs, id.cpuMs), f0) : "-",
-      vsPy ? both(vsPy.wall, vsPy.cpu, times) : "-",
-      vsIdeal ? both(vsIdeal.wall, vsIdeal.cpu, pct) : "-",
+      String(fs[0]!.blocks),
+      (fs[0]!.txs / fs[0]!.blocks).toFixed(0),
+      cell(
+        med((f) => f.qkc.wall),
+        med((f) => f.qkc.cpu),
+        f0,
+      ),
+      cell(
+        med((f) => f.py?.wall),
+        med((f) => f.py?.cpu),
+        f0,
+      ),
+      cell(
+        med((f) => f.ideal?.wall),
+        med((f) => f.ideal?.cpu),
+        f0,
+      ),
+      ratios((f) => f.vsPy?.wall, times),
+      ratios((f) => f.vsIdeal?.wall, pct),
     ]);
-    if (vsPy) verdicts.push(verdict(`${LABEL[w]}: qkc/py`, vsPy.wall, vsPy.cpu, TARGET_PY[w]!, times));
-    if (vsIdeal && TARGET_IDEAL[w] !== undefined)
-      verdicts.push(verdict(`${LABEL[w]}: qkc/ideal`, vsIdeal.wall, vsIdeal.cpu, TARGET_IDEAL[w]!, pct));
+    const vsPy = med((f) => f.vsPy?.wall);
+    if (vsPy !== undefined) {
+      const atPace = med((f) => f.vsPyAtPace);
+      const paced = atPace === undefined ? "" : `; each against the ideal of its moment ${times(atPace)}`;
+      verdicts.push(
+        verdict(
+          `${LABEL[w]}: qkc/py`,
+          vsPy,
+          med((f) => f.vsPy?.cpu)!,
+          TARGET_PY[w]!,
+          times,
+        ) + paced,
+      );
+    }
+    const vsIdeal = med((f) => f.vsIdeal?.wall);
+    if (vsIdeal !== undefined && TARGET_IDEAL[w] !== undefined)
+      verdicts.push(
+        verdict(
+          `${LABEL[w]}: qkc/ideal`,
+          vsIdeal,
+          med((f) => f.vsIdeal?.cpu)!,
+          TARGET_IDEAL[w]!,
+          pct,
+        ),
+      );
   }
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows)
     console.log("  " + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "));
   console.log(
-    "  (c) counts deposits as its transactions; the ideal is sender recovery + Keccak only (none for deposits)",
+    "  (c) counts deposits as its transactions; the ideal is sender recovery + Keccak only (none for deposits),\n" +
+      "  timed over each run of blocks just before and after qkc-slave imports it",
+  );
+  const last = rounds.at(-1)!;
+  console.log(
+    `  qkc-slave RSS after: ${mb(last.qkc.rss)} (peak ${mb(last.qkc.peak)})` +
+      (last.py ? `; pyquarkchain ${mb(last.py.rss)} (peak ${mb(last.py.peak)})` : ""),
   );
   console.log(
-    `  qkc-slave RSS after: ${mb(qkc.rss)} (peak ${mb(qkc.peak)})${py ? `; pyquarkchain ${mb(py.rss)} (peak ${mb(py.peak)})` : ""}`,
+    `\ntargets, judged on the medians (issue 14: 5x pyquarkchain; issue 17: 10x on (a) and (b), 60% of the ideal on (a)):`,
   );
-  console.log("\ntargets (issue 14: 5x pyquarkchain; issue 17: 10x on (a) and (b), 60% of the ideal on (a)):");
   for (const v of verdicts) console.log("  " + v);
+  const qkc = last.qkc;
 
   const profileDir = optionValue("--profile-dir");
   if (flag("--alloc-top")) {

@@ -11,6 +11,8 @@ import { cpuSeconds } from "../load/proc.ts";
 import { SLAVE_ID, type Target } from "../load/targets.ts";
 import type { ExecChain, Step, Workload } from "./chain.ts";
 
+export type BlockStep = Extract<Step, { kind: "block" }>;
+
 export interface Timed {
   blocks: number;
   txs: number;
@@ -43,8 +45,19 @@ export class Driver {
     return new Driver(target, conn);
   }
 
-  /** Runs `steps`; the time of each workload's blocks (its runs added up). Throws on any refusal. */
-  async run(steps: readonly Step[], onBlock?: (n: number) => void): Promise<Map<Workload, Timed>> {
+  /**
+   * Runs `steps`; the time of each workload's blocks (its runs added up). Throws on any refusal.
+   * `around` is called just before and just after each timed run, while the slave is idle: the
+   * bench measures the ideal importer there, at the machine's speed of the moment.
+   */
+  async run(
+    steps: readonly Step[],
+    hooks: {
+      onBlock?: (n: number) => void;
+      around?: (run: readonly BlockStep[], when: "before" | "after") => void;
+    } = {},
+  ): Promise<Map<Workload, Timed>> {
+    const { onBlock, around } = hooks;
     const timed = new Map<Workload, Timed>();
     let i = 0;
     let done = 0;
@@ -61,8 +74,8 @@ export class Driver {
         continue;
       }
       let end = i;
-      const run: Extract<Step, { kind: "block" }>[] = [];
-      const same = (s: Step | undefined): s is Extract<Step, { kind: "block" }> =>
+      const run: BlockStep[] = [];
+      const same = (s: Step | undefined): s is BlockStep =>
         s?.kind === "block" && s.workload === step.workload && s.warmup === step.warmup;
       for (let s = steps[end]; same(s); s = steps[++end]) run.push(s);
       if (step.warmup) {
@@ -72,9 +85,11 @@ export class Driver {
         i = end;
         continue;
       }
+      around?.(run, "before");
       const cpu0 = cpuSeconds(this.target.pid);
       const ms = await this.blocks(run);
       const cpu1 = cpuSeconds(this.target.pid);
+      around?.(run, "after");
       const t = timed.get(step.workload) ?? { blocks: 0, txs: 0, ms: 0, cpuMs: 0 };
       t.blocks += run.length;
       t.ms += ms;
@@ -90,7 +105,7 @@ export class Driver {
   }
 
   /** The blocks one after another (each sent once the last is answered); milliseconds. */
-  private async blocks(run: readonly Extract<Step, { kind: "block" }>[]): Promise<number> {
+  private async blocks(run: readonly BlockStep[]): Promise<number> {
     let k = 0;
     const sampler = new Sampler(run.length);
     const t0 = performance.now();

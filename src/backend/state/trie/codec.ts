@@ -6,9 +6,9 @@ import {
   writeRlpPrefix as writeHeader,
   writeRlpString as writeItem,
 } from "../../../tx/rlp.ts";
-import { unpackChildren } from "./decode.ts";
+import { branchSlot, slotLength } from "./decode.ts";
 import type { Nibbles } from "./nibbles.ts";
-import { BRANCH, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
+import { ALL_SLOTS, BRANCH, type BranchNode, HASHED, LEAF, type ResolvedNode, type TrieNode } from "./node.ts";
 
 /**
  * A node's RLP and its reference in a parent: the RLP itself when shorter than 32 bytes, else
@@ -121,14 +121,36 @@ function maxPayloadLength(node: ResolvedNode): number {
 /** Writes the node's list payload (not its header) at out[at..]; returns its end. */
 function writePayload(node: ResolvedNode, out: Uint8Array, at: number): number {
   if (node.kind === BRANCH) {
-    const children = node.children ?? unpackChildren(node.enc!); // packed: has its RLP, never written again
-    for (let i = 0; i < 16; i++) at = writeReference(out, at, reference(children[i]));
+    at = writeSlots(node, out, at);
     if (node.value !== undefined) return writeItem(out, at, node.value);
     out[at] = 0x80;
     return at + 1;
   }
   at = writePath(out, at, node.path, node.kind === LEAF);
   return node.kind === LEAF ? writeItem(out, at, node.value) : writeReference(out, at, reference(node.child));
+}
+
+/**
+ * A branch's 16 slots at out[at..]; returns their end. A slot the node holds is written from its
+ * child's reference, one it reads from a record (a copy's untouched slot, node.ts) is that
+ * record's bytes, copied as they are: the same reference, with no HashedNode made for it.
+ */
+function writeSlots(node: BranchNode, out: Uint8Array, at: number): number {
+  const children = node.children;
+  const own = children === undefined ? 0 : node.own;
+  if (own === ALL_SLOTS) {
+    for (let i = 0; i < 16; i++) at = writeReference(out, at, reference(children![i]));
+    return at;
+  }
+  const record = node.base ?? node.enc!;
+  let from = branchSlot(record, 0);
+  for (let i = 0; i < 16; i++) {
+    const length = slotLength(record[from]!);
+    if ((own >> i) & 1) at = writeReference(out, at, reference(children![i]));
+    else for (let k = 0; k < length; k++) out[at++] = record[from + k]!; // at most 33 bytes: no view made
+    from += length;
+  }
+  return at;
 }
 
 /** Size in the parent of a reference: an inline node is its RLP, a hash a 33-byte string, none 0x80. */
@@ -152,8 +174,15 @@ function writeReference(out: Uint8Array, at: number, ref: Uint8Array | undefined
 function payloadLength(node: ResolvedNode): number {
   if (node.kind === BRANCH) {
     let payload = node.value === undefined ? 1 : itemLength(node.value);
-    const children = node.children ?? unpackChildren(node.enc!);
-    for (let i = 0; i < 16; i++) payload += referenceLength(reference(children[i]));
+    const children = node.children;
+    const own = children === undefined ? 0 : node.own;
+    const record = own === ALL_SLOTS ? undefined : (node.base ?? node.enc!);
+    let from = record === undefined ? 0 : branchSlot(record, 0);
+    for (let i = 0; i < 16; i++) {
+      const length = record === undefined ? 0 : slotLength(record[from]!);
+      payload += (own >> i) & 1 ? referenceLength(reference(children![i])) : length;
+      from += length;
+    }
     return payload;
   }
   const second = node.kind === LEAF ? itemLength(node.value) : referenceLength(reference(node.child));

@@ -1,6 +1,6 @@
 import { hex } from "../../../codec/bytes.ts";
 import { unpackPath } from "./nibbles.ts";
-import { type BranchNode, type ResolvedNode, type TrieNode, branch, extension, hashed, leaf } from "./node.ts";
+import { type ResolvedNode, type TrieNode, branch, extension, hashed, leaf } from "./node.ts";
 
 /**
  * A stored node's RLP back into a node, reading the bytes in place: paths, values and child
@@ -123,12 +123,12 @@ export function decodeNode(rlp: Uint8Array, hash: Uint8Array): ResolvedNode {
 export function branchSlot(enc: Uint8Array, slot: number): number {
   const first = enc[0]!;
   let at = first < 0xf8 ? 1 : first - 0xf6; // the list's header: one byte, or one and the length's bytes
-  for (let i = 0; i < slot; i++) {
-    const b = enc[at]!;
-    at += b === 0x80 ? 1 : b === 0xa0 ? 33 : b - 0xbf;
-  }
+  for (let i = 0; i < slot; i++) at += slotLength(enc[at]!);
   return at;
 }
+
+/** The length of a packed branch's slot item from its first byte `b` (branchSlot says which bytes it can be). */
+export const slotLength = (b: number): number => (b === 0x80 ? 1 : b === 0xa0 ? 33 : b - 0xbf);
 
 /** The 32-byte hash at enc[at..] as a view (the constructor: subarray looks a species constructor up first). */
 const hashView = (enc: Uint8Array, at: number) => new Uint8Array(enc.buffer, enc.byteOffset + at, 32);
@@ -154,9 +154,4 @@ export function unpackChildren(enc: Uint8Array): Array<TrieNode | undefined> {
     at += b === 0x80 ? 1 : b === 0xa0 ? 33 : b - 0xbf;
   }
   return children;
-}
-
-/** A branch's 16 children as an array of their own, packed or not (for an edit that copies the branch). */
-export function childrenCopy(n: BranchNode): Array<TrieNode | undefined> {
-  return n.children === undefined ? unpackChildren(n.enc!) : n.children.slice();
 }

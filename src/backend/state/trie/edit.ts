@@ -8,7 +8,7 @@ import {
   sharedWithKey,
   sliceNibbles,
 } from "./nibbles.ts";
-import { childrenCopy } from "./decode.ts";
+import { allChildren, copyOf, ownAll, setSlot } from "./branch-copy.ts";
 import type { TrieNodeDb } from "./node-db.ts";
 import {
   BRANCH,
@@ -87,7 +87,7 @@ export function insert(
   if (n.kind === BRANCH) {
     if (at === key.length * 2) {
       if (n.value !== undefined && sameBytes(n.value, value)) return node;
-      if (!mine) return branch(childrenCopy(n), value, gen);
+      if (!mine) return copyOf(n, value, gen);
       n.value = value;
       return n;
     }
@@ -95,13 +95,9 @@ export function insert(
     const old = db.child(n, slot, at < MEMO_DEPTH);
     const updated = insert(db, old, key, at + 1, value, gen);
     if (updated === old) return node; // unchanged, or changed in place (then so is this node)
-    if (mine) {
-      n.children![slot] = updated; // a current node is one an edit made: never packed
-      return n;
-    }
-    const children = db.childrenCopy(n, at < MEMO_DEPTH);
-    children[slot] = updated;
-    return branch(children, n.value, gen);
+    const b = mine ? n : copyOf(n, n.value, gen); // a current node is one an edit made: never packed
+    setSlot(b, slot, updated);
+    return b;
   }
   const shared = sharedWithKey(n.path, key, at);
   if (n.kind === LEAF) {
@@ -131,7 +127,10 @@ function prefixed(db: TrieNodeDb, path: Nibbles, child: TrieNode, gen: Generatio
   return extension(path, child, gen);
 }
 
-/** A branch that lost an entry (its `children` an array of its own now): kept if two remain, else collapsed into what is left. */
+/**
+ * A branch that lost an entry, `children` all 16 of its slots (n's own array, ownAll, when n is
+ * current): kept if two remain, else collapsed into what is left.
+ */
 function normalize(
   db: TrieNodeDb,
   n: ResolvedNode,
@@ -169,16 +168,22 @@ export function remove(
   const mine = n.gen === gen;
   if (n.kind === BRANCH) {
     if (at === key.length * 2) {
-      return n.value === undefined ? node : normalize(db, n, mine ? n.children! : childrenCopy(n), undefined, gen);
+      return n.value === undefined ? node : normalize(db, n, mine ? ownAll(n) : allChildren(n), undefined, gen);
     }
     const slot = nibbleAt(key, at);
     const old = db.child(n, slot, at < MEMO_DEPTH);
     const updated = remove(db, old, key, at + 1, gen);
     if (updated === old) return node;
-    const children = mine ? n.children! : db.childrenCopy(n, at < MEMO_DEPTH);
-    children[slot] = updated;
-    if (updated === undefined) return normalize(db, n, children, n.value, gen);
-    return mine ? n : branch(children, n.value, gen);
+    if (updated !== undefined) {
+      // The slot still holds something: the branch keeps its shape, only that slot changes.
+      const b = mine ? n : copyOf(n, n.value, gen);
+      setSlot(b, slot, updated);
+      return b;
+    }
+    // The slot emptied: the branch may collapse, which needs every slot at hand.
+    const children = mine ? ownAll(n) : allChildren(n);
+    children[slot] = undefined;
+    return normalize(db, n, children, n.value, gen);
   }
   const shared = sharedWithKey(n.path, key, at);
   if (n.kind === LEAF) return shared === n.path.length && at + shared === key.length * 2 ? undefined : node;

@@ -1,6 +1,6 @@
 import { hex } from "../../../codec/bytes.ts";
 import { type Kv, MemoryKvEnv } from "../../kv.ts";
-import { branchSlot, childAt, childHashAt, decodeNode, unpackChildren } from "./decode.ts";
+import { branchSlot, childAt, childHashAt, decodeNode } from "./decode.ts";
 import { TrieNodeCache } from "./node-cache.ts";
 import { type BranchNode, type CacheEntry, HASHED, type HashedNode, type ResolvedNode, type TrieNode } from "./node.ts";
 
@@ -61,8 +61,16 @@ export class TrieNodeDb {
    */
   child(n: BranchNode, slot: number, memo = false): TrieNode | undefined {
     const children = n.children;
-    if (children !== undefined) return children[slot];
-    const enc = n.enc!;
+    let enc: Uint8Array;
+    if (children === undefined) enc = n.enc!;
+    else if ((n.own >> slot) & 1) return children[slot];
+    else {
+      // A copy holding only the slots its edits set (node.ts, branch-copy.ts): this one is in
+      // its record. Not remembered in `kids`: an edit may still set the slot, and the memo would
+      // outlive it once the node is packed.
+      enc = n.base ?? n.enc!;
+      memo = false;
+    }
     const at = branchSlot(enc, slot);
     const first = enc[at];
     if (first === 0x80) return undefined;
@@ -74,34 +82,6 @@ export class TrieNodeDb {
     const found = this.cache.getAt(enc, at + 1) ?? this.read(childHashAt(enc, at));
     kids[slot] = found.entry;
     return found;
-  }
-
-  /**
-   * A branch's 16 children as an array of their own, for an edit that copies it. Of a packed
-   * branch near the top (`top`: the root's three levels, 16 children each, copied by nearly every
-   * block), a child the cache holds is put in as that node rather than as a new HashedNode on a
-   * new view of its hash: those were an eighth of all a block allocated.
-   */
-  childrenCopy(n: BranchNode, top: boolean): Array<TrieNode | undefined> {
-    if (n.children !== undefined) return n.children.slice();
-    const enc = n.enc!;
-    if (!top) return unpackChildren(enc);
-    const children = new Array<TrieNode | undefined>(16);
-    let at = branchSlot(enc, 0);
-    for (let i = 0; i < 16; i++) {
-      const b = enc[at]!;
-      if (b === 0x80) {
-        children[i] = undefined;
-        at += 1;
-      } else if (b === 0xa0) {
-        children[i] = this.cache.getAt(enc, at + 1, false) ?? childAt(enc, at);
-        at += 33;
-      } else {
-        children[i] = childAt(enc, at);
-        at += b - 0xbf;
-      }
-    }
-    return children;
   }
 
   /** A cache miss: the node decoded from its record, and cached (remembered by `child` if given). */

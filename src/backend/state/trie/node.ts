@@ -73,6 +73,20 @@ export interface BranchNode extends Cached {
    */
   children: Array<TrieNode | undefined> | undefined;
   /**
+   * Which slots `children` holds (bit i: slot i), when it is defined; the others are read from a
+   * record (`base`, else `enc`) as a packed branch's are. An edit that copies a packed branch
+   * (edit.ts copyOf) sets the one slot it changes and takes the rest from the record it came
+   * from: unpacking 16 slots into HashedNodes and views of their hashes, per copied branch, was
+   * the largest cost of a commit's edits; encoding copies the untouched slots' bytes (codec.ts).
+   */
+  own: number;
+  /**
+   * The record the slots not `own` are read from while the node has none of its own (the RLP of
+   * the branch it was copied from). Dropped once the node is encoded (Trie.commit's collect):
+   * its own `enc` then holds the same slots, and the older record is not kept alive by it.
+   */
+  base: Uint8Array | undefined;
+  /**
    * Of a packed branch near the top of its trie (read by every block): the node cache's entry of
    * each child found, as HashedNode.cached is (TrieNodeDb.child), so the next walk down the same
    * slot looks no hash up. Made on the first such walk; none deeper down (an array per node).
@@ -124,14 +138,24 @@ export const extension = (path: Nibbles, child: TrieNode, gen = FROZEN): Extensi
   entry: undefined,
 });
 
-/** `children`: 16 slots the node takes as its own (a fresh array, not another node's); none: packed, `enc` to be set. */
+/** BranchNode.own of a branch whose `children` holds all 16 slots. */
+export const ALL_SLOTS = 0xffff;
+
+/**
+ * `children`: 16 slots the node takes as its own (a fresh array, not another node's); none:
+ * packed, `enc` to be set. `own` and `base`: which of them it holds, the rest read from `base`.
+ */
 export const branch = (
   children: Array<TrieNode | undefined> | undefined,
   value: Uint8Array | undefined,
   gen = FROZEN,
+  own = ALL_SLOTS,
+  base: Uint8Array | undefined = undefined,
 ): BranchNode => ({
   kind: BRANCH,
   children,
+  own,
+  base,
   kids: undefined,
   value,
   gen,

@@ -7,7 +7,6 @@ import { nibbleAt, toNibbles } from "./nibbles.ts";
 import { TrieNodeDb, type TrieWrite } from "./node-db.ts";
 import {
   BRANCH,
-  EMPTY_CHILDREN,
   EXTENSION,
   type Generation,
   MEMO_DEPTH,
@@ -44,9 +43,12 @@ const KEYS = new Arena(16 * 1024);
  */
 function collect(node: ResolvedNode, out: TrieCommit, arena: Arena, keys: Arena): void {
   if (node.kind === BRANCH) {
-    const children = node.children ?? NONE_NEW; // a packed branch came from a record: nothing new below
+    // A packed branch came from a record, as did a copy's slots it does not hold: nothing new there.
+    const children = node.children;
+    const own = children === undefined ? 0 : node.own;
     for (let i = 0; i < 16; i++) {
-      const child = children[i];
+      if (((own >> i) & 1) === 0) continue;
+      const child = children![i];
       if (child !== undefined && child.kind !== HASHED && !child.stored) collect(child, out, arena, keys);
     }
   } else if (node.kind === EXTENSION) {
@@ -68,10 +70,10 @@ function collect(node: ResolvedNode, out: TrieCommit, arena: Arena, keys: Arena)
     // A branch keeps its record: admitted to the node cache, it is packed (node.ts) and read from there.
     if (node.kind === BRANCH) node.enc = rlp;
   }
+  // Its own RLP has every slot now: the record it was copied from (node.ts) need not be kept.
+  if (node.kind === BRANCH) node.base = undefined;
   node.stored = true;
 }
-
-const NONE_NEW: ReadonlyArray<TrieNode | undefined> = EMPTY_CHILDREN;
 
 /** TrieNodeDb.keyOf's layout: the prefix "tn" and the 32-byte hash. */
 const KEY_LENGTH = TrieNodeDb.PREFIX.length + 32;

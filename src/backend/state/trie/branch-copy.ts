@@ -11,12 +11,17 @@ import { ALL_SLOTS, type BranchNode, EMPTY_CHILDREN, type Generation, type TrieN
  * copies some 700 branches and changes one or two slots of most of them.
  */
 
-/** A new branch of `gen` with n's slots (none unpacked) and `value`. */
+/**
+ * A new branch of `gen` with n's slots (none unpacked) and `value`. It reads the slots it does
+ * not hold from the record n reads them from, so it shares n's memo of that record's children
+ * (BranchNode.kids): the top of a trie, copied by every block, then looks no hash up either.
+ */
 export function copyOf(n: BranchNode, value: Uint8Array | undefined, gen: Generation): BranchNode {
   const children = n.children;
-  if (children === undefined) return branch(EMPTY_CHILDREN.slice(), value, gen, 0, n.enc);
+  if (children === undefined) return branch(EMPTY_CHILDREN.slice(), value, gen, 0, n.enc, n.kids);
   const own = n.own;
-  return branch(children.slice(), value, gen, own, own === ALL_SLOTS ? undefined : (n.base ?? n.enc));
+  if (own === ALL_SLOTS) return branch(children.slice(), value, gen);
+  return branch(children.slice(), value, gen, own, n.base ?? n.enc, n.kids);
 }
 
 /** Sets slot `slot` of a branch of the editing trie's current generation (never packed: an edit made it). */
@@ -46,6 +51,7 @@ export function ownAll(n: BranchNode): Array<TrieNode | undefined> {
     n.children = allChildren(n);
     n.own = ALL_SLOTS;
     n.base = undefined;
+    n.kids = undefined; // reads no record now: its RLP, once made, will have other slots
   }
   return n.children!;
 }

@@ -57,20 +57,15 @@ export class TrieNodeDb {
    * record: none, an inline node, or the node by hash from the cache or else the store (looked
    * up by the record's bytes in place: no HashedNode made for a slot that is only walked through).
    * `memo` (a branch near the top of its trie, which every block reads): the branch remembers the
-   * cache entry found (BranchNode.kids), and the next walk down that slot looks no hash up.
+   * cache entry found (BranchNode.kids, of the record read), and the next walk down that slot
+   * looks no hash up. A slot a copy holds is never read from the record, nor its memo.
    */
   child(n: BranchNode, slot: number, memo = false): TrieNode | undefined {
     const children = n.children;
     let enc: Uint8Array;
     if (children === undefined) enc = n.enc!;
     else if ((n.own >> slot) & 1) return children[slot];
-    else {
-      // A copy holding only the slots its edits set (node.ts, branch-copy.ts): this one is in
-      // its record. Not remembered in `kids`: an edit may still set the slot, and the memo would
-      // outlive it once the node is packed.
-      enc = n.base ?? n.enc!;
-      memo = false;
-    }
+    else enc = n.base ?? n.enc!; // a copy holding only the slots its edits set (node.ts): this one is in a record
     const at = branchSlot(enc, slot);
     const first = enc[at];
     if (first === 0x80) return undefined;

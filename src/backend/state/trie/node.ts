@@ -92,6 +92,8 @@ export interface BranchNode extends Cached {
    * slot looks no hash up. Made on the first such walk; none deeper down (an array per node).
    */
   kids: Array<CacheEntry | undefined> | undefined;
+  // (Of a copy, `kids` is about the record it reads its other slots from, `base ?? enc`: a copy
+  // shares the memo of the branch it was copied from, and forgets it when it drops `base`.)
   /** The value of the key that ends here. */
   value: Uint8Array | undefined;
 }
@@ -143,7 +145,8 @@ export const ALL_SLOTS = 0xffff;
 
 /**
  * `children`: 16 slots the node takes as its own (a fresh array, not another node's); none:
- * packed, `enc` to be set. `own` and `base`: which of them it holds, the rest read from `base`.
+ * packed, `enc` to be set. `own` and `base`: which of them it holds, the rest read from `base`
+ * (`kids`: the memo of that record's children, BranchNode.kids).
  */
 export const branch = (
   children: Array<TrieNode | undefined> | undefined,
@@ -151,12 +154,13 @@ export const branch = (
   gen = FROZEN,
   own = ALL_SLOTS,
   base: Uint8Array | undefined = undefined,
+  kids: Array<CacheEntry | undefined> | undefined = undefined,
 ): BranchNode => ({
   kind: BRANCH,
   children,
   own,
   base,
-  kids: undefined,
+  kids,
   value,
   gen,
   enc: undefined,

@@ -70,8 +70,12 @@ function collect(node: ResolvedNode, out: TrieCommit, arena: Arena, keys: Arena)
     // A branch keeps its record: admitted to the node cache, it is packed (node.ts) and read from there.
     if (node.kind === BRANCH) node.enc = rlp;
   }
-  // Its own RLP has every slot now: the record it was copied from (node.ts) need not be kept.
-  if (node.kind === BRANCH) node.base = undefined;
+  // Its own RLP has every slot now: the record it was copied from (node.ts) need not be kept,
+  // nor the memo of that record's children (BranchNode.kids), some of which this one replaced.
+  if (node.kind === BRANCH && node.base !== undefined) {
+    node.base = undefined;
+    node.kids = undefined;
+  }
   node.stored = true;
 }
 

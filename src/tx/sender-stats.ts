@@ -2,10 +2,10 @@ import { readFileSync, readdirSync } from "node:fs";
 
 /**
  * How a process's senders were found, for measuring (QKC_SENDER_STATS=1: printed to stderr at exit):
- * by the threads, in place on the main thread (it caught up with them, or one stopped), stolen from
- * a block's back end, and how often and how long the main thread waited for a thread; the same for
- * blocks' receipt roots (receipt-root.ts); then each
- * thread's CPU time from the first block posted to the exit (Linux /proc: the main thread, the
+ * by the threads, in place on the main thread (it caught up with them, or one stopped), stolen ahead
+ * of the threads (the next transaction nobody had claimed), and how often and how long the main
+ * thread waited for a thread; the same for blocks' receipt roots (receipt-root.ts); then each thread's
+ * CPU time from the first block posted to the exit (Linux /proc: the main thread, the
  * sender threads, and the rest: V8's GC and compiler helpers, libuv).
  */
 export const senderStats = {
@@ -63,7 +63,7 @@ if (senderStats.on)
     }
     process.stderr.write(
       `sender stats: ${posted} posted, ${posted - here - stolen} by threads, ${here} in place, ${stolen} stolen ` +
-        `from the back, ${waits} waits (${waitMs.toFixed(1)} ms); receipt roots: ${rootsByThread} by threads, ` +
+        `ahead, ${waits} waits (${waitMs.toFixed(1)} ms); receipt roots: ${rootsByThread} by threads, ` +
         `${rootsHere} here, ${rootWaits} waits (${rootWaitMs.toFixed(1)} ms)${cpu}\n`,
     );
   });

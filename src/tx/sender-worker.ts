@@ -61,8 +61,6 @@ export class SenderJob {
   readonly toKeys: Uint8Array;
   readonly txHashes: Uint8Array;
   readonly data: Uint8Array;
-  /** The main thread's own claims from the back end (only it steals there; threads claim from the front). */
-  back: number;
   /** The main thread's: the transactions' own arrays (empty on a thread), and where run_block is in them. */
   serialized: readonly Uint8Array[] = [];
   cursor = 0;
@@ -79,7 +77,6 @@ export class SenderJob {
     this.toKeys = new Uint8Array(buffer, HEAD + 84 * n, HASH * n);
     this.txHashes = new Uint8Array(buffer, HEAD + 116 * n, HASH * n);
     this.data = new Uint8Array(buffer, HEAD + 148 * n);
-    this.back = n;
   }
 
   /** The bytes a job of `count` transactions of `size` bytes in all takes. */

@@ -1,6 +1,8 @@
 import t from "tap";
 import type { TypedTransaction } from "../../src/messages/core.ts";
 import { spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
 import { CLAIMED, DONE, NO_SENDER, SenderJob, UNCLAIMED, UNDECODABLE, recoverJob } from "../../src/tx/sender-worker.ts";
 import { addressKeccak, hasAddressKeccak } from "../../src/crypto/address-keccak.ts";
 import { keccak256 } from "../../src/crypto/keccak.ts";
@@ -193,6 +195,59 @@ t.test(
     recoverSendersAhead(repeated);
     inPlace(repeated.slice().reverse(), [...moreWant, moreWant[0]].reverse());
     inPlace(more, moreWant); // and again, in order, after the job's cursor passed them
+  },
+);
+
+/**
+ * A thread, other than the sender threads, that has claimed transaction 0 of the job in `buffer` and is
+ * slow: it recovers it only once run_block has stolen some other transaction meanwhile.
+ */
+const SLOW_CLAIMANT = `
+import("node:worker_threads").then(async ({ parentPort, workerData }) => {
+  (await import("tsx/esm/api")).register();
+  const { SenderJob, UNCLAIMED } = await import(workerData.module);
+  const job = new SenderJob(workerData.buffer);
+  parentPort.postMessage("ready");
+  const until = Date.now() + 10_000;
+  while (Date.now() < until && job.states.every((s, i) => i === 0 || s === UNCLAIMED));
+  job.recover(0);
+  parentPort.postMessage("settled");
+});
+`;
+
+t.test(
+  "a thread is on the transaction run_block needs: the main thread takes the next one nobody claimed, from the front",
+  async (t) => {
+    await startSenderThreads();
+    // The sender thread held, so that the job's states change only as this test says.
+    const hold = new SharedArrayBuffer(8);
+    const held = new Int32Array(hold);
+    t.ok(postToSenderThread({ module: new URL("./holding-thread-job.ts", import.meta.url).href, buffer: hold }));
+    while (Atomics.load(held, 1) === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    const { txs, want } = block(1000, "front");
+    const job = recoverSendersAhead(txs)!;
+    t.equal(Atomics.add(job.next, 0, 1), 0, "transaction 0 claimed as a sender thread claims it ...");
+    t.ok(job.claim(0), "... by a thread that is slow");
+    const module = new URL("../../src/tx/sender-worker.ts", import.meta.url).href;
+    const slow = new Worker(SLOW_CLAIMANT, { eval: true, workerData: { module, buffer: job.buffer } });
+    try {
+      await once(slow, "message");
+      const done = once(slow, "message");
+      inPlace(txs.slice(0, 1), want); // run_block asks for transaction 0
+      await done;
+      t.equal(states(job)[1], DONE, "the main thread stole transaction 1, the next it needs");
+      const last = txs.length - 1;
+      t.equal(states(job)[last], UNCLAIMED, "the block's back is left to the threads");
+      Atomics.store(held, 0, 1);
+      Atomics.notify(held, 0);
+      await settled(job, txs.length - 1); // the sender thread recovers the rest
+      t.equal(states(job)[last], DONE, "which the sender thread recovered");
+      inPlace(txs, want);
+    } finally {
+      Atomics.store(held, 0, 1);
+      Atomics.notify(held, 0);
+      await slow.terminate();
+    }
   },
 );
 

@@ -84,6 +84,8 @@ export class CachedAccount implements Undoable {
   deleted = false;
   /** keccak256(address), the account's key in the state trie, once computed (read, then written at commit). */
   hashedAddress: Uint8Array | undefined;
+  /** The state trie's value for the account when it was loaded (undefined: absent), for account-cache.ts. */
+  stored: Uint8Array | undefined;
   /** The world state's cache chains accounts whose addresses hash alike (see AccountTable). */
   nextInBucket: CachedAccount | undefined;
 

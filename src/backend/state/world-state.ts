@@ -3,6 +3,7 @@ import { addressKeccak } from "../../crypto/address-keccak.ts";
 import { keccak256 } from "../../crypto/keccak.ts";
 import type { Address, World, WorldSnapshot } from "../../evm/world.ts";
 import type { Kv } from "../kv.ts";
+import { KnownAccounts, accountsAt, keepAccounts } from "./account-cache.ts";
 import { Journal, type Undoable } from "./journal.ts";
 import { CachedAccount } from "./qkc-account.ts";
 import { BLANK_ROOT, StateDb, type StateWrite } from "./state-db.ts";
@@ -97,6 +98,8 @@ export class WorldState implements World, Undoable {
   private lastAddress: Address | undefined;
   private lastAccount: CachedAccount | undefined;
   private readonly trie: SecureTrie;
+  /** What the trie holds at its root for the accounts the last block read (account-cache.ts), if kept. */
+  private known: KnownAccounts | undefined;
   private key: number;
   private commits = 0;
   /** Ethereum's account layout (state tests only); public for the interpreter's Ethereum-only RIPEMD-160 rule. */
@@ -109,6 +112,7 @@ export class WorldState implements World, Undoable {
     options: WorldStateOptions,
   ) {
     this.trie = db.openTrie(root);
+    this.known = accountsAt(db.base, root);
     this.key = options.fullShardKey ?? 0;
     this.mockAccounts = options.mockAccounts ?? false;
   }
@@ -170,7 +174,7 @@ export class WorldState implements World, Undoable {
     const hash = addressHash(addr);
     a = this.cache.get(addr, hash);
     if (a === undefined) {
-      a = this.load(addr);
+      a = this.load(addr, hash);
       this.cache.add(hash, a);
     }
     this.lastAddress = addr;
@@ -180,20 +184,27 @@ export class WorldState implements World, Undoable {
 
   /** get_and_cache_account(should_cache=False): a read that leaves the cache as it is. */
   peekAccount(addr: Address): CachedAccount {
-    return this.cache.get(addr, addressHash(addr)) ?? this.load(addr);
+    const hash = addressHash(addr);
+    return this.cache.get(addr, hash) ?? this.load(addr, hash);
   }
 
-  /** The account as stored, with its hashed address (the commit writes it under the same key). */
-  private load(addr: Address): CachedAccount {
+  /**
+   * The account as stored (as the last block's commit left it, when it read it: no trie walk), with
+   * its hashed address (the commit writes it under the same key) and its stored bytes (the commit
+   * keeps them for the next block if it does not write the account).
+   */
+  private load(addr: Address, hash: number): CachedAccount {
     const hashed = addressKeccak(addr); // often hashed already by a sender thread (crypto/address-keccak.ts)
     const address = new Uint8Array(addr.length); // a plain copy: a caller may reuse its array (Uint8Array.from iterates: ~2x slower)
     address.set(addr);
-    const stored = this.trie.getHashed(hashed);
+    const known = this.known?.get(addr, hash);
+    const stored = known === undefined ? this.trie.getHashed(hashed) : (known ?? undefined);
     let a: CachedAccount;
     if (stored === undefined) a = CachedAccount.blank(this.db, address, this.key);
     else if (this.mockAccounts) a = CachedAccount.fromMock(this.db, address, stored, this.key);
     else a = CachedAccount.fromStored(this.db, address, stored);
     a.hashedAddress = hashed;
+    a.stored = stored;
     return a;
   }
 
@@ -323,18 +334,24 @@ export class WorldState implements World, Undoable {
    * harmlessly): a caller that keeps the root stores every batch, in order.
    */
   commit(options: { allowEmpties?: boolean } = {}): StateCommit {
+    const known = new KnownAccounts(); // each account's value at the new root, for the next block (account-cache.ts)
     for (const a of this.cache.inOrder) {
       if (!a.touched && !a.deleted) {
         a.passedOver();
+        known.add(a.address, addressHash(a.address), a.stored ?? null);
         continue;
       }
       a.commit();
       const hashed = a.hashedAddress ?? keccak256(a.address);
+      let value: Uint8Array | null = null;
       if (!a.isBlank() || options.allowEmpties)
-        this.trie.putHashed(hashed, this.mockAccounts ? a.encodeMock() : a.encode());
+        this.trie.putHashed(hashed, (value = this.mockAccounts ? a.encodeMock() : a.encode()));
       else this.trie.deleteHashed(hashed);
+      known.add(a.address, addressHash(a.address), value);
     }
     this.db.commitTrie(this.trie);
+    keepAccounts(this.db.base, this.trie.root(), known);
+    this.known = known;
     this.cache.clear();
     this.lastAddress = this.lastAccount = undefined;
     this.journal.clear();

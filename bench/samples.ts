@@ -8,6 +8,7 @@ import {
   type TypedTransaction,
 } from "../src/messages/core.ts";
 import { makeRandom } from "../harness/random.ts";
+import { addressOf, signTx, signer } from "../harness/signers.ts";
 
 export const rand = makeRandom("bench");
 
@@ -83,3 +84,21 @@ export function realisticDeposit(): CrossShardTransactionDeposit {
     refund_rate: 100,
   };
 }
+
+/** An (a) block of bench:exec: `count` QKC transfers of 1 from senders `transfer/k % senders` to `qkc-bench/to/<tag>k`. */
+export const transferBlock = (count: number, senders: number, tag = ""): TypedTransaction[] =>
+  Array.from({ length: count }, (_, k) =>
+    signTx(signer("transfer", k % senders), {
+      gasprice: 1n,
+      data: new Uint8Array(0),
+      network_id: 3n,
+      from_full_shard_key: 0,
+      to_full_shard_key: 0,
+      gas_token_id: 0x8bb0n,
+      transfer_token_id: 0x8bb0n,
+      version: 0n,
+      to: addressOf(`qkc-bench/to/${tag}${k}`),
+      value: 1n,
+      startgas: 21000n,
+    }),
+  );

@@ -5,7 +5,7 @@
  * Prints CPU microseconds per transaction, the best of rounds taken in turns (the machine is shared). `npx tsx bench/sender-job.bench.ts`.
  */
 import { createRequire } from "node:module";
-import { addressOf, signTx, signer } from "../harness/signers.ts";
+import { transferBlock } from "./samples.ts";
 import { SenderJob, recoverJob, serializedEvmHash } from "../src/tx/sender-worker.ts";
 import { senderFromBytes, toOf } from "../src/tx/sender-bytes.ts";
 import { decodeEvmTransaction, recoverSender, unsignedHash } from "../src/tx/transaction.ts";
@@ -14,21 +14,7 @@ import { keccak256 } from "../src/crypto/keccak.ts";
 const TXS = 285; // an (a) block of bench:exec
 const ROUNDS = 15;
 
-const txs = Array.from({ length: TXS }, (_, k) =>
-  signTx(signer("transfer", k), {
-    gasprice: 1n,
-    data: new Uint8Array(0),
-    network_id: 3n,
-    from_full_shard_key: 0,
-    to_full_shard_key: 0,
-    gas_token_id: 0x8bb0n,
-    transfer_token_id: 0x8bb0n,
-    version: 0n,
-    to: addressOf(`qkc-bench/to/${k}`),
-    value: 1n,
-    startgas: 21000n,
-  }),
-);
+const txs = transferBlock(TXS, TXS);
 const serialized = txs.map((t) => t.tx.serialized_tx);
 
 // The bare call: the addon's own instance (bindings.js wraps it in checks and a fresh output).

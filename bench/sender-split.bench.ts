@@ -7,7 +7,7 @@
  * thread took, and how many transactions it executed after the thread had run out of work (the
  * tail, one core idle). `npx tsx bench/sender-split.bench.ts [EXEC_US] [HEAD_START_MS]`.
  */
-import { addressOf, signTx, signer } from "../harness/signers.ts";
+import { transferBlock } from "./samples.ts";
 import { senderStats } from "../src/tx/sender-stats.ts";
 import { recoverSendersAhead, senderOf, startSenderThreads, stopSenderThreads } from "../src/tx/senders.ts";
 import { decodeEvmTransaction, recoverSender } from "../src/tx/transaction.ts";
@@ -18,22 +18,7 @@ const ROUNDS = 41;
 const EXEC_US = Number(process.argv[2] ?? 16);
 const HEAD_START_MS = Number(process.argv[3] ?? 1); // validate's time, while the thread starts
 
-const block = (round: number) =>
-  Array.from({ length: TXS }, (_, k) =>
-    signTx(signer("transfer", k % 64), {
-      gasprice: 1n,
-      data: new Uint8Array(0),
-      network_id: 3n,
-      from_full_shard_key: 0,
-      to_full_shard_key: 0,
-      gas_token_id: 0x8bb0n,
-      transfer_token_id: 0x8bb0n,
-      version: 0n,
-      to: addressOf(`qkc-bench/to/${round}/${k}`),
-      value: 1n,
-      startgas: 21000n,
-    }),
-  );
+const block = (round: number) => transferBlock(TXS, 64, `${round}/`);
 
 const spin = (us: number): void => {
   const until = performance.now() + us / 1000;

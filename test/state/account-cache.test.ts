@@ -7,22 +7,10 @@ import t from "tap";
 import { type Kv, MemoryKvEnv } from "../../src/backend/kv.ts";
 import { WorldState } from "../../src/backend/state/world-state.ts";
 import { makeRandom, reportSeedOnFailure } from "../../harness/random.ts";
+import { CountingKv } from "../helpers/counting-kv.ts";
 
 const QKC = 0x8bb0n;
 const addr = (i: number): Uint8Array => new Uint8Array(20).fill(i);
-
-/** A Kv that counts its reads, so a test can tell whether an account read went to the trie. */
-class CountingKv implements Kv {
-  gets = 0;
-  constructor(private readonly kv: Kv) {}
-  get(key: Uint8Array): Uint8Array | undefined {
-    this.gets++;
-    return this.kv.get(key);
-  }
-  write(entries: Parameters<Kv["write"]>[0], handedOver?: number): void {
-    this.kv.write(entries, handedOver);
-  }
-}
 
 /** Every field a block can see of `a` at the state's root. */
 function view(s: WorldState, a: Uint8Array): string {

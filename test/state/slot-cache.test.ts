@@ -7,23 +7,11 @@ import t from "tap";
 import { type Kv, MemoryKvEnv } from "../../src/backend/kv.ts";
 import { clearSlots, keptSlots } from "../../src/backend/state/slot-cache.ts";
 import { WorldState } from "../../src/backend/state/world-state.ts";
+import { CountingKv } from "../helpers/counting-kv.ts";
 
 const CONTRACT = new Uint8Array(20).fill(7);
 const OTHER = new Uint8Array(20).fill(8);
 const SLOT = 0xabcdefn << 200n;
-
-/** A Kv that counts its reads, so a test can tell whether a storage read went to the trie. */
-class CountingKv implements Kv {
-  gets = 0;
-  constructor(private readonly kv: Kv) {}
-  get(key: Uint8Array): Uint8Array | undefined {
-    this.gets++;
-    return this.kv.get(key);
-  }
-  write(entries: Parameters<Kv["write"]>[0], handedOver?: number): void {
-    this.kv.write(entries, handedOver);
-  }
-}
 
 /** A state at `root` over `kv` whose account CONTRACT is loaded (its account record read). */
 function openAt(kv: Kv, root: Uint8Array): WorldState {

@@ -89,11 +89,11 @@ export interface BranchNode extends Cached {
   /**
    * Of a packed branch near the top of its trie (read by every block): the node cache's entry of
    * each child found, as HashedNode.cached is (TrieNodeDb.child), so the next walk down the same
-   * slot looks no hash up. Made on the first such walk; none deeper down (an array per node).
+   * slot looks no hash up. Made on the first such walk; none deeper down (an array per node). Of a
+   * copy, it is the memo of the record its other slots are read from (`base ?? enc`): shared with
+   * the branch it was copied from, and forgotten when it drops `base`.
    */
   kids: Array<CacheEntry | undefined> | undefined;
-  // (Of a copy, `kids` is about the record it reads its other slots from, `base ?? enc`: a copy
-  // shares the memo of the branch it was copied from, and forgets it when it drops `base`.)
   /** The value of the key that ends here. */
   value: Uint8Array | undefined;
 }

@@ -45,6 +45,8 @@ export interface ChainStore {
    * outer one.
    */
   batch<T>(fn: () => T): T;
+  /** What the decoded caches hold: entries, and the root blocks' confirmed headers (tests of the bounds). */
+  cached(): { blocks: number; roots: number; rootHeaders: number; headers: number };
   /**
    * Does now the work the store put off after its last writes (the node cache's admission of a
    * stored block's trie nodes, otherwise done once the current turn of the event loop ends).
@@ -159,6 +161,8 @@ const EMPTY = new Uint8Array(0);
 /** Trie nodes admitted to the node cache per turn of the event loop (some 0.2 ms). */
 const ADMIT_SLICE = 256;
 type Entry = readonly [Uint8Array, Uint8Array | undefined];
+/** The minor headers the decoded root blocks may hold in all (as many as the headers cache). */
+export const ROOT_HEADERS_KEPT = 4096;
 
 /** A ChainStore over a Kv: each record encoded with the wire codecs, recent blocks kept decoded. */
 export class KvChainStore implements ChainStore {
@@ -167,7 +171,13 @@ export class KvChainStore implements ChainStore {
    * their encoded size too: a full block decoded takes several hundred kB, and RSS must stay flat.
    */
   private readonly blocks = new Lru<MinorBlock>(1024, 4 << 20, (b) => MinorBlock.remembered(b)?.length ?? 0);
-  private readonly roots = new Lru<RootBlock>(256);
+  /**
+   * Recent root blocks, decoded, bounded by the minor headers they confirm too: a root block holds
+   * every header it confirms (some 1.3 kB each decoded), and one may confirm hundreds, so 256 of
+   * them by count alone kept a share of the chain's headers, the live heap growing with the chain
+   * (~1.3 kB a minor block where each root block confirmed 500: issue 17's RSS run).
+   */
+  private readonly roots = new Lru<RootBlock>(256, ROOT_HEADERS_KEPT, (b) => b.minor_block_header_list.length);
   /**
    * Recent headers: the walks over the last blocks (the 256 previous hashes a block runs with, the
    * last minute's shard stats) reach past the decoded blocks, and a header is a few hundred bytes
@@ -192,6 +202,11 @@ export class KvChainStore implements ChainStore {
 
   batch<T>(fn: () => T): T {
     return this.kv.batch(fn);
+  }
+
+  cached(): { blocks: number; roots: number; rootHeaders: number; headers: number } {
+    const r = this.roots;
+    return { blocks: this.blocks.size, roots: r.size, rootHeaders: r.weight, headers: this.headers.size };
   }
 
   settle(): void {
@@ -352,8 +367,9 @@ export class KvChainStore implements ChainStore {
     return block;
   }
 
+  /** Asks the store, not the decoder: a root block dropped from `roots` may confirm hundreds of headers. */
   hasRootBlock(hash: Uint8Array): boolean {
-    return this.rootBlock(hash) !== undefined;
+    return this.roots.get(hex(hash)) !== undefined || this.kv.get(key("rb", hash)) !== undefined;
   }
 
   putRootBlock(block: RootBlock, lastConfirmed: Uint8Array | null): void {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runSlave } from "../src/slave-main.ts";
-import { EXIT, type SlaveCliOptions } from "../src/config/slave-options.ts";
+import { EXIT, HEAP_GROWTH_PERCENT, type SlaveCliOptions, setHeapGrowth } from "../src/config/slave-options.ts";
 import { slaveLog } from "../src/slave-log.ts";
 
 function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -117,6 +117,13 @@ const program = new Command("qkc-slave")
     "keep the chains on disk in this directory (LMDB, created if absent), so blocks survive a restart " +
       "(default: in memory)",
   )
+  .option(
+    "--heap-growth <percent>",
+    "V8 collects the old generation once it grows this % past what the last full collection kept " +
+      "(0: V8's own heuristics, up to some 4x; lower: less memory, more collections)",
+    int("--heap-growth", 0, 1000),
+    HEAP_GROWTH_PERCENT,
+  )
   .addHelpText(
     "after",
     `\nExit codes: ${EXIT.OK} the master disconnected or a signal stopped it; ${EXIT.FATAL} a fatal runtime error;\n` +
@@ -128,6 +135,7 @@ const program = new Command("qkc-slave")
 
 program.parse();
 const opts = program.opts<SlaveCliOptions>();
+setHeapGrowth(opts.heapGrowth);
 const quieter = ["info", "warn", "error", "fatal", "silent"];
 const level = opts.traceFrames && quieter.includes(opts.logLevel) ? "debug" : opts.logLevel;
 const log = slaveLog({ level, pretty: opts.pretty ?? process.stdout.isTTY === true });

@@ -36,6 +36,7 @@ t.test("bad options exit 2, a port in use exits 3", async (t) => {
   t.equal((await run(["--shards", "1,banana"])).code, 2, "a bad shard list");
   t.equal((await run(["--shards", "3"])).code, 2, "a shard outside the network");
   t.equal((await run(["--port", "99999"])).code, 2, "a port out of range");
+  t.equal((await run(["--heap-growth", "5000"])).code, 2, "a heap growth out of range");
   t.equal((await run(["--cluster_config", "/nonexistent.json", "--node_id", "S0"])).code, 2, "a missing config file");
   const busy = createServer();
   await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
@@ -64,6 +65,7 @@ t.test("--help explains every flag", async (t) => {
     "--dial-timeout-ms",
     "--handshake-timeout-ms",
     "--db-path",
+    "--heap-growth",
   ]) {
     t.match(out, flag, `${flag} is documented`);
   }

@@ -102,28 +102,34 @@ t.test("ChainStore on disk (LMDB), and what a reopened store still holds", async
   await again.close();
 });
 
-t.test("decoded root blocks are bounded by the headers they confirm: big root blocks do not keep the chain", async (t) => {
-  const db = ChainDb.memory();
-  const store = db.shard(SHARD);
-  const r1 = fixtureRoot(f, "R1");
-  const header = fixtureBlock(f, "B1").header;
-  // Root blocks confirming 500 minor headers each (as the RSS bench's, one a 500 blocks): 256 kept
-  // by count alone would hold 128,000 decoded headers.
-  const roots = Array.from({ length: 24 }, (_, i) => ({
-    ...r1,
-    header: { ...r1.header, height: 100 + i },
-    minor_block_header_list: Array.from({ length: 500 }, (_, k) => ({ ...header, height: BigInt(500 * i + k) })),
-  }));
-  for (const r of roots) store.putRootBlock(r, null);
-  const kept = store.cached();
-  t.ok(kept.rootHeaders <= ROOT_HEADERS_KEPT, `${kept.rootHeaders} headers held by ${kept.roots} decoded root blocks`);
-  t.ok(kept.roots >= ROOT_HEADERS_KEPT / 500 - 1, "the most recent stay decoded");
-  t.equal(kept.roots, 8, "4096 headers' worth: 8 root blocks of 500");
-  // What the cache dropped is read from the store again, byte for byte.
-  for (const r of [roots[0]!, roots[23]!])
-    t.equal(hex(encode(RootBlock, store.rootBlock(rootBlockHash(r.header))!)), hex(encode(RootBlock, r)));
-  await db.close();
-});
+t.test(
+  "decoded root blocks are bounded by the headers they confirm: big root blocks do not keep the chain",
+  async (t) => {
+    const db = ChainDb.memory();
+    const store = db.shard(SHARD);
+    const r1 = fixtureRoot(f, "R1");
+    const header = fixtureBlock(f, "B1").header;
+    // Root blocks confirming 500 minor headers each (as the RSS bench's, one a 500 blocks): 256 kept
+    // by count alone would hold 128,000 decoded headers.
+    const roots = Array.from({ length: 24 }, (_, i) => ({
+      ...r1,
+      header: { ...r1.header, height: 100 + i },
+      minor_block_header_list: Array.from({ length: 500 }, (_, k) => ({ ...header, height: BigInt(500 * i + k) })),
+    }));
+    for (const r of roots) store.putRootBlock(r, null);
+    const kept = store.cached();
+    t.ok(
+      kept.rootHeaders <= ROOT_HEADERS_KEPT,
+      `${kept.rootHeaders} headers held by ${kept.roots} decoded root blocks`,
+    );
+    t.ok(kept.roots >= ROOT_HEADERS_KEPT / 500 - 1, "the most recent stay decoded");
+    t.equal(kept.roots, 8, "4096 headers' worth: 8 root blocks of 500");
+    // What the cache dropped is read from the store again, byte for byte.
+    for (const r of [roots[0]!, roots[23]!])
+      t.equal(hex(encode(RootBlock, store.rootBlock(rootBlockHash(r.header))!)), hex(encode(RootBlock, r)));
+    await db.close();
+  },
+);
 
 async function start(db: ChainDb, root: RootBlock) {
   const genesis = new NetworkGenesis(config);

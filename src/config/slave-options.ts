@@ -37,17 +37,16 @@ export interface SlaveCliOptions {
 }
 
 /**
- * The default --heap-growth. V8 sizes the old generation from the live size after each full
- * collection and a factor it raises toward 4x while collections stay cheap against the mutator,
- * which they do here. Importing blocks, the slave's caches turn over (decoded blocks, headers,
- * trie nodes, all bounded), and what they drop dies old, with the malloc'd stores of its
+ * The default --heap-growth: 0, V8's own. V8 sizes the old generation from the live size after
+ * each full collection and a factor it raises toward 4x while collections stay cheap against the
+ * mutator, which they do here. Importing blocks, the slave's caches turn over (decoded blocks,
+ * headers, trie nodes, all bounded), and what they drop dies old, with the malloc'd stores of its
  * ArrayBuffers. Under V8's own factor a flat live heap (~62 MB from 5,000 to 10,000 blocks) sat
- * under 383-416 MB of anonymous RSS at 10,000 blocks, rising 5.9-24 kB a block over the second
- * half as the factor rose (issue 17's RSS run, three runs). At 1.5x: 255-277 MB, 0.15-5.1 kB a
- * block (four runs), the rest being malloc's arena (see README); bench:exec pays ~3-5% for the
- * added collections.
+ * under 383-416 MB of anonymous RSS at 10,000 blocks (issue 17's RSS run, three runs); at 50%
+ * (1.5x), 255-277 MB (four runs). But the collections it adds cost bench:exec 3-5%: (a) fell to
+ * 59% of the ideal, under issue 17's 60%, so the lower memory is the operator's choice.
  */
-export const HEAP_GROWTH_PERCENT = 50;
+export const HEAP_GROWTH_PERCENT = 0;
 
 /** Sets V8's heap growing factor for the collections from now on (V8 reads the flag at each limit it sets). */
 export function setHeapGrowth(percent: number): void {

@@ -9,7 +9,6 @@ import {
   struct,
   uint32,
   uint64,
-  uint8,
 } from "../../codec/index.ts";
 import {
   type CrossShardTransactionDeposit,
@@ -25,9 +24,12 @@ import { historyKeys } from "./tx-history.ts";
 import { txIndexRecords } from "./tx-index.ts";
 import { key, u64 } from "./store-keys.ts";
 import { Lru } from "./lru.ts";
+import { BlockNote, STATE_GENESIS } from "./block-note.ts";
 import { BatchedKv } from "../batched-kv.ts";
 import type { ResolvedNode, TrieNodeCache } from "../state/trie/index.ts";
 import { hex } from "../../codec/bytes.ts";
+
+export { BlockNote, STATE_GENESIS, STATE_KNOWN, STATE_UNKNOWN } from "./block-note.ts";
 
 /**
  * What the backend keeps of one shard, by the records pyquarkchain's ShardDbOperator keeps
@@ -133,25 +135,6 @@ export interface StoredTips {
   confirmed: Uint8Array | null;
 }
 
-/**
- * Facts about a stored block that its bytes do not carry: the running transaction count
- * (pyquarkchain's tx_count_ record) and whether the state after it is known here.
- * STATE_KNOWN: the EVM state after the block is the parent's plus the block's coinbase
- * credit (an account it creates gets `coinbaseKey` as full_shard_key), and that state's root
- * is the block's hash_evm_state_root. STATE_UNKNOWN: it would take transaction execution.
- * STATE_GENESIS: a genesis block.
- */
-export const BlockNote = struct("BlockNote", { total_tx_count: uint32, state: uint8, coinbase_key: uint32 });
-export type BlockNote = {
-  total_tx_count: number;
-  state: typeof STATE_UNKNOWN | typeof STATE_KNOWN | typeof STATE_GENESIS;
-  coinbase_key: number;
-};
-export const STATE_UNKNOWN = 0;
-export const STATE_KNOWN = 1;
-/** A genesis block: the state after it is the shard's genesis state. */
-export const STATE_GENESIS = 2;
-
 /** An all-zero `confirmed` means none. */
 const TipsRecord = struct("StoredTips", { header: bytes(32), root: bytes(32), confirmed: bytes(32) });
 const TxLocation = struct("TxLocation", { height: uint64, index: uint32 });
@@ -172,10 +155,8 @@ export class KvChainStore implements ChainStore {
    */
   private readonly blocks = new Lru<MinorBlock>(1024, 4 << 20, (b) => MinorBlock.remembered(b)?.length ?? 0);
   /**
-   * Recent root blocks, decoded, bounded by the minor headers they confirm too: a root block holds
-   * every header it confirms (some 1.3 kB each decoded), and one may confirm hundreds, so 256 of
-   * them by count alone kept a share of the chain's headers, the live heap growing with the chain
-   * (~1.3 kB a minor block where each root block confirmed 500: issue 17's RSS run).
+   * Recent root blocks, decoded, bounded by the minor headers they hold too: one may confirm hundreds
+   * (some 1.3 kB each decoded), and 256 by count alone kept the live heap growing with the chain.
    */
   private readonly roots = new Lru<RootBlock>(256, ROOT_HEADERS_KEPT, (b) => b.minor_block_header_list.length);
   /**

@@ -76,11 +76,21 @@ export class MemoryKvEnv implements KvEnv {
 }
 
 class LmdbKv implements RangeKv {
-  constructor(private readonly db: Database<Buffer, Buffer>) {}
+  constructor(private readonly db: Database<Buffer, Uint8Array>) {}
 
+  /**
+   * One copy out of lmdb-js's reused read buffer (getBinary copied it into a Buffer, which we then
+   * copied again: two malloc'd backing stores a read, the first garbage at once). The key is passed
+   * as it is (lmdb-js copies it in with `set`): a Buffer over `key.buffer` made a small key's bytes,
+   * kept in V8's heap until then, a malloc'd store of their own for the key's lifetime.
+   */
   get(key: Uint8Array): Uint8Array | undefined {
-    const v = this.db.getBinary(Buffer.from(key.buffer, key.byteOffset, key.byteLength));
-    return v === undefined ? undefined : new Uint8Array(v);
+    const v = this.db.getBinaryFast(key);
+    if (v === undefined) return undefined;
+    // v.length is the value's (lmdb-js sets it on the reused buffer); the array beneath is longer.
+    const out = new Uint8Array(v.length);
+    out.set(new Uint8Array(v.buffer, v.byteOffset, v.length));
+    return out;
   }
 
   /** LMDB's keys are ordered as unsigned bytes; a reverse range includes `start` and stops before `end`. */
@@ -95,11 +105,12 @@ class LmdbKv implements RangeKv {
     for (let attempt = 0; ; attempt++) {
       try {
         this.db.transactionSync(() => {
-          // Views, not copies: LMDB copies the bytes into its pages before putSync returns.
+          // LMDB copies the bytes into its pages before putSync returns (inside transactionSync
+          // lmdb-js executes each write at once): keys as they are (copied in with `set`), values
+          // as Buffers over their memory, a small one through the scratch bytes (below).
           for (const [k, v] of entries) {
-            const key = view(k);
-            if (v === undefined) this.db.removeSync(key);
-            else this.db.putSync(key, view(v));
+            if (v === undefined) this.db.removeSync(k);
+            else this.db.putSync(k, v.length <= SMALL_VALUE ? scratchCopy(v) : view(v));
           }
         });
         return;
@@ -114,6 +125,19 @@ class LmdbKv implements RangeKv {
 }
 
 const view = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/**
+ * V8 keeps a typed array of up to 64 bytes inside its own heap; asking for its `.buffer` (which a
+ * Buffer over it, and lmdb-js's address lookup, do) moves its bytes to a malloc'd store of their
+ * own for the rest of its life, and adds two bookkeeping allocations. Hashes, heights and short
+ * records written here live on in caches: copied into these bytes instead, they stay where they are.
+ */
+const SMALL_VALUE = 64;
+const SCRATCH = Buffer.allocUnsafeSlow(SMALL_VALUE);
+function scratchCopy(v: Uint8Array): Buffer {
+  SCRATCH.set(v);
+  return SCRATCH.subarray(0, v.length);
+}
 
 /**
  * lmdb-js 3.5.6's own freelist code (mdb.c mdb_freelist_save) can fail a commit with MDB_BAD_TXN
@@ -135,12 +159,12 @@ const isBadTxn = (err: unknown): boolean =>
  */
 export class LmdbKvEnv implements KvEnv {
   readonly persistent = true;
-  private readonly root: RootDatabase<Buffer, Buffer>;
+  private readonly root: RootDatabase<Buffer, Uint8Array>;
   private readonly shards = new Map<number, LmdbKv>();
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
-    this.root = open<Buffer, Buffer>({
+    this.root = open<Buffer, Uint8Array>({
       path: dir,
       maxDbs: 4096,
       encoding: "binary",
@@ -160,7 +184,12 @@ export class LmdbKvEnv implements KvEnv {
     let kv = this.shards.get(fullShardId);
     if (!kv) {
       const name = `shard-${fullShardId.toString(16).padStart(8, "0")}`;
-      const db = this.root.openDB<Buffer, Buffer>({ name, encoding: "binary", keyEncoding: "binary", cache: false });
+      const db = this.root.openDB<Buffer, Uint8Array>({
+        name,
+        encoding: "binary",
+        keyEncoding: "binary",
+        cache: false,
+      });
       this.shards.set(fullShardId, (kv = new LmdbKv(db)));
     }
     return kv;

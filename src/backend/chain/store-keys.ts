@@ -17,9 +17,13 @@ export function key(prefix: string, ...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+const U64_BYTES = new Uint8Array(8);
+const U64_VIEW = new DataView(U64_BYTES.buffer);
+
 /** A height as the canonical index's key part: 8 bytes, big-endian. */
 export function u64(v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v);
-  return b;
+  U64_VIEW.setBigUint64(0, v);
+  // A copy of the scratch bytes: a DataView over a fresh 8-byte array's `.buffer` would move it
+  // out of V8's heap into a malloc'd store of its own (see kv.ts, SMALL_VALUE).
+  return U64_BYTES.slice();
 }

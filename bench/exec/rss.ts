@@ -13,17 +13,21 @@ import { uptime } from "../args.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { peakRssBytes, rssAnonBytes, rssBytes, rssFileBytes } from "../load/proc.ts";
+import { mallocHeapBytes, peakRssBytes, rssAnonBytes, rssBytes, rssFileBytes } from "../load/proc.ts";
 import { freePort, startQkcSlaveFromConfig } from "../load/targets.ts";
 import { ExecChain, clusterConfigFile } from "./chain.ts";
 import { Driver } from "./drive.ts";
 
-/** A point of the RSS curve: blocks imported, then the slave's RSS and its anonymous and file-backed parts. */
+/**
+ * A point of the RSS curve: blocks imported, then the slave's RSS, its anonymous and file-backed
+ * parts, and of the anonymous part malloc's main arena (the rest is V8's heap, thread stacks and arenas).
+ */
 interface RssPoint {
   blocks: number;
   rss?: number;
   anon?: number;
   file?: number;
+  malloc?: number;
 }
 
 /**
@@ -89,9 +93,11 @@ async function curve(dir: string, label: string, total: number, txs: number, dbP
     rss: rssBytes(target.pid),
     anon: rssAnonBytes(target.pid),
     file: rssFileBytes(target.pid),
+    malloc: mallocHeapBytes(target.pid),
   });
   const points: RssPoint[] = [point(0)];
-  const show = (p: RssPoint) => `${p.blocks}: ${mb(p.rss)} (anonymous ${mb(p.anon)}, file-backed ${mb(p.file)})`;
+  const show = (p: RssPoint) =>
+    `${p.blocks}: ${mb(p.rss)} (anonymous ${mb(p.anon)} of which malloc's arena ${mb(p.malloc)}, file-backed ${mb(p.file)})`;
   try {
     const driver = await Driver.open(target, chain);
     let imported = 0;
@@ -110,6 +116,7 @@ async function curve(dir: string, label: string, total: number, txs: number, dbP
     const every1000 = points.filter((p) => p.blocks % 1000 === 0 || p.blocks === total);
     console.log(`  RSS        ${every1000.map((p) => `${p.blocks}: ${mb(p.rss)}`).join("  ")}`);
     console.log(`  anonymous  ${every1000.map((p) => `${p.blocks}: ${mb(p.anon)}`).join("  ")}`);
+    console.log(`  malloc     ${every1000.map((p) => `${p.blocks}: ${mb(p.malloc)}`).join("  ")}`);
     console.log(`  file       ${every1000.map((p) => `${p.blocks}: ${mb(p.file)}`).join("  ")}`);
     console.log(
       `  peak ${mb(peakRssBytes(target.pid))}; import ${((imported * 1000) / importMs).toFixed(1)} blocks/s (${uptime()})`,

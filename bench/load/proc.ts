@@ -56,3 +56,21 @@ export function resetPeakRss(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * The resident part of malloc's main arena (the `[heap]` mapping, grown with brk), in bytes: what
+ * the C side keeps (ArrayBuffer contents, LMDB's pages in a commit, V8's own tables), apart from V8's
+ * JavaScript heap (mapped on its own). glibc hands back only the arena's top, so freed holes below
+ * live chunks stay resident: this is where fragmentation shows.
+ */
+export function mallocHeapBytes(pid: number): number | undefined {
+  try {
+    const smaps = readFileSync(`/proc/${pid}/smaps`, "latin1");
+    const at = smaps.search(/ \[heap\]\n/);
+    if (at < 0) return 0;
+    const m = /^Rss:\s+(\d+) kB/m.exec(smaps.slice(at));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -130,7 +130,11 @@ export async function startQkcSlaveFromConfig(
   const extra = (process.env["BENCH_SLAVE_NODE_ARGS"] ?? "").split(/\s+/).filter(Boolean);
   const args = [...extra, "--import", "tsx", "bin/slave.ts", "--cluster_config", configFile];
   args.push("--node_id", SLAVE_ID, "--host", "127.0.0.1", ...slaveArgs);
-  return startProcess("qkc-slave", process.execPath, args, /slave listening/, port);
+  // BENCH_SLAVE_WRAP: a command the daemon runs under, e.g. "heaptrack -o /tmp/ht" (its allocations by
+  // stack). The figures read from /proc are then the wrapper's, not the daemon's.
+  const wrap = (process.env["BENCH_SLAVE_WRAP"] ?? "").split(/\s+/).filter(Boolean);
+  const [cmd, ...pre] = wrap.length > 0 ? [...wrap, process.execPath] : [process.execPath];
+  return startProcess("qkc-slave", cmd!, [...pre, ...args], /slave listening/, port);
 }
 
 export async function startIdealSlave(repliesFile: string): Promise<Target> {

@@ -1,7 +1,14 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runSlave } from "../src/slave-main.ts";
-import { EXIT, HEAP_GROWTH_PERCENT, type SlaveCliOptions, setHeapGrowth } from "../src/config/slave-options.ts";
+import {
+  EXIT,
+  HEAP_GROWTH_PERCENT,
+  NODE_FLAGS,
+  type SlaveCliOptions,
+  hasNodeFlags,
+  setHeapGrowth,
+} from "../src/config/slave-options.ts";
 import { slaveLog } from "../src/slave-log.ts";
 
 function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -139,4 +146,9 @@ setHeapGrowth(opts.heapGrowth);
 const quieter = ["info", "warn", "error", "fatal", "silent"];
 const level = opts.traceFrames && quieter.includes(opts.logLevel) ? "debug" : opts.logLevel;
 const log = slaveLog({ level, pretty: opts.pretty ?? process.stdout.isTTY === true });
+if (!hasNodeFlags())
+  log.warn(
+    { want: NODE_FLAGS.join(" ") },
+    "node was started without the options npm start and the qkc-slave command pass: long block imports run ~20% slower",
+  );
 process.exitCode = await runSlave(opts, log);

@@ -8,6 +8,7 @@ import { appendFileSync, existsSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { NODE_FLAGS } from "../../src/config/slave-options.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const SLAVE_ID = "S0";
@@ -107,6 +108,7 @@ export async function startQkcSlave(net: Network = MAIN_NETWORK): Promise<Target
   // BENCH_SLAVE_NODE_ARGS: extra node options for the daemon, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env["BENCH_SLAVE_NODE_ARGS"] ?? "").split(/\s+/).filter(Boolean);
   const args = [
+    ...NODE_FLAGS,
     ...extra,
     "--import",
     "tsx",
@@ -128,7 +130,7 @@ export async function startQkcSlaveFromConfig(
   slaveArgs: string[] = [],
 ): Promise<Target> {
   const extra = (process.env["BENCH_SLAVE_NODE_ARGS"] ?? "").split(/\s+/).filter(Boolean);
-  const args = [...extra, "--import", "tsx", "bin/slave.ts", "--cluster_config", configFile];
+  const args = [...NODE_FLAGS, ...extra, "--import", "tsx", "bin/slave.ts", "--cluster_config", configFile];
   args.push("--node_id", SLAVE_ID, "--host", "127.0.0.1", ...slaveArgs);
   // BENCH_SLAVE_WRAP: a command the daemon runs under, e.g. "heaptrack -o /tmp/ht" (its allocations by
   // stack). The figures read from /proc are then the wrapper's, not the daemon's.

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { within } from "../../harness/frame-socket.ts";
+import { NODE_FLAGS } from "../../src/config/slave-options.ts";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -25,7 +26,7 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export const TSX_SLAVE = ["--import", "tsx", join(repoRoot, "bin", "slave.ts")];
+export const TSX_SLAVE = [...NODE_FLAGS, "--import", "tsx", join(repoRoot, "bin", "slave.ts")];
 
 /**
  * Starts a slave as operators do and waits for its "slave listening" line (never probing

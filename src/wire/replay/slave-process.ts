@@ -6,14 +6,18 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { NODE_FLAGS } from "../../config/slave-options.ts";
 
-/** The daemon beside this module: bin/slave.ts through tsx from a clone, dist/bin/slave.js when compiled. */
+/**
+ * The daemon beside this module, with the node options it ships with: bin/slave.ts through tsx
+ * from a clone, dist/bin/slave.js when compiled.
+ */
 export function slaveCommand(): string[] {
   const here = import.meta.url;
   if (here.endsWith(".ts")) {
-    return ["--import", "tsx", fileURLToPath(new URL("../../../bin/slave.ts", here))];
+    return [...NODE_FLAGS, "--import", "tsx", fileURLToPath(new URL("../../../bin/slave.ts", here))];
   }
-  return [fileURLToPath(new URL("../../../bin/slave.js", here))];
+  return [...NODE_FLAGS, fileURLToPath(new URL("../../../bin/slave.js", here))];
 }
 
 export interface Exit {

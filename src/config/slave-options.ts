@@ -57,9 +57,10 @@ export function setHeapGrowth(percent: number): void {
  * Node options the daemon is started with: `npm start`, bin/slave.ts's `#!` line (so the installed
  * qkc-slave), and every harness that starts it (the bench, replay, tests) pass these. V8 sizes its
  * young generation only from the command line (v8.setFlagsFromString later does not change it).
- * 32 MB semi-spaces (Node's default is 16): a block's import allocates several MB that lives a block
- * or two (its decoded transactions, state, trie commit); with 16 most of it outlived two scavenges,
- * was promoted, and died old, paid for by full collections. bench:exec --rss 10000 (LMDB, 10
+ * 32 MB semi-spaces (Node's default is 16): with 16, each scavenge of the main thread (every ~12 MB
+ * allocated, some 25 blocks of 10 transfers) promoted ~2.4 MB (--trace-gc-nvp), much of it what a
+ * few blocks keep for a while (decoded blocks, states, committed nodes), which then died old and was
+ * paid for by full collections. bench:exec --rss 10000 (LMDB, 10
  * transfers a block) imported 157 blocks/s with it (three runs: 156.6-158.4, one of them also at
  * --heap-growth 50) against 116-129 without (four runs); the short rounds of bench:exec (a) and (b),
  * which never grow a large old generation, read the same either way (77-79% and 64-66% of the ideal).

@@ -127,7 +127,7 @@ const program = new Command("qkc-slave")
   .option(
     "--heap-growth <percent>",
     "V8 collects the old generation once it grows this % past what the last full collection kept " +
-      "(0: V8's own heuristics, up to some 4x; 50: ~130 MB less RSS, 3-5% slower block import)",
+      "(0: V8's own heuristics, up to some 4x; 50: 40-130 MB less RSS, short bursts of blocks 5-12% slower)",
     int("--heap-growth", 0, 1000),
     HEAP_GROWTH_PERCENT,
   )

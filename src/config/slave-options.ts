@@ -44,7 +44,10 @@ export interface SlaveCliOptions {
  * ArrayBuffers. Under V8's own factor a flat live heap (~62 MB from 5,000 to 10,000 blocks) sat
  * under 383-416 MB of anonymous RSS at 10,000 blocks (issue 17's RSS run, three runs); at 50%
  * (1.5x), 255-277 MB (four runs). But the collections it adds cost bench:exec 3-5%: (a) fell to
- * 59% of the ideal, under issue 17's 60%, so the lower memory is the operator's choice.
+ * 59% of the ideal, under issue 17's 60%, so the lower memory is the operator's choice. With
+ * NODE_FLAGS' 32 MB semi-spaces (session 28): 299 against 343 MB at 10,000 blocks, the same rate over
+ * the 10,000 (158 against 157 blocks/s), but bench:exec's 120-block rounds 5-12% slower ((a) 73-74%
+ * of the ideal against 77-79%, (b) 55-58% against 64-66%).
  */
 export const HEAP_GROWTH_PERCENT = 0;
 
@@ -60,10 +63,10 @@ export function setHeapGrowth(percent: number): void {
  * 32 MB semi-spaces (Node's default is 16): with 16, each scavenge of the main thread (every ~12 MB
  * allocated, some 25 blocks of 10 transfers) promoted ~2.4 MB (--trace-gc-nvp), much of it what a
  * few blocks keep for a while (decoded blocks, states, committed nodes), which then died old and was
- * paid for by full collections. bench:exec --rss 10000 (LMDB, 10
- * transfers a block) imported 157 blocks/s with it (three runs: 156.6-158.4, one of them also at
- * --heap-growth 50) against 116-129 without (four runs); the short rounds of bench:exec (a) and (b),
- * which never grow a large old generation, read the same either way (77-79% and 64-66% of the ideal).
+ * paid for by full collections. bench:exec --rss 10000 (LMDB, 10 transfers a block) imported 157
+ * blocks/s with it (three runs: 156.6-158.4, one of them also at --heap-growth 50) against 116-129
+ * without (four runs); the short rounds of bench:exec (a) and (b), which never grow a large old
+ * generation, read the same either way (77-79% and 64-66% of the ideal).
  */
 export const NODE_FLAGS: readonly string[] = ["--max-semi-space-size=32"];
 

@@ -1,7 +1,11 @@
 import t from "tap";
 import { HashKeyedMap, hashKey } from "../../src/backend/state/trie/hash-key.ts";
 import { TrieNodeCache } from "../../src/backend/state/trie/node-cache.ts";
-import { BRANCH, EMPTY_CHILDREN, branch, hashed, leaf } from "../../src/backend/state/trie/node.ts";
+import { BRANCH, EMPTY_CHILDREN, LEAF, branch, hashed, leaf } from "../../src/backend/state/trie/node.ts";
+import { Trie } from "../../src/backend/state/trie/trie.ts";
+import { TrieNodeDb } from "../../src/backend/state/trie/node-db.ts";
+import { MemoryKvEnv } from "../../src/backend/kv.ts";
+import { keccak256 } from "../../src/crypto/keccak.ts";
 
 /** A 32-byte hash whose first four bytes (the bucket) are `bucket`'s and whose last byte is `tag`. */
 function hashOf(bucket: number, tag: number): Uint8Array {
@@ -138,4 +142,24 @@ t.test("a hash-keyed map finds keys by their bytes after a tag, whatever their f
   );
   t.ok(map.has(key(2, 7, 1)));
   t.notOk(map.has(key(2, 7, 2)));
+});
+
+t.test("a node read below a committed branch keeps its hash apart from the commit's record chunk", async (t) => {
+  // Committed branches are admitted packed: their records are views into the commit's 64 kB chunks
+  // (trie.ts), and a child's hash read from such a record is a view into the same chunk.
+  const db = new TrieNodeDb(new MemoryKvEnv().shard(0), new TrieNodeCache(1000));
+  const trie = new Trie(db);
+  const keys = Array.from({ length: 64 }, (_, i) => keccak256(Uint8Array.of(i)));
+  for (const k of keys) trie.put(k, Uint8Array.of(1, 2, 3));
+  const commit = trie.commit();
+  db.kv.write(commit.writes);
+  db.cache.admit(commit.nodes); // branches only: the leaves are read from the store
+  const reopened = new Trie(db, commit.root);
+  for (const k of keys) t.same(reopened.get(k), Uint8Array.of(1, 2, 3));
+  t.equal(db.reads, 64, "each leaf was read from the store, below a cached branch");
+  const leafHashes = commit.nodes.filter((n) => n.kind === LEAF).map((n) => n.hash!);
+  const kept = leafHashes.map((h) => db.cache.get(h)).filter((n) => n !== undefined);
+  t.ok(kept.length > 0, "leaves read are cached");
+  const chunked = kept.filter((n) => n.hash!.buffer.byteLength !== 32);
+  t.equal(chunked.length, 0, "each read node's hash is 32 bytes of its own, not a view that keeps a chunk alive");
 });

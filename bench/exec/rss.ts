@@ -1,9 +1,12 @@
 /**
  * bench:exec --rss: qkc-slave's resident memory across many imported blocks (issue 17: "RSS flat
  * across 10,000 blocks"). The slave imports blocks of QKC transfers over TCP, a root block
- * confirming each 500, and its RSS is read from /proc after each 500, anonymous memory (the
- * heap and buffers: what the process keeps) apart from file-backed pages (code, and LMDB's memory
- * map: pages of the store the kernel keeps resident while memory is free and drops at will).
+ * confirming each 100 (a one-minute root block confirms some 60 one-second blocks), and its RSS is
+ * read from /proc after each 100, anonymous memory (the heap and buffers: what the process keeps)
+ * apart from file-backed pages (code, and LMDB's memory map: pages of the store the kernel keeps
+ * resident while memory is free and drops at will). A point each 100 blocks, not 500: V8's heap
+ * and malloc's arena move in a sawtooth of some 20 MB, so a point at a peak or a trough moved the
+ * slope of 11 points by some 3 KB a block; among 51 it weighs a fifth as much.
  *
  * The flat target is judged on the store a node that runs long uses: LMDB (`--db-path`). The
  * in-memory store keeps every record in the heap (as pyquarkchain's InMemoryDb does), so its RSS
@@ -32,8 +35,9 @@ interface RssPoint {
 
 /**
  * Flat: over the second half of the run (the first fills the bounded caches: trie nodes, decoded
- * blocks, derived states), the anonymous RSS grows less than this a block: 2 KB, i.e. under 20 MB
- * over 10,000 blocks, where keeping a block's records in memory costs some 130 KB.
+ * blocks and headers, derived states; the headers, the slowest, the last 2,048 blocks'), the
+ * anonymous RSS grows less than this a block: 2 KB, i.e. under 20 MB over 10,000 blocks, where
+ * keeping a block's records in memory costs some 130 KB.
  */
 export const FLAT_BYTES_PER_BLOCK = 2048;
 
@@ -74,7 +78,7 @@ function slope(points: readonly RssPoint[]): number | undefined {
 
 /** Imports `total` blocks into a fresh slave on the given store; the RSS curve. */
 async function curve(dir: string, label: string, total: number, txs: number, dbPath?: string): Promise<RssPoint[]> {
-  const chunk = 500;
+  const chunk = 100;
   const chain = await ExecChain.create();
   const port = await freePort();
   const store = dbPath === undefined ? [] : ["--db-path", dbPath];
@@ -111,7 +115,8 @@ async function curve(dir: string, label: string, total: number, txs: number, dbP
       importMs += timed.get("transfer")!.ms;
       imported += n;
       points.push(point(imported));
-      console.log(`  ${show(points[points.length - 1]!)}  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      if (imported % 500 === 0 || imported === total)
+        console.log(`  ${show(points[points.length - 1]!)}  (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
     const every1000 = points.filter((p) => p.blocks % 1000 === 0 || p.blocks === total);
     console.log(`  RSS        ${every1000.map((p) => `${p.blocks}: ${mb(p.rss)}`).join("  ")}`);

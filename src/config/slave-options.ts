@@ -37,19 +37,22 @@ export interface SlaveCliOptions {
 }
 
 /**
- * The default --heap-growth: 0, V8's own. V8 sizes the old generation from the live size after
- * each full collection and a factor it raises toward 4x while collections stay cheap against the
- * mutator, which they do here. Importing blocks, the slave's caches turn over (decoded blocks,
- * headers, trie nodes, all bounded), and what they drop dies old, with the malloc'd stores of its
- * ArrayBuffers. Under V8's own factor a flat live heap (~62 MB from 5,000 to 10,000 blocks) sat
- * under 383-416 MB of anonymous RSS at 10,000 blocks (issue 17's RSS run, three runs); at 50%
- * (1.5x), 255-277 MB (four runs). But the collections it adds cost bench:exec 3-5%: (a) fell to
- * 59% of the ideal, under issue 17's 60%, so the lower memory is the operator's choice. With
- * NODE_FLAGS' 32 MB semi-spaces (session 28): 299 against 343 MB at 10,000 blocks, the same rate over
- * the 10,000 (158 against 157 blocks/s), but bench:exec's 120-block rounds 5-12% slower ((a) 73-74%
- * of the ideal against 77-79%, (b) 55-58% against 64-66%).
+ * The default --heap-growth: 50 (1.5x), since session 29. V8 sizes the old generation from the live
+ * size after each full collection and a factor it raises toward 4x while collections stay cheap
+ * against the mutator, which they do here. Importing blocks, the slave's caches turn over (decoded
+ * blocks, headers, trie nodes, all bounded), and what they drop dies old, with the malloc'd stores
+ * of its ArrayBuffers, which wait for a full collection. Under V8's own factor a flat live heap
+ * (~60 MB) sat under anonymous RSS that kept rising as the factor rose: 302 -> 403 MB and 319 ->
+ * 395 MB from 5,000 to 10,000 blocks (bench:exec --rss, one point each 100 blocks), NOT flat, V8's
+ * committed pages 173 -> 261 MB (--trace-gc). At 1.5x V8's pages stay at 160-170 MB and malloc's
+ * arena flat, and the anonymous RSS is flat at ~240 MB (234 -> 240, 234 -> 239, 235 -> 243 MB: 0.38,
+ * 0.15, 0.83 KB a block, with the header caches of chain-store.ts at 2,048). The cost is in
+ * bursts on a fresh process, whose heap is still growing: bench:exec's 120-block rounds ran 5-12%
+ * slower (session 28: (a) 73-74% of the ideal against 77-79%, (b) 55-58% against 64-66%, both
+ * still over issue 17's targets); over 10,000 blocks the import rate is within the runs' spread
+ * (128-185 blocks/s at 1.5x, 131-171 at V8's own, session 29). 0 gives V8 its own factor back.
  */
-export const HEAP_GROWTH_PERCENT = 0;
+export const HEAP_GROWTH_PERCENT = 50;
 
 /** Sets V8's heap growing factor for the collections from now on (V8 reads the flag at each limit it sets). */
 export function setHeapGrowth(percent: number): void {

@@ -144,8 +144,15 @@ const EMPTY = new Uint8Array(0);
 /** Trie nodes admitted to the node cache per turn of the event loop (some 0.2 ms). */
 const ADMIT_SLICE = 256;
 type Entry = readonly [Uint8Array, Uint8Array | undefined];
-/** The minor headers the decoded root blocks may hold in all (as many as the headers cache). */
-export const ROOT_HEADERS_KEPT = 4096;
+/**
+ * The minor headers the decoded root blocks may hold in all (as many as the headers cache). 2,048,
+ * not 4,096 (session 29): the live heap grows until these caches are full, and V8's heap and
+ * malloc's arena settle some 1,000 blocks later; at 4,096 that was past 5,000 blocks, inside the
+ * half of bench:exec --rss that is judged (at --heap-growth 50: 2.3 and 2.8 KB a block, NOT flat),
+ * at 2,048 by ~3,500 (0.83, 0.38, 0.15 KB a block, flat; the import rate within the runs' spread).
+ * Either is 8-16x the 256 ancestors a block runs with.
+ */
+export const ROOT_HEADERS_KEPT = 2048;
 
 /** A ChainStore over a Kv: each record encoded with the wire codecs, recent blocks kept decoded. */
 export class KvChainStore implements ChainStore {
@@ -164,7 +171,7 @@ export class KvChainStore implements ChainStore {
    * last minute's shard stats) reach past the decoded blocks, and a header is a few hundred bytes
    * where a full block takes tens of kB to decode again.
    */
-  private readonly headers = new Lru<MinorBlockHeader>(4096);
+  private readonly headers = new Lru<MinorBlockHeader>(2048);
   private readonly kv: BatchedKv;
   /** The Kv the world state reads and writes through (a batch holds its writes too). */
   readonly stateKv: Kv;

@@ -127,8 +127,8 @@ const program = new Command("qkc-slave")
   .option(
     "--heap-growth <percent>",
     "V8 collects the old generation once it grows this % past what the last full collection kept " +
-      "(50: RSS flat at some 240 MB importing; 0: V8's own heuristics, up to some 4x: 60-160 MB more, " +
-      "still rising after 10,000 blocks, short bursts of blocks 5-12% faster)",
+      "(50: RSS flat at some 240 MB importing; 0: V8's own heuristics, up to some 4x: some 160 MB more " +
+      "at 10,000 blocks and still rising, short bursts of blocks 5-12% faster)",
     int("--heap-growth", 0, 1000),
     HEAP_GROWTH_PERCENT,
   )

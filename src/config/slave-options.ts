@@ -48,9 +48,10 @@ export interface SlaveCliOptions {
  * arena flat, and the anonymous RSS is flat at ~240 MB (234 -> 240, 234 -> 239, 235 -> 243 MB: 0.38,
  * 0.15, 0.83 KB a block, with the header caches of chain-store.ts at 2,048). The cost is in
  * bursts on a fresh process, whose heap is still growing: bench:exec's 120-block rounds ran 5-12%
- * slower (session 28: (a) 73-74% of the ideal against 77-79%, (b) 55-58% against 64-66%, both
- * still over issue 17's targets); over 10,000 blocks the import rate is within the runs' spread
- * (128-185 blocks/s at 1.5x, 131-171 at V8's own, session 29). 0 gives V8 its own factor back.
+ * slower (session 28: (a) 73-74% of the ideal against 77-79%, (b) 55-58% against 64-66%); the
+ * whole bench at 1.5x still met issue 17's targets (session 29: (a) 11.8x pyquarkchain and 85% of
+ * the ideal, (b) 12.8x). Over 10,000 blocks the import rate is within the runs' spread (128-185
+ * blocks/s at 1.5x, 8 runs; 152-174 at V8's own, 4; session 29). 0 gives V8 its own factor back.
  */
 export const HEAP_GROWTH_PERCENT = 50;
 

@@ -145,12 +145,9 @@ const EMPTY = new Uint8Array(0);
 const ADMIT_SLICE = 256;
 type Entry = readonly [Uint8Array, Uint8Array | undefined];
 /**
- * The minor headers the decoded root blocks may hold in all (as many as the headers cache). 2,048,
- * not 4,096 (session 29): the live heap grows until these caches are full, and V8's heap and
- * malloc's arena settle some 1,000 blocks later; at 4,096 that was past 5,000 blocks, inside the
- * half of bench:exec --rss that is judged (at --heap-growth 50: 2.3 and 2.8 KB a block, NOT flat),
- * at 2,048 by ~3,500 (0.83, 0.38, 0.15 KB a block, flat; the import rate within the runs' spread).
- * Either is 8-16x the 256 ancestors a block runs with.
+ * The minor headers the decoded root blocks may hold in all (as many as the headers cache): 2,048
+ * (8x the 256 ancestors a block runs with). The heap settles ~1,000 blocks after these caches fill:
+ * at 4,096 that was inside bench:exec --rss's judged half (2.3-3.6 KB a block, NOT flat; README).
  */
 export const ROOT_HEADERS_KEPT = 2048;
 

@@ -2,7 +2,7 @@
 # The README's two-slave example under pyquarkchain's REAL master: starts S0 and S1 from
 # examples/cluster_config.json with slave.py's arguments, then py_real_master.py boots the
 # cluster from the same file. Prints PASS when the master reports cluster_active.
-#   scripts/example-cluster.sh            # slaves run as `npx tsx bin/slave.ts ...`
+#   scripts/example-cluster.sh            # slaves run as `node --max-semi-space-size=32 --import tsx bin/slave.ts ...` (npm start's)
 #   SLAVE_CMD="node dist/bin/slave.js" scripts/example-cluster.sh    # the built form
 # Skips (exit 0) without the interop env (../shared/interop/README.md).
 set -uo pipefail
@@ -13,7 +13,7 @@ export QKC_INTEROP_HOME="${QKC_INTEROP_HOME:-$(cd "$ROOT/.." && pwd)/qkc-interop
 [ -x "$INTEROP/run.sh" ] && [ -x "$QKC_INTEROP_HOME/venv/bin/python" ] \
   || { echo "example-cluster: SKIP: no interop env at $QKC_INTEROP_HOME"; exit 0; }
 CONFIG=examples/cluster_config.json
-SLAVE_CMD="${SLAVE_CMD:-npx tsx bin/slave.ts}"
+SLAVE_CMD="${SLAVE_CMD:-node --max-semi-space-size=32 --import tsx bin/slave.ts}"
 LOGS="$(mktemp -d "${TMPDIR:-/tmp}/qkc-example.XXXXXX")"
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done' EXIT

@@ -27,7 +27,7 @@ boot() { # name, slave command prefix, ready pattern
   "$R" py_real_master.py --config-json "$DIR/cluster_config.json" --dump "$DIR/$name.json" >"$DIR/$name-master.log" 2>&1
 }
 
-if boot qkc "node --import tsx $ROOT/bin/slave.ts --cluster_config $DIR/cluster_config.json --node_id" "slave listening" \
+if boot qkc "node --max-semi-space-size=32 --import tsx $ROOT/bin/slave.ts --cluster_config $DIR/cluster_config.json --node_id" "slave listening" \
   && grep -q '"cluster_active"' "$DIR/qkc-master.log"; then
   echo "PASS real_master_boots_qkc_slaves"
 else

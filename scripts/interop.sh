@@ -34,7 +34,7 @@ case "${1:-}" in
     # (a slave takes its first inbound connection as its master).
     # node --import tsx, not npx: npx's own start-up doubles the slave's (about 3 s to 6 s on a busy
     # 2-core machine), and the self-test's stand-in listeners live only 15 s.
-    export QKC_SLAVE_CMD="node --import tsx $(printf %q "$ROOT/bin/slave.ts") --id {id} --host {host} --port {port} --shards {shards}"
+    export QKC_SLAVE_CMD="node --max-semi-space-size=32 --import tsx $(printf %q "$ROOT/bin/slave.ts") --id {id} --host {host} --port {port} --shards {shards}"
     export QKC_SLAVE_READY="${QKC_SLAVE_READY:-slave listening}" ;;
   *) echo "usage: $0 [reference]" >&2; exit 2 ;;
 esac

@@ -50,7 +50,7 @@ for run in "${runs[@]}"; do
   # lines and pyquarkchain's warnings stay in the log).
   set +e
   "$INTEROP/run.sh" "$ROOT/interop/mine_cluster.py" --slaves "$slaves" --cwd "$ROOT" --dir "$out" \
-    --base-port "${QKC_MINE_PORT:-38560}" --qkc-cmd "node --import tsx $ROOT/bin/slave.ts" ${opts[@]+"${opts[@]}"} \
+    --base-port "${QKC_MINE_PORT:-38560}" --qkc-cmd "node --max-semi-space-size=32 --import tsx $ROOT/bin/slave.ts" ${opts[@]+"${opts[@]}"} \
     2>&1 | tee "$out/driver.log" | grep --line-buffered -E '^(mine-cluster|  [a-zA-Z])'
   rc=${PIPESTATUS[0]}
   set -e

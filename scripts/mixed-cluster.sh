@@ -36,7 +36,7 @@ for run in $runs; do
   # node --import tsx, not npx (npx doubles the start-up on a busy machine); started in $ROOT so
   # node resolves the repo's tsx
   "$INTEROP/run.sh" "$ROOT/interop/mixed_cluster.py" --layout "$layout" --first "$first" --cwd "$ROOT" --dir "$out" \
-    --base-port "${QKC_MIXED_PORT:-38470}" --qkc-cmd "node --import tsx $ROOT/bin/slave.ts" \
+    --base-port "${QKC_MIXED_PORT:-38470}" --qkc-cmd "node --max-semi-space-size=32 --import tsx $ROOT/bin/slave.ts" \
     >"$out/driver.log" 2>&1 || status=1
   # the summary (the JSON event lines and pyquarkchain's warnings stay in the log)
   grep -E '^(mixed-cluster|  [a-zA-Z])' "$out/driver.log" || true

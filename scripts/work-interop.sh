@@ -65,7 +65,7 @@ sleep 0.5
 echo "asking pyquarkchain" >&2; answers "$PORT_PY" "$DIR/py.answers"
 
 config "$PORT_QKC" > "$DIR/qkc.json"
-(cd "$ROOT" && setsid node --import tsx bin/slave.ts --cluster_config "$DIR/qkc.json" --node_id S0 --host 127.0.0.1 \
+(cd "$ROOT" && setsid node --max-semi-space-size=32 --import tsx bin/slave.ts --cluster_config "$DIR/qkc.json" --node_id S0 --host 127.0.0.1 \
   --no-pretty > "$DIR/qkc.out" 2>&1) &
 PIDS+=($!)
 wait_line "$DIR/qkc.out" "slave listening"

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { NODE_FLAGS } from "../../src/config/slave-options.ts";
@@ -17,6 +17,24 @@ t.test("npm start and bin/slave.ts's #! line pass NODE_FLAGS", async (t) => {
   t.equal(pkg.scripts.start, `node ${NODE_FLAGS.join(" ")} --import tsx bin/slave.ts`, "npm start");
   const shebang = readFileSync(join(repoRoot, "bin", "slave.ts"), "utf8").split("\n")[0];
   t.equal(shebang, `#!/usr/bin/env -S node ${NODE_FLAGS.join(" ")}`, "the #! line (kept in dist/bin/slave.js)");
+});
+
+t.test("the scripts that start bin/slave.ts with node pass NODE_FLAGS too", async (t) => {
+  // The example cluster, interop, the mixed and mining clusters: what they run is what an operator runs.
+  const shipped = `node ${NODE_FLAGS.join(" ")} --import tsx `;
+  const dir = join(repoRoot, "scripts");
+  const starts = readdirSync(dir)
+    .filter((f) => f.endsWith(".sh"))
+    .flatMap((f) =>
+      readFileSync(join(dir, f), "utf8")
+        .split("\n")
+        .filter(
+          (line) => !line.trimStart().startsWith("#") && /bin\/slave\.ts/.test(line) && /\b(node|tsx)\b/.test(line),
+        )
+        .map((line) => [f, line.trim()] as const),
+    );
+  t.ok(starts.length >= 6, `${starts.length} places start the daemon`);
+  for (const [file, line] of starts) t.ok(line.includes(shipped), `${file}: ${line.slice(0, 90)}`);
 });
 
 t.test("V8 takes the young generation's size from node's command line", async (t) => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import t from "tap";
 import { interopScript } from "../helpers/interop-script.ts";
 import { repoRoot } from "../helpers/slave-process.ts";
+import { NODE_FLAGS } from "../../src/config/slave-options.ts";
 
 /**
  * scripts/mine-cluster.sh (npm run mine-cluster) needs pyquarkchain, which CI does not have: it must say
@@ -33,7 +34,8 @@ t.test("with the env it mines over qkc-slaves only, then over a mixed cluster", 
   t.equal(calls.length, 2);
   t.match(calls[0], new RegExp(`^${join(repoRoot, "interop", "mine_cluster.py")} --slaves qkc,qkc `));
   t.match(calls[1], / --slaves qkc,py /);
-  t.match(calls[0], /--qkc-cmd node --import tsx \S+bin\/slave\.ts/);
+  t.ok(calls[0]!.includes(`--qkc-cmd node ${NODE_FLAGS.join(" ")} --import tsx `), "the slave as npm start runs it");
+  t.match(calls[0], /--import tsx \S+bin\/slave\.ts/);
   t.notMatch(calls[0], /--minutes/, "the driver's default: 5 minutes");
   t.match(r.out, /mine-cluster: driver stand-in/, "the driver's summary is shown");
 });

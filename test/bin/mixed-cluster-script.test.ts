@@ -3,6 +3,7 @@ import { join } from "node:path";
 import t from "tap";
 import { interopScript } from "../helpers/interop-script.ts";
 import { repoRoot } from "../helpers/slave-process.ts";
+import { NODE_FLAGS } from "../../src/config/slave-options.ts";
 
 /**
  * scripts/mixed-cluster.sh (npm run mixed-cluster) needs pyquarkchain, which CI does not have: it must
@@ -34,7 +35,8 @@ t.test("with the env it runs the driver for both SLAVE_LIST orders, then the one
   t.match(calls[0], new RegExp(`^${join(repoRoot, "interop", "mixed_cluster.py")} --layout 2x1 --first qkc `));
   t.match(calls[1], / --layout 2x1 --first py /);
   t.match(calls[2], / --layout 1x2 --first py /);
-  t.match(calls[0], /--qkc-cmd node --import tsx \S+bin\/slave\.ts/);
+  t.ok(calls[0]!.includes(`--qkc-cmd node ${NODE_FLAGS.join(" ")} --import tsx `), "the slave as npm start runs it");
+  t.match(calls[0], /--import tsx \S+bin\/slave\.ts/);
   t.match(r.out, /mixed-cluster: driver stand-in/, "the driver's summary is shown");
 });
 

@@ -145,8 +145,8 @@ const EMPTY = new Uint8Array(0);
 const ADMIT_SLICE = 256;
 type Entry = readonly [Uint8Array, Uint8Array | undefined];
 /**
- * The minor headers the decoded root blocks may hold in all (as many as the headers cache): 2,048
- * (8x the 256 ancestors a block runs with). The heap settles ~1,000 blocks after these caches fill:
+ * The minor headers the decoded root blocks may hold in all, and the decoded headers kept apart: 2,048
+ * each (8x the 256 ancestors a block runs with). The heap settles ~1,000 blocks after these caches fill:
  * at 4,096 that was inside bench:exec --rss's judged half (2.3-3.6 KB a block, NOT flat; README).
  */
 export const ROOT_HEADERS_KEPT = 2048;
@@ -168,7 +168,7 @@ export class KvChainStore implements ChainStore {
    * last minute's shard stats) reach past the decoded blocks, and a header is a few hundred bytes
    * where a full block takes tens of kB to decode again.
    */
-  private readonly headers = new Lru<MinorBlockHeader>(2048);
+  private readonly headers = new Lru<MinorBlockHeader>(ROOT_HEADERS_KEPT);
   private readonly kv: BatchedKv;
   /** The Kv the world state reads and writes through (a batch holds its writes too). */
   readonly stateKv: Kv;
